@@ -1,0 +1,3 @@
+from prepctl.cli import main
+
+main()

@@ -1,0 +1,160 @@
+"""The command line. Thin: parse arguments, call one function, map the result to an exit code.
+
+Heavy modules are imported inside commands so `prepctl --help` stays fast.
+
+Exit codes: 0 pass, 1 fail, 2 error or invalid input.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+EXIT_HELP = "Exit codes: 0 pass (warn passes unless --strict), 1 fail, 2 error or invalid input."
+
+app = typer.Typer(
+    name="prepctl",
+    help="Make a phased monolith-extraction plan executable: gate phases on their exit criteria, "
+    "report import graphs, render documents.\n\n" + EXIT_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@dataclass
+class Globals:
+    config: Path | None = None
+    root: Path | None = None
+
+
+G = Globals()
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    junit = "junit"
+    github = "github"
+
+
+def _version(value: bool) -> None:
+    if value:
+        from prepctl import __version__
+
+        typer.echo(f"prepctl {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _global(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="phases.yaml to use "
+                      "(default: ./phases.yaml or the nearest one above).")] = None,
+    root: Annotated[Path | None, typer.Option("--root", help="Check this checkout of the monolith "
+                    "instead of phases.yaml's root:.")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                       help="Print the version and exit.")] = False,
+) -> None:
+    G.config = config
+    G.root = root
+
+
+def fail_input(message: str) -> NoReturn:
+    typer.echo(f"prepctl: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _load():
+    from prepctl.plan import load_plan
+
+    return load_plan(G.config, G.root)
+
+
+@app.command()
+def validate() -> None:
+    """Check phases.yaml: keys, ids, dependencies and gate options. Exit 2 if invalid."""
+    plan = _load()
+    n = sum(len(p.criteria) for p in plan.phases)
+    typer.echo(f"{plan.path}: ok ({len(plan.phases)} phases, {n} criteria, root {plan.root})")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of phases.yaml (for yaml-language-server and editors)."""
+    import json
+
+    from prepctl.plan import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+@app.command()
+def status(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+) -> None:
+    """Every phase with its weeks, dependencies and state, evaluated now.
+
+    States: passed; ready (dependencies passed, only sign-offs missing); failing (dependencies
+    passed, criteria fail or error); blocked by X (dependency X has not passed).
+    """
+    from prepctl.formats import render_status
+    from prepctl.status import plan_status
+
+    rows = plan_status(_load())
+    typer.echo(render_status(rows, fmt), nl=False)
+
+
+@app.command()
+def gate(
+    phase: Annotated[str | None, typer.Argument(help="Phase id, e.g. phase-1.")] = None,
+    all_phases: Annotated[bool, typer.Option("--all", help="Evaluate every phase.")] = False,
+    with_deps: Annotated[bool, typer.Option("--with-deps", help="Evaluate its predecessors first.")] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warn as fail.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the output to FILE.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Evaluate code-based criteria at this git "
+                  "revision without touching the work tree; live criteria are skipped.")] = None,
+) -> None:
+    """Evaluate a phase's exit criteria and exit 0 pass, 1 fail, 2 error."""
+    from prepctl.evaluate import evaluate, select_phases
+    from prepctl.formats import render_gate_report
+    from prepctl.verdicts import exit_code
+
+    plan = _load()
+    report = evaluate(plan, select_phases(plan, phase, all_phases, with_deps), strict=strict, at=at)
+    text = render_gate_report(report, fmt.value)
+    if out is not None:
+        from prepctl.fileio import atomic_write_text
+
+        atomic_write_text(out, text)
+    typer.echo(text, nl=False)
+    raise typer.Exit(exit_code(report.status))
+
+
+def main() -> None:
+    from prepctl.errors import PrepctlError
+
+    try:
+        app()
+    except PrepctlError as exc:
+        for problem in exc.problems:
+            typer.echo(f"prepctl: {problem}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("prepctl: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        import os
+
+        if os.environ.get("PREPCTL_DEBUG"):
+            raise
+        typer.echo(f"prepctl: internal error: {type(exc).__name__}: {exc} "
+                   "(set PREPCTL_DEBUG=1 for the traceback, and please report it)", err=True)
+        sys.exit(2)

@@ -1,0 +1,83 @@
+"""`--format table`: a rich table for people. No colour when NO_COLOR is set or not a terminal."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+from typing import TYPE_CHECKING
+
+from prepctl.formats.base import Format
+from prepctl.secrets import redact
+from prepctl.verdicts import GateReport, Status
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from prepctl.status import PhaseState
+
+STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "red", Status.ERROR: "bold red",
+          Status.SKIP: "dim"}
+MAX_EVIDENCE = 8
+
+
+def _console(buffer: io.StringIO) -> Console:
+    from rich.console import Console
+
+    tty = sys.stdout.isatty()
+    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
+    return Console(file=buffer, force_terminal=tty, no_color=not tty or "NO_COLOR" in os.environ,
+                   width=width, highlight=False, emoji=False, soft_wrap=False)
+
+
+class TableFormat(Format):
+    name = "table"
+
+    def render(self, report: GateReport) -> str:
+        from rich.markup import escape
+        from rich.table import Table
+
+        buffer = io.StringIO()
+        console = _console(buffer)
+        for phase in report.phases:
+            at = f" @ {phase.revision[:12]}" if phase.revision else ""
+            table = Table(title=f"{phase.phase}: {escape(phase.title)}{at} — "
+                          f"[{STYLES[phase.status]}]{phase.status.value.upper()}[/]",
+                          title_justify="left", expand=False, show_lines=False)
+            table.add_column("status", no_wrap=True)
+            table.add_column("criterion")
+            table.add_column("kind", no_wrap=True)
+            table.add_column("summary / evidence")
+            for c in phase.criteria:
+                detail = escape(redact(c.verdict.summary))
+                if c.status is not Status.PASS:
+                    shown = [e for e in c.verdict.evidence if e.location or e.label][:MAX_EVIDENCE]
+                    for e in shown:
+                        where = f" ({e.location})" if e.location else ""
+                        detail += "\n  · " + escape(redact(f"{e.label}{where}"))
+                    extra = len(c.verdict.evidence) - len(shown)
+                    if extra > 0:
+                        detail += f"\n  · … {extra} more (see --format json)"
+                name = escape(c.id) + (" [dim](advisory)[/]" if c.advisory else "")
+                table.add_row(f"[{STYLES[c.status]}]{c.status.value}[/]", name, c.kind, detail)
+            console.print(table)
+            console.print()
+        console.print(f"overall: [{STYLES[report.status]}]{report.status.value.upper()}[/]")
+        return buffer.getvalue()
+
+
+def status_table(rows: list[PhaseState]) -> str:
+    from rich.markup import escape
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = _console(buffer)
+    table = Table(title="phases", title_justify="left")
+    for column in ("phase", "title", "weeks", "depends on", "state", "criteria"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.phase, escape(row.title), row.weeks, ", ".join(row.depends_on) or "—",
+                      f"[{STYLES[row.status]}]{escape(row.state)}[/]", row.counts_text())
+    console.print(table)
+    return buffer.getvalue()

@@ -1,0 +1,101 @@
+"""Gate kind `issues`: no more than ``max_open`` open defects of the blocking severities.
+
+    - id: no-open-p0-p1
+      kind: issues
+      title: All P0/P1 defects in REMAINING_ISSUES_REPORT.md closed
+      report: REMAINING_ISSUES_REPORT.md
+      severities: [P0, P1]
+      max_open: 0
+
+``severity_map`` says which words count as which level (defaults cover P0..P3, Sev-0..Sev-3,
+Critical/High/Medium/Low). Evidence lists every open blocking item with its file:line.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from prepctl.errors import GateError
+from prepctl.gates.base import Gate, GateContext
+from prepctl.plan import CriterionSpec, Phase
+from prepctl.sources.issue_reports import (
+    DEFAULT_SEVERITY_ALIASES,
+    ReportedIssue,
+    SeverityMap,
+    parse_json,
+    parse_markdown,
+)
+from prepctl.verdicts import Evidence, Status, Verdict
+
+
+class IssuesSpec(CriterionSpec):
+    kind: Literal["issues"]
+    report: str | None = Field(None, description="Markdown or JSON report, relative to the root.")
+    severities: list[str] = Field(default_factory=lambda: ["P0", "P1"], min_length=1,
+                                  description="Levels that block.")
+    max_open: int = Field(0, ge=0)
+    severity_map: dict[str, list[str]] = Field(
+        default_factory=lambda: dict(DEFAULT_SEVERITY_ALIASES),
+        description="Level -> words that mean it, e.g. {P1: [P1, Sev-1, '🔴 High']}.")
+    priority_field: str | None = Field(None, description="JSON reports: the field holding the priority.")
+    status_field: str | None = Field(None, description="JSON reports: the field holding the status.")
+
+    @model_validator(mode="after")
+    def _has_source(self) -> IssuesSpec:
+        if self.report is None:
+            raise ValueError("an issues criterion needs a 'report' to read")
+        unknown = [s for s in self.severities if s not in self.severity_map]
+        if unknown:
+            raise ValueError(f"severities {unknown} are not levels of severity_map "
+                             f"({', '.join(self.severity_map)})")
+        return self
+
+
+def read_report(ctx: GateContext, spec: IssuesSpec) -> list[ReportedIssue]:
+    assert spec.report is not None
+    try:
+        text = ctx.tree.read_text(spec.report)
+    except FileNotFoundError:
+        raise GateError(f"report {ctx.tree.describe(spec.report)} not found") from None
+    except UnicodeDecodeError as exc:
+        raise GateError(f"report {spec.report} is not UTF-8 text: {exc.reason}") from None
+    severities = SeverityMap(spec.severity_map)
+    if spec.report.lower().endswith(".json"):
+        try:
+            return parse_json(text, spec.report, severities, spec.priority_field, spec.status_field)
+        except ValueError as exc:
+            raise GateError(f"report {spec.report} cannot be read: {exc}") from None
+    return parse_markdown(text, spec.report, severities)
+
+
+def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: str | None) -> Verdict:
+    if not items:
+        # A report in which nothing is recognised is more likely misread than clean.
+        raise GateError(f"no issues of any severity recognised in {source}; check severity_map "
+                        "and the report's format")
+    blocking = [i for i in items if i.severity in spec.severities]
+    open_items = [i for i in blocking if not i.closed]
+    levels = "/".join(spec.severities)
+    evidence = [Evidence(f"open {i.severity}: {i.title}", path=i.path, line=i.line, value="open",
+                         expected="closed", revision=revision) for i in open_items]
+    evidence.append(Evidence(f"{levels} items read", path=source, value=len(blocking),
+                             expected=f"<= {spec.max_open} open", revision=revision))
+    closed = len(blocking) - len(open_items)
+    if len(open_items) > spec.max_open:
+        names = ", ".join(f"{i.id or i.title} ({i.path}:{i.line})" for i in open_items[:5])
+        more = f" and {len(open_items) - 5} more" if len(open_items) > 5 else ""
+        return Verdict.of(Status.FAIL, f"{len(open_items)} open {levels} (max {spec.max_open}): "
+                          f"{names}{more}", evidence)
+    return Verdict.of(Status.PASS, f"{len(open_items)} open {levels} (max {spec.max_open}); "
+                      f"{closed} closed", evidence)
+
+
+class IssuesGate(Gate[IssuesSpec]):
+    kind = "issues"
+    options = IssuesSpec
+
+    def check(self, spec: IssuesSpec, phase: Phase, ctx: GateContext) -> Verdict:
+        items = read_report(ctx, spec)
+        return judge(items, spec, spec.report or "", ctx.tree.revision)

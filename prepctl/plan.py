@@ -1,0 +1,476 @@
+"""The phases.yaml model: loading with line numbers, validation, and the phase DAG.
+
+Loading is two-pass. The first pass validates the plan's own structure; the second validates
+each criterion against the options model its gate kind declares (see ``prepctl.gates``). Every
+error is mapped back to ``file:line:column`` with the offending key and, for typos, the closest
+valid key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from prepctl.errors import ConfigError, Problem
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+DEFAULT_CONFIG = "phases.yaml"
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CriterionSpec(StrictModel):
+    """Fields every criterion has. Each gate kind subclasses this with its own options."""
+
+    id: Slug
+    kind: str
+    title: str = Field(description="The plan bullet this criterion encodes, in words.")
+    description: str | None = None
+    advisory: bool = Field(False, description="Shown but never blocks the phase.")
+
+
+class _AnyCriterion(CriterionSpec):
+    """First-pass shape: kind-specific keys are checked in the second pass."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Approver(StrictModel):
+    role: str
+    name: str | None = None
+
+
+class WeekRange(StrictModel):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+)\s*(?:-|–|\.\.)\s*(\d+)\s*", value)
+            if not match:
+                raise ValueError("weeks must look like '3-5' (start-end)")
+            return {"start": int(match[1]), "end": int(match[2])}
+        if isinstance(value, list | tuple) and len(value) == 2:
+            return {"start": value[0], "end": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WeekRange:
+        if self.end < self.start:
+            raise ValueError(f"weeks end ({self.end}) is before start ({self.start})")
+        return self
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+class Phase(StrictModel):
+    id: Slug
+    title: str
+    weeks: WeekRange
+    owners: list[str] = Field(min_length=1)
+    approvers: list[Approver] = Field(default_factory=list)
+    depends_on: list[str] = Field(default_factory=list)
+    tasks: list[str] = Field(default_factory=list)
+    deliverables: list[str] = Field(default_factory=list)
+    risks: list[str] = Field(default_factory=list)
+    rollback_flags: list[str] = Field(
+        default_factory=list, description="Feature flags to flip back if the phase is rolled back."
+    )
+    criteria: list[_AnyCriterion] = Field(min_length=1)
+
+
+class Plan(StrictModel):
+    version: Literal[1] = 1
+    name: str
+    start_date: date | None = Field(None, description="Calendar date of week 0, for documents.")
+    root: str = Field(".", description="The monolith's checkout, relative to this file.")
+    signoffs: str = Field("signoffs.yaml", description="Sign-off file, relative to this file.")
+    phases: list[Phase] = Field(min_length=1)
+
+
+@dataclass
+class LoadedPlan:
+    """A validated plan with where it came from, and the positions of its keys."""
+
+    path: Path
+    model: Plan
+    root: Path
+    positions: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def config_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def phases(self) -> list[Phase]:
+        return self.model.phases
+
+    def phase(self, phase_id: str) -> Phase:
+        for phase in self.model.phases:
+            if phase.id == phase_id:
+                return phase
+        hint = _closest(phase_id, [p.id for p in self.model.phases])
+        raise ConfigError(
+            Problem(file=str(self.path), message=f"unknown phase '{phase_id}'",
+                    hint=f"did you mean '{hint}'?" if hint else
+                    "known phases: " + ", ".join(p.id for p in self.model.phases))
+        )
+
+    def criterion_position(self, phase_id: str, criterion_id: str) -> tuple[int, int] | None:
+        for p_index, phase in enumerate(self.model.phases):
+            if phase.id != phase_id:
+                continue
+            for c_index, crit in enumerate(phase.criteria):
+                if crit.id == criterion_id:
+                    return self.positions.get(("phases", p_index, "criteria", c_index))
+        return None
+
+    def dag(self) -> nx.DiGraph:
+        return phase_dag(self.model.phases)
+
+    def order(self) -> list[str]:
+        """Phase ids in dependency order, ties broken by their order in the file."""
+        import networkx as nx
+
+        index = {p.id: i for i, p in enumerate(self.model.phases)}
+        return list(nx.lexicographical_topological_sort(self.dag(), key=lambda n: index[n]))
+
+    def predecessors(self, phase_id: str) -> list[str]:
+        import networkx as nx
+
+        ancestors = nx.ancestors(self.dag(), phase_id)
+        return [p for p in self.order() if p in ancestors]
+
+
+def phase_dag(phases: list[Phase]) -> nx.DiGraph:
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    for phase in phases:
+        graph.add_node(phase.id)
+        for dep in phase.depends_on:
+            graph.add_edge(dep, phase.id)
+    return graph
+
+
+# ---------------------------------------------------------------- loading
+
+
+def find_config(explicit: str | Path | None) -> Path:
+    if explicit is not None:
+        return Path(explicit)
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        candidate = folder / DEFAULT_CONFIG
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        Problem(file=DEFAULT_CONFIG, message="no phases.yaml here or in any parent folder",
+                hint="pass -c FILE, or run prepctl in the folder that holds phases.yaml")
+    )
+
+
+def read_yaml_with_positions(path: Path) -> tuple[Any, dict[tuple[Any, ...], tuple[int, int]]]:
+    """Parse YAML into plain Python plus a map from key path to (line, column), both 1-based."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(Problem(file=str(path), message="file not found",
+                                  hint="pass -c FILE with the path of your phases.yaml")) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(Problem(file=str(path), message=f"cannot read: {exc}")) from None
+    yaml = YAML(typ="rt")
+    try:
+        raw = yaml.load(text)
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        raise ConfigError(Problem(
+            file=str(path), line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            message=f"duplicate key: {exc.problem}", hint="each key may appear once per mapping",
+        )) from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise ConfigError(Problem(
+            file=str(path), line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            message=f"YAML syntax error: {exc.problem or exc.context}",
+        )) from None
+    positions: dict[tuple[Any, ...], tuple[int, int]] = {}
+    return _plain(raw, (), positions), positions
+
+
+def _plain(node: Any, path: tuple[Any, ...], positions: dict[tuple[Any, ...], tuple[int, int]]) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        out = {}
+        for key, value in node.items():
+            line, col = node.lc.key(key)
+            positions[(*path, key)] = (line + 1, col + 1)
+            out[str(key)] = _plain(value, (*path, key), positions)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, value in enumerate(node):
+            line, col = node.lc.item(index)
+            positions[(*path, index)] = (line + 1, col + 1)
+            items.append(_plain(value, (*path, index), positions))
+        return items
+    if hasattr(node, "value") and type(node).__module__.startswith("ruamel"):
+        return node.value if not isinstance(node, str) else str(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def load_plan(config: str | Path | None = None, root_override: str | Path | None = None) -> LoadedPlan:
+    """Load and fully validate phases.yaml. Raises ConfigError listing every problem found."""
+    path = find_config(config)
+    raw, positions = read_yaml_with_positions(path)
+    file = str(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(Problem(file=file, line=1, message="phases.yaml must be a mapping",
+                                  hint="start with 'version: 1', 'name:' and 'phases:'"))
+    problems: list[Problem] = []
+    try:
+        plan = Plan.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_problems(exc, file, positions, Plan, ()))
+        raise ConfigError(_sorted(problems)) from None
+
+    problems.extend(_validate_criteria(plan, file, positions))
+    problems.extend(_validate_graph(plan, file, positions))
+    if problems:
+        raise ConfigError(_sorted(problems))
+
+    root = Path(root_override) if root_override is not None else path.parent / plan.root
+    if not root.is_dir():
+        where = "--root" if root_override is not None else "root:"
+        line = positions.get(("root",), (None, None))
+        raise ConfigError(Problem(
+            file="--root" if root_override is not None else file,
+            line=None if root_override is not None else line[0],
+            message=f"{where} {root} is not a folder",
+            hint="point it at the checkout of the monolith to check",
+        ))
+    return LoadedPlan(path=path, model=plan, root=root.resolve(), positions=positions)
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+
+
+def _validate_criteria(plan: Plan, file: str, positions: dict) -> list[Problem]:
+    from prepctl.gates import registry
+
+    problems: list[Problem] = []
+    for p_index, phase in enumerate(plan.phases):
+        typed: list[CriterionSpec] = []
+        seen: dict[str, int] = {}
+        for c_index, crit in enumerate(phase.criteria):
+            base = ("phases", p_index, "criteria", c_index)
+            if crit.id in seen:
+                line, col = positions.get((*base, "id"), (None, None))
+                problems.append(Problem(file=file, line=line, column=col,
+                                        message=f"duplicate criterion id '{crit.id}' in phase '{phase.id}'",
+                                        hint="criterion ids must be unique within a phase"))
+            seen[crit.id] = c_index
+            try:
+                model = registry.options_model(crit.kind)
+            except Exception as exc:  # a broken plugin is reported, not a traceback
+                line, col = positions.get((*base, "kind"), (None, None))
+                problems.append(Problem(file=file, line=line, column=col,
+                                        message=f"gate kind '{crit.kind}' failed to load: {exc}"))
+                continue
+            if model is None:
+                line, col = positions.get((*base, "kind"), (None, None))
+                guess = _closest(crit.kind, registry.all_kinds())
+                problems.append(Problem(
+                    file=file, line=line, column=col, message=f"unknown gate kind '{crit.kind}'",
+                    hint=f"did you mean '{guess}'?" if guess else
+                    "known kinds: " + ", ".join(registry.all_kinds()),
+                ))
+                continue
+            try:
+                typed.append(model.model_validate(crit.model_dump(exclude_unset=True)))
+            except ValidationError as exc:
+                problems.extend(_problems(exc, file, positions, model, base))
+        if len(typed) == len(phase.criteria):
+            phase.criteria = typed  # type: ignore[assignment]
+    return problems
+
+
+def _validate_graph(plan: Plan, file: str, positions: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    ids = [p.id for p in plan.phases]
+    seen: set[str] = set()
+    for p_index, phase in enumerate(plan.phases):
+        if phase.id in seen:
+            line, col = positions.get(("phases", p_index, "id"), (None, None))
+            problems.append(Problem(file=file, line=line, column=col,
+                                    message=f"duplicate phase id '{phase.id}'",
+                                    hint="phase ids must be unique"))
+        seen.add(phase.id)
+        for d_index, dep in enumerate(phase.depends_on):
+            if dep not in ids:
+                line, col = positions.get(("phases", p_index, "depends_on", d_index), (None, None))
+                guess = _closest(dep, ids)
+                problems.append(Problem(
+                    file=file, line=line, column=col,
+                    message=f"phase '{phase.id}' depends on unknown phase '{dep}'",
+                    hint=f"did you mean '{guess}'?" if guess else "known phases: " + ", ".join(ids),
+                ))
+    if problems:
+        return problems
+    import networkx as nx
+
+    try:
+        cycle = nx.find_cycle(phase_dag(plan.phases))
+    except nx.NetworkXNoCycle:
+        return []
+    chain = " -> ".join([edge[0] for edge in cycle] + [cycle[0][0]])
+    first = next(i for i, p in enumerate(plan.phases) if p.id == cycle[0][1])
+    line, col = positions.get(("phases", first, "depends_on"), (None, None))
+    return [Problem(file=file, line=line, column=col, message=f"dependency cycle: {chain}",
+                    hint="phases must form a DAG; remove one of these depends_on entries")]
+
+
+# ---------------------------------------------------------------- error mapping
+
+
+def _problems(exc: ValidationError, file: str, positions: dict, model: type[BaseModel],
+              base: tuple[Any, ...]) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        full = (*base, *loc)
+        key = loc[-1] if loc else None
+        line, col = _position(full, positions)
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(model, loc[:-1])
+            guess = _closest(str(key), allowed)
+            hint = f"did you mean '{guess}'?" if guess else (
+                "allowed keys: " + ", ".join(allowed) if allowed else None)
+            problems.append(Problem(file=file, line=line, column=col,
+                                    message=f"unknown key '{key}'", hint=hint))
+        elif err["type"] == "missing":
+            where = _dotted(full[:-1]) or "top level"
+            problems.append(Problem(file=file, line=line, column=col,
+                                    message=f"missing required key '{key}' in {where}"))
+        else:
+            problems.append(Problem(file=file, line=line, column=col,
+                                    message=f"{_dotted(full)}: {err['msg']}"))
+    return problems
+
+
+def _position(path: tuple[Any, ...], positions: dict) -> tuple[int | None, int | None]:
+    for end in range(len(path), -1, -1):
+        if path[:end] in positions:
+            return positions[path[:end]]
+    return (1, 1)
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Walk model annotations along ``loc`` to find the keys valid at that place."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            if info is None:
+                return []
+            current = info.annotation
+            if current is not None and typing.get_origin(_strip_optional(current)) in (list, tuple):
+                current = typing.get_args(_strip_optional(current))[0]
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _strip_optional(tp: Any) -> Any:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _unwrap(tp: Any) -> Any:
+    tp = _strip_optional(tp)
+    if typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (list, tuple):
+        tp = typing.get_args(tp)[0]
+    return _strip_optional(tp)
+
+
+def _closest(word: str, choices: list[str]) -> str | None:
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------- JSON Schema
+
+
+def json_schema() -> dict[str, Any]:
+    """A JSON Schema for phases.yaml, criteria included, for yaml-language-server."""
+    from prepctl.gates import registry
+
+    plan_schema = Plan.model_json_schema()
+    defs = plan_schema.setdefault("$defs", {})
+    variants = []
+    for kind in registry.all_kinds():
+        model = registry.options_model(kind)
+        assert model is not None
+        sub = model.model_json_schema(ref_template="#/$defs/{model}")
+        for name, definition in sub.pop("$defs", {}).items():
+            defs.setdefault(name, definition)
+        sub["properties"]["kind"] = {"const": kind, "title": "Kind"}
+        sub["title"] = f"{kind} criterion"
+        name = f"Criterion_{kind}"
+        defs[name] = sub
+        variants.append({"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+                         "then": {"$ref": f"#/$defs/{name}"}})
+    criterion_def = defs.get("_AnyCriterion", {})
+    criterion_def.clear()
+    criterion_def.update({
+        "title": "Criterion",
+        "type": "object",
+        "required": ["id", "kind", "title"],
+        "properties": {"kind": {"enum": registry.all_kinds()}},
+        "allOf": variants,
+    })
+    plan_schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    plan_schema["title"] = "prepctl phases.yaml"
+    return plan_schema

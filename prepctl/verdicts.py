@@ -1,0 +1,132 @@
+"""What a gate returns, and how criterion verdicts roll up into a phase result."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIP = "skip"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing a gate looked at: where it was, what it held and what was expected."""
+
+    label: str
+    path: str | None = None
+    line: int | None = None
+    value: Any = None
+    expected: Any = None
+    revision: str | None = None
+    url: str | None = None
+
+    @property
+    def location(self) -> str | None:
+        if self.path is None:
+            return None
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"label": self.label}
+        for key in ("path", "line", "value", "expected", "revision", "url"):
+            val = getattr(self, key)
+            if val is not None:
+                out[key] = val
+        return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    summary: str
+    evidence: tuple[Evidence, ...] = ()
+
+    @classmethod
+    def of(cls, status: Status, summary: str, evidence: Iterable[Evidence] = ()) -> Verdict:
+        return cls(status, summary, tuple(evidence))
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    id: str
+    kind: str
+    title: str
+    advisory: bool
+    verdict: Verdict
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> Status:
+        return self.verdict.status
+
+
+# Fail outranks error: a failing criterion blocks the phase whatever the others say,
+# while an error only says we could not tell.
+_PHASE_ORDER = (Status.FAIL, Status.ERROR, Status.SKIP, Status.WARN, Status.PASS)
+
+
+def phase_status(results: Iterable[CriterionResult], strict: bool = False) -> Status:
+    """Roll criterion verdicts up: a phase passes only if every required criterion passes.
+
+    Advisory criteria are shown but never block. With ``strict`` a warning fails the phase.
+    A phase with no required criterion cannot pass: there is nothing to believe.
+    """
+    required = [r.status for r in results if not r.advisory]
+    if not required:
+        return Status.ERROR
+    if strict:
+        required = [Status.FAIL if s is Status.WARN else s for s in required]
+    for status in _PHASE_ORDER:
+        if status in required:
+            return status
+    return Status.PASS
+
+
+@dataclass
+class PhaseResult:
+    phase: str
+    title: str
+    status: Status
+    criteria: list[CriterionResult] = field(default_factory=list)
+    revision: str | None = None
+
+
+@dataclass
+class GateReport:
+    """The result of one `prepctl gate` invocation: one or more phases."""
+
+    phases: list[PhaseResult]
+    status: Status
+    config_path: str
+    root: str
+    revision: str | None = None
+    strict: bool = False
+
+
+def overall_status(statuses: Iterable[Status]) -> Status:
+    found = list(statuses)
+    if not found:
+        return Status.ERROR
+    for status in _PHASE_ORDER:
+        if status in found:
+            return status
+    return Status.PASS
+
+
+EXIT_CODES = {Status.PASS: 0, Status.WARN: 0, Status.FAIL: 1, Status.ERROR: 2, Status.SKIP: 2}
+
+
+def exit_code(status: Status) -> int:
+    """0 pass (and warn unless --strict, which already turned it into fail), 1 fail, 2 error."""
+    return EXIT_CODES[status]
