@@ -1,0 +1,1 @@
+"""Scheduled background jobs (run by the cron worker)."""

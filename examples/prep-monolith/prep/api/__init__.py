@@ -1,0 +1,1 @@
+"""ASGI entrypoint package (``uvicorn prep.api.main:app``)."""

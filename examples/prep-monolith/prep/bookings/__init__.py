@@ -1,0 +1,1 @@
+"""Booking domain: availability holds, confirmation and compliance gating."""

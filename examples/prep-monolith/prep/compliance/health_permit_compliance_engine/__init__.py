@@ -1,0 +1,4 @@
+"""Health-permit validity checks for listed kitchens."""
+from .engine import HealthPermitComplianceEngine
+
+__all__ = ["HealthPermitComplianceEngine"]

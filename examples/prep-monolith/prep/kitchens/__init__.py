@@ -1,0 +1,1 @@
+"""Kitchen listings and search."""

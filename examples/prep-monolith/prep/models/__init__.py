@@ -1,0 +1,1 @@
+"""Persistence layer. The ORM models live in :mod:`prep.models.orm`."""

@@ -1,0 +1,1 @@
+"""Observability assets (Grafana dashboards) for the monolith."""

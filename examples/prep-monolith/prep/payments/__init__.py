@@ -1,0 +1,1 @@
+"""Payments: charging guests for confirmed bookings."""

@@ -1,0 +1,1 @@
+"""Guest reviews of kitchens."""

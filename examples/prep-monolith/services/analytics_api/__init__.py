@@ -1,0 +1,1 @@
+"""Standalone analytics API (phase 1 target for prep/analytics)."""
