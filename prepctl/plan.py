@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from prepctl.errors import ConfigError, Problem
+from prepctl.sources.config import SourcesConfig
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -101,6 +102,8 @@ class Plan(StrictModel):
     start_date: date | None = Field(None, description="Calendar date of week 0, for documents.")
     root: str = Field(".", description="The monolith's checkout, relative to this file.")
     signoffs: str = Field("signoffs.yaml", description="Sign-off file, relative to this file.")
+    sources: SourcesConfig = Field(default_factory=SourcesConfig,
+                                   description="Live evidence: Prometheus, Alertmanager, GitHub, Jira.")
     phases: list[Phase] = Field(min_length=1)
 
 

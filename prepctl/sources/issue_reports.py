@@ -20,7 +20,7 @@ DEFAULT_SEVERITY_ALIASES: dict[str, list[str]] = {
     "P3": ["P3", "Sev-3", "Sev3", "Low", "Minor", "🟢 Low"],
 }
 CLOSED_WORDS = ("closed", "resolved", "done", "fixed", "verified", "won't fix", "wontfix")
-_ID = re.compile(r"\b[A-Z][A-Z0-9]+(?:-\d+)+\b|#\d+")
+_ID = re.compile(r"\b[A-Z][A-Z0-9]*(?:-\d+)+\b|#\d+")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
 _CHECKBOX = re.compile(r"^\[( |x|X)\]\s*")
@@ -142,7 +142,8 @@ def _table_item(header: list[str], cells: list[str], heading_sev: str | None, se
         return None
     status_cell = next((row[k] for k in header if k in ("status", "state")), "")
     title = next((row[k] for k in header if k in ("title", "summary", "issue", "description")), " ".join(cells))
-    ident = next((row[k] for k in header if k in ("id", "key", "ticket", "incident")), None) or _first_id(" ".join(cells))
+    ident = next((row[k] for k in header if k in ("id", "key", "ticket", "incident")), None)
+    ident = ident or _first_id(" ".join(cells))
     struck = _struck(title) or (ident is not None and _struck(ident))
     closed = closed_by_status(status_cell) or struck or "✅" in " ".join(cells)
     how = f"Status: {status_cell}" if closed_by_status(status_cell) else ("struck through" if struck else None)
@@ -199,7 +200,8 @@ def parse_json(text: str, path: str, severities: SeverityMap, priority_field: st
         if severity is None:
             continue
         status_key = status_field or next((k for k in ("status", "state") if k in obj), None)
-        closed = bool(obj.get("closed")) or (status_key is not None and closed_by_status(str(obj.get(status_key, ""))))
+        status_text = str(obj.get(status_key, "")) if status_key else ""
+        closed = bool(obj.get("closed")) or closed_by_status(status_text)
         title = str(obj.get("title") or obj.get("summary") or obj.get("id") or f"item {index}")
         ident = obj.get("id") or obj.get("key")
         found.append(ReportedIssue(severity, title, closed, path, _json_line(text, index), str(ident) if ident else None,
