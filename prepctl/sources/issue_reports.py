@@ -204,8 +204,9 @@ def parse_json(text: str, path: str, severities: SeverityMap, priority_field: st
         closed = bool(obj.get("closed")) or closed_by_status(status_text)
         title = str(obj.get("title") or obj.get("summary") or obj.get("id") or f"item {index}")
         ident = obj.get("id") or obj.get("key")
-        found.append(ReportedIssue(severity, title, closed, path, _json_line(text, index), str(ident) if ident else None,
-                                   f"{status_key}: {obj.get(status_key)}" if closed and status_key else None))
+        how = f"{status_key}: {obj.get(status_key)}" if closed and status_key else None
+        line = _json_line(text, index)
+        found.append(ReportedIssue(severity, title, closed, path, line, str(ident) if ident else None, how))
     return found
 
 
