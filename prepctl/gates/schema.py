@@ -1,0 +1,272 @@
+"""Gate kind `schema`: each engine's config validates against the JSON Schema beside it.
+
+    - id: engine-config-schemas
+      kind: schema
+      title: Configuration schemas live alongside each engine, validated in CI
+      engines: prep/compliance/*_compliance_engine/
+      config: config.yaml                 # glob inside each engine folder (default)
+      schema_file: "{stem}.schema.json"   # pairing rule (default): config.yaml <-> config.schema.json
+
+``schema_file`` is relative to the config's folder, or to the root when it starts with `/`.
+Placeholders: ``{engine}`` (the engine folder's name), ``{config}`` (the config file's name),
+``{stem}`` (that name without its last extension).
+
+An engine without a config or without a schema fails, and so does each validation error, whose
+evidence is its JSON path at file:line. No engine found, no config in any engine, or a config or
+schema that cannot be parsed is ``error``: there is nothing we could honestly judge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from posixpath import basename, dirname, join, normpath, splitext
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+
+from prepctl.errors import GateError
+from prepctl.gates.base import Gate, GateContext
+from prepctl.plan import CriterionSpec, Phase
+from prepctl.verdicts import Evidence, Status, Verdict
+
+if TYPE_CHECKING:
+    from prepctl.sources.documents import Document
+    from prepctl.sources.tree import Tree
+
+#: Past this many, further validation errors of one config are counted but not listed.
+MAX_ERRORS_PER_CONFIG = 25
+_MAX_MESSAGE = 300
+_PLACEHOLDERS = ("{engine}", "{config}", "{stem}")
+
+
+class SchemaSpec(CriterionSpec):
+    kind: Literal["schema"]
+    engines: str | list[str] = Field(min_length=1, description="Glob(s) of engine folders, relative "
+                                     "to the root, e.g. prep/compliance/*_compliance_engine/.")
+    config: str = Field("config.yaml", description="Glob of each engine's config file(s), relative "
+                        "to the engine folder.")
+    schema_file: str = Field("{stem}.schema.json", description="Where a config's JSON Schema is: "
+                             "relative to the config's folder (or to the root with a leading /). "
+                             "Placeholders {engine}, {config}, {stem}.")
+
+    def engine_globs(self) -> list[str]:
+        return [self.engines] if isinstance(self.engines, str) else list(self.engines)
+
+    @field_validator("schema_file")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        import re
+
+        unknown = [p for p in re.findall(r"\{[^}]*\}", value) if p not in _PLACEHOLDERS]
+        if unknown:
+            raise ValueError(f"unknown placeholder {', '.join(unknown)}; use {', '.join(_PLACEHOLDERS)}")
+        return value
+
+
+@dataclass
+class EngineCheck:
+    """What was found for one engine: evidence plus whether it failed or could not be judged."""
+
+    engine: str
+    evidence: list[Evidence] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    configs: int = 0
+
+
+class SchemaGate(Gate[SchemaSpec]):
+    kind = "schema"
+    options = SchemaSpec
+
+    def check(self, spec: SchemaSpec, phase: Phase, ctx: GateContext) -> Verdict:
+        tree = ctx.tree
+        engines = find_engines(tree, spec.engine_globs())
+        if not engines:
+            raise GateError(f"no engine folder matches {', '.join(spec.engine_globs())} under {tree.label}; "
+                            "is --root right, or does `engines` need changing?")
+        checks = [check_engine(tree, engine, spec) for engine in engines]
+        return judge(checks, spec)
+
+
+def find_engines(tree: Tree, patterns: list[str]) -> list[str]:
+    """Engine folders, in order; a pattern names folders whether or not it ends with `/`."""
+    from prepctl.gates.paths import find
+
+    found: dict[str, None] = {}
+    for pattern in patterns:
+        for folder in find(tree, pattern.rstrip("/") + "/"):
+            found.setdefault(folder.rstrip("/"), None)
+    return list(found)
+
+
+def schema_path_for(config_rel: str, engine: str, rule: str) -> str:
+    name = basename(config_rel)
+    filled = (rule.replace("{engine}", basename(engine.rstrip("/")))
+              .replace("{config}", name).replace("{stem}", splitext(name)[0]))
+    if filled.startswith("/"):
+        return normpath(filled.lstrip("/"))
+    return normpath(join(dirname(config_rel), filled))
+
+
+def configs_of(tree: Tree, engine: str, spec: SchemaSpec) -> list[str]:
+    found = tree.glob(f"{engine.rstrip('/')}/{spec.config}")
+    # A loose pattern such as `config.*` also matches the schema itself; a schema is not a config.
+    schemas = {schema_path_for(rel, engine, spec.schema_file) for rel in found}
+    return [rel for rel in found if rel not in schemas]
+
+
+def check_engine(tree: Tree, engine: str, spec: SchemaSpec) -> EngineCheck:
+    result = EngineCheck(engine)
+    revision = tree.revision
+    configs = configs_of(tree, engine, spec)
+    result.configs = len(configs)
+    if not configs:
+        result.failures.append(f"{engine} has no {spec.config}")
+        result.evidence.append(Evidence(f"no config in engine {engine}", path=engine,
+                                        expected=spec.config, revision=revision))
+        return result
+    for config_rel in configs:
+        schema_rel = schema_path_for(config_rel, engine, spec.schema_file)
+        if not tree.is_file(schema_rel):
+            result.failures.append(f"{engine} has no schema ({_beside(schema_rel, config_rel)})")
+            result.evidence.append(Evidence(f"no schema: {_beside(schema_rel, config_rel)} is missing",
+                                            path=config_rel, expected=schema_rel, revision=revision))
+            continue
+        _validate_pair(tree, config_rel, schema_rel, result)
+    return result
+
+
+def _validate_pair(tree: Tree, config_rel: str, schema_rel: str, result: EngineCheck) -> None:
+    from prepctl.sources.documents import DocumentError, json_path_text, load_document
+
+    revision = tree.revision
+    try:
+        config = load_document(tree, config_rel)
+        schema_doc = load_document(tree, schema_rel)
+    except DocumentError as exc:
+        result.errors.append(f"cannot parse {exc}")
+        result.evidence.append(Evidence(f"cannot parse: {exc.message}", path=exc.path, line=exc.line,
+                                        revision=revision))
+        return
+    try:
+        errors = validation_errors(tree, config, schema_doc)
+    except GateError as exc:
+        result.errors.append(str(exc))
+        result.evidence.append(Evidence(str(exc), path=schema_rel, revision=revision))
+        return
+    if not errors:
+        result.evidence.append(Evidence(f"valid against {_beside(schema_rel, config_rel)}",
+                                        path=config_rel, line=1,
+                                        value="valid", expected=schema_rel, revision=revision))
+        return
+    result.failures.append(f"{config_rel}: {len(errors)} validation error(s)")
+    for error in errors[:MAX_ERRORS_PER_CONFIG]:
+        json_path = json_path_text(error.absolute_path)
+        schema_pointer = "/".join(str(p) for p in error.absolute_schema_path)
+        result.evidence.append(Evidence(f"{json_path}: {_shorten(error.message)}", path=config_rel,
+                                        line=config.line_of(list(error.absolute_path)),
+                                        value=json_path, expected=f"{schema_rel}#/{schema_pointer}",
+                                        revision=revision))
+    if len(errors) > MAX_ERRORS_PER_CONFIG:
+        result.evidence.append(Evidence(f"... and {len(errors) - MAX_ERRORS_PER_CONFIG} more errors",
+                                        path=config_rel, revision=revision))
+
+
+def validation_errors(tree: Tree, config: Document, schema_doc: Document) -> list[Any]:
+    """Every way ``config`` breaks the schema, in document order. GateError if the schema is unusable."""
+    from jsonschema import validators
+    from jsonschema.exceptions import SchemaError, best_match
+    from referencing.exceptions import Unresolvable
+
+    schema = schema_doc.data
+    if not isinstance(schema, dict | bool):
+        raise GateError(f"{schema_doc.path} is not a JSON Schema (a {type(schema).__name__})")
+    validator_cls = validators.validator_for(schema, default=validators.Draft202012Validator)
+    try:
+        validator_cls.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path)
+        line = schema_doc.line_of(list(exc.absolute_path))
+        raise GateError(f"{schema_doc.path}:{line or 1}: the schema itself is invalid at /{where}: "
+                        f"{_shorten(exc.message)}") from None
+    validator = validator_cls(schema, registry=_registry(tree, schema_doc, validator_cls),
+                              format_checker=validator_cls.FORMAT_CHECKER)
+    try:
+        found = list(validator.iter_errors(config.data))
+    except Unresolvable as exc:
+        raise GateError(f"{schema_doc.path}: cannot resolve $ref {getattr(exc, 'ref', exc)}; "
+                        "prepctl follows $refs only to files under the root") from None
+    # oneOf/anyOf wrap the real complaint; a reader wants the most specific one.
+    specific = [best_match(e.context) or e if e.context else e for e in found]
+    return sorted(specific, key=lambda e: (config.line_of(list(e.absolute_path)) or 0, e.message))
+
+
+def _registry(tree: Tree, schema_doc: Document, validator_cls: Any) -> Any:
+    """A $ref registry that reads sibling schema files from the tree and never the network."""
+    from referencing import Registry, Resource
+    from referencing.exceptions import NoSuchResource
+    from referencing.jsonschema import specification_with
+
+    # A referenced file without its own $schema is read in the dialect of the schema citing it.
+    dialect = specification_with(validator_cls.META_SCHEMA.get("$schema", ""),
+                                 default=specification_with("https://json-schema.org/draft/2020-12/schema"))
+
+    from prepctl.sources.documents import DocumentError, load_document
+
+    schema = schema_doc.data if isinstance(schema_doc.data, dict) else {}
+    own_id = schema.get("$id") if isinstance(schema.get("$id"), str) else None
+    schema_dir = dirname(schema_doc.path)
+
+    def retrieve(uri: str) -> Resource:
+        rel = _tree_path(uri, own_id, schema_dir)
+        if rel is None:
+            raise NoSuchResource(ref=uri)
+        try:
+            return Resource.from_contents(load_document(tree, rel).data, default_specification=dialect)
+        except (DocumentError, FileNotFoundError, IsADirectoryError):
+            raise NoSuchResource(ref=uri) from None
+
+    return Registry(retrieve=retrieve)
+
+
+def _tree_path(uri: str, own_id: str | None, schema_dir: str) -> str | None:
+    """Map a $ref's URI to a file beside the schema: relative to the schema's own $id or path."""
+    if own_id is not None:
+        base = own_id.rsplit("/", 1)[0] + "/"
+        if uri.startswith(base):
+            return normpath(join(schema_dir, uri[len(base):].split("#", 1)[0]))
+    parts = urlsplit(uri)
+    if parts.scheme in ("", "file") and parts.path:
+        path = parts.path
+        return normpath(path.lstrip("/") if path.startswith("/") else join(schema_dir, path))
+    return None
+
+
+def judge(checks: list[EngineCheck], spec: SchemaSpec) -> Verdict:
+    evidence = [item for check in checks for item in check.evidence]
+    errors = [e for check in checks for e in check.errors]
+    failures = [f for check in checks for f in check.failures]
+    if errors:
+        summary = errors[0]
+        if len(errors) > 1:
+            summary += f" (+{len(errors) - 1} more)"
+        if failures:
+            summary += f"; also failing: {'; '.join(failures)}"
+        return Verdict.of(Status.ERROR, summary, evidence)
+    if all(check.configs == 0 for check in checks):
+        return Verdict.of(Status.ERROR, f"no engine has a config matching {spec.config}; "
+                          "does `config` need changing?", evidence)
+    if failures:
+        return Verdict.of(Status.FAIL, "; ".join(failures), evidence)
+    return Verdict.of(Status.PASS, f"{len(checks)} engine(s): every config validates against its "
+                      "schema", evidence)
+
+
+def _beside(schema_rel: str, config_rel: str) -> str:
+    """The schema's name alone when it sits beside the config: shorter, and just as exact."""
+    return basename(schema_rel) if dirname(schema_rel) == dirname(config_rel) else schema_rel
+
+
+def _shorten(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
