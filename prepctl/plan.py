@@ -54,7 +54,21 @@ class Approver(StrictModel):
     name: str | None = None
 
 
+def _week_range_schema(schema: dict[str, Any]) -> None:
+    # The model is an object, but users write "3-5" or [3, 5]; the editor schema must accept all three.
+    as_object = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [
+        {"type": "string", "pattern": r"^\s*\d+\s*(-|–|\.\.)\s*\d+\s*$", "examples": ["3-5"]},
+        {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2},
+        as_object,
+    ]
+    schema["title"] = "WeekRange"
+
+
 class WeekRange(StrictModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_week_range_schema)
+
     start: int = Field(ge=0)
     end: int = Field(ge=0)
 
@@ -96,6 +110,24 @@ class Phase(StrictModel):
     criteria: list[_AnyCriterion] = Field(min_length=1)
 
 
+class Service(StrictModel):
+    """An extracted service, for its runbook (`prepctl render runbook`)."""
+
+    id: Slug
+    title: str
+    phase: str | None = Field(None, description="The phase that extracts it.")
+    owners: list[str] = Field(min_length=1)
+    escalation: list[str] = Field(default_factory=list, description="Who to call, in order "
+                                  "(default: the owners).")
+    flag: str | None = Field(None, description="The feature flag that is its kill switch.")
+    flag_off: str = Field("false", description="The flag value that turns the service off.")
+    slos: list[str] = Field(default_factory=list, description="Criteria holding its SLO objectives, "
+                            "as PHASE/CRITERION.")
+    alerts: list[str] = Field(default_factory=list, description="Alert names that page for it.")
+    dashboards: list[str] = Field(default_factory=list, description="Dashboard names or URLs.")
+    symptoms: list[str] = Field(default_factory=list, description="What users see when it is down.")
+
+
 class Plan(StrictModel):
     version: Literal[1] = 1
     name: str
@@ -105,6 +137,7 @@ class Plan(StrictModel):
     sources: SourcesConfig = Field(default_factory=SourcesConfig,
                                    description="Live evidence: Prometheus, Alertmanager, GitHub, Jira.")
     phases: list[Phase] = Field(min_length=1)
+    services: list[Service] = Field(default_factory=list, description="Extracted services, for runbooks.")
 
 
 @dataclass
@@ -264,6 +297,7 @@ def load_plan(config: str | Path | None = None, root_override: str | Path | None
 
     problems.extend(_validate_criteria(plan, file, positions))
     problems.extend(_validate_graph(plan, file, positions))
+    problems.extend(_validate_services(plan, file, positions))
     if problems:
         raise ConfigError(_sorted(problems))
 
@@ -357,6 +391,29 @@ def _validate_graph(plan: Plan, file: str, positions: dict) -> list[Problem]:
     line, col = positions.get(("phases", first, "depends_on"), (None, None))
     return [Problem(file=file, line=line, column=col, message=f"dependency cycle: {chain}",
                     hint="phases must form a DAG; remove one of these depends_on entries")]
+
+
+def _validate_services(plan: Plan, file: str, positions: dict) -> list[Problem]:
+    """Service references (phase, PHASE/CRITERION SLOs) must name things the plan has."""
+    criteria = {f"{p.id}/{c.id}" for p in plan.phases for c in p.criteria}
+    phases = [p.id for p in plan.phases]
+    problems: list[Problem] = []
+    for s_index, service in enumerate(plan.services):
+        if service.phase is not None and service.phase not in phases:
+            line, col = positions.get(("services", s_index, "phase"), (None, None))
+            guess = _closest(service.phase, phases)
+            problems.append(Problem(file=file, line=line, column=col,
+                                    message=f"service '{service.id}' names unknown phase '{service.phase}'",
+                                    hint=f"did you mean '{guess}'?" if guess else "known: " + ", ".join(phases)))
+        for r_index, ref in enumerate(service.slos):
+            if ref not in criteria:
+                line, col = positions.get(("services", s_index, "slos", r_index), (None, None))
+                guess = _closest(ref, sorted(criteria))
+                problems.append(Problem(file=file, line=line, column=col,
+                                        message=f"service '{service.id}' names unknown criterion '{ref}'",
+                                        hint=f"did you mean '{guess}'?" if guess else
+                                        "write PHASE/CRITERION, e.g. phase-0/analytics-latency"))
+    return problems
 
 
 # ---------------------------------------------------------------- error mapping
