@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.issues_remote import GitHubIssues, JiraIssues
 from prepctl.plan import CriterionSpec, Phase
 from prepctl.sources.issue_reports import (
     DEFAULT_SEVERITY_ALIASES,
@@ -41,11 +42,21 @@ class IssuesSpec(CriterionSpec):
         description="Level -> words that mean it, e.g. {P1: [P1, Sev-1, '🔴 High']}.")
     priority_field: str | None = Field(None, description="JSON reports: the field holding the priority.")
     status_field: str | None = Field(None, description="JSON reports: the field holding the status.")
+    github: GitHubIssues | None = Field(None, description="Also read labelled GitHub issues (live).")
+    jira: JiraIssues | None = Field(None, description="Also read a Jira JQL search (live).")
+    validated_in: str | None = Field(None, description="GitHub/Jira: a closed issue is resolved only if a "
+                                     "commit that closed it is in this git ref (e.g. staging).")
+    validated_label: str | None = Field(None, description="GitHub/Jira: a label that also counts as "
+                                        "validated, e.g. validated-staging.")
+    git_repo: str | None = Field(None, description="The clone validated_in is checked in, relative to "
+                                 "the root (default: the root).")
 
     @model_validator(mode="after")
     def _has_source(self) -> IssuesSpec:
-        if self.report is None:
-            raise ValueError("an issues criterion needs a 'report' to read")
+        if self.report is None and self.github is None and self.jira is None:
+            raise ValueError("an issues criterion needs a 'report', 'github' or 'jira' to read")
+        if (self.validated_in or self.validated_label) and self.github is None and self.jira is None:
+            raise ValueError("validated_in/validated_label apply to github or jira issues; add one")
         unknown = [s for s in self.severities if s not in self.severity_map]
         if unknown:
             raise ValueError(f"severities {unknown} are not levels of severity_map "
@@ -97,5 +108,14 @@ class IssuesGate(Gate[IssuesSpec]):
     options = IssuesSpec
 
     def check(self, spec: IssuesSpec, phase: Phase, ctx: GateContext) -> Verdict:
-        items = read_report(ctx, spec)
-        return judge(items, spec, spec.report or "", ctx.tree.revision)
+        verdicts = []
+        if spec.report is not None:
+            items = read_report(ctx, spec)
+            verdicts.append(judge(items, spec, spec.report, ctx.tree.revision))
+        if spec.github is not None or spec.jira is not None:
+            # The remote mode is live: it is `skip` under `gate --at REV`.
+            from prepctl.gates.issues_remote import combine, remote_verdict
+
+            verdicts.append(remote_verdict(spec, ctx))
+            return combine(verdicts)
+        return verdicts[0]

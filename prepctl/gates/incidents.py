@@ -1,0 +1,84 @@
+"""Gate kind `incidents`: no active alerts of the blocking severities (Alertmanager v2 API).
+
+    - id: no-sev0-sev1
+      kind: incidents
+      title: Zero open Sev-0/Sev-1 incidents across API and background workers
+      matchers: ['severity=~"sev0|sev1"', 'service=~"api|worker"']
+      max_active: 0
+
+An alert counts when it is active and matches every matcher. Silenced and inhibited alerts do
+not count; the evidence still lists them, so a reader sees what was muted. The evidence lists
+each counted alert's labels and start time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from prepctl.gates.base import Gate, GateContext
+from prepctl.plan import CriterionSpec, Phase
+from prepctl.verdicts import Evidence, Status, Verdict
+
+
+class IncidentsSpec(CriterionSpec):
+    kind: Literal["incidents"]
+    matchers: list[str] = Field(min_length=1, description="Alertmanager matchers, all must match, "
+                                "e.g. severity=~\"sev0|sev1\".")
+    max_active: int = Field(0, ge=0, description="Most active matching alerts that still pass.")
+
+    @field_validator("matchers")
+    @classmethod
+    def _parse(cls, value: list[str]) -> list[str]:
+        from prepctl.sources.alertmanager import LabelMatcher
+
+        for text in value:
+            LabelMatcher.parse(text)
+        return value
+
+
+def _labels(labels: dict[str, str]) -> str:
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+
+
+class IncidentsGate(Gate[IncidentsSpec]):
+    kind = "incidents"
+    options = IncidentsSpec
+    live = True
+
+    def check(self, spec: IncidentsSpec, phase: Phase, ctx: GateContext) -> Verdict:
+        from prepctl.sources.http import redact_verdict
+
+        return redact_verdict(self._check(spec, ctx))
+
+    def _check(self, spec: IncidentsSpec, ctx: GateContext) -> Verdict:
+        from prepctl.sources.alertmanager import LabelMatcher, alertmanager_source
+
+        api = alertmanager_source(ctx)
+        matchers = [LabelMatcher.parse(m) for m in spec.matchers]
+        status = api.status()
+        alerts = api.alerts(matchers)
+        counted = [a for a in alerts if not a.suppressed]
+        muted = [a for a in alerts if a.suppressed]
+        selector = ", ".join(str(m) for m in matchers)
+        evidence = [Evidence(f"Alertmanager {status.version} (up since {status.uptime})",
+                             value=f"{len(counted)} active, {len(muted)} silenced/inhibited",
+                             expected=f"<= {spec.max_active} active matching {{{selector}}}",
+                             url=api.location)]
+        for alert in counted:
+            evidence.append(Evidence(f"active {alert.name} since {alert.starts_at}",
+                                     value=_labels(alert.labels), expected="no such alert", url=api.location))
+        for alert in muted:
+            why = "silenced" if alert.silenced_by else "inhibited"
+            ids = ", ".join(alert.silenced_by or alert.inhibited_by)
+            evidence.append(Evidence(f"not counted: {alert.name} since {alert.starts_at} is {why}"
+                                     f"{f' ({ids})' if ids else ''}", value=_labels(alert.labels)))
+        extra = f"; {len(muted)} silenced/inhibited not counted" if muted else ""
+        if len(counted) > spec.max_active:
+            names = ", ".join(f"{a.name}{_labels(a.labels)}" for a in counted[:3])
+            more = f" and {len(counted) - 3} more" if len(counted) > 3 else ""
+            return Verdict.of(Status.FAIL, f"{len(counted)} active alert{'s' if len(counted) != 1 else ''} "
+                              f"matching {{{selector}}} (max {spec.max_active}): {names}{more}{extra}", evidence)
+        return Verdict.of(Status.PASS, f"{len(counted)} active alerts matching {{{selector}}} "
+                          f"(max {spec.max_active}){extra}", evidence)

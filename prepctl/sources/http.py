@@ -1,0 +1,268 @@
+"""The one HTTP client that every live source (Prometheus, Alertmanager, GitHub, Jira) uses.
+
+Why one client: a gate run must finish in bounded time however many criteria hit slow servers,
+so timeouts, retries and the total time budget live here, once. Every failure becomes a
+``SourceError`` (an ``error`` verdict, never a traceback) whose text went through ``redact``:
+servers echo request headers in error pages, and a token must never reach the output.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from prepctl.errors import GateError
+from prepctl.secrets import redact, secret_from_env
+
+if TYPE_CHECKING:
+    import httpx
+
+    from prepctl.gates.base import GateContext
+    from prepctl.sources.config import HttpSettings
+    from prepctl.verdicts import Verdict
+
+#: Longest part of an error body quoted in a message; enough to show the server's reason.
+BODY_EXCERPT = 300
+USER_AGENT = "prepctl (+https://pypi.org/project/prepctl/)"
+
+
+class SourceError(GateError):
+    """Evidence could not be had from a source. The message is redacted on the way in."""
+
+    def __init__(self, message: str):
+        super().__init__(redact(message))
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Credentials for one source, read from the environment variables phases.yaml names."""
+
+    bearer_env: str | None = None
+    basic_user_env: str | None = None
+    scheme: str = "Bearer"
+
+    def headers(self) -> dict[str, str]:
+        """The Authorization header, or none when the variable is unset: a server that needs
+        a token answers 401, and that error names the variable to set."""
+        if self.bearer_env is None:
+            return {}
+        token = secret_from_env(self.bearer_env)
+        if token is None:
+            return {}
+        if self.basic_user_env is not None:
+            import base64
+
+            user = secret_from_env(self.basic_user_env)
+            if user is None:
+                return {}
+            pair = base64.b64encode(f"{user}:{token}".encode()).decode("ascii")
+            # The encoded pair is as secret as the token itself.
+            from prepctl.secrets import remember
+
+            remember(pair)
+            return {"Authorization": f"Basic {pair}"}
+        return {"Authorization": f"{self.scheme} {token}"}
+
+
+def redact_verdict(verdict: Verdict) -> Verdict:
+    """Servers put what they like in labels, titles and bodies, a token included: the live gates
+    pass their verdicts through here, so no output depends on every format remembering to."""
+    from dataclasses import replace
+
+    def clean(value: object) -> object:
+        return redact(value) if isinstance(value, str) else value
+
+    evidence = [replace(e, label=redact(e.label), value=clean(e.value), expected=clean(e.expected),
+                        url=clean(e.url), path=clean(e.path)) for e in verdict.evidence]
+    return type(verdict).of(verdict.status, redact(verdict.summary), evidence)
+
+
+def shared_client(ctx: GateContext) -> HttpClient:
+    """The run's client: built on first use, so the time budget starts when live work starts."""
+    return ctx.shared("http-client", lambda: HttpClient(ctx.plan.model.sources.http))
+
+
+def safe_url(url: str) -> str:
+    """A URL fit for messages and evidence: no query string, no user:password@."""
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return redact(urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", "")))
+
+
+class HttpClient:
+    """Timeouts on every request, retries with backoff, and one deadline for the whole run.
+
+    Retried: connection errors and timeouts, 5xx, 429, and 403 rate-limit answers (a
+    ``Retry-After`` header, or GitHub's ``X-RateLimit-Remaining: 0``). A server's
+    ``Retry-After`` is honoured when it fits in what is left of the budget; otherwise the
+    request fails at once, saying when to try again, instead of sleeping past the budget.
+    """
+
+    def __init__(self, settings: HttpSettings, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        import httpx
+
+        self.settings = settings
+        self._clock = clock
+        self._sleep = sleep
+        self.deadline = clock() + settings.budget
+        self._client = httpx.Client(timeout=settings.timeout, follow_redirects=True,
+                                    headers={"User-Agent": USER_AGENT})
+        self._lock = threading.Lock()
+        self.requests = 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    def remaining(self) -> float:
+        return self.deadline - self._clock()
+
+    def request(self, method: str, url: str, *, what: str, params: Any = None,
+                json_body: Any = None, form: Mapping[str, str] | None = None,
+                headers: Mapping[str, str] | None = None, auth: Auth | None = None) -> httpx.Response:
+        """Send one request (with retries) and return a 2xx response, or raise SourceError."""
+        import httpx
+
+        where = f"{what}: {method} {safe_url(url)}"
+        headers = {**(headers or {}), **(auth.headers() if auth else {})}
+        attempt = 0
+        while True:
+            left = self.remaining()
+            if left <= 0:
+                raise SourceError(f"{where}: time budget of {self.settings.budget:g}s for live sources "
+                                  "used up (sources.http.budget)")
+            timeout = min(self.settings.timeout, left)
+            with self._lock:
+                self.requests += 1
+            try:
+                response = self._client.request(method, url, params=params, json=json_body, data=form,
+                                                headers=headers, timeout=timeout)
+            except httpx.TimeoutException:
+                failure = f"no answer within {timeout:.3g}s (timeout)"
+                delay = self._backoff(attempt)
+            except httpx.TransportError as exc:
+                failure = f"cannot connect: {_reason(exc)}"
+                delay = self._backoff(attempt)
+            else:
+                if response.is_success:
+                    return response
+                failure = _status_text(response, auth)
+                delay = self._retry_delay(response, attempt)
+                if delay is None:
+                    raise SourceError(f"{where}: {failure}")
+            if attempt >= self.settings.retries:
+                tries = attempt + 1
+                raise SourceError(f"{where}: {failure} (gave up after {tries} attempt"
+                                  f"{'s' if tries > 1 else ''})")
+            if delay > self.remaining():
+                raise SourceError(f"{where}: {failure}; the next try would be in {delay:.0f}s, past the "
+                                  f"time budget of {self.settings.budget:g}s (sources.http.budget)")
+            self._sleep(delay)
+            attempt += 1
+
+    def get_json(self, url: str, *, what: str, params: Any = None, headers: Mapping[str, str] | None = None,
+                 auth: Auth | None = None) -> tuple[Any, httpx.Response]:
+        response = self.request("GET", url, what=what, params=params, headers=headers, auth=auth)
+        return parse_json(response, what), response
+
+    def post_json(self, url: str, *, what: str, json_body: Any = None, form: Mapping[str, str] | None = None,
+                  headers: Mapping[str, str] | None = None,
+                  auth: Auth | None = None) -> tuple[Any, httpx.Response]:
+        response = self.request("POST", url, what=what, json_body=json_body, form=form, headers=headers,
+                                auth=auth)
+        return parse_json(response, what), response
+
+    def _backoff(self, attempt: int) -> float:
+        # Jitter keeps concurrent criteria from retrying in lock-step against one server.
+        return self.settings.backoff * (2 ** attempt) * (0.5 + random.random() / 2)
+
+    def _retry_delay(self, response: httpx.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying, or None when the status is not worth retrying."""
+        status = response.status_code
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        exhausted = response.headers.get("x-ratelimit-remaining") == "0"
+        if status == 403 and not (exhausted or retry_after is not None):
+            return None
+        if status not in (403, 429) and status < 500:
+            return None
+        if retry_after is not None:
+            return max(retry_after, 0.0)
+        if exhausted:
+            reset = response.headers.get("x-ratelimit-reset", "")
+            if reset.isdigit():
+                return max(int(reset) - time.time(), 0.0) + 1.0
+        return self._backoff(attempt)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` is either seconds or an HTTP date."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return when.timestamp() - time.time()
+
+
+def parse_json(response: httpx.Response, what: str) -> Any:
+    import json
+
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        excerpt = response.text[:80].replace("\n", " ")
+        raise SourceError(f"{what}: {safe_url(str(response.request.url))} answered "
+                          f"{response.status_code} with malformed JSON ({exc.__class__.__name__}: "
+                          f"{str(exc)[:80]}; body starts {excerpt!r})") from None
+
+
+def _status_text(response: httpx.Response, auth: Auth | None) -> str:
+    text = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+    if response.status_code == 401:
+        if auth is not None and auth.bearer_env:
+            text += f" (is {auth.bearer_env} set to a valid token?)"
+        else:
+            text += " (the server wants a token: name its variable in token_env)"
+    remaining = response.headers.get("x-ratelimit-remaining")
+    if remaining == "0":
+        reset = response.headers.get("x-ratelimit-reset", "")
+        if reset.isdigit():
+            text += f"; rate limit exhausted until {_utc(int(reset))}"
+        else:
+            text += "; rate limit exhausted"
+    retry_after = response.headers.get("retry-after")
+    if retry_after:
+        text += f"; Retry-After {retry_after}"
+    body = response.text.strip().replace("\n", " ")
+    if body:
+        text += f": {body[:BODY_EXCERPT]}{'…' if len(body) > BODY_EXCERPT else ''}"
+    return text
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return text.splitlines()[0][:200]
+
+
+def _utc(epoch: int) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

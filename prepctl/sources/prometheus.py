@@ -1,0 +1,197 @@
+"""Metrics from the Prometheus HTTP API (``/api/v1/query`` and ``/api/v1/query_range``).
+
+``MetricsSource`` is the seam: ``PrometheusAPI`` asks a live server, and
+``prepctl.sources.metrics_snapshot`` answers the same questions from a file. Both return
+``QueryResult``s with every value as a float, NaN and infinities included: deciding that NaN
+means "no evidence" is the gate's job, and it must see them to do it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from prepctl.sources.http import Auth, SourceError, safe_url
+
+if TYPE_CHECKING:
+    from prepctl.gates.base import GateContext
+    from prepctl.sources.http import HttpClient
+
+Labels = tuple[tuple[str, str], ...]
+
+
+def labels_of(mapping: dict[str, str]) -> Labels:
+    return tuple(sorted((str(k), str(v)) for k, v in mapping.items()))
+
+
+def labels_text(labels: Labels) -> str:
+    """PromQL-style `{a="1", b="2"}`; the metric name, when there, goes first without a key."""
+    name = dict(labels).get("__name__", "")
+    rest = ", ".join(f'{k}="{v}"' for k, v in labels if k != "__name__")
+    return f"{name}{{{rest}}}" if rest or not name else name
+
+
+@dataclass(frozen=True)
+class Sample:
+    timestamp: float  # Unix seconds
+    value: float
+
+
+@dataclass(frozen=True)
+class Series:
+    labels: Labels
+    samples: tuple[Sample, ...]
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """What a query returned, plus where and when, for the evidence."""
+
+    query: str
+    result_type: str  # vector, matrix or scalar
+    series: tuple[Series, ...]
+    evaluated_at: float  # the instant, or the end of the range
+    source: str  # URL or file the answer came from
+    warnings: tuple[str, ...] = field(default=())
+
+
+class MetricsSource(ABC):
+    """Something that answers PromQL: a Prometheus server or a snapshot file."""
+
+    #: Shown in evidence: a URL (never with credentials) or a file.
+    location: str
+    #: True for a file captured earlier: its "now" is when it was captured.
+    offline: bool = False
+
+    @abstractmethod
+    def now(self) -> float:
+        """The time "now" stands for: the clock, or the end of a snapshot."""
+
+    @abstractmethod
+    def instant(self, query: str, at: float) -> QueryResult: ...
+
+    @abstractmethod
+    def range(self, query: str, start: float, end: float, step: float) -> QueryResult: ...
+
+    def graph_url(self, query: str, window: float | None) -> str | None:
+        """A link a reader can open to see the query; None for files."""
+        return None
+
+
+class PrometheusAPI(MetricsSource):
+    """A live Prometheus (or anything speaking its query API: Thanos, Mimir, VictoriaMetrics)."""
+
+    def __init__(self, client: HttpClient, base_url: str, auth: Auth | None = None):
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.location = safe_url(self.base_url)
+        self.auth = auth or Auth()
+
+    def now(self) -> float:
+        return time.time()
+
+    def instant(self, query: str, at: float) -> QueryResult:
+        data = self._post("/api/v1/query", {"query": query, "time": _ts(at)})
+        return parse_query_response(data, query, at, self.location)
+
+    def range(self, query: str, start: float, end: float, step: float) -> QueryResult:
+        data = self._post("/api/v1/query_range",
+                          {"query": query, "start": _ts(start), "end": _ts(end), "step": f"{step:g}"})
+        return parse_query_response(data, query, end, self.location)
+
+    def graph_url(self, query: str, window: float | None) -> str | None:
+        import urllib.parse
+
+        params = {"g0.expr": query, "g0.tab": "0" if window else "1"}
+        if window:
+            params["g0.range_input"] = f"{int(window)}s"
+        return f"{self.location}/graph?{urllib.parse.urlencode(params)}"
+
+    def _post(self, path: str, form: dict[str, str]) -> Any:
+        # POST keeps long PromQL out of URLs (and out of proxies' access logs).
+        data, _ = self.client.post_json(self.base_url + path, what="Prometheus", form=form, auth=self.auth)
+        return data
+
+
+def prometheus_source(ctx: GateContext) -> MetricsSource:
+    """The plan's Prometheus: a live server, or a snapshot for a ``file:`` URL. Built once a run."""
+    from prepctl.sources.http import shared_client
+
+    config = ctx.plan.model.sources.prometheus
+    if config is None:
+        raise SourceError("no Prometheus configured: add sources.prometheus.url to phases.yaml "
+                          "(a URL, or file:PATH of a snapshot)")
+    if config.url.startswith("file:"):
+        from prepctl.sources.metrics_snapshot import load_snapshot
+
+        rel = config.url[len("file:"):]
+        return ctx.shared(f"metrics-snapshot:{rel}", lambda: load_snapshot(ctx.plan.root, rel))
+    auth = Auth(bearer_env=config.token_env) if config.token_env else Auth()
+    return PrometheusAPI(shared_client(ctx), config.url, auth)
+
+
+def parse_query_response(data: Any, query: str, at: float, source: str) -> QueryResult:
+    """Check a query-API answer's shape and turn it into a QueryResult; SourceError if odd."""
+    what = f"Prometheus at {source}"
+    if not isinstance(data, dict):
+        raise SourceError(f"{what} answered {type(data).__name__ if data is not None else 'null'} "
+                          "instead of a query result object")
+    if data.get("status") != "success":
+        reason = data.get("error") or "no reason given"
+        raise SourceError(f"{what} rejected the query ({data.get('errorType', 'error')}): {reason}")
+    body = data.get("data")
+    if not isinstance(body, dict) or "resultType" not in body or "result" not in body:
+        raise SourceError(f"{what} answered success without data.resultType/data.result")
+    kind, result = body["resultType"], body["result"]
+    warnings = tuple(str(w) for w in data.get("warnings") or ())
+    if kind == "scalar":
+        return QueryResult(query, kind, (Series((), (_sample(result, what),)),), at, source, warnings)
+    if kind not in ("vector", "matrix"):
+        raise SourceError(f"{what} returned a {kind}; an objective needs a number (vector, matrix "
+                          "or scalar)")
+    if not isinstance(result, list):
+        raise SourceError(f"{what} returned a {kind} whose result is not a list")
+    series: list[Series] = []
+    for item in result:
+        if not isinstance(item, dict) or not isinstance(item.get("metric", {}), dict):
+            raise SourceError(f"{what} returned a malformed {kind} element: {str(item)[:80]}")
+        if "histogram" in item or "histograms" in item:
+            raise SourceError(f"{what} returned native histogram samples; wrap the query in "
+                              "histogram_quantile() or sum() to get a number")
+        labels = labels_of(item.get("metric") or {})
+        if kind == "vector":
+            samples = (_sample(item.get("value"), what),)
+        else:
+            raw = item.get("values")
+            if not isinstance(raw, list):
+                raise SourceError(f"{what} returned a matrix element without values")
+            samples = tuple(_sample(v, what) for v in raw)
+        series.append(Series(labels, samples))
+    return QueryResult(query, kind, tuple(series), at, source, warnings)
+
+
+def _sample(pair: Any, what: str) -> Sample:
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        raise SourceError(f"{what} returned a malformed sample: {str(pair)[:80]}")
+    try:
+        return Sample(float(pair[0]), _value(pair[1]))
+    except (TypeError, ValueError):
+        raise SourceError(f"{what} returned a sample that is not a number: {str(pair)[:80]}") from None
+
+
+def _value(text: Any) -> float:
+    # Prometheus sends values as strings: "0.42", "NaN", "+Inf", "-Inf".
+    if isinstance(text, bool) or text is None:
+        raise ValueError("not a number")
+    return float(text)
+
+
+def _ts(seconds: float) -> str:
+    return f"{seconds:.3f}"
+
+
+def is_finite(value: float) -> bool:
+    return not (math.isnan(value) or math.isinf(value))

@@ -1,0 +1,176 @@
+"""Faults of live sources: each must end in `error` (never `pass`), with the reason and no traceback.
+
+A local HTTP server (pytest-httpserver) stands in for a misbehaving Prometheus; a closed port
+stands in for one that is down.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from werkzeug import Response
+
+from prepctl.verdicts import Status
+from tests.live_servers import free_port, only_criterion, slo, write_live_plan
+
+FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01, "budget": 20}
+VECTOR_OK = {"status": "success", "data": {"resultType": "vector",
+                                           "result": [{"metric": {"job": "x"}, "value": [1700000000, "0.2"]}]}}
+
+
+def plan_for(tmp_path, url: str, objective: dict | None = None, http: dict | None = None):
+    objective = objective or {"name": "latency", "query": "latency_seconds", "pass": "< 1"}
+    return write_live_plan(tmp_path, {"prometheus": {"url": url}, "http": http or FAST},
+                           criteria=[slo([objective])])
+
+
+def gate(tmp_path, url: str, **kwargs):
+    return only_criterion(plan_for(tmp_path, url, **kwargs))
+
+
+def test_the_stand_in_passes_when_healthy(httpserver, tmp_path):
+    # The control for every fault below: the same plan against a healthy answer passes.
+    httpserver.expect_request("/api/v1/query", method="POST").respond_with_json(VECTOR_OK)
+    assert gate(tmp_path, httpserver.url_for("")).status is Status.PASS
+
+
+def test_server_down(tmp_path):
+    result = gate(tmp_path, f"http://127.0.0.1:{free_port()}")
+    assert result.status is Status.ERROR
+    assert "cannot connect" in result.verdict.summary
+    assert "gave up after 3 attempts" in result.verdict.summary
+
+
+def test_timeout(httpserver, tmp_path):
+    def slow(request):
+        time.sleep(1.5)
+        return Response(json.dumps(VECTOR_OK), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/query").respond_with_handler(slow)
+    result = gate(tmp_path, httpserver.url_for(""), http={**FAST, "retries": 0, "timeout": 0.3})
+    assert result.status is Status.ERROR
+    assert "(timeout)" in result.verdict.summary
+    # Let the slow handler finish, so its late log entry does not land in the next test's log.
+    deadline = time.monotonic() + 10
+    while not httpserver.log and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_http_500_is_retried_then_an_error(httpserver, tmp_path):
+    httpserver.expect_request("/api/v1/query").respond_with_data("upstream exploded", status=500)
+    result = gate(tmp_path, httpserver.url_for(""))
+    assert result.status is Status.ERROR
+    assert "HTTP 500" in result.verdict.summary and "upstream exploded" in result.verdict.summary
+    assert len(httpserver.log) == 3  # the first try and FAST's 2 retries
+
+
+def test_http_500_then_success_recovers(httpserver, tmp_path):
+    httpserver.expect_ordered_request("/api/v1/query").respond_with_data("busy", status=503)
+    httpserver.expect_ordered_request("/api/v1/query").respond_with_json(VECTOR_OK)
+    assert gate(tmp_path, httpserver.url_for("")).status is Status.PASS
+    assert len(httpserver.log) == 2
+
+
+def test_malformed_json(httpserver, tmp_path):
+    httpserver.expect_request("/api/v1/query").respond_with_data('{"status": "success", "data": {',
+                                                                   content_type="application/json")
+    result = gate(tmp_path, httpserver.url_for(""))
+    assert result.status is Status.ERROR
+    assert "malformed JSON" in result.verdict.summary
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (None, "answered null"),
+    ({"status": "success"}, "without data.resultType"),
+    ({"status": "success", "data": {"resultType": "vector", "result": []}}, "empty result"),
+    ({"status": "success", "data": {"resultType": "matrix", "result": []}}, "empty result"),
+    ({"status": "success", "data": {"resultType": "vector",
+                                    "result": [{"metric": {}, "value": [1700000000, "NaN"]}]}}, "NaN"),
+    ({"status": "success", "data": {"resultType": "vector",
+                                    "result": [{"metric": {}, "value": [1700000000, None]}]}}, "not a number"),
+    ({"status": "success", "data": {"resultType": "string", "result": [1700000000, "hi"]}}, "returned a string"),
+    ({"status": "error", "errorType": "bad_data", "error": "parse error at char 3"}, "parse error"),
+])
+def test_odd_answers_are_errors(httpserver, tmp_path, body, reason):
+    httpserver.expect_request("/api/v1/query").respond_with_json(body)
+    result = gate(tmp_path, httpserver.url_for(""))
+    assert result.status is Status.ERROR, result.verdict.summary
+    assert reason in result.verdict.summary
+
+
+def test_a_400_is_not_retried(httpserver, tmp_path):
+    httpserver.expect_request("/api/v1/query").respond_with_json(
+        {"status": "error", "errorType": "bad_data", "error": "1:5: parse error"}, status=400)
+    result = gate(tmp_path, httpserver.url_for(""))
+    assert result.status is Status.ERROR
+    assert "HTTP 400" in result.verdict.summary and "parse error" in result.verdict.summary
+    assert len(httpserver.log) == 1
+
+
+def test_one_broken_objective_does_not_hide_a_failing_one(httpserver, tmp_path):
+    def answer(request):
+        query = request.form["query"]
+        if query == "broken":
+            return Response("nope", status=500)
+        return Response(json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
+            {"metric": {}, "value": [1700000000, "5"]}]}}), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/query").respond_with_handler(answer)
+    path = write_live_plan(tmp_path, {"prometheus": {"url": httpserver.url_for("")}, "http": FAST},
+                           criteria=[slo([{"name": "broken", "query": "broken", "pass": "< 1"},
+                                          {"name": "high", "query": "high", "pass": "< 1"}])])
+    result = only_criterion(path)
+    assert result.status is Status.FAIL  # fail outranks error: we know enough to block
+    assert "high = 5 -> fail" in result.verdict.summary
+    assert any("broken" in e.label and "HTTP 500" in e.label for e in result.verdict.evidence)
+
+
+def test_no_prometheus_configured_is_an_error(tmp_path):
+    path = write_live_plan(tmp_path, {}, criteria=[slo([{"name": "x", "query": "x", "pass": "< 1"}])])
+    result = only_criterion(path)
+    assert result.status is Status.ERROR
+    assert "no Prometheus configured" in result.verdict.summary
+
+
+def test_cli_shows_the_error_without_a_traceback(cli, tmp_path):
+    path = plan_for(tmp_path, f"http://127.0.0.1:{free_port()}")
+    for fmt in ("table", "json"):
+        result = cli("-c", path, "gate", "p", "--format", fmt)
+        assert result.code == 2
+        assert "Traceback" not in result.stdout + result.stderr
+        assert "cannot connect" in result.stdout
+    data = json.loads(cli("-c", path, "gate", "p", "--format", "json").stdout)
+    assert data["criteria"][0]["status"] == "error"
+
+
+def test_the_criteria_of_a_phase_fetch_concurrently(tmp_path):
+    """Each request waits until the other criterion's request has arrived too: run one after the
+    other, the first would wait alone, the barrier would break and both would be errors."""
+    import threading
+
+    from pytest_httpserver import HTTPServer
+
+    from tests.live_servers import run_gate
+
+    barrier = threading.Barrier(2, timeout=10)
+
+    def answer(request):
+        barrier.wait()
+        return Response(json.dumps(VECTOR_OK), content_type="application/json")
+
+    server = HTTPServer(host="127.0.0.1", port=free_port(), threaded=True)
+    server.expect_request("/api/v1/query").respond_with_handler(answer)
+    server.start()
+    try:
+        path = write_live_plan(tmp_path, {"prometheus": {"url": server.url_for("")},
+                                          "http": {"timeout": 20, "retries": 0}},
+                               criteria=[slo([{"name": "a", "query": "a", "pass": "< 1"}], id="first"),
+                                         slo([{"name": "b", "query": "b", "pass": "< 1"}], id="second")])
+        result = run_gate(path)
+    finally:
+        server.clear()
+        server.stop()
+    assert [c.status for c in result.criteria] == [Status.PASS, Status.PASS], \
+        [c.verdict.summary for c in result.criteria]

@@ -1,0 +1,118 @@
+"""No token appears in any output: every format, `--out` files, baselines, and the error paths
+where servers echo the request's Authorization header back (as real ones do in error pages)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from werkzeug import Request, Response
+
+from tests.live_servers import free_port, slo, write_live_plan
+
+TOKEN = "prom-secret-token-5f3a9c"
+GH_TOKEN = "ghp_notreal0123456789abcdefSECRET"
+FORMATS = ("table", "json", "markdown", "junit", "github")
+ENV = {"TEST_PROM_TOKEN": TOKEN, "TEST_GH_TOKEN": GH_TOKEN}
+
+
+def echoing_prometheus(status: int):
+    def handle(request: Request) -> Response:
+        seen = request.headers.get("Authorization", "")
+        if status == 200:
+            return Response(json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
+                {"metric": {"auth": seen}, "value": [1700000000, "0.1"]}]}}), content_type="application/json")
+        return Response(json.dumps({"status": "error", "errorType": "auth", "error": f"rejected {seen}"}),
+                        status=status, content_type="application/json")
+    return handle
+
+
+def prom_plan(tmp_path, url: str):
+    return write_live_plan(tmp_path, {"prometheus": {"url": url, "token_env": "TEST_PROM_TOKEN"},
+                                      "http": {"timeout": 2, "retries": 1, "backoff": 0.01}},
+                           criteria=[slo([{"name": "latency", "query": "latency_seconds", "pass": "< 1"}])])
+
+
+def assert_clean(text: str) -> None:
+    assert TOKEN not in text and GH_TOKEN not in text
+    # Not even a recognisable piece of one.
+    assert "5f3a9c" not in text and "SECRET" not in text
+
+
+def test_error_paths_in_every_format(httpserver, tmp_path, cli):
+    httpserver.expect_request("/api/v1/query").respond_with_handler(echoing_prometheus(401))
+    path = prom_plan(tmp_path, httpserver.url_for(""))
+    for fmt in FORMATS:
+        out = tmp_path / f"report.{fmt}"
+        result = cli("-c", path, "gate", "p", "--format", fmt, "--out", out, env=ENV)
+        assert result.code == 2, (fmt, result.stdout, result.stderr)
+        assert "rejected Bearer ***" in result.stdout or fmt == "junit" and "rejected Bearer ***" in out.read_text()
+        assert_clean(result.stdout + result.stderr + out.read_text())
+    # The server did get the token: the test would prove nothing if it had not been sent.
+    assert httpserver.log[0][0].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_a_pass_that_echoes_the_token_in_labels(httpserver, tmp_path, cli):
+    httpserver.expect_request("/api/v1/query").respond_with_handler(echoing_prometheus(200))
+    path = prom_plan(tmp_path, httpserver.url_for(""))
+    for fmt in ("table", "json"):
+        result = cli("-c", path, "gate", "p", "--format", fmt, env=ENV)
+        assert result.code == 0, result.stdout + result.stderr
+        assert_clean(result.stdout + result.stderr)
+        assert "***" in result.stdout
+
+
+def test_server_errors_and_a_dead_server(httpserver, tmp_path, cli):
+    httpserver.expect_request("/api/v1/query").respond_with_handler(echoing_prometheus(500))
+    for url in (httpserver.url_for(""), f"http://127.0.0.1:{free_port()}"):
+        result = cli("-c", prom_plan(tmp_path, url), "gate", "p", "--format", "json", env=ENV)
+        assert result.code == 2
+        assert_clean(result.stdout + result.stderr)
+
+
+def test_credentials_in_a_url_are_not_shown(tmp_path, cli):
+    # Someone put the token into the URL itself; messages and evidence drop userinfo and query.
+    port = free_port()
+    path = prom_plan(tmp_path, f"http://reader:{TOKEN}@127.0.0.1:{port}/prom?access_token={TOKEN}")
+    result = cli("-c", path, "gate", "p", "--format", "json", env=ENV)
+    assert result.code == 2 and f"127.0.0.1:{port}/prom" in result.stdout
+    assert_clean(result.stdout + result.stderr)
+
+
+def test_baseline_capture_errors(httpserver, tmp_path, cli):
+    httpserver.expect_request("/api/v1/query").respond_with_handler(echoing_prometheus(401))
+    result = cli("-c", prom_plan(tmp_path, httpserver.url_for("")), "baseline", "capture", "p", env=ENV)
+    assert result.code == 2 and "rejected Bearer ***" in result.stderr
+    assert_clean(result.stdout + result.stderr)
+    assert not (tmp_path / "baselines").exists()
+
+
+def test_github_rate_limit_error_echoing_the_token(httpserver, tmp_path, cli):
+    def handle(request: Request) -> Response:
+        seen = request.headers.get("Authorization", "")
+        return Response(json.dumps({"message": f"API rate limit exceeded for {seen}"}), status=403,
+                        headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4102444800"},
+                        content_type="application/json")
+
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(handle)
+    path = write_live_plan(tmp_path, {"github": {"api_url": httpserver.url_for("").rstrip("/"), "repo": "acme/prep",
+                                                 "token_env": "TEST_GH_TOKEN"}},
+                           criteria=[{"id": "i", "kind": "issues", "title": "i", "github": {"labels": ["P1"]}}])
+    for fmt in ("table", "json", "github"):
+        result = cli("-c", path, "gate", "p", "--format", fmt, env=ENV)
+        assert result.code == 2
+        assert "rate limit exhausted until 2100-01-01" in result.stdout
+        assert_clean(result.stdout + result.stderr)
+    assert httpserver.log[0][0].headers["Authorization"] == f"Bearer {GH_TOKEN}"
+
+
+def test_verdicts_themselves_are_redacted(httpserver, tmp_path, monkeypatch):
+    # Not only the formats: the gate's own verdict (what history and documents receive) is clean.
+    from tests.live_servers import only_criterion
+
+    monkeypatch.setenv("TEST_PROM_TOKEN", TOKEN)
+    httpserver.expect_request("/api/v1/query").respond_with_handler(echoing_prometheus(200))
+    result = only_criterion(prom_plan(tmp_path, httpserver.url_for("")))
+    text = result.verdict.summary + repr(result.verdict.evidence)
+    assert 'auth="Bearer ***"' in text
+    assert_clean(text)
