@@ -1,0 +1,212 @@
+"""Benchmark: `prepctl graph trend` against the naive loop (checkout each commit + grimp.build_graph).
+
+    .venv/bin/python benchmarks/trend_bench.py                 # 520 commits, ~2,100 modules
+    .venv/bin/python benchmarks/trend_bench.py --commits 100   # quicker look
+
+In one run it:
+
+1. generates a repository (tests/trend_history.py) with >= 500 commits over >= 2,000 modules of
+   ~150 lines each, where the ORM's importer count grows and burns down, and ~6% of the commits
+   contain a file with a syntax error;
+2. runs `prepctl --root REPO graph trend mono.core.orm --format json` with an empty cache (cold),
+   then again (warm), each in its own process, timing the whole command;
+3. runs the naive loop in its own process: `git checkout -f` of every commit in a clone, then
+   `grimp.build_graph("mono", cache_dir=None)` and its importer counts (grimp's own cache was
+   measured too: it saves ~10% here because checkout rewrites the changed files' mtimes);
+4. checks prepctl's numbers against the generator's known counts for EVERY commit (and against
+   grimp's where grimp did not abort), then prints commits/s, unique blobs parsed, peak memory
+   (max RSS of each process) and the ratios.
+
+Targets (issue 6): cold >= 30x faster than the naive loop; warm <= 1 s per 500 commits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.trend_history import GIT_ENV, TARGET, generate  # noqa: E402
+
+
+def child_naive(repo: Path, out: Path) -> None:
+    """Runs in its own process: checkout + grimp per commit, the way one would script it."""
+    import importlib
+
+    import grimp
+
+    work = Path(tempfile.mkdtemp(prefix="naive-")) / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(work)], check=True, env=GIT_ENV)
+    shas = subprocess.run(["git", "rev-list", "--reverse", "main"], cwd=work, check=True, env=GIT_ENV,
+                          capture_output=True, text=True).stdout.split()
+    sys.path.insert(0, str(work))
+    rows = []
+    started = time.perf_counter()
+    for sha in shas:
+        subprocess.run(["git", "checkout", "-q", "-f", sha], cwd=work, check=True, env=GIT_ENV)
+        importlib.invalidate_caches()
+        try:
+            graph = grimp.build_graph("mono", cache_dir=None)
+        except Exception as exc:  # grimp aborts the whole graph on one bad file
+            rows.append({"commit": sha, "error": type(exc).__name__})
+            continue
+        if TARGET in graph.modules:
+            rows.append({"commit": sha, "direct": len(graph.find_modules_that_directly_import(TARGET)),
+                         "transitive": len(graph.find_downstream_modules(TARGET)), "exists": True})
+        else:
+            rows.append({"commit": sha, "direct": 0, "transitive": 0, "exists": False})
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out.write_text(json.dumps({"seconds": seconds, "peak_bytes": peak, "rows": rows}))
+    shutil.rmtree(work.parent, ignore_errors=True)
+
+
+def child_prepctl(repo: Path, out: Path) -> None:
+    """Runs in its own process: the CLI command, in-process so its stats and peak RSS are visible."""
+    from prepctl.graph import trend
+
+    captured: dict[str, object] = {}
+    original = trend.compute_trend
+
+    def spy(*args, **kwargs):
+        result = original(*args, **kwargs)
+        captured["stats"] = result.stats.__dict__
+        return result
+
+    trend.compute_trend = spy
+    sys.argv = ["prepctl", "--root", str(repo), "graph", "trend", TARGET, "--format", "json",
+                "--out", str(out.with_suffix(".points.json"))]
+    from prepctl.cli import main
+
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out.write_text(json.dumps({"peak_bytes": peak, "stats": captured.get("stats")}))
+
+
+def run_child(mode: str, repo: Path, scratch: Path) -> dict:
+    """Run one measurement in a fresh process: wall time, and CPU time (the process and every
+    process it waited for: git, parse workers), which a busy shared machine disturbs less."""
+    out = scratch / f"{mode}.json"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    # cwd: a folder with no phases.yaml above it, so the settings (and the cache, under
+    # REPO/.prepctl) are the no-plan defaults and not those of whatever plan is around.
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", mode, "--repo", str(repo),
+                    "--out", str(out)], check=True, stdout=subprocess.DEVNULL, cwd=scratch)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    data = json.loads(out.read_text())
+    data["wall"] = wall
+    data["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    points = out.with_suffix(".points.json")
+    if points.exists():
+        data["points"] = json.loads(points.read_text())
+    return data
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--commits", type=int, default=520)
+    parser.add_argument("--packages", type=int, default=40)
+    parser.add_argument("--per-package", type=int, default=52)
+    parser.add_argument("--body-lines", type=int, default=150,
+                        help="average lines of ordinary code per module (default: like real code)")
+    parser.add_argument("--repeat", type=int, default=3, help="cold/warm runs (the median is reported)")
+    parser.add_argument("--keep", type=Path, help="generate the repository here and keep it")
+    parser.add_argument("--child", choices=["naive", "prepctl"], help=argparse.SUPPRESS)
+    parser.add_argument("--repo", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "naive":
+        child_naive(args.repo, args.out)
+        return 0
+    if args.child == "prepctl":
+        child_prepctl(args.repo, args.out)
+        return 0
+
+    scratch = Path(tempfile.mkdtemp(prefix="trend-bench-"))
+    repo = args.keep or scratch / "repo"
+    if repo.exists():
+        shutil.rmtree(repo)
+    print(f"generating {args.commits} commits in {repo} ...", flush=True)
+    history = generate(repo, commits=args.commits, packages=args.packages, per_package=args.per_package,
+                       body_lines=args.body_lines)
+    py_files = [p for p in (repo / "mono").rglob("*.py")]
+    lines = sum(p.read_text().count("\n") for p in py_files)
+    broken = sum(1 for e in history.expected if e.broken_files)
+    print(f"  {len(history.shas)} commits, up to {history.module_count_max} modules, "
+          f"{lines / max(1, len(py_files)):.0f} lines per file at HEAD, {broken} commits with a syntax error")
+
+    cache = repo / ".prepctl"
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    colds, warms = [], []
+    for attempt in range(1, args.repeat + 1):
+        shutil.rmtree(cache, ignore_errors=True)
+        print(f"prepctl cold ({attempt}/{args.repeat}) ...", flush=True)
+        colds.append(run_child("prepctl", repo, scratch))
+        print(f"prepctl warm ({attempt}/{args.repeat}) ...", flush=True)
+        warms.append(run_child("prepctl", repo, scratch))
+    if any(not (r.get("stats") or {}).get("blobs_parsed") for r in colds):
+        raise SystemExit(f"a cold run parsed nothing: the cache is not under {cache}")
+    cold = sorted(colds, key=lambda r: r["wall"])[len(colds) // 2]
+    warm = sorted(warms, key=lambda r: r["wall"])[len(warms) // 2]
+    print("naive loop (checkout + grimp.build_graph per commit) ...", flush=True)
+    naive = run_child("naive", repo, scratch)
+    print(f"load average after: {os.getloadavg()[0]:.2f}", flush=True)
+
+    # Correctness first: a fast wrong answer is worth nothing.
+    mismatches = 0
+    for run in (*colds, *warms):
+        for point, want, sha in zip(run["points"], history.expected, history.shas, strict=True):
+            got = (point["commit"], point["exists"], point["direct"], point["transitive"],
+                   point["skipped_files"])
+            if got != (sha, want.exists, want.direct, want.transitive, want.broken_files):
+                mismatches += 1
+    aborted = [r for r in naive["rows"] if "error" in r]
+    for row, want in zip(naive["rows"], history.expected, strict=True):
+        if "error" not in row and (row["direct"], row["transitive"]) != (want.direct, want.transitive):
+            mismatches += 1
+    n = len(history.shas)
+    print()
+    print(f"{'run':<36}{'wall s':>8}{'CPU s':>8}{'commits/s':>11}{'blobs parsed':>14}{'peak MB':>9}")
+    rows = (("prepctl graph trend, cold (median)", cold, cold["wall"]),
+            ("prepctl graph trend, warm (median)", warm, warm["wall"]),
+            ("naive checkout + grimp (loop only)", naive, naive["seconds"]))
+    for label, run, seconds in rows:
+        parsed = (run.get("stats") or {}).get("blobs_parsed", "-")
+        print(f"{label:<36}{seconds:>8.2f}{run['cpu']:>8.2f}{n / seconds:>11.1f}{parsed!s:>14}"
+              f"{run['peak_bytes'] / 2**20:>9.0f}")
+    print()
+    fastest = min(colds, key=lambda r: r["wall"])
+    print(f"cold speed-up vs naive: {naive['seconds'] / cold['wall']:.1f}x wall (median), "
+          f"{naive['seconds'] / fastest['wall']:.1f}x wall (fastest), "
+          f"{naive['cpu'] / cold['cpu']:.1f}x CPU (target >= 30x); cold runs: "
+          + ", ".join(f"{r['wall']:.2f}s/{r['cpu']:.2f}s CPU" for r in colds))
+    print(f"warm: {warm['wall'] / n * 500:.2f} s per 500 commits (target <= 1 s); warm runs: "
+          + ", ".join(f"{r['wall']:.2f}s" for r in warms))
+    print(f"naive aborted on {len(aborted)} of {n} commits (syntax errors); prepctl on 0")
+    print(f"numbers checked against the generator's known counts: {mismatches} mismatches")
+    print("prepctl times are whole CLI processes (interpreter start-up included); the naive time "
+          "is its loop only (clone and start-up excluded)")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())
