@@ -34,7 +34,7 @@ class PhaseState:
 def describe_state(result: PhaseResult, blocked_by: list[str]) -> str:
     """passed / ready / failing / blocked by X.
 
-    `ready` means the dependencies passed and only sign-offs (manual criteria) are missing:
+    `ready` means the dependencies passed and only sign-offs (manual or signoff criteria) are missing:
     everything a machine can check holds.
     """
     if blocked_by:
@@ -42,7 +42,7 @@ def describe_state(result: PhaseResult, blocked_by: list[str]) -> str:
     if result.status is Status.PASS or result.status is Status.WARN:
         return "passed"
     open_required = [c for c in result.criteria if not c.advisory and c.status is not Status.PASS]
-    if open_required and all(c.kind == "manual" and c.status is Status.FAIL for c in open_required):
+    if open_required and all(c.kind in ("manual", "signoff") and c.status is Status.FAIL for c in open_required):
         return "ready (awaiting sign-off)"
     return "failing"
 

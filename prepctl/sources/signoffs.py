@@ -24,6 +24,8 @@ class SignOff(BaseModel):
     name: str
     email: str | None = None
     date: date
+    #: RFC approvals: the content digest of the RFC that was approved (see gates/signoff.py).
+    rfc_digest: str | None = None
 
 
 class SignOffFile(BaseModel):

@@ -1,0 +1,127 @@
+"""`prepctl render rfc|runbook|postmortem`: documents from phases.yaml and the gates' evaluation."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Render documents: RFCs per phase, RUNBOOK.md sections per service, post-mortems from "
+    "gate history. Markdown by default (merged region by region into existing files, so hand "
+    "edits outside the generated regions are kept), or self-contained HTML with --format html.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+STDOUT = "-"
+
+
+class DocFormatOption(StrEnum):
+    markdown = "markdown"
+    html = "html"
+
+
+FormatOpt = Annotated[DocFormatOption, typer.Option("--format", "-f", help="markdown or html.")]
+
+
+def _format(option: DocFormatOption):
+    from prepctl.reports.documents import DocFormat
+
+    return DocFormat(option.value)
+
+
+def _finish(planned: list, to_stdout: bool) -> None:
+    from prepctl.reports import documents
+
+    for item in planned:
+        if to_stdout:
+            documents.emit(item.new)
+            continue
+        verb = "wrote" if documents.write(item) else "unchanged"
+        typer.echo(f"{verb} {item.path}")
+
+
+@app.command()
+def rfc(
+    phase: Annotated[str | None, typer.Argument(help="Phase id, e.g. phase-1.")] = None,
+    all_phases: Annotated[bool, typer.Option("--all", help="Every phase.")] = False,
+    fmt: FormatOpt = DocFormatOption.markdown,
+    out: Annotated[str | None, typer.Option("--out", "-o", help="File (a folder with --all), or - "
+                   "for stdout. Default: the phase's signoff criterion's rfc: path "
+                   "(docs/rfc/PHASE.md next to phases.yaml).")] = None,
+) -> None:
+    """The RFC of a phase: owners, approvers, dates, tasks, exit criteria with their current
+    verdicts and evidence, risks, rollback flags and the sign-off table."""
+    from prepctl.cli import _load
+    from prepctl.evaluate import select_phases
+    from prepctl.reports.rfc import render_rfcs
+
+    if phase is not None and all_phases:
+        raise typer.BadParameter("name a PHASE or pass --all, not both")
+    plan = _load()
+    ids = select_phases(plan, phase, all_phases, with_deps=False)
+    to_stdout = out == STDOUT
+    planned = render_rfcs(plan, ids, _format(fmt), None if out in (None, STDOUT) else Path(out))
+    _finish(planned, to_stdout)
+
+
+@app.command()
+def runbook(
+    fmt: FormatOpt = DocFormatOption.markdown,
+    out: Annotated[str | None, typer.Option("--out", "-o", help="- prints the updated runbook "
+                   "instead of writing it; a FILE is updated instead of RUNBOOK.md.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 and print a unified "
+                     "diff when the file is stale (for CI).")] = False,
+) -> None:
+    """Update the generated sections of RUNBOOK.md at the monolith's root (honours --root): one
+    region per service in phases.yaml's services:. Only text between prepctl:begin/end markers
+    changes; a missing region is appended. Bad markers: exit 2, file untouched."""
+    from prepctl.cli import _load
+    from prepctl.reports import documents
+    from prepctl.reports.documents import DocFormat
+    from prepctl.reports.engine import Renderer
+    from prepctl.reports.runbook import render_runbook, render_text
+
+    plan = _load()
+    doc_format = _format(fmt)
+    if doc_format is DocFormat.html and out == STDOUT:
+        renderer = Renderer(plan.config_dir)
+        markdown = render_text(plan, renderer)
+        documents.emit(documents.html_document(renderer, markdown, documents.first_heading(markdown, "Runbook")))
+        return
+    planned = render_runbook(plan, doc_format, None if out in (None, STDOUT) else Path(out))
+    if check:
+        if planned.changed:
+            typer.echo(planned.diff(planned.path.name), nl=False)
+            typer.echo(f"prepctl: {planned.path} is stale; run `prepctl render runbook`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{planned.path} is up to date")
+        return
+    _finish([planned], out == STDOUT)
+
+
+@app.command()
+def postmortem(
+    phase: Annotated[str, typer.Argument(help="Phase id, e.g. phase-1.")],
+    fmt: FormatOpt = DocFormatOption.markdown,
+    out: Annotated[str | None, typer.Option("--out", "-o", help="File, or - for stdout. Default: "
+                   "docs/postmortems/PHASE[-INCIDENT].md next to phases.yaml.")] = None,
+    incident: Annotated[str | None, typer.Option("--incident", help="Title of the incident this "
+                        "post-mortem is about (default: the phase itself).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only gate runs from this date/time "
+                     "(ISO 8601, UTC unless given).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Only gate runs up to this date/time.")] = None,
+) -> None:
+    """A post-mortem with its timeline pre-filled from gate history: when each criterion first
+    failed, first passed, regressed; SLO impact; what went well/badly; action items; lessons."""
+    from prepctl.cli import _load
+    from prepctl.reports.postmortem import parse_moment, render_postmortem
+
+    plan = _load()
+    planned = render_postmortem(
+        plan, phase, _format(fmt), None if out in (None, STDOUT) else Path(out), incident,
+        parse_moment(since, "--since") if since else None, parse_moment(until, "--until") if until else None)
+    _finish([planned], out == STDOUT)

@@ -1,0 +1,23 @@
+"""`prepctl report --out DIR`: the static HTML dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write index.html into.")],
+) -> None:
+    """Write a self-contained HTML dashboard: the phase timeline, each phase's verdicts with
+    evidence, the ORM dependency graph when available, and SLO values and gate results over
+    time from the gate history."""
+    from prepctl.cli import _load
+    from prepctl.reports import documents
+    from prepctl.reports.dashboard import render_dashboard
+
+    planned = render_dashboard(_load(), out)
+    verb = "wrote" if documents.write(planned) else "unchanged"
+    typer.echo(f"{verb} {planned.path}")

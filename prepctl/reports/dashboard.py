@@ -1,0 +1,355 @@
+"""`prepctl report --out DIR`: one static HTML page for managers.
+
+It shows the phase timeline (a Gantt chart of weeks coloured by each phase's state), every
+phase's verdicts with evidence, the ORM dependency graph when the import-graph engine is
+present, and charts of SLO values and gate results over time from the gate history.
+
+The page is self-contained (inline CSS and SVG, images as data: URIs) and carries no script
+at all; its Content-Security-Policy forbids scripts too, so hostile text from a source (an issue
+titled ``<script>…``) can only ever be shown, never run. Charts are computed here as plain
+geometry and drawn by the template, which autoescapes every string.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from prepctl.errors import PrepctlError, Problem
+from prepctl.evaluate import evaluate
+from prepctl.history import Run, format_time, read_runs
+from prepctl.plan import LoadedPlan
+from prepctl.reports import documents
+from prepctl.reports.documents import Planned
+from prepctl.reports.engine import Renderer
+from prepctl.reports.views import CriterionView, DateRange, criterion_views, phase_dates, value_text
+from prepctl.verdicts import PhaseResult, Status
+
+TEMPLATE = "dashboard.html.j2"
+INDEX = "index.html"
+MAX_RUNS = 120
+MAX_SERIES = 24
+_TIME_SUFFIX = re.compile(r" at \d{4}-\d{2}-\d{2}T\S*")
+
+# Geometry of the charts, in SVG user units.
+GANTT_LABEL_W, GANTT_ROW_H, GANTT_WEEK_W, GANTT_TOP = 230, 30, 48, 44
+CHART_W, CHART_H, CHART_PAD_L, CHART_PAD_B, CHART_PAD_T = 560, 170, 76, 28, 14
+GRID_LABEL_W, GRID_CELL, GRID_TOP = 110, 14, 8
+
+
+@dataclass(frozen=True)
+class GanttBar:
+    phase: str
+    title: str
+    state: str
+    css: str
+    weeks: str
+    dates: str
+    y: float
+    x: float
+    width: float
+
+
+@dataclass(frozen=True)
+class Gantt:
+    width: float
+    height: float
+    bars: tuple[GanttBar, ...]
+    ticks: tuple[tuple[float, str, str], ...]  # x, week, calendar date
+    label_w: float
+    row_h: float
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    x: float
+    y: float
+    tooltip: str
+
+
+@dataclass(frozen=True)
+class LineChart:
+    title: str
+    width: float
+    height: float
+    points: tuple[ChartPoint, ...]
+    polyline: str
+    y_ticks: tuple[tuple[float, str], ...]
+    x_labels: tuple[tuple[float, str], ...]
+    threshold_y: float | None
+    threshold_label: str
+    plot_left: float
+    plot_right: float
+    plot_top: float
+    plot_bottom: float
+
+
+@dataclass(frozen=True)
+class GridCell:
+    x: float
+    y: float
+    css: str
+    tooltip: str
+
+
+@dataclass(frozen=True)
+class StatusGrid:
+    width: float
+    height: float
+    rows: tuple[tuple[float, str], ...]
+    cells: tuple[GridCell, ...]
+    cell: float
+    first: str
+    last: str
+
+
+@dataclass(frozen=True)
+class PhasePanel:
+    id: str
+    title: str
+    state: str
+    css: str
+    status: str
+    dates: DateRange
+    owners: tuple[str, ...]
+    criteria: tuple[CriterionView, ...]
+
+
+@dataclass(frozen=True)
+class GraphPanel:
+    available: bool
+    note: str
+    image: str  # a data: URI, or ""
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    plan_name: str
+    start_date: str
+    overall: str
+    overall_css: str
+    gantt: Gantt
+    phases: tuple[PhasePanel, ...]
+    graph: GraphPanel
+    slo_charts: tuple[LineChart, ...]
+    slo_note: str
+    results: StatusGrid | None
+    runs: int
+    last_run: str
+
+
+def state_css(state: str) -> str:
+    if state.startswith("passed"):
+        return "pass"
+    if state.startswith("ready"):
+        return "warn"
+    if state.startswith("blocked"):
+        return "blocked"
+    return "fail"
+
+
+def phase_states(plan: LoadedPlan, results: dict[str, PhaseResult]) -> dict[str, str]:
+    from prepctl.status import describe_state
+
+    passed: set[str] = set()
+    states = {}
+    for phase_id in plan.order():
+        phase = plan.phase(phase_id)
+        state = describe_state(results[phase_id], [d for d in phase.depends_on if d not in passed])
+        if state == "passed":
+            passed.add(phase_id)
+        states[phase_id] = state
+    return states
+
+
+def gantt(plan: LoadedPlan, states: dict[str, str]) -> Gantt:
+    last_week = max(p.weeks.end for p in plan.phases) + 1
+    bars = []
+    for row, phase in enumerate(plan.phases):
+        dates = phase_dates(plan, phase)
+        bars.append(GanttBar(
+            phase=phase.id, title=value_text(phase.title), state=states[phase.id],
+            css=state_css(states[phase.id]), weeks=str(phase.weeks),
+            dates=f"{dates.start} – {dates.end}" if dates.start else "",
+            y=GANTT_TOP + row * GANTT_ROW_H, x=GANTT_LABEL_W + phase.weeks.start * GANTT_WEEK_W,
+            width=(phase.weeks.end - phase.weeks.start + 1) * GANTT_WEEK_W))
+    ticks = []
+    start = plan.model.start_date
+    for week in range(last_week + 1):
+        day = (start + timedelta(weeks=week)).strftime("%b %d") if start is not None else ""
+        ticks.append((GANTT_LABEL_W + week * GANTT_WEEK_W, f"W{week}", day))
+    return Gantt(width=GANTT_LABEL_W + last_week * GANTT_WEEK_W + 190,
+                 height=GANTT_TOP + len(plan.phases) * GANTT_ROW_H + 10,
+                 bars=tuple(bars), ticks=tuple(ticks), label_w=GANTT_LABEL_W, row_h=GANTT_ROW_H)
+
+
+def _nice(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def line_chart(title: str, values: list[tuple[str, float]], threshold: float | None,
+               threshold_label: str) -> LineChart:
+    """A line chart of (time label, value) in run order; the x axis is run index, not wall time."""
+    left, right = CHART_PAD_L, CHART_W - 12
+    top, bottom = CHART_PAD_T, CHART_H - CHART_PAD_B
+    numbers = [v for _, v in values] + ([threshold] if threshold is not None else [])
+    low, high = min(numbers), max(numbers)
+    if high == low:
+        low, high = low - (abs(low) * 0.1 or 1), high + (abs(high) * 0.1 or 1)
+
+    def y_of(v: float) -> float:
+        return round(bottom - (v - low) / (high - low) * (bottom - top), 2)
+
+    def x_of(i: int) -> float:
+        return round(left + (i / (len(values) - 1) if len(values) > 1 else 0.5) * (right - left), 2)
+
+    points = tuple(ChartPoint(x_of(i), y_of(v), f"{label}: {_nice(v)}") for i, (label, v) in enumerate(values))
+    y_ticks = tuple((y_of(low + (high - low) * k / 4), _nice(low + (high - low) * k / 4)) for k in range(5))
+    x_labels = ((points[0].x, values[0][0]),)
+    if len(values) > 1:
+        x_labels += ((points[-1].x, values[-1][0]),)
+    return LineChart(title=value_text(title), width=CHART_W, height=CHART_H, points=points,
+                     polyline=" ".join(f"{p.x},{p.y}" for p in points), y_ticks=y_ticks, x_labels=x_labels,
+                     threshold_y=y_of(threshold) if threshold is not None else None,
+                     threshold_label=value_text(threshold_label), plot_left=left, plot_right=right,
+                     plot_top=top, plot_bottom=bottom)
+
+
+def _threshold(expected: object) -> float | None:
+    """The first absolute bound in an objective (`pass if <= 0.8; ...`) becomes a threshold line."""
+    match = re.search(r"(?:<=|>=|<|>)\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?![\d%])", str(expected or ""))
+    return float(match[1]) if match else None
+
+
+def slo_charts(runs: list[Run]) -> list[LineChart]:
+    series: dict[tuple[str, str, str], list[tuple[str, float, object]]] = {}
+    for run in runs:
+        for phase in run.phases:
+            for crit in phase.criteria:
+                if crit.kind != "slo":
+                    continue
+                for evidence in crit.evidence:
+                    value = evidence.get("value")
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        label = _TIME_SUFFIX.sub("", str(evidence.get("label", "")))
+                        series.setdefault((phase.phase, crit.id, label), []).append(
+                            (format_time(run.time)[:16].replace("T", " "), float(value), evidence.get("expected")))
+    charts = []
+    for (phase_id, crit_id, label), points in sorted(series.items())[:MAX_SERIES]:
+        expected = points[-1][2]
+        charts.append(line_chart(f"{phase_id}/{crit_id}: {label}", [(t, v) for t, v, _ in points],
+                                 _threshold(expected), f"objective {expected}" if expected else ""))
+    return charts
+
+
+def results_grid(plan: LoadedPlan, runs: list[Run]) -> StatusGrid | None:
+    """Each phase's gate status per recorded run: one row per phase, one column per run."""
+    if not runs:
+        return None
+    phases = [p.id for p in plan.phases]
+    known = set(phases)
+    for run in runs:
+        for recorded in run.phases:
+            if recorded.phase not in known:
+                known.add(recorded.phase)
+                phases.append(recorded.phase)
+    cells = []
+    for column, run in enumerate(runs):
+        for row, phase_id in enumerate(phases):
+            recorded = run.phase(phase_id)
+            if recorded is None:
+                continue
+            required = [c for c in recorded.criteria if not c.advisory]
+            passing = sum(c.status is Status.PASS for c in required)
+            cells.append(GridCell(
+                x=GRID_LABEL_W + column * GRID_CELL, y=GRID_TOP + row * GRID_CELL,
+                css=recorded.status.value,
+                tooltip=f"{phase_id} {format_time(run.time)[:16].replace('T', ' ')} UTC: "
+                        f"{recorded.status.value} ({passing}/{len(required)} required pass)"
+                        f"{' at ' + run.revision[:10] if run.revision else ''}"))
+    return StatusGrid(width=max(GRID_LABEL_W + len(runs) * GRID_CELL + 10, 620),
+                      height=GRID_TOP + len(phases) * GRID_CELL + 22,
+                      rows=tuple((GRID_TOP + i * GRID_CELL, p) for i, p in enumerate(phases)),
+                      cells=tuple(cells), cell=GRID_CELL,
+                      first=format_time(runs[0].time)[:16].replace("T", " "),
+                      last=format_time(runs[-1].time)[:16].replace("T", " "))
+
+
+def audit_target(plan: LoadedPlan) -> str | None:
+    """The module the plan audits (an `imports` criterion with `contract: {type: audit, target}`)."""
+    for phase in plan.phases:
+        for spec in phase.criteria:
+            if spec.kind != "imports":
+                continue
+            contract = spec.model_dump(mode="json").get("contract")
+            if isinstance(contract, dict) and contract.get("type") == "audit" and contract.get("target"):
+                return str(contract["target"])
+    return None
+
+
+def graph_panel(plan: LoadedPlan) -> GraphPanel:
+    """The ORM dependency graph from the issue-4 engine, when this build has it."""
+    try:
+        from prepctl.graph import report as graph_report
+    except ImportError:
+        return GraphPanel(False, "Not evaluated: this build of prepctl has no import-graph engine.", "")
+    writer = getattr(graph_report, "write_dependency_report", None)
+    if writer is None:
+        return GraphPanel(False, "Not evaluated: the import-graph engine has no dependency report.", "")
+    target = audit_target(plan)
+    if target is None:
+        return GraphPanel(False, "Not evaluated: no `imports` criterion audits a module "
+                          "(contract: {type: audit, target: MODULE}).", "")
+    with tempfile.TemporaryDirectory(prefix="prepctl-graph-") as folder:
+        try:
+            written = writer(plan, target, Path(folder))
+        except PrepctlError as exc:
+            return GraphPanel(False, f"Not evaluated: {exc}", "")
+        except Exception as exc:  # the page must still render; the note says what went wrong
+            return GraphPanel(False, f"Not evaluated: the dependency report of {target} failed "
+                              f"({type(exc).__name__}: {exc}).", "")
+        svgs = sorted(Path(p) for p in written if str(p).endswith(".svg"))
+        if not svgs:
+            return GraphPanel(False, "Not evaluated: the dependency report wrote no SVG picture.", "")
+        data = svgs[0].read_bytes()
+    # As an <img>, an SVG can never run script, whatever module names it contains.
+    return GraphPanel(True, "", "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii"))
+
+
+def build_view(plan: LoadedPlan) -> DashboardView:
+    order = plan.order()
+    report = evaluate(plan, order)
+    results = {r.phase: r for r in report.phases}
+    states = phase_states(plan, results)
+    runs = read_runs(plan, include_historical=False, limit=MAX_RUNS)
+    phases = tuple(PhasePanel(
+        id=p.id, title=value_text(p.title), state=states[p.id], css=state_css(states[p.id]),
+        status=results[p.id].status.value, dates=phase_dates(plan, p), owners=tuple(p.owners),
+        criteria=criterion_views(p, results[p.id])) for p in plan.phases)
+    charts = slo_charts(runs)
+    if charts:
+        slo_note = ""
+    elif not runs:
+        slo_note = "Not evaluated: no gate runs recorded yet (run `prepctl gate --all`, or import history)."
+    else:
+        slo_note = "Not evaluated: no recorded run has a numeric SLO value (no `slo` criterion evaluated)."
+    return DashboardView(
+        plan_name=value_text(plan.model.name),
+        start_date=plan.model.start_date.isoformat() if plan.model.start_date else "",
+        overall=report.status.value, overall_css=report.status.value, gantt=gantt(plan, states),
+        phases=phases, graph=graph_panel(plan), slo_charts=tuple(charts), slo_note=slo_note,
+        results=results_grid(plan, runs), runs=len(runs),
+        last_run=format_time(runs[-1].time)[:16].replace("T", " ") + " UTC" if runs else "")
+
+
+def render_dashboard(plan: LoadedPlan, out_dir: Path) -> Planned:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise PrepctlError(Problem(file=str(out_dir), message="is not a folder",
+                                   hint="--out names the folder to write index.html into"))
+    renderer = Renderer(plan.config_dir)
+    html = renderer.render(TEMPLATE, d=build_view(plan), generator_meta=documents.GENERATOR_META)
+    return documents.plan_html(out_dir / INDEX, html)

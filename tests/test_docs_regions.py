@@ -1,0 +1,209 @@
+"""Generated regions in hand-written files, and `prepctl render runbook` on RUNBOOK.md."""
+
+from __future__ import annotations
+
+import pytest
+
+from prepctl.reports import regions
+from prepctl.reports.regions import RegionError
+from tests.conftest import run_cli
+from tests.docs_support import RUNBOOK, make_project
+
+BEGIN = "<!-- prepctl:begin {} -->"
+END = "<!-- prepctl:end {} -->"
+
+
+def test_update_replaces_only_region_bodies_and_keeps_every_other_byte():
+    text = ("intro  \n\n" + BEGIN.format("a") + "\nold a\n" + END.format("a") + "\nmiddle\ttabs\n"
+            + BEGIN.format("b") + "\nold b\n" + END.format("b") + "\ntail without newline")
+    new = regions.update(text, {"a": "new a\n", "b": "new b"})
+    assert new == text.replace("old a", "new a").replace("old b", "new b")
+
+
+def test_missing_region_is_appended_after_existing_text():
+    new = regions.update("hand text", {"x": "generated"})
+    assert new == "hand text\n\n" + BEGIN.format("x") + "\ngenerated\n" + END.format("x") + "\n"
+    # and a second update finds it in place instead of appending again
+    assert regions.update(new, {"x": "generated"}) == new
+
+
+def test_regions_not_rendered_are_left_alone():
+    text = BEGIN.format("old") + "\nkeep\n" + END.format("old") + "\n"
+    assert regions.update(text, {"new": "n"}).startswith(text)
+
+
+def test_crlf_files_stay_crlf():
+    text = "a\r\n" + BEGIN.format("r") + "\r\nold\r\n" + END.format("r") + "\r\nb\r\n"
+    new = regions.update(text, {"r": "one\ntwo\n"})
+    assert new == "a\r\n" + BEGIN.format("r") + "\r\none\r\ntwo\r\n" + END.format("r") + "\r\nb\r\n"
+
+
+def test_markers_inside_code_fences_are_not_regions():
+    text = "```\n" + BEGIN.format("shown") + "\n```\n" + BEGIN.format("r") + "\nx\n" + END.format("r") + "\n"
+    assert list(regions.parse(text).regions) == ["r"]
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    (BEGIN.format("a") + "\nbody\n", 1, "never closed"),
+    ("x\n" + END.format("a") + "\n", 2, "without a begin"),
+    (BEGIN.format("a") + "\n" + BEGIN.format("b") + "\n" + END.format("b") + "\n" + END.format("a"), 2,
+     "begins inside region 'a'"),
+    (BEGIN.format("a") + "\n" + END.format("b") + "\n", 2, "while region 'a'"),
+    (BEGIN.format("a") + "\n" + END.format("a") + "\n\n" + BEGIN.format("a") + "\n" + END.format("a"), 4,
+     "duplicate region 'a' (first at line 1)"),
+    ("text <!-- prepctl:begin a --> more\n", 1, "malformed prepctl marker"),
+])
+def test_bad_markers_are_errors_with_file_and_line(text, line, words):
+    with pytest.raises(RegionError) as info:
+        regions.update(text, {"a": "x"}, file="RUNBOOK.md")
+    problem = info.value.problems[0]
+    assert (problem.file, problem.line) == ("RUNBOOK.md", line)
+    assert words in problem.message
+
+
+def test_generated_text_may_not_contain_markers():
+    with pytest.raises(RegionError, match="contains a prepctl marker"):
+        regions.update("", {"a": "evil\n" + END.format("a") + "\n"})
+
+
+def test_without_bodies_empties_only_the_named_regions():
+    text = BEGIN.format("a") + "\n1\n" + END.format("a") + "\n" + BEGIN.format("b") + "\n2\n" + END.format("b") + "\n"
+    assert regions.without_bodies(text, {"a"}) == text.replace("\n1\n", "\n")
+
+
+# ---------------------------------------------------------------- render runbook (CLI)
+
+
+def test_runbook_regions_are_appended_and_hand_edits_survive_ten_renders(tmp_path):
+    project = make_project(tmp_path, git=False)
+    runbook = project.mono / "RUNBOOK.md"
+    first = run_cli("-c", project.plan, "render", "runbook")
+    assert first.code == 0, first.stderr
+    text = runbook.read_text(encoding="utf-8")
+    assert text.startswith(RUNBOOK)  # the hand-written file is kept as the prefix
+    for name in ("analytics", "compliance"):
+        assert BEGIN.format(name) in text and END.format(name) in text
+    assert "## Analytics API: outage handling" in text
+    assert "`ANALYTICS_ON=false`" in text
+    assert "`AnalyticsDown`" in text
+    # Hand edits everywhere outside the regions: before, between and after them.
+    edited = text.replace("Hand-written intro. Keep me.", "Hand-written intro, edited.  \t")
+    edited = edited.replace(BEGIN.format("compliance"), "A note between regions.\n\n" + BEGIN.format("compliance"))
+    edited += "\nTrailing notes, no newline at the end"
+    runbook.write_bytes(edited.encode("utf-8"))
+    # The same function `render runbook` calls, in-process to keep the test fast; the CLI
+    # renders before and after.
+    from prepctl.reports import documents
+    from prepctl.reports.runbook import render_runbook
+
+    names = {"analytics", "compliance"}
+    hand_written = regions.without_bodies(edited, names)
+    plan_text = project.plan.read_text(encoding="utf-8")
+    for i in range(10):
+        # Each render really rewrites a region (the alert name changes), the rest must not move.
+        project.plan.write_text(plan_text.replace("alerts: [AnalyticsDown]", f"alerts: [AnalyticsDown{i}]"),
+                                encoding="utf-8")
+        planned = render_runbook(project.load())
+        assert planned.path == runbook and planned.changed
+        documents.write(planned)
+        now = runbook.read_bytes().decode("utf-8")
+        assert f"- `AnalyticsDown{i}`" in now
+        assert regions.without_bodies(now, names) == hand_written
+    project.plan.write_text(plan_text, encoding="utf-8")
+    result = run_cli("-c", project.plan, "render", "runbook")
+    assert result.code == 0 and "wrote" in result.stdout, result.stderr
+    assert runbook.read_bytes() == edited.encode("utf-8")
+
+
+def test_runbook_region_content_is_regenerated_and_check_reports_a_diff(tmp_path):
+    project = make_project(tmp_path, git=False)
+    runbook = project.mono / "RUNBOOK.md"
+    assert run_cli("-c", project.plan, "render", "runbook").code == 0
+    fresh = run_cli("-c", project.plan, "render", "runbook", "--check")
+    assert fresh.code == 0, fresh.stdout + fresh.stderr
+    assert "up to date" in fresh.stdout
+    tampered = runbook.read_text(encoding="utf-8").replace("1. Primary on-call", "1. Nobody")
+    runbook.write_text(tampered, encoding="utf-8")
+    stale = run_cli("-c", project.plan, "render", "runbook", "--check")
+    assert stale.code == 1
+    assert "--- a/RUNBOOK.md" in stale.stdout and "+++ b/RUNBOOK.md" in stale.stdout
+    assert "-1. Nobody" in stale.stdout and "+1. Primary on-call" in stale.stdout
+    assert runbook.read_text(encoding="utf-8") == tampered  # --check writes nothing
+    assert run_cli("-c", project.plan, "render", "runbook").code == 0
+    assert "1. Primary on-call" in runbook.read_text(encoding="utf-8")
+
+
+def test_check_on_a_runbook_without_regions_is_stale(tmp_path):
+    project = make_project(tmp_path, git=False)
+    result = run_cli("-c", project.plan, "render", "runbook", "--check")
+    assert result.code == 1
+    assert "+<!-- prepctl:begin analytics -->" in result.stdout
+
+
+@pytest.mark.parametrize("broken", [
+    RUNBOOK + BEGIN.format("analytics") + "\nold\n",
+    RUNBOOK + BEGIN.format("analytics") + "\n" + END.format("analytics") + "\n" + BEGIN.format("analytics")
+    + "\n" + END.format("analytics") + "\n",
+])
+def test_unbalanced_or_duplicated_markers_leave_the_file_untouched(tmp_path, broken):
+    project = make_project(tmp_path, git=False)
+    runbook = project.mono / "RUNBOOK.md"
+    runbook.write_text(broken, encoding="utf-8")
+    before = runbook.stat()
+    result = run_cli("-c", project.plan, "render", "runbook")
+    assert result.code == 2
+    assert f"{runbook}:" in result.stderr and "Traceback" not in result.stderr
+    assert runbook.read_text(encoding="utf-8") == broken
+    assert runbook.stat().st_mtime_ns == before.st_mtime_ns
+    assert not list(runbook.parent.glob(".RUNBOOK.md.*"))  # no temp file left behind
+
+
+def test_out_dash_prints_and_writes_nothing(tmp_path):
+    project = make_project(tmp_path, git=False)
+    result = run_cli("-c", project.plan, "render", "runbook", "--out", "-")
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith(RUNBOOK)
+    assert BEGIN.format("analytics") in result.stdout
+    assert (project.mono / "RUNBOOK.md").read_text(encoding="utf-8") == RUNBOOK
+
+
+def test_root_option_picks_the_runbook_of_another_checkout(tmp_path):
+    project = make_project(tmp_path, git=False)
+    other = tmp_path / "other-checkout"
+    other.mkdir()
+    (other / "RUNBOOK.md").write_text("# Other\n", encoding="utf-8")
+    result = run_cli("-c", project.plan, "--root", other, "render", "runbook")
+    assert result.code == 0, result.stderr
+    assert BEGIN.format("analytics") in (other / "RUNBOOK.md").read_text(encoding="utf-8")
+    assert (project.mono / "RUNBOOK.md").read_text(encoding="utf-8") == RUNBOOK
+
+
+def test_runbook_html_is_self_contained(tmp_path):
+    project = make_project(tmp_path, git=False)
+    out = tmp_path / "runbook.html"
+    result = run_cli("-c", project.plan, "render", "runbook", "--format", "html", "--out", out)
+    assert result.code == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "<h2>Analytics API: outage handling</h2>" in html
+    assert "&lt;!-- prepctl" not in html and "<!-- prepctl" not in html
+    assert "<script" not in html and "http://" not in html.replace("http://www.w3.org", "")
+
+
+def test_runbook_without_services_is_a_clear_error(tmp_path):
+    project = make_project(tmp_path, git=False)
+    text = project.plan.read_text(encoding="utf-8")
+    project.plan.write_text(text[:text.index("services:")], encoding="utf-8")
+    result = run_cli("-c", project.plan, "render", "runbook")
+    assert result.code == 2
+    assert "no services" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_slo_reference_in_services_is_a_config_error(tmp_path):
+    project = make_project(tmp_path, git=False)
+    text = project.plan.read_text(encoding="utf-8").replace("phase-1/service-exists", "phase-1/service-exist")
+    project.plan.write_text(text, encoding="utf-8")
+    result = run_cli("-c", project.plan, "validate")
+    assert result.code == 2
+    line = text.splitlines().index("    slos: [phase-1/service-exist]") + 1
+    assert f"phases.yaml:{line}" in result.stderr
+    assert "did you mean 'phase-1/service-exists'" in result.stderr
