@@ -1,0 +1,405 @@
+"""`prepctl graph ...`: the import graph of the monolith (or of any checkout, with no phases.yaml).
+
+Thin: each command parses options, calls one function of ``prepctl.graph`` and prints. Heavy
+modules (networkx, pydot, the scanner) are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from prepctl.graph.load import GraphSettings
+    from prepctl.graph.model import ImportGraph
+
+app = typer.Typer(
+    help="The monolith's import graph: who imports a module (directly and transitively), what it "
+    "imports, cycles, orphans, the symbol matrix, contract checks with a ratchet baseline, diffs "
+    "between git revisions and the dependency report. Works on any checkout: without phases.yaml "
+    "every Python file under --root (default: the current folder) is scanned.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    json = "json"
+    md = "md"
+
+
+class PictureFormat(StrEnum):
+    table = "table"
+    json = "json"
+    md = "md"
+    dot = "dot"
+    svg = "svg"
+    png = "png"
+    html = "html"
+
+
+FormatOpt = Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")]
+IgnoreOpt = Annotated[list[str] | None, typer.Option(
+    "--ignore", help="Leave out tagged imports: type-checking, dynamic or guarded (repeatable).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to FILE instead of stdout.")]
+DepthOpt = Annotated[int | None, typer.Option(
+    "--depth", min=1, help="Pictures: collapse modules to packages of N name segments (default: "
+    "automatic above 80 nodes).")]
+
+
+def _settings() -> GraphSettings:
+    from prepctl.cli import G
+    from prepctl.graph.load import settings_for
+
+    return settings_for(G.config, G.root)
+
+
+def _graph(settings: GraphSettings, ignore: list[str] | None = None) -> ImportGraph:
+    from prepctl.cli import fail_input
+    from prepctl.graph.load import build_graph
+    from prepctl.graph.model import EdgeFilter
+
+    try:
+        edge_filter = EdgeFilter.ignoring(ignore or [])
+    except ValueError as exc:
+        fail_input(f"--ignore: {exc}")
+    graph = build_graph(settings, edge_filter=edge_filter)
+    if graph.scan.problems:
+        from prepctl.graph.output import problems_note
+
+        typer.echo(problems_note(graph.scan.problems).rstrip(), err=True)
+    return graph
+
+
+def _emit(text: str | bytes, out: Path | None) -> None:
+    from prepctl.fileio import atomic_write_bytes, atomic_write_text
+
+    if out is None:
+        if isinstance(text, bytes):
+            typer.echo(text.decode("utf-8"), nl=False)
+        else:
+            typer.echo(text, nl=False)
+        return
+    if isinstance(text, bytes):
+        atomic_write_bytes(out, text)
+    else:
+        atomic_write_text(out, text)
+    typer.echo(f"wrote {out}", err=True)
+
+
+def _picture_output(pic, fmt: PictureFormat, out: Path | None) -> None:
+    """dot/svg/png: text to stdout or a file; without Graphviz, the DOT file and a hint."""
+    from prepctl.cli import fail_input
+    from prepctl.fileio import atomic_write_text
+    from prepctl.graph import render
+
+    if fmt is PictureFormat.dot:
+        _emit(render.to_dot(pic), out)
+        return
+    if fmt is PictureFormat.png and out is None:
+        fail_input("--format png writes binary data: give --out FILE.png")
+    try:
+        _, data = render.render_picture(pic, fmt.value)
+    except render.GraphvizMissing:
+        dot_text = render.to_dot(pic)
+        if out is None:
+            typer.echo(dot_text, nl=False)
+            typer.echo(f"prepctl: Graphviz is not installed, printed DOT instead; {render.GRAPHVIZ_HINT}",
+                       err=True)
+            return
+        fallback = out.with_suffix(".dot")
+        atomic_write_text(fallback, dot_text)
+        typer.echo(f"prepctl: Graphviz is not installed: wrote {fallback} instead; {render.GRAPHVIZ_HINT}",
+                   err=True)
+        return
+    _emit(data, out)
+
+
+@app.command()
+def importers(
+    module: Annotated[str, typer.Argument(help="Module or package, e.g. prep.models.orm.")],
+    transitive: Annotated[bool, typer.Option("--transitive", "-t", help="Add modules that import it "
+                          "through others, each with its shortest chain.")] = False,
+    fmt: Annotated[PictureFormat, typer.Option("--format", "-f", help="Output format; dot/svg/png/html "
+                   "draw the importers around the target.")] = PictureFormat.table,
+    out: OutOpt = None,
+    depth: DepthOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Who imports MODULE, by downstream group, with file:line (and chains with --transitive)."""
+    from prepctl.graph import output, queries, render
+
+    settings = _settings()
+    graph = _graph(settings, ignore)
+    result = queries.importers(graph, module, transitive, settings.groups)
+    if fmt is PictureFormat.json:
+        _emit(output.to_json(result.to_dict()), out)
+    elif fmt is PictureFormat.md:
+        _emit(output.importers_markdown(result), out)
+    elif fmt is PictureFormat.table:
+        _emit(output.importers_text(result), out)
+    elif fmt is PictureFormat.html:
+        from prepctl.graph.report import build_report, render_html
+
+        _emit(render_html(build_report(settings, module, depth=depth, graph=graph)), out)
+    else:
+        from prepctl.graph.report import violation_edges
+        from prepctl.sources.tree import WorkTree
+
+        shown = set(result.target_modules) | {d.module for d in result.direct} | {
+            t.module for t in result.transitive}
+        red = {(a, b) for _, a, b in violation_edges(settings, graph, WorkTree(settings.root), shown)}
+        pic = render.picture(graph, shown, highlight=result.target_modules, violations=red, depth=depth,
+                             title=f"Who imports {module}")
+        _picture_output(pic, fmt, out)
+
+
+@app.command(name="imports")
+def imports_cmd(
+    module: Annotated[str, typer.Argument(help="Module, e.g. prep.bookings.service.")],
+    fmt: FormatOpt = QueryFormat.table,
+    out: OutOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """What MODULE imports: scanned modules and external packages, with lines and tags."""
+    from prepctl.graph import output, queries
+
+    result = queries.imports_of(_graph(_settings(), ignore), module)
+    text = {QueryFormat.json: lambda: output.to_json(result.to_dict()),
+            QueryFormat.md: lambda: output.imports_markdown(result),
+            QueryFormat.table: lambda: output.imports_text(result)}[fmt]()
+    _emit(text, out)
+
+
+@app.command()
+def cycles(fmt: FormatOpt = QueryFormat.table, out: OutOpt = None, ignore: IgnoreOpt = None) -> None:
+    """Import cycles (strongly connected components), each with one cycle and file:line per hop."""
+    from prepctl.graph import output, queries
+
+    found = queries.cycles(_graph(_settings(), ignore))
+    if fmt is QueryFormat.json:
+        _emit(output.to_json({"cycles": [c.to_dict() for c in found]}), out)
+    else:
+        _emit(output.cycles_text(found, markdown=fmt is QueryFormat.md), out)
+
+
+@app.command()
+def orphans(fmt: FormatOpt = QueryFormat.table, out: OutOpt = None, ignore: IgnoreOpt = None) -> None:
+    """Modules nothing imports (entry points from graph: entry_points, and tests, excluded)."""
+    from prepctl.graph import output, queries
+
+    settings = _settings()
+    graph = _graph(settings, ignore)
+    found = queries.orphans(graph, settings.entry_points)
+    if fmt is QueryFormat.json:
+        _emit(output.to_json({"orphans": [{"module": m, "path": graph.path_of(m)} for m in found]}), out)
+    else:
+        _emit(output.orphans_text(found, graph.modules, markdown=fmt is QueryFormat.md), out)
+
+
+@app.command()
+def usage(
+    module: Annotated[str, typer.Argument(help="Module whose symbols to count, e.g. prep.models.orm.")],
+    fmt: FormatOpt = QueryFormat.table,
+    out: OutOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """The symbol matrix: which names of MODULE each downstream group uses."""
+    from prepctl.graph import output, queries
+    from prepctl.sources.tree import WorkTree
+
+    settings = _settings()
+    matrix = queries.usage(_graph(settings, ignore), module, WorkTree(settings.root), settings.groups)
+    if fmt is QueryFormat.json:
+        _emit(output.to_json(matrix.to_dict()), out)
+    else:
+        _emit(output.usage_text(matrix, markdown=fmt is QueryFormat.md), out)
+
+
+class RollupBy(StrEnum):
+    package = "package"
+    group = "group"
+
+
+@app.command()
+def rollup(
+    by: Annotated[RollupBy, typer.Option("--by", help="Merge modules into packages (of --depth "
+                  "segments, default 1) or into the configured groups.")] = RollupBy.package,
+    depth: Annotated[int, typer.Option("--depth", min=1, help="Package depth for --by package.")] = 1,
+    fmt: Annotated[PictureFormat, typer.Option("--format", "-f", help="Output format.")] = PictureFormat.table,
+    out: OutOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """The graph rolled up by top-level package (or --depth) or by configured groups."""
+    from prepctl.cli import fail_input
+    from prepctl.graph import output, queries, render
+
+    settings = _settings()
+    graph = _graph(settings, ignore)
+    if by is RollupBy.group and not settings.groups:
+        fail_input("--by group needs groups: in the graph: section of phases.yaml")
+    key = queries.group_key(settings.groups) if by is RollupBy.group else queries.depth_key(depth)
+    result = queries.rollup(graph, key)
+    if fmt is PictureFormat.json:
+        _emit(output.to_json(result.to_dict()), out)
+    elif fmt in (PictureFormat.table, PictureFormat.md):
+        _emit(output.rollup_text(result, markdown=fmt is PictureFormat.md), out)
+    elif fmt is PictureFormat.html:
+        fail_input("--format html is for `graph importers`; use svg here")
+    else:
+        pic = render.Picture(sorted(result.members), result.edges, title=f"Import graph by {by.value}")
+        _picture_output(pic, fmt, out)
+
+
+@app.command()
+def check(
+    update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Record today's violations "
+                               "as the baseline (graph: baseline:), to be committed.")] = False,
+    phase: Annotated[str | None, typer.Option("--phase", help="Only this phase's contracts.")] = None,
+    fmt: FormatOpt = QueryFormat.table,
+    out: OutOpt = None,
+) -> None:
+    """Check every `imports` contract of phases.yaml. Exit 0 kept, 1 new violations, 2 error."""
+    from prepctl.cli import fail_input
+    from prepctl.graph import output
+    from prepctl.graph.baseline import Baseline
+    from prepctl.graph.check import evaluate_contract
+    from prepctl.graph.contracts import ContractContext
+    from prepctl.graph.load import build_graph, plan_contracts
+    from prepctl.sources.tree import WorkTree
+    from prepctl.verdicts import Status, exit_code, overall_status
+
+    settings = _settings()
+    if settings.plan is None or settings.baseline_path is None:
+        fail_input("graph check needs phases.yaml (its `imports` criteria are the contracts); "
+                   "pass -c FILE or run it where phases.yaml is")
+    if phase is not None:
+        settings.plan.phase(phase)  # unknown phase: a clear error with a suggestion
+    contracts = plan_contracts(settings, phase)
+    if not contracts:
+        fail_input(f"{settings.plan.path}: no `imports` criteria" + (f" in {phase}" if phase else ""))
+    graph = build_graph(settings)
+    baseline = Baseline.load(settings.baseline_path)
+    tree = WorkTree(settings.root)
+    outcomes = []
+    errors: dict[str, str] = {}
+    from prepctl.errors import PrepctlError
+
+    for contract_id, options in contracts:
+        try:
+            outcomes.append(evaluate_contract(contract_id, options, graph,
+                                              ContractContext(tree, settings.groups), baseline))
+        except PrepctlError as exc:
+            errors[contract_id] = "; ".join(p.message for p in exc.problems)
+    if update_baseline:
+        # Entries of contracts no longer in the plan go; other phases' entries stay (--phase).
+        in_plan = {contract_id for contract_id, _ in plan_contracts(settings)}
+        entries = {k: v for k, v in baseline.entries.items() if k in in_plan}
+        for o in outcomes:
+            entries[o.contract_id] = [v.key for v in o.result.violations]
+        for contract_id in errors:  # an error says nothing about its violations: keep what was there
+            if contract_id in baseline.entries:
+                entries[contract_id] = baseline.entries[contract_id]
+        baseline.write(entries)
+        recorded = sum(len(v) for v in baseline.entries.values())
+        typer.echo(f"wrote {settings.baseline_path}: {recorded} known violation(s) in "
+                   f"{len(baseline.entries)} contract(s)", err=True)
+        outcomes = [evaluate_contract(o.contract_id, dict(contracts)[o.contract_id], graph,
+                                      ContractContext(tree, settings.groups), baseline) for o in outcomes]
+    statuses = [o.status for o in outcomes] + [Status.ERROR for _ in errors]
+    status = overall_status(statuses)
+    if fmt is QueryFormat.json:
+        _emit(output.to_json({"status": status.value, "baseline": str(settings.baseline_path),
+                              "contracts": [o.to_dict() for o in outcomes],
+                              "errors": [{"contract": k, "message": v} for k, v in errors.items()]}), out)
+    else:
+        _emit(output.check_text(outcomes, errors, markdown=fmt is QueryFormat.md), out)
+    raise typer.Exit(exit_code(status))
+
+
+@app.command()
+def diff(
+    base: Annotated[str, typer.Option("--base", help="Base revision (branch, tag, sha), e.g. main.")],
+    head: Annotated[str | None, typer.Option("--head", help="Head revision (default: the work tree, "
+                    "dirty or not).")] = None,
+    fmt: FormatOpt = QueryFormat.table,
+    out: OutOpt = None,
+) -> None:
+    """Added and removed imports between two revisions, and new contract violations. Reads git
+    objects directly (no checkout). Exit 1 if the head adds contract violations."""
+    from prepctl.graph import output
+    from prepctl.graph.diff import diff_graphs, open_trees
+
+    settings = _settings()
+    base_tree, head_tree = open_trees(settings, base, head)
+    result = diff_graphs(settings, base_tree, head_tree)
+    if fmt is QueryFormat.json:
+        _emit(output.to_json(result.to_dict()), out)
+    else:
+        _emit(output.diff_text(result, markdown=fmt is QueryFormat.md), out)
+    raise typer.Exit(1 if result.new_violations else 0)
+
+
+class TrendFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def trend(
+    module: Annotated[str, typer.Argument(help="Module or package to count importers of, e.g. "
+                      "prep.models.orm.")],
+    since: Annotated[str | None, typer.Option("--since", help="Start at this revision (included) or "
+                     "date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="End at this revision (default HEAD).")] = None,
+    first_parent: Annotated[bool, typer.Option("--first-parent", help="Follow only the first parent of "
+                            "merges: the mainline's history.")] = False,
+    every: Annotated[int, typer.Option("--every", min=1, help="Keep every Nth commit (and always the "
+                     "last).")] = 1,
+    fmt: Annotated[TrendFormat, typer.Option("--format", "-f", help="Output format.")] = TrendFormat.table,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also draw the series over commit dates, "
+                    "rises marked: FILE.svg or FILE.png.")] = None,
+    groups: Annotated[bool, typer.Option("--groups", help="Add importers per downstream group "
+                      "(graph: groups in phases.yaml).")] = False,
+    out: OutOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Importers of MODULE (direct and transitive) at every commit, read from git objects (no
+    checkout). Files with syntax errors are skipped and counted; commits without MODULE are marked."""
+    import sys
+
+    from prepctl.graph.trend import TrendRequest, run_trend
+
+    request = TrendRequest(module, since, until, first_parent, every, fmt.value, plot, groups, out,
+                           tuple(ignore or ()))
+    text = run_trend(_settings(), request, show_progress=sys.stderr.isatty())
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"wrote {out}", err=True)
+    if plot is not None:
+        typer.echo(f"wrote {plot}", err=True)
+
+
+@app.command()
+def report(
+    module: Annotated[str, typer.Argument(help="Target module, e.g. prep.models.orm.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into.")],
+    depth: DepthOpt = None,
+) -> None:
+    """Write the dependency report of MODULE: HTML and Markdown pages with the SVG picture,
+    importers by downstream group (file:line, chains) and the symbol matrix, plus JSON."""
+    from prepctl.graph import render
+    from prepctl.graph.report import write_dependency_report
+
+    settings = _settings()
+    written = write_dependency_report(settings, module, out, depth=depth)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    if not any(p.suffix == ".svg" for p in written):
+        typer.echo(f"prepctl: no SVG: Graphviz is not installed; {render.GRAPHVIZ_HINT}", err=True)

@@ -1,0 +1,60 @@
+"""Contract `forbidden`: source modules must not import the forbidden ones.
+
+    contract:
+      type: forbidden
+      source: [prep.bookings, prep.kitchens]
+      forbidden: [prep.models.orm]
+      transitive: true      # false: only direct imports count
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from prepctl.graph import patterns
+from prepctl.graph.contracts.base import (
+    Contract,
+    ContractContext,
+    ContractOptions,
+    ContractResult,
+    chains_into,
+    check_patterns,
+    require,
+)
+from prepctl.graph.model import ImportGraph
+
+
+class ForbiddenOptions(ContractOptions):
+    type: Literal["forbidden"]
+    source: list[str] = Field(min_length=1, description="Module patterns that must stay clean.")
+    forbidden: list[str] = Field(min_length=1, description="Module patterns they must not import.")
+    transitive: bool = Field(True, description="Also through other modules (true), or direct only.")
+    missing_ok: bool = Field(False, description=(
+        "Pass when no forbidden module exists (e.g. deleted by the refactor). Off by default: "
+        "a misspelt pattern would otherwise pass forever."))
+
+    @field_validator("source", "forbidden")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        check_patterns(value)
+        return value
+
+
+class ForbiddenContract(Contract[ForbiddenOptions]):
+    type = "forbidden"
+    options = ForbiddenOptions
+
+    def check(self, options: ForbiddenOptions, graph: ImportGraph, ctx: ContractContext) -> ContractResult:
+        targets = patterns.select(options.forbidden, graph.modules)
+        if not targets:
+            if options.missing_ok:
+                return ContractResult([], f"no module matches {', '.join(options.forbidden)}: "
+                                      "nothing left to import (missing_ok)")
+            require(graph, "forbidden", options.forbidden)
+        sources = require(graph, "source", options.source) - targets
+        mode = "directly or transitively" if options.transitive else "directly"
+        violations = chains_into(graph, sources, targets, options.transitive, "forbidden")
+        return ContractResult(violations, f"{len(sources)} source module(s) must not import "
+                              f"{len(targets)} forbidden module(s) {mode}")

@@ -1,0 +1,71 @@
+"""Contract `independence`: the listed modules must not import each other.
+
+    contract:
+      type: independence
+      modules: [prep.models.domains.*]   # each match of * is one independent unit
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from prepctl.errors import Problem
+from prepctl.graph import patterns
+from prepctl.graph.contracts.base import (
+    Contract,
+    ContractContext,
+    ContractOptions,
+    ContractResult,
+    Violation,
+    chains_into,
+    check_patterns,
+)
+from prepctl.graph.model import GraphError, ImportGraph
+
+
+class IndependenceOptions(ContractOptions):
+    type: Literal["independence"]
+    modules: list[str] = Field(min_length=1, description=(
+        "Module patterns; a pattern with a wildcard stands for every package it matches."))
+    transitive: bool = Field(True, description="Also through other modules (true), or direct only.")
+
+    @field_validator("modules")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        check_patterns(value)
+        return value
+
+
+def expand_units(graph: ImportGraph, pattern_list: list[str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for pattern in pattern_list:
+        for root, members in patterns.units(pattern, graph.modules).items():
+            found.setdefault(root, set()).update(members)
+    return found
+
+
+class IndependenceContract(Contract[IndependenceOptions]):
+    type = "independence"
+    options = IndependenceOptions
+
+    def check(self, options: IndependenceOptions, graph: ImportGraph, ctx: ContractContext) -> ContractResult:
+        units = expand_units(graph, options.modules)
+        if not units:
+            raise GraphError(Problem(
+                file=graph.scan.label or "scan",
+                message=f"independence modules {', '.join(options.modules)} matched none of the "
+                        f"{len(graph):,} modules scanned",
+                hint="the packages do not exist (yet?) or the pattern is wrong"))
+        notes = []
+        if len(units) == 1:
+            notes.append(f"only one unit ({next(iter(units))}): nothing to be independent of")
+        violations: list[Violation] = []
+        for name, members in sorted(units.items()):
+            for other, other_members in sorted(units.items()):
+                if other != name:
+                    violations.extend(chains_into(graph, members - other_members, other_members - members,
+                                                  options.transitive, f"{name} must not depend on {other}"))
+        return ContractResult(violations, f"{len(units)} independent unit(s): {', '.join(sorted(units))}",
+                              notes)

@@ -1,0 +1,120 @@
+"""Where the graph's settings come from (phases.yaml, or nothing at all) and building it.
+
+Graph commands work on any checkout: with no phases.yaml they scan every Python file under
+``--root`` (default: the current folder) with default settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from prepctl.errors import ConfigError, Problem
+from prepctl.graph.model import EdgeFilter, GraphError, ImportGraph
+from prepctl.sources.imports import ParseCache, ScanConfig, ScanResult, scan_tree
+
+if TYPE_CHECKING:
+    from prepctl.graph.contracts import ContractOptions
+    from prepctl.plan import GraphConfig, LoadedPlan
+    from prepctl.sources.tree import Tree
+
+
+@dataclass
+class GraphSettings:
+    """Everything a graph command or gate needs to know besides the question."""
+
+    root: Path
+    scan: ScanConfig = field(default_factory=ScanConfig)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    entry_points: list[str] = field(default_factory=list)
+    #: The committed ratchet baseline (None without phases.yaml: no contracts then).
+    baseline_path: Path | None = None
+    cache_dir: Path | None = None
+    plan: LoadedPlan | None = None
+
+    @property
+    def cache(self) -> ParseCache | None:
+        return ParseCache(self.cache_dir) if self.cache_dir is not None else None
+
+    @property
+    def source_label(self) -> str:
+        return str(self.plan.path) if self.plan is not None else f"{self.root} (no phases.yaml)"
+
+
+def scan_config(config: GraphConfig) -> ScanConfig:
+    return ScanConfig(include=tuple(config.include), exclude=tuple(config.exclude),
+                      packages=tuple(config.packages), max_file_bytes=config.max_file_kb * 1000,
+                      verify_syntax=config.verify_syntax)
+
+
+def settings_from_plan(plan: LoadedPlan) -> GraphSettings:
+    config = plan.model.graph
+    return GraphSettings(
+        root=plan.root, scan=scan_config(config), groups=dict(config.groups),
+        entry_points=list(config.entry_points), baseline_path=plan.config_dir / config.baseline,
+        cache_dir=plan.config_dir / ".prepctl" / "cache", plan=plan,
+    )
+
+
+def settings_for(config: Path | None, root: Path | None) -> GraphSettings:
+    """The CLI's settings: phases.yaml if given or found, else defaults over ``root``."""
+    from prepctl.plan import find_config, load_plan
+
+    if config is None:
+        try:
+            config = find_config(None)
+        except ConfigError:
+            folder = (root or Path.cwd()).resolve()
+            if not folder.is_dir():
+                raise ConfigError(Problem(file="--root", message=f"{folder} is not a folder",
+                                          hint="point --root at a checkout")) from None
+            return GraphSettings(root=folder, cache_dir=folder / ".prepctl" / "cache")
+    return settings_from_plan(load_plan(config, root))
+
+
+def scan(settings: GraphSettings, tree: Tree | None = None) -> ScanResult:
+    from prepctl.sources.tree import WorkTree
+
+    tree = tree or WorkTree(settings.root)
+    cache = settings.cache
+    try:
+        return scan_tree(tree, settings.scan, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def require_modules(result: ScanResult, settings: GraphSettings) -> None:
+    """A scan that found nothing cannot pass or fail anything: refuse it."""
+    if result.modules:
+        return
+    where = result.label or str(settings.root)
+    skipped = f"; {len(result.problems)} file(s) skipped" if result.problems else ""
+    raise GraphError(Problem(
+        file=settings.source_label,
+        message=f"no Python modules found under {where} (roots {', '.join(settings.scan.include)}"
+                f"{', packages ' + ', '.join(settings.scan.packages) if settings.scan.packages else ''}"
+                f"{skipped})",
+        hint="check root:, --root and the graph: include/exclude/packages settings"))
+
+
+def build_graph(settings: GraphSettings, tree: Tree | None = None,
+                edge_filter: EdgeFilter | None = None) -> ImportGraph:
+    result = scan(settings, tree)
+    require_modules(result, settings)
+    return ImportGraph(result, edge_filter)
+
+
+def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tuple[str, ContractOptions]]:
+    """(contract id, options) of every `imports` criterion in the plan, in plan order."""
+    if settings.plan is None:
+        return []
+    found = []
+    for p in settings.plan.phases:
+        if phase is not None and p.id != phase:
+            continue
+        for criterion in p.criteria:
+            if criterion.kind == "imports":
+                found.append((f"{p.id}/{criterion.id}", criterion.contract))
+    return found

@@ -1,0 +1,179 @@
+"""The import graph on networkx: one node per module, one edge per importing module pair.
+
+Each edge keeps every import statement behind it (``ImportEdge``: file, line, names, tags), so
+any answer can point at ``path:line``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from prepctl.errors import PrepctlError
+from prepctl.sources.imports import ImportEdge, ScanResult
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+#: Tags a caller may leave out of a graph (see ``EdgeFilter``).
+TAGS = ("type-checking", "dynamic", "guarded")
+
+
+@dataclass(frozen=True)
+class EdgeFilter:
+    """Which tagged imports count. By default all do: a boundary is crossed by any import."""
+
+    type_checking: bool = True
+    dynamic: bool = True
+    guarded: bool = True
+
+    @classmethod
+    def ignoring(cls, tags: Iterable[str]) -> EdgeFilter:
+        tags = set(tags)
+        unknown = tags - set(TAGS)
+        if unknown:
+            raise ValueError(f"unknown import tag(s) {', '.join(sorted(unknown))}; "
+                             f"use {', '.join(TAGS)}")
+        return cls(type_checking="type-checking" not in tags, dynamic="dynamic" not in tags,
+                   guarded="guarded" not in tags)
+
+    @property
+    def everything(self) -> bool:
+        return self.type_checking and self.dynamic and self.guarded
+
+    def allows(self, edge: ImportEdge) -> bool:
+        return ((self.type_checking or not edge.type_checking) and (self.dynamic or not edge.dynamic)
+                and (self.guarded or not edge.guarded))
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of an import chain, with where it is written."""
+
+    importer: str
+    imported: str
+    path: str
+    line: int
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def to_dict(self) -> dict:
+        return {"importer": self.importer, "imported": self.imported, "path": self.path, "line": self.line}
+
+
+class ImportGraph:
+    """Modules and who imports whom, built from a scan."""
+
+    def __init__(self, scan: ScanResult, edge_filter: EdgeFilter | None = None):
+        import networkx as nx
+
+        from prepctl.sources.imports import gc_paused
+
+        with gc_paused():
+            self._build(scan, edge_filter, nx)
+
+    def _build(self, scan: ScanResult, edge_filter: EdgeFilter | None, nx) -> None:
+        self.scan = scan
+        self.edge_filter = edge_filter or EdgeFilter()
+        self.modules: dict[str, str] = scan.modules
+        self.statements: dict[tuple[str, str], list[ImportEdge]] = {}
+        allows = self.edge_filter.allows
+        keep_all = self.edge_filter.everything
+        for edge in scan.edges:
+            if keep_all or allows(edge):
+                self.statements.setdefault((edge.importer, edge.imported), []).append(edge)
+        self.graph: nx.DiGraph = nx.DiGraph()
+        self.graph.add_nodes_from(self.modules)
+        self.graph.add_edges_from(self.statements)
+
+    def filtered(self, edge_filter: EdgeFilter) -> ImportGraph:
+        if edge_filter == self.edge_filter:
+            return self
+        return ImportGraph(self.scan, edge_filter)
+
+    def without(self, pairs: Iterable[tuple[str, str]]) -> ImportGraph:
+        """A copy without the given (importer, imported) edges, e.g. a contract's ignores."""
+        pairs = set(pairs) & set(self.statements)
+        if not pairs:
+            return self
+        copy = object.__new__(ImportGraph)
+        copy.scan, copy.edge_filter, copy.modules = self.scan, self.edge_filter, self.modules
+        copy.statements = {k: v for k, v in self.statements.items() if k not in pairs}
+        copy.graph = self.graph.copy()
+        copy.graph.remove_edges_from(pairs)
+        return copy
+
+    # ------------------------------------------------------------------ lookups
+
+    def __contains__(self, module: str) -> bool:
+        return module in self.modules
+
+    def __len__(self) -> int:
+        return len(self.modules)
+
+    def path_of(self, module: str) -> str:
+        return self.modules[module]
+
+    def imports_between(self, importer: str, imported: str) -> list[ImportEdge]:
+        return self.statements.get((importer, imported), [])
+
+    def hop(self, importer: str, imported: str) -> Hop:
+        """The first statement by which ``importer`` imports ``imported``."""
+        first = min(self.statements[(importer, imported)], key=lambda e: e.line)
+        return Hop(importer, imported, first.path, first.line)
+
+    def hops(self, chain: list[str]) -> list[Hop]:
+        return [self.hop(a, b) for a, b in zip(chain, chain[1:], strict=False)]
+
+    def importers(self, module: str) -> list[str]:
+        return sorted(self.graph.predecessors(module))
+
+    def imported_by(self, module: str) -> list[str]:
+        return sorted(self.graph.successors(module))
+
+    def package_members(self, name: str) -> set[str]:
+        """``name`` and every module below it."""
+        prefix = name + "."
+        return {m for m in self.modules if m == name or m.startswith(prefix)}
+
+    def suggest(self, name: str) -> str | None:
+        found = difflib.get_close_matches(name, list(self.modules), n=1, cutoff=0.6)
+        return found[0] if found else None
+
+    def shortest_chains_to(self, targets: set[str], avoid: set[str] | None = None) -> dict[str, list[str]]:
+        """For every module that reaches ``targets``, its shortest import chain (module first,
+        a target last). Chains never pass through ``avoid``. Ties break alphabetically, so the
+        same graph always gives the same chains."""
+        avoid = avoid or set()
+        successor: dict[str, str] = {}
+        frontier = sorted(targets)
+        seen = set(targets)
+        while frontier:
+            following: list[str] = []
+            for node in frontier:
+                for importer in sorted(self.graph.predecessors(node)):
+                    if importer in seen:
+                        continue
+                    seen.add(importer)
+                    successor[importer] = node
+                    if importer not in avoid:
+                        following.append(importer)
+            frontier = following
+        chains: dict[str, list[str]] = {}
+        for start in successor:
+            chain = [start]
+            while chain[-1] not in targets:
+                chain.append(successor[chain[-1]])
+            chains[start] = chain
+        return chains
+
+
+class GraphError(PrepctlError):
+    """A graph question that cannot be answered honestly (no modules found, unknown module).
+
+    A PrepctlError, so the CLI prints it and exits 2; gates turn it into an `error` verdict.
+    """

@@ -1,0 +1,201 @@
+"""Text renderings of graph answers: aligned tables for terminals, Markdown, JSON.
+
+JSON is the stable, machine-readable form (CI, other tools); tables are for people.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from prepctl.graph.check import ContractOutcome
+    from prepctl.graph.diff import GraphDiff
+    from prepctl.graph.queries import Cycle, ImportersResult, ImportsResult, Rollup, UsageMatrix
+    from prepctl.sources.imports import ScanProblem
+
+
+def to_json(data: object) -> str:
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def md_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    def esc(value: object) -> str:
+        return str("" if value is None else value).replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(esc(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def problems_note(problems: Sequence[ScanProblem]) -> str:
+    if not problems:
+        return ""
+    lines = [f"{len(problems)} scan problem(s) (files skipped or imports ignored; the rest counts):"]
+    lines += [f"  {p}" for p in problems[:20]]
+    if len(problems) > 20:
+        lines.append(f"  ... {len(problems) - 20} more")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- importers
+
+
+def importers_rows(result: ImportersResult) -> tuple[list[str], list[list[object]]]:
+    rows: list[list[object]] = []
+    for d in result.direct:
+        rows.append([d.module, "direct", d.group, f"{d.path}:{d.line}", ", ".join(d.names) or "(module)"])
+    for t in result.transitive:
+        rows.append([t.module, f"via {len(t.chain) - 2}", t.group, f"{t.hops[0].location}",
+                     " -> ".join(t.chain[1:])])
+    return ["importer", "how", "group", "where", "names / chain"], rows
+
+
+def importers_text(result: ImportersResult) -> str:
+    head = (f"{result.target}: {len(result.direct)} direct importer(s)"
+            + (f", {len(result.transitive)} transitive only" if result.transitive_asked else "") + "\n")
+    headers, rows = importers_rows(result)
+    return head + (table(headers, rows) if rows else "nothing imports it\n")
+
+
+def importers_markdown(result: ImportersResult) -> str:
+    out = [f"# Importers of `{result.target}`\n",
+           f"{len(result.direct)} direct importer(s)"
+           + (f", {len(result.transitive)} transitive only" if result.transitive_asked else "") + ".\n"]
+    out.append("## By group\n")
+    out.append(md_table(["group", "direct", "transitive"],
+                        [[g, ", ".join(v["direct"]) or "-", ", ".join(v["transitive"]) or "-"]
+                         for g, v in result.by_group().items()]))
+    out.append("\n## Direct\n")
+    out.append(md_table(["importer", "group", "where", "names"],
+                        [[f"`{d.module}`", d.group, f"`{d.path}:{d.line}`", ", ".join(d.names) or "(module)"]
+                         for d in result.direct]))
+    if result.transitive_asked:
+        out.append("\n## Transitive (shortest chain)\n")
+        out.append(md_table(["importer", "group", "chain"],
+                            [[f"`{t.module}`", t.group,
+                              " → ".join(f"`{h.importer}` ({h.location})" for h in t.hops)
+                              + f" → `{t.chain[-1]}`"] for t in result.transitive]))
+    return "\n".join(out)
+
+
+# ----------------------------------------------------------------------------- imports
+
+
+def imports_text(result: ImportsResult) -> str:
+    rows = [[e.imported, "internal", e.line, ", ".join(e.names), _tags(e)] for e in result.internal]
+    rows += [[e.imported, "external", e.line, ", ".join(e.names), _tags(e)] for e in result.external]
+    head = f"{result.module} ({result.path}) imports {len(result.internal)} scanned module(s)\n"
+    return head + (table(["module", "kind", "line", "names", "tags"], rows) if rows else "no imports\n")
+
+
+def imports_markdown(result: ImportsResult) -> str:
+    rows = [[f"`{e.imported}`", "internal", e.line, ", ".join(e.names), _tags(e)] for e in result.internal]
+    rows += [[f"`{e.imported}`", "external", e.line, ", ".join(e.names), _tags(e)] for e in result.external]
+    return f"# Imports of `{result.module}`\n\n" + md_table(["module", "kind", "line", "names", "tags"], rows)
+
+
+def _tags(edge) -> str:
+    return ", ".join(t for t, on in (("type-checking", edge.type_checking), ("guarded", edge.guarded),
+                                      ("dynamic", edge.dynamic)) if on)
+
+
+# ----------------------------------------------------------------------------- cycles/orphans
+
+
+def cycles_text(found: list[Cycle], markdown: bool = False) -> str:
+    if not found:
+        return "no import cycles\n"
+    rows = [[len(c.members), " -> ".join(f"{h.importer} ({h.location})" for h in c.hops)
+             + f" -> {c.hops[0].importer}"] for c in found]
+    render = md_table if markdown else table
+    return f"{len(found)} import cycle(s)\n" + render(["modules", "cycle (file:line per hop)"], rows)
+
+
+def orphans_text(found: list[str], modules: dict[str, str], markdown: bool = False) -> str:
+    if not found:
+        return "no orphans: every module is imported, an entry point or a test\n"
+    render = md_table if markdown else table
+    return (f"{len(found)} module(s) nothing imports\n"
+            + render(["module", "path"], [[m, modules[m]] for m in found]))
+
+
+# ----------------------------------------------------------------------------- usage
+
+
+def usage_text(matrix: UsageMatrix, markdown: bool = False) -> str:
+    if not matrix.symbols:
+        return f"nothing imports {matrix.target}\n"
+    groups = list(matrix.cells)
+    rows = []
+    for symbol in matrix.symbols:
+        row: list[object] = [symbol]
+        for group in groups:
+            users = matrix.cells[group].get(symbol, [])
+            row.append(len(users) if users else "")
+        rows.append(row)
+    render = md_table if markdown else table
+    head = f"symbols of {matrix.target} used per group (number of importing modules)\n"
+    detail = render(["module", "symbols"], [[m, ", ".join(s)] for m, s in matrix.by_module.items()])
+    return head + render(["symbol", *groups], rows) + "\n" + detail
+
+
+# ----------------------------------------------------------------------------- roll-up
+
+
+def rollup_text(result: Rollup, markdown: bool = False) -> str:
+    render = md_table if markdown else table
+    nodes = render(["node", "modules"], [[k, len(v)] for k, v in sorted(result.members.items())])
+    edges = render(["importer", "imported", "module edges"],
+                   [[a, b, n] for (a, b), n in sorted(result.edges.items())])
+    return nodes + "\n" + edges
+
+
+# ----------------------------------------------------------------------------- check / diff
+
+
+def check_text(outcomes: list[ContractOutcome], errors: dict[str, str], markdown: bool = False) -> str:
+    rows: list[list[object]] = []
+    for o in outcomes:
+        rows.append([o.status.value, o.contract_id, o.contract_type, o.summary()])
+    for contract_id, message in errors.items():
+        rows.append(["error", contract_id, "", message])
+    render = md_table if markdown else table
+    out = [render(["status", "contract", "type", "summary"], rows)]
+    for o in outcomes:
+        for v in o.new:
+            chain = " -> ".join(f"{h.importer} ({h.location})" for h in v.hops)
+            out.append(f"NEW   {o.contract_id}: {v.message}" + (f"\n      {chain} -> {v.hops[-1].imported}"
+                                                                 if v.hops else ""))
+        for key in o.fixed:
+            out.append(f"FIXED {o.contract_id}: {key} (still in the baseline; --update-baseline drops it)")
+    return "\n".join(out) + ("\n" if len(out) > 1 else "")
+
+
+def diff_text(diff: GraphDiff, markdown: bool = False) -> str:
+    render = md_table if markdown else table
+    out = [f"import graph {diff.base_label} -> {diff.head_label}: +{len(diff.added)} / -{len(diff.removed)} "
+           f"edge(s), +{len(diff.modules_added)} / -{len(diff.modules_removed)} module(s)\n"]
+    if diff.added or diff.removed:
+        rows = [["+", c.importer, c.imported, c.location, ", ".join(c.names)] for c in diff.added]
+        rows += [["-", c.importer, c.imported, c.location, ", ".join(c.names)] for c in diff.removed]
+        out.append(render(["", "importer", "imported", "where", "names"], rows))
+    rows = []
+    for c in diff.contracts:
+        state = "error" if c.error else ("NEW VIOLATIONS" if c.new else "ok")
+        detail = c.error or "; ".join(v.message for v in c.new) or (
+            f"{len(c.fixed)} fixed" if c.fixed else "no new violations")
+        rows.append([state, c.contract_id, detail])
+    if rows:
+        out.append("\ncontracts (violations on head that base did not have):\n")
+        out.append(render(["status", "contract", "detail"], rows))
+    return "".join(out)

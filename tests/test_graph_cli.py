@@ -1,0 +1,255 @@
+"""`prepctl graph ...` end to end, as a user runs it: real processes, git, Graphviz, Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, PHASES, REPO, run_cli, write_plan
+from tests.graph_support import git
+
+TRUTH = json.loads((REPO / "tests" / "data" / "example_orm_importers.json").read_text())
+
+
+def test_acceptance_orm_importers_json():
+    result = run_cli("-c", PHASES, "graph", "importers", "prep.models.orm", "--transitive", "--format", "json")
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["target"] == "prep.models.orm"
+    assert {d["module"]: d["names"] for d in data["direct"]} == TRUTH["direct"]
+    assert [t["module"] for t in data["transitive"]] == TRUTH["transitive_only"]
+    for item in data["direct"]:
+        assert set(item) >= {"module", "path", "line", "names"}
+        assert "import" in (EXAMPLE / item["path"]).read_text().splitlines()[item["line"] - 1]
+    chains = {t["module"]: t["chain"] for t in data["transitive"]}
+    assert chains["jobs.reconcile_payments"] == ["jobs.reconcile_payments", "prep.payments.service",
+                                                 "prep.bookings.service", "prep.models.orm"]
+    assert data["by_group"]["analytics"]["direct"] == ["prep.analytics.queries"]
+
+
+def test_without_phases_yaml_every_python_file_under_root_counts(tmp_path: Path):
+    copy = shutil.copytree(EXAMPLE, tmp_path / "checkout")
+    result = run_cli("--root", copy, "graph", "importers", "prep.models.orm", "-f", "json", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    direct = {d["module"] for d in json.loads(result.stdout)["direct"]}
+    # Nothing is excluded without configuration: tests and migrations import the ORM too.
+    assert direct == set(TRUTH["direct"]) | {"tests.test_bookings", "migrations.env"}
+    assert (copy / ".prepctl" / "cache" / ".gitignore").is_file()
+    # The current folder is the default root.
+    here = run_cli("graph", "imports", "prep.api.main", cwd=copy)
+    assert here.code == 0 and "prep.bookings.api" in here.stdout
+
+
+def test_bad_input_exits_2_with_a_hint_and_no_traceback(tmp_path: Path):
+    unknown = run_cli("-c", PHASES, "graph", "importers", "prep.models.orn")
+    assert unknown.code == 2 and "did you mean 'prep.models.orm'?" in unknown.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = run_cli("--root", empty, "graph", "cycles", cwd=tmp_path)
+    assert nothing.code == 2 and "no Python modules found" in nothing.stderr
+    png = run_cli("-c", PHASES, "graph", "importers", "prep.models.orm", "-f", "png")
+    assert png.code == 2 and "--out" in png.stderr
+    tag = run_cli("-c", PHASES, "graph", "orphans", "--ignore", "typechecking")
+    assert tag.code == 2 and "unknown import tag" in tag.stderr
+    for result in (unknown, nothing, png, tag):
+        assert "Traceback" not in result.stderr
+
+
+def test_a_file_with_a_syntax_error_is_reported_and_skipped(tmp_path: Path):
+    copy = shutil.copytree(EXAMPLE, tmp_path / "mono")
+    (copy / "prep" / "broken.py").write_text("from prep.models.orm import Booking\n\ndef oops(:\n    pass\n")
+    plan = write_plan(tmp_path, "- {id: a, kind: paths, title: t, exists: [prep]}", root="mono",
+                      extra="graph: {exclude: [tests/*, migrations/*]}")
+    result = run_cli("-c", plan, "graph", "importers", "prep.models.orm", "-f", "json")
+    assert result.code == 0
+    assert "prep/broken.py:3: syntax error" in result.stderr
+    direct = {d["module"]: d["names"] for d in json.loads(result.stdout)["direct"]}
+    assert direct == TRUTH["direct"]  # the rest still counts; the broken file is skipped
+
+
+def test_cycles_orphans_usage_and_rollup_commands():
+    orphans = run_cli("-c", PHASES, "graph", "orphans", "-f", "json")
+    assert orphans.code == 0
+    assert "prep.utils.optional" in {o["module"] for o in json.loads(orphans.stdout)["orphans"]}
+    cycles = run_cli("-c", PHASES, "graph", "cycles")
+    assert cycles.code == 0 and cycles.stdout == "no import cycles\n"
+    usage = run_cli("-c", PHASES, "graph", "usage", "prep.models.orm", "-f", "md")
+    assert usage.code == 0 and "| Kitchen |" in usage.stdout
+    rollup = run_cli("-c", PHASES, "graph", "rollup", "--by", "group", "-f", "json")
+    assert rollup.code == 0
+    edges = {(e["importer"], e["imported"]) for e in json.loads(rollup.stdout)["edges"]}
+    assert ("bookings", "compliance") in edges
+
+
+# ----------------------------------------------------------------------------- pictures + report
+
+
+def test_report_has_a_graphviz_svg_embedded_in_html_and_markdown(tmp_path: Path):
+    out = tmp_path / "report"
+    result = run_cli("-c", PHASES, "graph", "report", "prep.models.orm", "--out", out)
+    assert result.code == 0, result.stderr
+    svg = (out / "dependency-graph.svg").read_text()
+    assert "Generated by graphviz" in svg and "<svg" in svg  # rendered by Graphviz's dot
+    assert svg.count('class="node"') == 17  # the target, 6 direct and 10 transitive importers
+    html = (out / "dependency-report.html").read_text()
+    assert "<svg" in html and "Generated by graphviz" not in html.split("<svg", 1)[0][-200:]
+    assert "jobs/reconcile_payments.py:8" in html and "ComplianceCheck" in html
+    markdown = (out / "dependency-report.md").read_text()
+    assert "![Who imports prep.models.orm](dependency-graph.svg)" in markdown
+    assert "`prep/bookings/service.py:10`" in markdown
+    data = json.loads((out / "dependency-report.json").read_text())
+    assert {d["module"] for d in data["direct"]} == set(TRUTH["direct"])
+    # Violations of the plan's contracts are drawn in red.
+    assert "#d32f2f" in svg and data["contract_violations"]
+    # A hand-written file of the same name is never overwritten.
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "dependency-report.md").write_text("# my notes\n")
+    refused = run_cli("-c", PHASES, "graph", "report", "prep.models.orm", "--out", other)
+    assert refused.code == 2 and "not overwriting" in refused.stderr
+    assert (other / "dependency-report.md").read_text() == "# my notes\n"
+
+
+def test_report_page_renders_in_chromium(tmp_path: Path):
+    from tests.docs_support import open_in_chromium
+
+    out = tmp_path / "report"
+    assert run_cli("-c", PHASES, "graph", "report", "prep.models.orm", "--out", out).code == 0
+    page = open_in_chromium(out / "dependency-report.html", tmp_path, {
+        "nodes": "document.querySelectorAll('.graph svg g.node').length",
+        "rows": "document.querySelectorAll('table tr').length",
+        "width": "document.querySelector('.graph svg').getBoundingClientRect().width",
+    })
+    assert page.exceptions == [] and [c for c in page.console if c.get("type") == "error"] == []
+    assert page.evaluations["nodes"] == 17 and page.evaluations["rows"] > 20
+    assert page.evaluations["width"] > 300
+
+
+def test_svg_png_and_dot_outputs(tmp_path: Path):
+    png = tmp_path / "orm.png"
+    assert run_cli("-c", PHASES, "graph", "importers", "prep.models.orm", "-t", "-f", "png", "-o", png).code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    dot = run_cli("-c", PHASES, "graph", "importers", "prep.models.orm", "-f", "dot")
+    assert dot.stdout.startswith("digraph imports {") and '"prep.models.orm"' in dot.stdout
+    assert "fillcolor=\"#ffd54f\"" in dot.stdout  # the target is highlighted
+    # phase-2 forbids prep.bookings -> prep.models.orm: that edge is red, a legal one is not.
+    assert 'prep.bookings.service" -> "prep.models.orm" [color="#d32f2f"' in dot.stdout
+    assert '"prep.reviews.service" -> "prep.models.orm";' in dot.stdout
+    collapsed = run_cli("-c", PHASES, "graph", "importers", "prep.models.orm", "-t", "-f", "dot", "--depth", "1")
+    assert "cluster" not in collapsed.stdout and "prep -> prep" not in collapsed.stdout
+    assert "jobs -> prep [label=2" in collapsed.stdout and "scripts -> prep [label=2" in collapsed.stdout
+
+
+def test_without_graphviz_the_dot_file_is_written_and_the_message_says_how(tmp_path: Path):
+    no_dot = {"PATH": str(tmp_path / "empty-bin")}
+    svg = tmp_path / "orm.svg"
+    result = run_cli("-c", PHASES, "graph", "importers", "prep.models.orm", "-f", "svg", "-o", svg, env=no_dot)
+    assert result.code == 0
+    assert not svg.exists() and (tmp_path / "orm.dot").read_text().startswith("digraph")
+    assert "Graphviz is not installed" in result.stderr and "apt-get install graphviz" in result.stderr
+    report = run_cli("-c", PHASES, "graph", "report", "prep.models.orm", "--out", tmp_path / "r", env=no_dot)
+    assert report.code == 0 and "no SVG" in report.stderr
+    assert not (tmp_path / "r" / "dependency-graph.svg").exists()
+    assert "No picture" in (tmp_path / "r" / "dependency-report.html").read_text()
+
+
+def test_big_graphs_collapse_to_packages_and_stay_drawable(tmp_path: Path):
+    from prepctl.graph import render
+    from prepctl.graph.load import GraphSettings, build_graph
+    from tests.graph_support import generate_tree
+
+    generate_tree(tmp_path / "big", packages=8, subpackages=8, modules=12, imports_per_module=1, seed=4)
+    graph = build_graph(GraphSettings(root=tmp_path / "big"))
+    assert len(graph) > 800
+    pic = render.picture(graph, graph.modules, highlight=["pkg0.sub0.mod0"], title="big")
+    assert pic.depth in (1, 2) and len(pic.nodes) <= render.MAX_NODES and len(pic.edges) <= render.MAX_EDGES
+    _, svg = render.render_picture(pic, "svg")
+    assert svg.startswith(b"<?xml") and b"collapsed to packages of depth" in svg
+
+    # A flat, dense graph cannot collapse: only the heaviest edges are drawn, and it says so.
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for i in range(60):
+        (flat / f"m{i}.py").write_text("".join(f"import m{(i + k) % 60}\n" for k in range(1, 6)))
+    dense = render.picture(build_graph(GraphSettings(root=flat)), [f"m{i}" for i in range(60)], highlight=["m0"],
+                           title="dense")
+    assert dense.dropped_edges == 300 - render.MAX_EDGES and len(dense.edges) == render.MAX_EDGES
+    assert {("m0", f"m{k}") for k in range(1, 6)} <= set(dense.edges)  # the target's edges are kept
+    assert "150 lighter edges not drawn" in render.to_dot(dense)
+
+
+# ----------------------------------------------------------------------------- diff across revisions
+
+DIFF_PLAN = """
+- id: no-analytics
+  kind: imports
+  title: bookings and payments do not import analytics
+  contract:
+    type: forbidden
+    source: [prep.bookings, prep.payments]
+    forbidden: [prep.analytics]
+"""
+
+
+@pytest.fixture
+def repo_with_branch(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo / "mono")
+    write_plan(repo, DIFF_PLAN, root="mono", extra="graph: {exclude: [tests/*, migrations/*]}")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "main")
+    git(repo, "checkout", "-q", "-b", "feature")
+    service = repo / "mono" / "prep" / "payments" / "service.py"
+    service.write_text(service.read_text().replace(
+        "from prep.bookings.service import BookingService\n",
+        "from prep.analytics.queries import platform_summary\nfrom prep.bookings.service import BookingService\n"))
+    git(repo, "commit", "-q", "-am", "feature: use analytics")
+    return repo
+
+
+def test_diff_catches_a_forbidden_import_added_on_a_branch(repo_with_branch: Path):
+    repo = repo_with_branch
+    (repo / "mono" / "untracked_notes.py").write_text("import prep\n")  # a dirty work tree is fine
+    result = run_cli("graph", "diff", "--base", "main", "-f", "json", cwd=repo)
+    assert result.code == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["base"]["revision"] == git(repo, "rev-parse", "main").strip()
+    assert data["head"]["revision"] is None  # the work tree
+    added = {(e["importer"], e["imported"]): e for e in data["added"]}
+    edge = added[("prep.payments.service", "prep.analytics.queries")]
+    assert (edge["path"], edge["line"], edge["names"]) == ("prep/payments/service.py", 9, ["platform_summary"])
+    assert ("untracked_notes", "prep") in added
+    assert data["removed"] == []
+    [contract] = data["contracts"]
+    assert [v["key"] for v in contract["new"]] == ["prep.payments.service -> prep.analytics.queries"]
+    text = run_cli("graph", "diff", "--base", "main", cwd=repo)
+    assert "NEW VIOLATIONS" in text.stdout and "prep/payments/service.py:9" in text.stdout
+
+    # The same between two revisions, from a checkout of main: nothing is checked out.
+    git(repo, "checkout", "-q", "main")
+    between = run_cli("graph", "diff", "--base", "main", "--head", "feature", "-f", "json", cwd=repo)
+    assert between.code == 1
+    assert json.loads(between.stdout)["contracts"][0]["new"][0]["key"] == contract["new"][0]["key"]
+    same = run_cli("graph", "diff", "--base", "feature", "--head", "feature", cwd=repo)
+    assert same.code == 0 and "+0 / -0 edge(s)" in same.stdout
+
+
+def test_the_gate_catches_the_same_import(repo_with_branch: Path):
+    repo = repo_with_branch
+    on_branch = run_cli("gate", "p", "-f", "json", cwd=repo)
+    assert on_branch.code == 1
+    [criterion] = json.loads(on_branch.stdout)["criteria"]
+    assert criterion["status"] == "fail" and "prep.payments.service imports prep.analytics.queries" in \
+        criterion["summary"]
+    at_main = run_cli("gate", "p", "--at", "main", cwd=repo)
+    assert at_main.code == 0, at_main.stdout
+
+
+def test_diff_with_a_bad_revision_is_a_clear_error(repo_with_branch: Path):
+    result = run_cli("graph", "diff", "--base", "no-such-branch", cwd=repo_with_branch)
+    assert result.code == 2 and "bad revision 'no-such-branch'" in result.stderr
+    assert "Traceback" not in result.stderr
