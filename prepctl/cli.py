@@ -129,6 +129,9 @@ def gate(
 
     plan = _load()
     report = evaluate(plan, select_phases(plan, phase, all_phases, with_deps), strict=strict, at=at)
+    from prepctl.history import record_or_warn  # a failure is reported, never changes the exit code
+
+    record_or_warn(plan, report)
     text = render_gate_report(report, fmt.value)
     if out is not None:
         from prepctl.fileio import atomic_write_text
@@ -136,6 +139,31 @@ def gate(
         atomic_write_text(out, text)
     typer.echo(text, nl=False)
     raise typer.Exit(exit_code(report.status))
+
+
+from prepctl.commands.baseline import app as _baseline_app  # noqa: E402 - sub-apps register after commands
+
+app.add_typer(_baseline_app, name="baseline")
+
+from prepctl.commands.shadow import shadow as _shadow_command  # noqa: E402 - see above
+
+app.command(name="shadow")(_shadow_command)
+
+from prepctl.commands import history as _history  # noqa: E402 - documents (issue 5)
+from prepctl.commands import render as _render  # noqa: E402
+from prepctl.commands import report as _report  # noqa: E402
+from prepctl.commands import signoff as _signoff  # noqa: E402
+from prepctl.commands import templates as _templates  # noqa: E402
+
+app.add_typer(_render.app, name="render")
+
+from prepctl.commands import graph as _graph  # noqa: E402 - import graph (issue 4)
+
+app.add_typer(_graph.app, name="graph")
+app.add_typer(_templates.app, name="templates")
+app.command(name="history")(_history.history)
+app.command(name="signoff")(_signoff.signoff)
+app.command(name="report")(_report.report)
 
 
 def main() -> None:
@@ -155,6 +183,8 @@ def main() -> None:
 
         if os.environ.get("PREPCTL_DEBUG"):
             raise
-        typer.echo(f"prepctl: internal error: {type(exc).__name__}: {exc} "
+        from prepctl.secrets import redact
+
+        typer.echo(f"prepctl: internal error: {type(exc).__name__}: {redact(str(exc))} "
                    "(set PREPCTL_DEBUG=1 for the traceback, and please report it)", err=True)
         sys.exit(2)

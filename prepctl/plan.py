@@ -128,6 +128,47 @@ class Service(StrictModel):
     symptoms: list[str] = Field(default_factory=list, description="What users see when it is down.")
 
 
+class GraphConfig(StrictModel):
+    """The `graph:` section: what the import scanner reads and how the import graph is grouped."""
+
+    include: list[str] = Field(default_factory=lambda: ["."], description=(
+        "Source roots below root: folders whose contents are top-level modules (what would be "
+        "on sys.path), e.g. ['.'] or ['src', '.']."))
+    exclude: list[str] = Field(default_factory=list, description=(
+        "Path globs relative to root that are never scanned, e.g. tests/*, migrations/*. "
+        "Nothing is excluded unless listed here."))
+    packages: list[str] = Field(default_factory=list, description=(
+        "Only these top-level packages or modules (default: every module under the roots)."))
+    groups: dict[str, list[str]] = Field(default_factory=dict, description=(
+        "Downstream groups for roll-ups and reports: name -> module patterns, e.g. "
+        "analytics: [prep.analytics, services.analytics_api]. A pattern names a module and "
+        "everything below it; * matches one name segment, ** any number."))
+    entry_points: list[str] = Field(default_factory=list, description=(
+        "Module patterns that are run, not imported (never reported as orphans), e.g. jobs.*."))
+    baseline: str = Field("imports-baseline.json", description=(
+        "Ratchet baseline of known contract violations, relative to this file; written by "
+        "`prepctl graph check --update-baseline` and meant to be committed."))
+    max_file_kb: int = Field(5000, ge=1, description="Larger .py files are reported and skipped.")
+    verify_syntax: bool = Field(True, description=(
+        "Compile every file (once per content; cached) so any syntax error is reported and the "
+        "file skipped. false: only import statements are parsed (several times faster on a cold "
+        "cache, imports still exact), but other syntax errors go unreported; also use false for "
+        "code written for a newer Python than prepctl runs on."))
+
+    @model_validator(mode="after")
+    def _valid_patterns(self) -> GraphConfig:
+        from prepctl.graph.patterns import validate
+
+        for pattern in [p for ps in self.groups.values() for p in ps] + self.entry_points:
+            problem = validate(pattern)
+            if problem:
+                raise ValueError(f"module pattern {problem}")
+        for root in self.include:
+            if root.startswith("/") or ".." in root.replace("\\", "/").split("/"):
+                raise ValueError(f"include root {root!r} must be a folder below root:")
+        return self
+
+
 class Plan(StrictModel):
     version: Literal[1] = 1
     name: str
@@ -137,6 +178,8 @@ class Plan(StrictModel):
     sources: SourcesConfig = Field(default_factory=SourcesConfig,
                                    description="Live evidence: Prometheus, Alertmanager, GitHub, Jira.")
     phases: list[Phase] = Field(min_length=1)
+    graph: GraphConfig = Field(default_factory=GraphConfig,
+                               description="Import-graph scanning, groups and contract baseline.")
     services: list[Service] = Field(default_factory=list, description="Extracted services, for runbooks.")
 
 
@@ -474,7 +517,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
                 current = typing.get_args(_strip_optional(current))[0]
     current = _unwrap(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
+        return [info.alias or name for name, info in current.model_fields.items()]
     return []
 
 

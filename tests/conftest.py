@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "prep-monolith"
 PHASES = REPO / "phases.yaml"
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.shadow_servers", "tests.live_servers"]
 
 
 @dataclass

@@ -19,15 +19,15 @@ BUILTIN: dict[str, str] = {
     "issues": "prepctl.gates.issues:IssuesGate",
     "command": "prepctl.gates.command:CommandGate",
     "manual": "prepctl.gates.manual:ManualGate",
+    "imports": "prepctl.gates.imports:ImportsGate",
+    "slo": "prepctl.gates.slo:SloGate",
+    "incidents": "prepctl.gates.incidents:IncidentsGate",
+    "signoff": "prepctl.gates.signoff:SignoffGate",
+    "shadow": "prepctl.gates.shadow:ShadowGate",
 }
 
 #: Kinds a plan may already declare but this build cannot evaluate yet: they yield `error`.
 PLANNED: dict[str, str] = {
-    "imports": "the import-graph engine",
-    "slo": "live evidence (Prometheus)",
-    "incidents": "live evidence (Alertmanager)",
-    "shadow": "shadow-traffic parity",
-    "signoff": "RFC sign-offs",
 }
 
 
