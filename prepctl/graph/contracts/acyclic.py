@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from prepctl.graph import queries
 from prepctl.graph.contracts.base import (
@@ -18,8 +18,8 @@ from prepctl.graph.contracts.base import (
     ContractContext,
     ContractOptions,
     ContractResult,
+    ModulePatterns,
     Violation,
-    check_patterns,
     require,
 )
 from prepctl.graph.model import Hop, ImportGraph
@@ -27,15 +27,9 @@ from prepctl.graph.model import Hop, ImportGraph
 
 class AcyclicOptions(ContractOptions):
     type: Literal["acyclic"]
-    modules: list[str] = Field(default_factory=list, description="Scope (default: every module).")
+    modules: ModulePatterns = Field(default_factory=list, description="Scope (default: every module).")
     depth: int | None = Field(None, ge=1, description=(
         "Look for cycles between packages cut to this many name segments instead of modules."))
-
-    @field_validator("modules")
-    @classmethod
-    def _patterns(cls, value: list[str]) -> list[str]:
-        check_patterns(value)
-        return value
 
 
 class AcyclicContract(Contract[AcyclicOptions]):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from prepctl.errors import Problem
 from prepctl.graph import patterns
@@ -57,6 +57,15 @@ def check_patterns(value: list[str] | str) -> None:
         problem = patterns.validate(pattern)
         if problem:
             raise ValueError(problem)
+
+
+def _checked_patterns(value: list[str]) -> list[str]:
+    check_patterns(value)
+    return value
+
+
+#: A list of module patterns, each checked for syntax when the plan loads.
+ModulePatterns = Annotated[list[str], AfterValidator(_checked_patterns)]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from prepctl.graph import patterns
 from prepctl.graph.contracts.base import (
@@ -17,21 +17,15 @@ from prepctl.graph.contracts.base import (
     ContractContext,
     ContractOptions,
     ContractResult,
+    ModulePatterns,
     Violation,
-    check_patterns,
 )
 from prepctl.graph.model import ImportGraph
 
 
 class DecommissionOptions(ContractOptions):
     type: Literal["decommission"]
-    modules: list[str] = Field(min_length=1, description="Modules that must be unused or deleted.")
-
-    @field_validator("modules")
-    @classmethod
-    def _patterns(cls, value: list[str]) -> list[str]:
-        check_patterns(value)
-        return value
+    modules: ModulePatterns = Field(min_length=1, description="Modules that must be unused or deleted.")
 
 
 class DecommissionContract(Contract[DecommissionOptions]):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from prepctl.errors import Problem
 from prepctl.graph import patterns
@@ -22,8 +22,8 @@ from prepctl.graph.contracts.base import (
     ContractContext,
     ContractOptions,
     ContractResult,
+    ModulePatterns,
     Violation,
-    check_patterns,
 )
 from prepctl.graph.contracts.independence import expand_units
 from prepctl.graph.model import GraphError, ImportGraph
@@ -31,16 +31,10 @@ from prepctl.graph.model import GraphError, ImportGraph
 
 class FacadeOptions(ContractOptions):
     type: Literal["facade"]
-    modules: list[str] = Field(min_length=1, description="The hidden modules (patterns).")
-    facade: list[str] = Field(min_length=1, description="The only modules allowed to import them.")
+    modules: ModulePatterns = Field(min_length=1, description="The hidden modules (patterns).")
+    facade: ModulePatterns = Field(min_length=1, description="The only modules allowed to import them.")
     transitive: bool = Field(False, description=(
         "Also report modules that reach a hidden module through others, bypassing the facade."))
-
-    @field_validator("modules", "facade")
-    @classmethod
-    def _patterns(cls, value: list[str]) -> list[str]:
-        check_patterns(value)
-        return value
 
 
 class FacadeContract(Contract[FacadeOptions]):

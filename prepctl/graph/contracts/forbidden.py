@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from prepctl.graph import patterns
 from prepctl.graph.contracts.base import (
@@ -19,8 +19,8 @@ from prepctl.graph.contracts.base import (
     ContractContext,
     ContractOptions,
     ContractResult,
+    ModulePatterns,
     chains_into,
-    check_patterns,
     require,
 )
 from prepctl.graph.model import ImportGraph
@@ -28,18 +28,12 @@ from prepctl.graph.model import ImportGraph
 
 class ForbiddenOptions(ContractOptions):
     type: Literal["forbidden"]
-    source: list[str] = Field(min_length=1, description="Module patterns that must stay clean.")
-    forbidden: list[str] = Field(min_length=1, description="Module patterns they must not import.")
+    source: ModulePatterns = Field(min_length=1, description="Module patterns that must stay clean.")
+    forbidden: ModulePatterns = Field(min_length=1, description="Module patterns they must not import.")
     transitive: bool = Field(True, description="Also through other modules (true), or direct only.")
     missing_ok: bool = Field(False, description=(
         "Pass when no forbidden module exists (e.g. deleted by the refactor). Off by default: "
         "a misspelt pattern would otherwise pass forever."))
-
-    @field_validator("source", "forbidden")
-    @classmethod
-    def _patterns(cls, value: list[str]) -> list[str]:
-        check_patterns(value)
-        return value
 
 
 class ForbiddenContract(Contract[ForbiddenOptions]):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from prepctl.errors import Problem
 from prepctl.graph import patterns
@@ -18,24 +18,18 @@ from prepctl.graph.contracts.base import (
     ContractContext,
     ContractOptions,
     ContractResult,
+    ModulePatterns,
     Violation,
     chains_into,
-    check_patterns,
 )
 from prepctl.graph.model import GraphError, ImportGraph
 
 
 class IndependenceOptions(ContractOptions):
     type: Literal["independence"]
-    modules: list[str] = Field(min_length=1, description=(
+    modules: ModulePatterns = Field(min_length=1, description=(
         "Module patterns; a pattern with a wildcard stands for every package it matches."))
     transitive: bool = Field(True, description="Also through other modules (true), or direct only.")
-
-    @field_validator("modules")
-    @classmethod
-    def _patterns(cls, value: list[str]) -> list[str]:
-        check_patterns(value)
-        return value
 
 
 def expand_units(graph: ImportGraph, pattern_list: list[str]) -> dict[str, set[str]]:
