@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from prepctl.reports import regions
-from prepctl.reports.regions import RegionError
+from prepctl.sources import regions
+from prepctl.sources.regions import RegionError
 from tests.conftest import run_cli
 from tests.docs_support import RUNBOOK, make_project
 

@@ -28,6 +28,10 @@ CONTRACTS = {
     # transitively; what is forbidden is a source that itself depends on a gate at run time.
     "sources do not import gates": contract(type="forbidden", source=["prepctl.sources"], forbidden=["prepctl.gates"],
                                             transitive=False, type_checking=False),
+    # Documents are rendered from verdicts; a gate that needed a renderer would invert the flow.
+    "gates, sources and formats do not import reports": contract(
+        type="forbidden", source=["prepctl.gates", "prepctl.sources", "prepctl.formats"],
+        forbidden=["prepctl.reports"], transitive=False),
     "verdicts are a leaf": contract(type="forbidden", source=["prepctl.verdicts"],
                                     forbidden=["prepctl.gates", "prepctl.sources", "prepctl.formats"]),
 }

@@ -68,7 +68,7 @@ def rfc_path(plan: LoadedPlan, phase: Phase, spec: SignoffSpec | None = None) ->
 
 def content_digest(text: str, file: str = "<rfc>") -> str:
     """A hash of what approvers agreed to: the RFC without its state-reporting regions."""
-    from prepctl.reports import regions
+    from prepctl.sources import regions
 
     normal = text.replace("\r\n", "\n")
     content = regions.without_bodies(normal, RFC_VOLATILE_REGIONS, file)

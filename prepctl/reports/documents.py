@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prepctl.errors import PrepctlError, Problem
-from prepctl.reports import regions
 from prepctl.reports.engine import Renderer
+from prepctl.sources import regions
 
 GENERATOR_META = '<meta name="generator" content="prepctl">'
 
