@@ -31,7 +31,7 @@ class IncidentsSpec(CriterionSpec):
     @field_validator("matchers")
     @classmethod
     def _parse(cls, value: list[str]) -> list[str]:
-        from prepctl.sources.alertmanager import LabelMatcher
+        from prepctl.sources.labels import LabelMatcher
 
         for text in value:
             LabelMatcher.parse(text)
@@ -53,7 +53,8 @@ class IncidentsGate(Gate[IncidentsSpec]):
         return redact_verdict(self._check(spec, ctx))
 
     def _check(self, spec: IncidentsSpec, ctx: GateContext) -> Verdict:
-        from prepctl.sources.alertmanager import LabelMatcher, alertmanager_source
+        from prepctl.sources.alertmanager import alertmanager_source
+        from prepctl.sources.labels import LabelMatcher
 
         api = alertmanager_source(ctx)
         matchers = [LabelMatcher.parse(m) for m in spec.matchers]

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from prepctl.sources.http import SourceError
+from prepctl.sources.labels import LabelMatcher
 from prepctl.sources.prometheus import (
     Labels,
     MetricsSource,
@@ -206,24 +207,8 @@ def _quoted(text: str, pos: int, quote: str) -> tuple[str, int]:
 
 
 @dataclass(frozen=True)
-class Matcher:
-    name: str
-    op: str  # =, !=, =~, !~
-    value: str
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        actual = labels.get(self.name, "")
-        if self.op == "=":
-            return actual == self.value
-        if self.op == "!=":
-            return actual != self.value
-        found = re.fullmatch(self.value, actual) is not None
-        return found if self.op == "=~" else not found
-
-
-@dataclass(frozen=True)
 class SnapshotQuery:
-    matchers: tuple[Matcher, ...]
+    matchers: tuple[LabelMatcher, ...]
     aggregation: str | None = None
     grouping: tuple[str, ...] = ()
     without: bool = False
@@ -278,15 +263,15 @@ class _QueryParser:
             raise ValueError(f"unexpected {self.text[self.pos:self.pos + 20]!r}")
         return SnapshotQuery(matchers, aggregation, grouping, without)
 
-    def _selector(self) -> tuple[Matcher, ...]:
-        matchers: list[Matcher] = []
+    def _selector(self) -> tuple[LabelMatcher, ...]:
+        matchers: list[LabelMatcher] = []
         self._space()
         name = self._name_or_none()
         if name:
             self._space()
             if self.text.startswith("(", self.pos):
                 raise ValueError(f"function {name}()")
-            matchers.append(Matcher("__name__", "=", name))
+            matchers.append(LabelMatcher("__name__", "=", name))
         self._space()
         if self.text.startswith("{", self.pos):
             self.pos += 1
@@ -308,7 +293,7 @@ class _QueryParser:
                 if quote not in ('"', "'", "`"):
                     raise ValueError(f"expected a quoted value for {label}")
                 value, self.pos = _quoted(self.text, self.pos + 1, quote)
-                matchers.append(Matcher(label, op_match.group(0), value))
+                matchers.append(LabelMatcher(label, op_match.group(0), value))
                 self._space()
                 if self.text.startswith(",", self.pos):
                     self.pos += 1
