@@ -150,10 +150,10 @@ class GraphConfig(StrictModel):
         "`prepctl graph check --update-baseline` and meant to be committed."))
     max_file_kb: int = Field(5000, ge=1, description="Larger .py files are reported and skipped.")
     verify_syntax: bool = Field(True, description=(
-        "Compile every file (once per content; cached) so any syntax error is reported and the "
-        "file skipped. false: only import statements are parsed (several times faster on a cold "
-        "cache, imports still exact), but other syntax errors go unreported; also use false for "
-        "code written for a newer Python than prepctl runs on."))
+        "Check every whole file (once per content; cached) so any syntax error is reported and "
+        "the file skipped; ruff's parser does it beside the scan, with the newest Python grammar. "
+        "false: only import statements are parsed (faster on a cold cache, imports still exact), "
+        "but other syntax errors go unreported."))
 
     @model_validator(mode="after")
     def _valid_patterns(self) -> GraphConfig:

@@ -37,7 +37,7 @@ from prepctl.sources.imports import (
     ParsedFile,
     ScanConfig,
     _FileEntry,
-    _parse_all,
+    parse_blobs,
     resolve,
     select_modules,
 )
@@ -813,8 +813,7 @@ def _parse_needed(blobs: list[str], index: TreeIndex, config: ScanConfig, cache:
     for start in range(0, len(missing), PARSE_BATCH):
         chunk = missing[start:start + PARSE_BATCH]
         contents = index.read_blobs(chunk)
-        results, _workers = _parse_all([contents[b] for b in chunk], config.max_file_bytes, True, None)
-        fresh = dict(zip(chunk, results, strict=True))
+        fresh, _workers = parse_blobs({b: contents[b] for b in chunk}, config.max_file_bytes, True)
         if cache is not None:
             cache.put_many(fresh)
         parsed.update(fresh)

@@ -24,8 +24,9 @@ headers; literal dynamic imports from parsing just the module-level statement th
 Whenever it cannot be sure (``;``, one-line compound statements, odd headers, stray quotes,
 tabs in the indentation) it falls back to ``ast.parse`` of the whole file. Both paths give
 identical results; tests compare them on the standard library. With ``verify_syntax`` (the
-default) every file is also compiled once, so a syntax error anywhere is reported and the file
-skipped; the result is cached with the imports, so each content pays for it once.
+default) every whole file is also syntax-checked once (by ruff beside the scan, see
+``prepctl.sources.syntax``), so a syntax error anywhere is reported and the file skipped; the
+verdict is cached with the imports, so each content pays for it once.
 
 Edges are tagged so contracts can include or skip them: ``type_checking`` (under
 ``if TYPE_CHECKING:``), ``guarded`` (in a ``try`` whose handler catches ``ImportError`` or
@@ -50,21 +51,21 @@ from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from prepctl.sources.tree import IGNORED_DIRS, Tree, WorkTree, git_blob_id, matches_any, normalise
 
-if TYPE_CHECKING:
-    from concurrent.futures import Executor
-
 #: Bump when what the parser extracts changes: older cache entries are then ignored.
-SCANNER_VERSION = 1
+SCANNER_VERSION = 2
 #: Files larger than this are reported and skipped: generated blobs, not code someone maintains.
 DEFAULT_MAX_FILE_BYTES = 5_000_000
 #: Cold scans with more than this many bytes to parse (counted four times over when every file
 #: is also compiled) use every core; below it, starting workers costs more than it saves
 #: (measured with benchmarks/graph_bench.py).
 PARALLEL_THRESHOLD = 4_000_000
+#: With less than this to check, CPython's compiler in this process answers sooner than starting
+#: ruff (about 8 ms); above it ruff, beside the scan, costs a fraction (benchmarks/graph_bench.py).
+RUFF_MIN_BYTES = 200_000
 
 # Flags of a RawImport / ImportEdge, packed into one int for the cache.
 _FROM = 1
@@ -1343,11 +1344,8 @@ def _parse_chunk(payload: list[bytes], max_bytes: int, verify: bool) -> list[Par
     return [parse_imports(data, max_bytes, verify) for data in payload]
 
 
-def _parse_chunk_plain(payload: list[bytes], max_bytes: int, verify: bool) -> list[tuple]:
-    """In a worker: results as plain tuples, which pickle and unpickle in C (named tuples
-    call back into Python for every record)."""
-    return [(tuple(tuple(r) for r in p.imports), p.problem, p.full_parse, p.verified)
-            for p in _parse_chunk(payload, max_bytes, verify)]
+def _to_plain(parsed: ParsedFile) -> tuple:
+    return (tuple(tuple(r) for r in parsed.imports), parsed.problem, parsed.full_parse, parsed.verified)
 
 
 def _from_plain(item: tuple) -> ParsedFile:
@@ -1356,48 +1354,162 @@ def _from_plain(item: tuple) -> ParsedFile:
     return ParsedFile(tuple(make(r) for r in imports), problem, full_parse, verified)
 
 
-def _parse_all(datas: list[bytes], max_bytes: int, verify: bool,
-               executor: Executor | None) -> tuple[list[ParsedFile], int]:
-    """Parse many files, on every core when there are enough of them to pay for the workers."""
-    cores = os.cpu_count() or 1
-    work = sum(len(d) for d in datas) * (4 if verify else 1)
-    if executor is None and (cores < 2 or work < PARALLEL_THRESHOLD or not _can_fork()):
-        return _parse_chunk(datas, max_bytes, verify), 1
-    own_pool = executor is None
-    if executor is None:
-        executor = _process_pool(cores - 1)
+def _usable_cores() -> int:
     try:
-        # The main process parses one share itself while the workers parse the rest.
-        shares = max(2, cores)
-        size = (len(datas) + shares * 4 - 1) // (shares * 4)
-        chunks = [datas[i:i + size] for i in range(0, len(datas), size)]
-        mine = chunks[: max(1, len(chunks) // shares)]
-        futures = [executor.submit(_parse_chunk_plain, chunk, max_bytes, verify)
-                   for chunk in chunks[len(mine):]]
-        out: list[ParsedFile] = []
-        for chunk in mine:
-            out.extend(_parse_chunk(chunk, max_bytes, verify))
-        for future in futures:
-            out.extend(_from_plain(item) for item in future.result())
-        return out, cores
+        return len(os.sched_getaffinity(0))  # what this process may use, e.g. in a container
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _parse_all(datas: list[bytes], max_bytes: int, verify: bool) -> tuple[list[ParsedFile], int]:
+    """Parse many files, on every core when there are enough of them to pay for forking.
+
+    Each forked child inherits the bytes (nothing is sent to it), parses one contiguous share
+    and sends back its results marshalled; the parent parses the first share meanwhile. A child
+    that fails has its share parsed again here, so forking can only ever cost time.
+    """
+    cores = _usable_cores()
+    work = sum(len(d) for d in datas) * (4 if verify else 1)
+    if cores < 2 or work < PARALLEL_THRESHOLD or not _can_fork():
+        return _parse_chunk(datas, max_bytes, verify), 1
+    bounds = _shares_by_size(datas, cores)
+    children = [(low, high, _fork_parse(datas[low:high], max_bytes, verify)) for low, high in bounds[1:]]
+    low, high = bounds[0]
+    out = _parse_chunk(datas[low:high], max_bytes, verify)
+    for low, high, child in children:
+        results = _join_child(child) if child is not None else None
+        out.extend(results if results is not None else _parse_chunk(datas[low:high], max_bytes, verify))
+    return out, 1 + sum(1 for *_, child in children if child is not None)
+
+
+def _shares_by_size(datas: list[bytes], shares: int) -> list[tuple[int, int]]:
+    """Contiguous index ranges of about equal byte size (parse time follows size)."""
+    total = sum(len(d) for d in datas) or 1
+    bounds: list[tuple[int, int]] = []
+    low = 0
+    running = 0
+    for index, data in enumerate(datas):
+        running += len(data)
+        if running * shares >= total * (len(bounds) + 1) and len(bounds) < shares - 1:
+            bounds.append((low, index + 1))
+            low = index + 1
+    bounds.append((low, len(datas)))
+    return bounds
+
+
+def _fork_parse(share: list[bytes], max_bytes: int, verify: bool) -> tuple[int, int] | None:
+    """Fork a child that parses ``share``; (pid, read end of its pipe), or None if fork fails."""
+    import marshal
+
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: parse, send, and leave without running the parent's exit code
+        status = 1
+        try:
+            os.close(read_end)
+            payload = marshal.dumps([_to_plain(p) for p in _parse_chunk(share, max_bytes, verify)])
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _join_child(child: tuple[int, int]) -> list[ParsedFile] | None:
+    import marshal
+
+    pid, read_end = child
+    with os.fdopen(read_end, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return None
+    try:
+        return [_from_plain(item) for item in marshal.loads(payload)]
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
+                on_disk: dict[str, str] | None = None) -> tuple[dict[str, ParsedFile], int]:
+    """Parse each blob's imports (blob id -> bytes), on every core when it pays.
+
+    With ``verify`` every whole file is also syntax-checked, by ruff in its own process while
+    the imports are read here (``on_disk`` names a file on disk with a blob's bytes; other
+    blobs are checked from temporary copies). Files ruff cannot judge, or every file when ruff
+    is missing or fails, are compiled by CPython instead. Returns the results and the number
+    of processes that parsed.
+    """
+    from prepctl.sources.syntax import RuffSyntaxCheck, ruff_binary
+
+    blobs = list(contents)
+    datas = [contents[blob] for blob in blobs]
+    check: RuffSyntaxCheck | None = None
+    copies: str | None = None
+    paths: dict[str, str] = {}
+    binary = ruff_binary() if verify and sum(len(d) for d in datas) >= RUFF_MIN_BYTES else None
+    if binary is not None:
+        paths = {blob: on_disk[blob] for blob in blobs if on_disk and blob in on_disk}
+        if len(paths) < len(blobs):
+            copies, written = _temporary_copies({b: contents[b] for b in blobs if b not in paths})
+            paths.update(written)
+        check = RuffSyntaxCheck(binary, [paths[blob] for blob in blobs])
+    try:
+        if check is None:
+            parsed, workers = _parse_all(datas, max_bytes, verify)
+            return dict(zip(blobs, parsed, strict=True)), workers
+        parsed, workers = _parse_all(datas, max_bytes, False)
+        verdicts = check.verdicts() or {}
     finally:
-        if own_pool:
-            executor.shutdown(wait=True, cancel_futures=True)
+        if copies is not None:
+            import shutil
+
+            shutil.rmtree(copies, ignore_errors=True)
+    out: dict[str, ParsedFile] = {}
+    for blob, data, result in zip(blobs, datas, parsed, strict=True):
+        if not result.verified:
+            verdict = verdicts.get(paths[blob])
+            if verdict is not None and verdict.judged and verdict.problem is None:
+                result = result._replace(verified=True)
+            else:
+                # Not judged, or broken: CPython decides or says where, so a broken file reads
+                # the same with or without ruff (ruff often points a line past CPython).
+                problem = _compile_problem(decode_source(data))  # the fast path decoded it already
+                if problem is None and verdict is not None and verdict.judged:
+                    problem = verdict.problem  # e.g. rules CPython checks only when compiling
+                result = ParsedFile((), problem, verified=True) if problem else result._replace(verified=True)
+        out[blob] = result
+    return out, workers
 
 
-def _process_pool(workers: int) -> Executor:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _temporary_copies(contents: dict[str, bytes]) -> tuple[str, dict[str, str]]:
+    """Blobs written to a private temporary folder, one ``BLOB.py`` each, for the syntax check."""
+    import tempfile
 
-    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("fork"))
+    folder = tempfile.mkdtemp(prefix="prepctl-syntax-")
+    written: dict[str, str] = {}
+    for blob, data in contents.items():
+        path = os.path.join(folder, f"{blob}.py")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        written[blob] = path
+    return folder, written
 
 
 def _can_fork() -> bool:
     """Forking is cheap (no re-import), but forking a process that runs other threads can copy
-    a lock one of them holds; callers with threads get the in-process parse instead."""
-    import multiprocessing
+    a lock one of them holds; callers with threads get the in-process parse instead. macOS
+    offers fork but its system libraries are not fork-safe, so it parses in-process too."""
+    import sys
 
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
 
 def _fingerprint(config: ScanConfig, entries: list[_FileEntry], blobs: dict[str, str]) -> str:
@@ -1427,15 +1539,14 @@ def _result_from_json(data: dict) -> tuple[dict[str, str], list[ImportEdge], lis
             [ScanProblem(path, line, reason) for path, line, reason in data["problems"]])
 
 
-def scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None = None, *,
-              executor: Executor | None = None) -> ScanResult:
+def scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None = None) -> ScanResult:
     """Scan every module of ``tree`` (a work tree or a git revision) for imports.
 
     Never raises for bad files: they are listed in ``problems``. An empty ``modules`` is for the
     caller to refuse (a graph of nothing proves nothing).
     """
     with gc_paused():
-        return _scan_tree(tree, config, cache, executor)
+        return _scan_tree(tree, config, cache)
 
 
 class gc_paused:  # noqa: N801 - used like a function, as a context manager
@@ -1455,8 +1566,7 @@ class gc_paused:  # noqa: N801 - used like a function, as a context manager
             gc.enable()
 
 
-def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None,
-               executor: Executor | None) -> ScanResult:
+def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> ScanResult:
     started = time.perf_counter()
     now_ns = time.time_ns()
     max_bytes = config.max_file_bytes
@@ -1525,6 +1635,7 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None,
     if cache is not None:
         cache.close()  # SQLite connections must not cross fork(); put_many opens a new one
     to_parse: dict[str, bytes] = {}
+    on_disk: dict[str, str] = {}
     for rel, blob in blobs.items():
         if blob in known_parsed or blob in to_parse or blob.startswith("oversize:"):
             continue
@@ -1536,8 +1647,9 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None,
                 unreadable[rel] = f"cannot read: {exc}"
                 continue
         to_parse[blob] = data
-    parsed_list, workers = _parse_all(list(to_parse.values()), max_bytes, config.verify_syntax, executor)
-    fresh = dict(zip(to_parse, parsed_list, strict=True))
+        if listing is not None:
+            on_disk[blob] = os.path.join(tree.root, rel)
+    fresh, workers = parse_blobs(to_parse, max_bytes, config.verify_syntax, on_disk)
     if cache is not None:
         cache.put_many(fresh)
 
