@@ -124,6 +124,25 @@ def test_usage_matrix_follows_module_imports_into_attributes(example_graph):
     assert matrix.cells["bookings"]["Booking"] == ["prep.bookings.service"]
 
 
+def test_usage_matrix_follows_aliased_module_imports(tmp_path: Path):
+    root = write(tmp_path, {
+        "app/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/models/orm.py": "class Booking: ...\nclass Kitchen: ...\nclass Review: ...\n",
+        "app/a.py": "import app.models.orm as db\n\ndef f():\n    return db.Booking, app_models_orm.Review\n",
+        "app/b.py": "from app.models import (\n    orm as m,\n)\nx = m.Kitchen\n",
+        "app/c.py": "import app.models.orm\ny = app.models.orm.Review\n",
+        "app/tasks/__init__.py": "",
+        "app/tasks/load.py": "import importlib\nplugins = importlib.import_module('.plugins', __package__)\n",
+        "app/tasks/plugins.py": "",
+    })
+    graph = build_graph(GraphSettings(root=root, scan=ScanConfig()))
+    matrix = queries.usage(graph, "app.models.orm", WorkTree(root))
+    assert matrix.by_module == {"app.a": ["Booking"], "app.b": ["Kitchen"], "app.c": ["Review"]}
+    # A relative import_module(..., __package__) is an edge like `from . import plugins`.
+    assert queries.importers(graph, "app.tasks.plugins").direct[0].module == "app.tasks.load"
+
+
 @pytest.mark.parametrize(("pattern", "module", "root"), [
     ("prep.analytics", "prep.analytics.queries", "prep.analytics"),
     ("prep.analytics", "prep.analyticsx", None),

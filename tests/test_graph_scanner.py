@@ -64,6 +64,10 @@ TRICKY = {
     "dynamic": "import importlib\n\ndef f():\n    return importlib.import_module('pkg.mod')\n\n"
                "def g(name):\n    return __import__(name)\n\nh = __import__(\n    'other.mod')\n",
     "dynamic_in_try": "try:\n    m = importlib.import_module('opt.mod')\nexcept ImportError:\n    m = None\n",
+    "dynamic_relative": "import importlib\n\ndef load(name):\n"
+                        "    a = importlib.import_module('.plugins', __package__)\n"
+                        "    b = importlib.import_module('..x.y', package='app.sub')\n"
+                        "    c = importlib.import_module('.nope')\n    return importlib.import_module('.z', name)\n",
     "crlf": "import a\r\nfrom b import c\r\n",
     "tabs": "if x:\n\timport a\n",
     "fstring_quotes": "x = f\"{d['import']}\"\nimport ok\n",
@@ -87,8 +91,9 @@ def test_fast_path_agrees_with_full_parse(name: str):
 
 def test_fast_path_handles_common_forms_itself():
     """The speed claim rests on the fast path being used for ordinary code."""
-    for name in ("plain", "relative", "docstring_decoy", "string_decoy", "function_level", "type_checking",
-                 "guarded", "continued", "multiline_header", "aligned_header", "crlf", "fstring_quotes"):
+    for name in ("plain", "relative", "dynamic_relative", "docstring_decoy", "string_decoy", "function_level",
+                 "type_checking", "guarded", "continued", "multiline_header", "aligned_header", "crlf",
+                 "fstring_quotes"):
         fast(TRICKY[name])  # raises _Unsure if it gave up
 
 
@@ -103,6 +108,10 @@ def test_decoys_are_not_imports_and_tags_are_right():
     assert not guarded["y"] & im._GUARDED
     dynamic = [r for r in parse_imports(TRICKY["dynamic"].encode()).imports if r.flags & im._DYNAMIC]
     assert [(r.module, r.line) for r in dynamic] == [("pkg.mod", 4), ("other.mod", 9)]
+    relative = [r for r in parse_imports(TRICKY["dynamic_relative"].encode()).imports if r.flags & im._DYNAMIC]
+    # `.plugins` against __package__ is a level-1 relative import; against a literal package it
+    # is resolved like importlib does; without a package (a TypeError) or a variable: unknown.
+    assert [(r.level, r.module, r.line) for r in relative] == [(1, "plugins", 4), (0, "app.x.y", 5)]
     in_try = parse_imports(TRICKY["dynamic_in_try"].encode()).imports
     assert [(r.module, bool(r.flags & im._GUARDED)) for r in in_try] == [("opt.mod", True)]
 

@@ -3,6 +3,7 @@ roll-ups by package or group, and which symbols each downstream group uses."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -309,6 +310,7 @@ def usage(graph: ImportGraph, target: str, tree: Tree | None = None,
     for direct in found.direct:
         used: set[str] = set()
         source: str | None = None
+        syntax: ast.Module | None = None
         for edge in direct.statements:
             prefix = f"{edge.imported.rpartition('.')[2]}." if qualify and edge.imported != target else ""
             if edge.dynamic:
@@ -322,6 +324,9 @@ def usage(graph: ImportGraph, target: str, tree: Tree | None = None,
                 continue
             if source is None:
                 source = _read(tree, direct.path)
+                syntax = _syntax_tree(source) if source is not None else None
+            if syntax is not None:
+                aliases = _bound_names(syntax, edge.line, edge.imported) or aliases
             attrs = _attributes(source, aliases) if source is not None else set()
             if attrs:
                 used.update(prefix + a for a in attrs)
@@ -345,6 +350,27 @@ def _read(tree: Tree | None, path: str) -> str | None:
         return tree.read_bytes(path).decode("utf-8", "replace")
     except OSError:
         return None
+
+
+def _syntax_tree(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
+def _bound_names(syntax: ast.Module, line: int, imported: str) -> list[str]:
+    """The names the import statement at ``line`` binds the module to: ``import a.b as m`` and
+    ``from a import b as m`` bind ``m``, not ``a.b`` or ``b``. Read from the importer's AST
+    because a statement may span several lines."""
+    leaf = imported.rpartition(".")[2]
+    bound: list[str] = []
+    for node in ast.walk(syntax):
+        if isinstance(node, ast.Import) and node.lineno == line:
+            bound += [a.asname or a.name for a in node.names if a.name == imported]
+        elif isinstance(node, ast.ImportFrom) and node.lineno == line:
+            bound += [a.asname or a.name for a in node.names if a.name == leaf]
+    return bound
 
 
 def _attributes(source: str, aliases: list[str]) -> set[str]:

@@ -336,10 +336,10 @@ def _walk_imports(tree: ast.AST) -> list[RawImport]:
         elif isinstance(node, ast.ImportFrom):
             found.append(RawImport(node.lineno, node.level, node.module or "",
                                    tuple(a.name for a in node.names), ctx | _FROM))
-        elif isinstance(node, ast.Call) and _is_dynamic_call(node):
-            first = node.args[0]
-            assert isinstance(first, ast.Constant)
-            found.append(RawImport(node.lineno, 0, first.value, (), ctx | _DYNAMIC))
+        elif isinstance(node, ast.Call):
+            target = _dynamic_target(node)
+            if target is not None:
+                found.append(RawImport(node.lineno, target[0], target[1], (), ctx | _DYNAMIC))
         if isinstance(node, ast.If) and _is_type_checking_test(node.test):
             children.append((node.test, ctx))
             children += [(n, ctx | _TYPE_CHECKING) for n in node.body]
@@ -360,19 +360,34 @@ def _walk_imports(tree: ast.AST) -> list[RawImport]:
     return found
 
 
-def _is_dynamic_call(node: ast.Call) -> bool:
+def _dynamic_target(node: ast.Call) -> tuple[int, str] | None:
+    """(level, module) of ``import_module("x")`` / ``__import__("x")`` with a literal name, or
+    None. A relative name counts with ``import_module``'s package argument: ``__package__``
+    (the importer's own package, exactly like ``from . import``) or a literal package name."""
     func = node.func
-    if isinstance(func, ast.Name):
-        named = func.id in ("__import__", "import_module")
-    elif isinstance(func, ast.Attribute):
-        named = func.attr in ("__import__", "import_module")
-    else:
-        named = False
-    if not named or not node.args:
-        return False
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    if name not in ("__import__", "import_module") or not node.args:
+        return None
     first = node.args[0]
-    return isinstance(first, ast.Constant) and isinstance(first.value, str) \
-        and not first.value.startswith(".")
+    if not isinstance(first, ast.Constant) or not isinstance(first.value, str) or not first.value:
+        return None
+    module = first.value
+    if not module.startswith("."):
+        return 0, module
+    if name != "import_module":
+        return None  # __import__ takes relative names only with globals and a level: not literal
+    package = node.args[1] if len(node.args) > 1 else next(
+        (k.value for k in node.keywords if k.arg == "package"), None)
+    level = len(module) - len(module.lstrip("."))
+    rest = module[level:]
+    if isinstance(package, ast.Name) and package.id == "__package__":
+        return level, rest
+    if isinstance(package, ast.Constant) and isinstance(package.value, str) and package.value:
+        bits = package.value.rsplit(".", level - 1)
+        if len(bits) < level:
+            return None  # beyond the top-level package: fails at run time too
+        return 0, f"{bits[0]}.{rest}" if rest else bits[0]
+    return None
 
 
 def _is_type_checking_test(test: ast.expr) -> bool:
