@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -99,17 +100,42 @@ def test_newer_grammar_than_the_running_python_is_not_an_error(tmp_path: Path):
     assert {(e.importer, e.imported) for e in result.edges} == {("app.modern", "app.target")}
 
 
-def test_revisions_read_from_git_are_checked_too(tmp_path: Path):
-    root = broken_tree(tmp_path)
+def committed_broken_tree(root: Path) -> Path:
+    root = broken_tree(root)
     for command in (["init", "-q"], ["add", "-A"],
                     ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "x"]):
         subprocess.run(["git", *command], cwd=root, check=True)
     (root / "app" / "broken.py").write_text("import app.target\n")  # fixed in the work tree only
+    return root
+
+
+def leftover_copies() -> set[Path]:
+    return {p for base in ("/dev/shm", tempfile.gettempdir()) if os.path.isdir(base)
+            for p in Path(base).glob("prepctl-syntax-*")}
+
+
+def test_revisions_read_from_git_are_checked_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = committed_broken_tree(tmp_path)
+    before = leftover_copies()
+    calls = counting_compiler(monkeypatch)
     at_head = scan_tree(GitRevisionTree.open(root, "HEAD"), ScanConfig())
     assert outcome(at_head)[1] == {"app/broken.py": (4, True), "app/later.py": (2, True)}
+    assert len(calls) == 3  # ruff read temporary copies of the blobs; CPython only as above
+    assert leftover_copies() <= before  # and the copies are gone
     assert outcome(scan_tree(WorkTree(root), ScanConfig()))[1] == {"app/later.py": (2, True)}
-    assert not [p for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("prepctl-syntax-*")
-                if p.stat().st_mtime > root.stat().st_mtime]  # temporary copies removed
+
+
+def test_revisions_are_checked_in_memory_when_no_copy_can_be_written(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    root = committed_broken_tree(tmp_path)
+    def no_space(**_: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", no_space)
+    calls = counting_compiler(monkeypatch)
+    at_head = scan_tree(GitRevisionTree.open(root, "HEAD"), ScanConfig())
+    assert outcome(at_head)[1] == {"app/broken.py": (4, True), "app/later.py": (2, True)}
+    assert len(calls) == 6  # every file, by CPython
 
 
 def test_many_files_are_split_over_several_ruff_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
