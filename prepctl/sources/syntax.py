@@ -62,7 +62,7 @@ class RuffSyntaxCheck:
                     [binary, "check", "--isolated", "--no-cache", "--exit-zero", "--quiet",
                      "--select", "E902", "--target-version", TARGET_VERSION,
                      "--output-format", "json", "--", *chunk],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
         except OSError as exc:
             self.failure = f"cannot run ruff: {exc.strerror or exc}"
 
@@ -71,7 +71,7 @@ class RuffSyntaxCheck:
         outputs: list[bytes] = []
         for proc in self._procs:
             try:
-                out, _err = proc.communicate(timeout=TIMEOUT_SECONDS)
+                out, _ = proc.communicate(timeout=TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.communicate()
