@@ -5,6 +5,7 @@ JQL errors. `validated_in` is checked against a real git repository made for eac
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -307,14 +308,27 @@ def jira_issue(key: str, done: bool, priority: str = "P1", labels: tuple[str, ..
 
 @dataclass
 class FakeJira:
+    """Jira Cloud (``flavour="cloud"``: enhanced search with page tokens; the removed legacy
+    search answers 410 Gone) or Jira Server/Data Center (``"server"``: legacy search only)."""
+
     issues: list[dict]
     page_size: int = 3
     throttle_first: bool = False
+    flavour: str = "cloud"
     requests: list[dict] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
 
     def handle(self, request: Request) -> Response:
-        if request.path != "/rest/api/2/search" or request.method != "POST":
+        self.paths.append(request.path)
+        cloud_path, server_path = "/rest/api/3/search/jql", "/rest/api/2/search"
+        if request.method != "POST" or request.path not in (cloud_path, server_path):
             return Response("not found", status=404)
+        if request.path == server_path and self.flavour == "cloud":
+            return Response(json.dumps({"errorMessages": ["The requested API has been removed. Please migrate "
+                                                          "to the /rest/api/3/search/jql API."]}),
+                            status=410, content_type="application/json")
+        if request.path == cloud_path and self.flavour == "server":
+            return Response("<html>Oops, you've found a dead link.</html>", status=404, content_type="text/html")
         body = json.loads(request.data)
         self.requests.append(body)
         if self.throttle_first:
@@ -324,11 +338,20 @@ class FakeJira:
             return Response(json.dumps({"errorMessages": ["Field 'nonsense' does not exist or you do not have "
                                                           "permission to view it."], "errors": {}}),
                             status=400, content_type="application/json")
-        start = body["startAt"]
         size = min(body["maxResults"], self.page_size)  # Jira may return fewer than asked
+        if self.flavour == "server":
+            start = body["startAt"]
+            page = self.issues[start:start + size]
+            return Response(json.dumps({"startAt": start, "maxResults": size, "total": len(self.issues),
+                                        "issues": page}), content_type="application/json")
+        # Cloud: an opaque token, no total; the last page has isLast and no token.
+        start = int(base64.b64decode(body["nextPageToken"]).decode()) if "nextPageToken" in body else 0
         page = self.issues[start:start + size]
-        return Response(json.dumps({"startAt": start, "maxResults": size, "total": len(self.issues),
-                                    "issues": page}), content_type="application/json")
+        last = start + size >= len(self.issues)
+        answer: dict = {"issues": page, "isLast": last}
+        if not last:
+            answer["nextPageToken"] = base64.b64encode(str(start + size).encode()).decode()
+        return Response(json.dumps(answer), content_type="application/json")
 
 
 def jira_plan(history: History, url: str, **criterion) -> Path:
@@ -340,17 +363,26 @@ def jira_plan(history: History, url: str, **criterion) -> Path:
                            criteria=[body])
 
 
-def test_jira_pages_and_validation(httpserver, history, monkeypatch):
+@pytest.mark.parametrize("flavour", ["cloud", "server"])
+def test_jira_pages_and_validation(httpserver, history, monkeypatch, flavour: str):
     monkeypatch.setenv("TEST_JIRA_USER", "bot@example.com")
     monkeypatch.setenv("TEST_JIRA_TOKEN", "jira-token-77")
     fake = FakeJira([jira_issue("PREP-412", True), jira_issue("PREP-413", True),
                      jira_issue("PREP-414", True, labels=("validated-staging",)),
                      jira_issue("PREP-101", True, "P0"), jira_issue("PREP-500", False),
-                     jira_issue("PREP-501", True), jira_issue("PREP-502", False)], throttle_first=True)
+                     jira_issue("PREP-501", True), jira_issue("PREP-502", False)], throttle_first=True,
+                    flavour=flavour)
     httpserver.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
     result = only_criterion(jira_plan(history, httpserver.url_for("").rstrip("/"), max_open=2,
                                       validated_in="staging", validated_label="validated-staging"))
-    assert [r["startAt"] for r in fake.requests] == [0, 0, 3, 6]  # a 429, then three pages
+    if flavour == "cloud":
+        # A 429, then three pages, each asking for the token the last one gave; never the removed API.
+        assert [r.get("nextPageToken") for r in fake.requests] == [None, None, "Mw==", "Ng=="]
+        assert set(fake.paths) == {"/rest/api/3/search/jql"}
+    else:
+        # Server/Data Center has no enhanced search (404): legacy search, paged by startAt.
+        assert fake.paths[0] == "/rest/api/3/search/jql"
+        assert [r["startAt"] for r in fake.requests] == [0, 0, 3, 6]
     assert result.status is Status.FAIL
     text = evidence_text(result)
     assert "Jira: issues matching project = PREP AND priority in (P0, P1) | 7" in text
@@ -372,9 +404,23 @@ def test_jira_jql_error_is_an_error_with_the_reason(httpserver, history):
 
 
 def test_jira_malformed_answer_is_an_error(httpserver, history):
-    httpserver.expect_request("/rest/api/2/search").respond_with_json({"issues": "lots"})
+    httpserver.expect_request("/rest/api/3/search/jql").respond_with_json({"issues": "lots"})
     result = only_criterion(jira_plan(history, httpserver.url_for("").rstrip("/")))
-    assert result.status is Status.ERROR and "without issues/total" in result.verdict.summary
+    assert result.status is Status.ERROR and "without an issues list" in result.verdict.summary
+
+
+def test_jira_server_without_a_total_is_an_error(httpserver, history):
+    httpserver.expect_request("/rest/api/3/search/jql").respond_with_data("not found", status=404)
+    httpserver.expect_request("/rest/api/2/search").respond_with_json({"issues": []})
+    result = only_criterion(jira_plan(history, httpserver.url_for("").rstrip("/")))
+    assert result.status is Status.ERROR and "without a total" in result.verdict.summary
+
+
+def test_jira_cloud_repeating_a_page_token_is_an_error_not_a_loop(httpserver, history):
+    page = {"issues": [jira_issue("PREP-500", False)], "isLast": False, "nextPageToken": "same"}
+    httpserver.expect_request("/rest/api/3/search/jql").respond_with_json(page)
+    result = only_criterion(jira_plan(history, httpserver.url_for("").rstrip("/")))
+    assert result.status is Status.ERROR and "repeated page token" in result.verdict.summary
 
 
 @pytest.mark.parametrize(("criterion", "message"), [

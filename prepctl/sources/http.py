@@ -35,8 +35,10 @@ USER_AGENT = "prepctl (+https://pypi.org/project/prepctl/)"
 class SourceError(GateError):
     """Evidence could not be had from a source. The message is redacted on the way in."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, status: int | None = None):
         super().__init__(redact(message))
+        #: The HTTP status that caused it, when a server answered with one.
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ class HttpClient:
                 failure = _status_text(response, auth)
                 delay = self._retry_delay(response, attempt)
                 if delay is None:
-                    raise SourceError(f"{where}: {failure}")
+                    raise SourceError(f"{where}: {failure}", status=response.status_code)
             if attempt >= self.settings.retries:
                 tries = attempt + 1
                 raise SourceError(f"{where}: {failure} (gave up after {tries} attempt"

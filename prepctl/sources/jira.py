@@ -1,4 +1,9 @@
-"""Issues from a Jira JQL search (``POST /rest/api/2/search``, paged by ``startAt``/``total``).
+"""Issues from a Jira JQL search.
+
+Jira Cloud answers ``POST /rest/api/3/search/jql``, paged by ``nextPageToken`` until
+``isLast`` (its older ``/rest/api/{2,3}/search`` was removed in 2025). Jira Server and Data
+Center do not have that endpoint (404) and answer ``POST /rest/api/2/search``, paged by
+``startAt``/``total``; the first 404 switches a run to it.
 
 An issue is closed when its status is in the "done" category, the one thing every Jira
 workflow agrees on whatever its status names are. A JQL error comes back as HTTP 400 with
@@ -8,7 +13,7 @@ workflow agrees on whatever its status names are. A JQL error comes back as HTTP
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from prepctl.sources.github import RemoteIssue
 from prepctl.sources.http import Auth, HttpClient, SourceError
@@ -16,6 +21,8 @@ from prepctl.sources.http import Auth, HttpClient, SourceError
 PAGE_SIZE = 100
 MAX_ISSUES = 5000
 FIELDS = ["summary", "status", "labels", "priority"]
+CLOUD_SEARCH = "/rest/api/3/search/jql"
+SERVER_SEARCH = "/rest/api/2/search"
 
 
 @dataclass
@@ -24,29 +31,70 @@ class JiraAPI:
     base_url: str
     auth: Auth = field(default_factory=Auth)
     pages_read: int = 0
+    #: Which search API the server has; found out on the first search.
+    flavour: Literal["unknown", "cloud", "server"] = "unknown"
 
     def search(self, jql: str) -> list[RemoteIssue]:
+        if self.flavour != "server":
+            try:
+                issues = self._search_cloud(jql)
+            except SourceError as exc:
+                if exc.status != 404 or self.flavour == "cloud":
+                    raise
+                self.flavour = "server"
+            else:
+                self.flavour = "cloud"
+                return issues
+        return self._search_server(jql)
+
+    def _post(self, path: str, body: dict) -> Any:
+        data, _ = self.client.post_json(f"{self.base_url}{path}", what="Jira search", json_body=body,
+                                        headers={"Accept": "application/json"}, auth=self.auth)
+        self.pages_read += 1
+        if not isinstance(data, dict) or not isinstance(data.get("issues"), list):
+            raise SourceError(f"Jira search at {self.base_url}{path} answered without an issues list: "
+                              f"{str(data)[:100]}")
+        return data
+
+    def _search_cloud(self, jql: str) -> list[RemoteIssue]:
+        issues: list[RemoteIssue] = []
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            body: dict[str, Any] = {"jql": jql, "maxResults": PAGE_SIZE, "fields": FIELDS}
+            if token is not None:
+                body["nextPageToken"] = token
+            data = self._post(CLOUD_SEARCH, body)
+            issues.extend(_issue(item, self.base_url) for item in data["issues"])
+            token = data.get("nextPageToken")
+            if data.get("isLast") is True or not token:
+                return issues
+            if not isinstance(token, str) or token in seen:
+                raise SourceError(f"Jira search at {self.base_url} repeated page token {str(token)[:40]!r}; "
+                                  "the result would be incomplete")
+            seen.add(token)
+            if len(issues) >= MAX_ISSUES:
+                raise SourceError(f"Jira search matched more than {MAX_ISSUES} issues; narrow the JQL")
+
+    def _search_server(self, jql: str) -> list[RemoteIssue]:
         issues: list[RemoteIssue] = []
         start = 0
         while True:
-            data, _ = self.client.post_json(
-                f"{self.base_url}/rest/api/2/search", what="Jira search",
-                json_body={"jql": jql, "startAt": start, "maxResults": PAGE_SIZE, "fields": FIELDS},
-                headers={"Accept": "application/json"}, auth=self.auth)
-            self.pages_read += 1
-            if not isinstance(data, dict) or not isinstance(data.get("issues"), list) \
-                    or not isinstance(data.get("total"), int):
-                raise SourceError(f"Jira search at {self.base_url} answered without issues/total: "
+            data = self._post(SERVER_SEARCH, {"jql": jql, "startAt": start, "maxResults": PAGE_SIZE,
+                                              "fields": FIELDS})
+            total = data.get("total")
+            if not isinstance(total, int):
+                raise SourceError(f"Jira search at {self.base_url}{SERVER_SEARCH} answered without a total: "
                                   f"{str(data)[:100]}")
             page = data["issues"]
             issues.extend(_issue(item, self.base_url) for item in page)
             start += len(page)
-            if start >= data["total"] or not page:
+            if start >= total or not page:
                 break
             if start >= MAX_ISSUES:
                 raise SourceError(f"Jira search matched more than {MAX_ISSUES} issues; narrow the JQL")
-        if len(issues) < data["total"]:
-            raise SourceError(f"Jira search said {data['total']} issues but returned {len(issues)}")
+        if len(issues) < total:
+            raise SourceError(f"Jira search said {total} issues but returned {len(issues)}")
         return issues
 
 
