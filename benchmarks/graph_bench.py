@@ -11,9 +11,10 @@ time is `scan_tree` plus building the networkx `ImportGraph` (what every command
 is `build_graph(..., cache_dir=DIR)`. Reported: the median of the repeats, the ratio
 prepctl/grimp, and peak memory (max RSS of the process, plus its worker processes for prepctl).
 
-prepctl runs in its default mode (`verify_syntax: true`: every file is compiled once so every
-syntax error is reported, as grimp's full parse does) and in fast mode (`verify_syntax: false`:
-only import statements are parsed). Both modes produce the same edges.
+prepctl runs in its default mode (`verify_syntax: true`: every whole file is syntax-checked, by
+ruff beside the scan, so every syntax error is reported, as grimp's full parse does) and in fast
+mode (`verify_syntax: false`: only import statements are parsed). Both modes produce the same
+edges.
 """
 
 from __future__ import annotations
