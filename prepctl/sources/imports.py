@@ -196,13 +196,15 @@ class _Unsure(Exception):
 
 
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+# Comments and strings. One leading character class, then the branch its character picks (by
+# look-behind): the regex engine skips code with a fast class scan. Written as an alternation of
+# the same branches it tried each one at every character and took twice as long (same spans on
+# the 17,000 files of the standard library and site-packages).
 _LEX = re.compile(
-    r'#[^\r\n]*'
-    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
-    r"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
-    r'|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"'
-    r"|'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'"
-    r"|[\"']",  # a quote that opens nothing complete: unterminated string (or lexed too little)
+    r"[#\"'](?:(?<=#)[^\r\n]*"
+    r'|(?<=")(?:""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""|[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*")'
+    r"|(?<=')(?:''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''|[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*')"
+    r"|)",  # a quote that opens nothing complete: unterminated string (or lexed too little)
     re.S,
 )
 # The literal prefix keeps the regex engine's fast search; the lookahead drops `importlib`,
@@ -795,24 +797,27 @@ def _is_code_line(src: _Source, start: int) -> str | None:
     return line
 
 
-_LESS_INDENTED: dict[int, re.Pattern[str]] = {}
+_LESS_INDENTED: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
 
 
 def _enclosing_header(src: _Source, line_start: int, indent: int) -> int:
     """The start of the last code line before ``line_start`` indented less than ``indent``."""
-    pattern = _LESS_INDENTED.get(indent)
-    if pattern is None:
-        # A line with fewer than `indent` leading spaces and then something (tabs included,
-        # so they can be refused below).
-        pattern = _LESS_INDENTED.setdefault(
-            indent, re.compile(r"^ {0,%d}(?=[^ \n])" % (indent - 1), re.M))  # noqa: UP031
+    patterns = _LESS_INDENTED.get(indent)
+    if patterns is None:
+        # A line with fewer than `indent` leading spaces and then something (tabs included, so
+        # they can be refused below). Led by the newline before it: a pattern that starts with
+        # a literal lets the regex engine jump; `^` with re.M tried every character.
+        less = r" {0,%d}(?=[^ \n])" % (indent - 1)  # noqa: UP031
+        patterns = _LESS_INDENTED.setdefault(indent, (re.compile("\n" + less), re.compile(less)))
+    after_newline, at_start = patterns
+    text = src.text
     window = 512
-    low = line_start
-    while low > 0:
-        low = max(0, low - window)
-        # Start the search on a line boundary so `^` means a real line start.
-        search_from = src.line_start_of(src.text, low) if low else 0
-        hits = [m.start() for m in pattern.finditer(src.text, search_from, line_start)]
+    high = line_start  # lines starting below this are still to be looked at
+    while high > 0:
+        low = src.line_start_of(text, max(0, high - window))
+        hits = [m.start() + 1 for m in after_newline.finditer(text, max(0, low - 1), high)]
+        if low == 0 and at_start.match(text, 0, high):
+            hits.insert(0, 0)  # the first line has no newline before it
         for start in reversed(hits):
             line = _is_code_line(src, start)
             if line is None:
@@ -822,7 +827,7 @@ def _enclosing_header(src: _Source, line_start: int, indent: int) -> int:
                 raise _Unsure
             return start
         window *= 4
-        low = search_from
+        high = low
     raise _Unsure
 
 
