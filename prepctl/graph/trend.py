@@ -800,7 +800,7 @@ def _parse_needed(blobs: list[str], index: TreeIndex, config: ScanConfig, cache:
                   progress: ProgressCallback | None) -> None:
     """Parse each blob the cache does not know, with the scanner's own parser and cache.
 
-    Parsing verifies that the whole file compiles (a syntax error anywhere skips the file), and
+    Parsing checks the whole file's syntax (a syntax error anywhere skips the file), and
     entries from a scan that did not verify are parsed again, exactly as ``scan_tree`` does.
     """
     known = cache.get_many(blobs) if cache is not None else {}

@@ -121,10 +121,10 @@ class ScanConfig:
     exclude: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    #: Compile every file once (per content: the result is cached) so any syntax error is
-    #: reported and the file skipped. Off, only files whose import statements the fast path
-    #: cannot read are fully parsed: several times faster cold, and imports are still exact,
-    #: but a syntax error elsewhere in a file goes unreported.
+    #: Check every whole file's syntax once (per content: the verdict is cached; by ruff beside
+    #: the scan, see ``parse_blobs``) so any syntax error is reported and the file skipped. Off,
+    #: only files whose import statements the fast path cannot read are fully parsed: faster
+    #: cold, imports still exact, but a syntax error elsewhere in a file goes unreported.
     verify_syntax: bool = True
 
     def key(self) -> str:
@@ -276,7 +276,8 @@ def parse_imports(data: bytes, max_bytes: int = DEFAULT_MAX_FILE_BYTES, verify: 
     """The import statements in one file's bytes. Never raises for bad content: a file that
     cannot be read as Python comes back with ``problem`` set and no imports.
 
-    With ``verify`` the whole file must compile, else it is reported and skipped.
+    With ``verify`` the whole file must compile (CPython's check, in this process), else it is
+    reported and skipped; ``parse_blobs`` does that for many files at once, with ruff.
     """
     if len(data) > max_bytes:
         return ParsedFile((), (None, f"file too large ({len(data):,} bytes > {max_bytes:,}); skipped"),
