@@ -70,7 +70,7 @@ def test_ruff_finds_syntax_errors_anywhere_in_a_file(tmp_path: Path, monkeypatch
     assert len(calls) == 3
 
 
-@pytest.mark.parametrize("how", ["missing", "crashes", "garbage"])
+@pytest.mark.parametrize("how", ["missing", "crashes", "garbage", "stranger"])
 def test_without_a_working_ruff_cpython_gives_the_same_verdicts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                 how: str):
     expected = outcome(scan_tree(WorkTree(broken_tree(tmp_path / "a")), ScanConfig()))
@@ -78,7 +78,10 @@ def test_without_a_working_ruff_cpython_gives_the_same_verdicts(tmp_path: Path, 
         monkeypatch.setattr(syntax, "ruff_binary", lambda: None)
     else:
         fake = tmp_path / "fake-ruff"
-        body = "exit 2" if how == "crashes" else "echo 'this is not JSON'"
+        body = {"crashes": "exit 2", "garbage": "echo 'this is not JSON'",
+                # An error on a file it was not asked about: no verdict of the run is trusted.
+                "stranger": """echo '[{"filename": "/elsewhere/x.py", "code": null, "message": "m",'"""
+                            """ '"location": {"row": 1, "column": 1}}]'"""}[how]
         fake.write_text(f"#!/bin/sh\n{body}\n")
         fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
         monkeypatch.setattr(syntax, "ruff_binary", lambda: str(fake))

@@ -98,7 +98,9 @@ class RuffSyntaxCheck:
 def _record(verdicts: dict[str, SyntaxVerdict], given: dict[str, str], item: dict) -> None:
     path = given.get(os.path.normpath(item["filename"]))
     if path is None:
-        return  # not a file we asked about
+        # A file named differently than asked (e.g. a name that is not UTF-8): which file the
+        # error belongs to is unknown, so nothing from this run can be trusted to be clean.
+        raise ValueError(f"ruff reported on a file not asked about: {item['filename']!r}")
     known = verdicts[path]
     if not known.judged:
         return
