@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,12 +21,6 @@ from prepctl.sources.git import GitRevisionTree
 from prepctl.sources.imports import ScanConfig, scan_tree
 from prepctl.sources.tree import WorkTree
 from tests.test_graph_scanner import write
-
-
-@pytest.fixture(autouse=True)
-def _always_use_ruff(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The small trees here are below the size where ruff pays; force it so ruff is what runs.
-    monkeypatch.setattr(im, "RUFF_MIN_BYTES", 0)
 
 
 def broken_tree(root: Path) -> Path:
@@ -101,6 +96,20 @@ def test_newer_grammar_than_the_running_python_is_not_an_error(tmp_path: Path):
     result = scan_tree(WorkTree(root), ScanConfig())
     assert result.problems == []
     assert {(e.importer, e.imported) for e in result.edges} == {("app.modern", "app.target")}
+
+
+def test_newer_grammar_where_the_imports_need_cpythons_parser_says_so(tmp_path: Path):
+    """`;` sends the file to ast.parse, which reads only the running Python's grammar."""
+    root = write(tmp_path, {"app/__init__.py": "", "app/target.py": "",
+                            "app/modern.py": "import app.target; type Pair = tuple[int, int]\n"})
+    result = scan_tree(WorkTree(root), ScanConfig())
+    if sys.version_info >= (3, 12):
+        assert result.problems == [] and len(result.edges) == 1
+    else:
+        [problem] = result.problems
+        assert problem.path == "app/modern.py" and problem.line == 1
+        assert "valid for a newer Python" in problem.reason and "run prepctl on that Python" in problem.reason
+        assert result.edges == []
 
 
 def committed_broken_tree(root: Path) -> Path:

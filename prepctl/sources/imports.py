@@ -45,6 +45,7 @@ import json
 import os
 import re
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -63,9 +64,8 @@ DEFAULT_MAX_FILE_BYTES = 5_000_000
 #: is also compiled) use every core; below it, starting workers costs more than it saves
 #: (measured with benchmarks/graph_bench.py).
 PARALLEL_THRESHOLD = 4_000_000
-#: With less than this to check, CPython's compiler in this process answers sooner than starting
-#: ruff (about 8 ms); above it ruff, beside the scan, costs a fraction (benchmarks/graph_bench.py).
-RUFF_MIN_BYTES = 200_000
+#: The Python whose grammar CPython's own checks read (``ast.parse``, ``symtable``).
+_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 # Flags of a RawImport / ImportEdge, packed into one int for the cache.
 _FROM = 1
@@ -1475,7 +1475,9 @@ def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
     check: RuffSyntaxCheck | None = None
     copies: str | None = None
     paths: dict[str, str] = {}
-    binary = ruff_binary() if verify and sum(len(d) for d in datas) >= RUFF_MIN_BYTES else None
+    # ruff even for a handful of files (its start costs ~8 ms): a file's verdict must not depend
+    # on how many others were scanned with it, and ruff reads newer grammar than CPython may.
+    binary = ruff_binary() if verify and blobs else None
     if binary is not None:
         paths = {blob: on_disk[blob] for blob in blobs if on_disk and blob in on_disk}
         if len(paths) < len(blobs):
@@ -1500,8 +1502,16 @@ def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
             shutil.rmtree(copies, ignore_errors=True)
     out: dict[str, ParsedFile] = {}
     for blob, data, result in zip(blobs, datas, parsed, strict=True):
-        if not result.verified:
-            verdict = verdicts.get(paths[blob])
+        verdict = verdicts.get(paths[blob]) if verdicts else None
+        if result.full_parse and result.problem and verdict is not None and verdict.judged \
+                and verdict.problem is None:
+            # CPython's full parse (for a statement the fast path could not read alone) failed
+            # on code that is valid for a newer Python: the imports are unknown, say why.
+            line, reason = result.problem
+            result = result._replace(problem=(line, f"{reason} for Python {_PYTHON} (prepctl's); "
+                                                    "valid for a newer Python, whose grammar this file "
+                                                    "uses: run prepctl on that Python to read its imports"))
+        elif not result.verified:
             if verdict is not None and verdict.judged and verdict.problem is None:
                 result = result._replace(verified=True)
             else:
@@ -1548,8 +1558,6 @@ def _can_fork() -> bool:
     """Forking is cheap (no re-import), but forking a process that runs other threads can copy
     a lock one of them holds; callers with threads get the in-process parse instead. macOS
     offers fork but its system libraries are not fork-safe, so it parses in-process too."""
-    import sys
-
     return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
 
