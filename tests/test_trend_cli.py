@@ -161,3 +161,70 @@ def test_progress_bar_only_on_a_terminal(history: History, tmp_path: Path):
     os.close(main_fd)
     assert b"counting importers" in drawn
     assert stdout == plain.stdout
+
+
+def test_contract_violations_per_commit(tmp_path: Path):
+    """--contracts: each plan contract's violations at every commit, as `graph check` counts them."""
+    repo = tmp_path / "repo"
+    (repo / "app" / "bookings").mkdir(parents=True)
+    git(tmp_path, "init", "-q", "-b", "main", str(repo))
+    files = {"app/__init__.py": "", "app/orm.py": "class Booking: ...\n", "app/bookings/__init__.py": "",
+             "app/bookings/service.py": "X = 1\n", "app/bookings/repo.py": "Y = 2\n"}
+    steps = [
+        ("start", {}),
+        ("service imports the ORM", {"app/bookings/service.py": "from app.orm import Booking\n"}),
+        ("repo imports it too", {"app/bookings/repo.py": "import app.orm\n"}),
+        ("README only", {"README.md": "docs\n"}),
+        ("service fixed", {"app/bookings/service.py": "from app.bookings import repo\n"}),
+        ("repo fixed", {"app/bookings/repo.py": "Y = 3\n"}),
+    ]
+    for subject, changes in steps:
+        files.update(changes)
+        for rel, text in files.items():
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            (repo / rel).write_text(text)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", subject)
+    plan = tmp_path / "phases.yaml"
+    plan.write_text(f"""\
+version: 1
+name: trend contracts
+root: {repo}
+phases:
+  - id: p2
+    title: Repositories
+    weeks: 0-1
+    owners: [platform]
+    criteria:
+      - id: bookings-not-orm
+        kind: imports
+        title: app.bookings does not import the ORM
+        contract: {{type: forbidden, source: [app.bookings], forbidden: [app.orm], transitive: true}}
+      - id: orm-audit
+        kind: imports
+        title: ORM audit
+        contract: {{type: audit, target: app.orm, report: docs/orm}}
+""")
+    proc = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts", "--format", "json")
+    assert proc.code == 0, proc.stderr
+    points = json.loads(proc.stdout)
+    # service, then repo import the ORM; a README changes nothing; service goes through repo,
+    # which the contract counts once (at repo's import); repo fixed.
+    assert [p["violations"] for p in points] == [{"p2/bookings-not-orm": n} for n in (0, 1, 2, 2, 1, 0)]
+    # The same count `graph check` gives for a commit's tree.
+    git(repo, "checkout", "-q", "HEAD~1")
+    check = run_cli("-c", plan, "graph", "check", "--format", "json")
+    [contract] = [c for c in json.loads(check.stdout)["contracts"] if c["contract"] == "p2/bookings-not-orm"]
+    assert len(contract["new"]) + len(contract["known"]) == points[-2]["violations"]["p2/bookings-not-orm"]
+    git(repo, "checkout", "-q", "main")
+    table = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts")
+    assert table.code == 0, table.stderr
+    assert "bookings-not-orm" in table.stdout.splitlines()[1]
+    csv_rows = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts", "--format", "csv").stdout.splitlines()
+    assert csv_rows[0].endswith(",violations:p2/bookings-not-orm") and csv_rows[2].endswith(",1")
+
+
+def test_contracts_without_checkable_contracts_is_an_input_error(history: History, tmp_path: Path):
+    proc = run_cli("--root", history.repo, "graph", "trend", TARGET, "--contracts", cwd=tmp_path)
+    assert proc.code == 2 and "--contracts needs `imports` criteria" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -366,6 +366,9 @@ def trend(
                     "rises marked: FILE.svg or FILE.png.")] = None,
     groups: Annotated[bool, typer.Option("--groups", help="Add importers per downstream group "
                       "(graph: groups in phases.yaml).")] = False,
+    contracts: Annotated[bool, typer.Option("--contracts", help="Add each `imports` contract's violations "
+                         "per commit (phases.yaml; slower: the whole graph is checked at each "
+                         "commit that changed it).")] = False,
     out: OutOpt = None,
     ignore: IgnoreOpt = None,
 ) -> None:
@@ -376,7 +379,7 @@ def trend(
     from prepctl.graph.trend import TrendRequest, run_trend
 
     request = TrendRequest(module, since, until, first_parent, every, fmt.value, plot, groups, out,
-                           tuple(ignore or ()))
+                           tuple(ignore or ()), contracts)
     text = run_trend(_settings(), request, show_progress=sys.stderr.isatty())
     if out is None:
         typer.echo(text, nl=False)

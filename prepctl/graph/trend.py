@@ -33,9 +33,11 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from prepctl.errors import PrepctlError, Problem
 from prepctl.graph.model import EdgeFilter, GraphError
 from prepctl.sources.imports import (
+    ImportEdge,
     ParseCache,
     ParsedFile,
     ScanConfig,
+    ScanResult,
     _FileEntry,
     parse_blobs,
     resolve,
@@ -43,6 +45,7 @@ from prepctl.sources.imports import (
 )
 
 if TYPE_CHECKING:
+    from prepctl.graph.contracts import ContractOptions
     from prepctl.graph.load import GraphSettings
     from prepctl.sources.git import CommitInfo, FileChange, TreeIndex
 
@@ -66,6 +69,9 @@ class TrendPoint:
     skipped: tuple[tuple[str, str], ...] = ()
     #: Importers (direct or transitive) per configured downstream group, when asked for.
     groups: dict[str, int] | None = None
+    #: Violations per plan contract, when asked for; None for a contract that could not be
+    #: checked at this commit (e.g. its modules did not exist yet).
+    violations: dict[str, int | None] | None = None
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -80,6 +86,8 @@ class TrendPoint:
         }
         if self.groups is not None:
             out["groups"] = dict(self.groups)
+        if self.violations is not None:
+            out["violations"] = dict(self.violations)
         return out
 
 
@@ -136,22 +144,39 @@ def _group_names(result: TrendResult) -> list[str]:
     return sorted(names)
 
 
+def _contract_ids(result: TrendResult) -> list[str]:
+    ids: dict[str, None] = {}
+    for point in result.points:
+        ids.update(dict.fromkeys(point.violations or {}))
+    return list(ids)
+
+
+def _violation_cell(point: TrendPoint, contract_id: str) -> str:
+    count = (point.violations or {}).get(contract_id)
+    return "" if count is None else str(count)
+
+
 def render_csv(result: TrendResult) -> str:
     buffer = io.StringIO()
     groups = _group_names(result)
+    contracts = _contract_ids(result)
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["commit", "date", "exists", "direct", "transitive", "skipped_files",
-                     *(f"group:{g}" for g in groups)])
+                     *(f"group:{g}" for g in groups), *(f"violations:{c}" for c in contracts)])
     for p in result.points:
         writer.writerow([p.commit, p.date.isoformat(), str(p.exists).lower(), p.direct, p.transitive,
-                         p.skipped_files, *((p.groups or {}).get(g, 0) for g in groups)])
+                         p.skipped_files, *((p.groups or {}).get(g, 0) for g in groups),
+                         *(_violation_cell(p, c) for c in contracts)])
     return buffer.getvalue()
 
 
 def render_table(result: TrendResult) -> str:
     groups = _group_names(result)
+    contracts = _contract_ids(result)
     rises = set(result.rises())
-    header = ["commit", "date", "direct", "transitive", "skipped", *groups, "note"]
+    # A contract's column is headed by its criterion id (the phase is in the plan).
+    header = ["commit", "date", "direct", "transitive", "skipped", *groups,
+              *(c.rpartition("/")[2] for c in contracts), "note"]
     rows: list[list[str]] = []
     for index, p in enumerate(result.points):
         notes = []
@@ -164,9 +189,9 @@ def render_table(result: TrendResult) -> str:
                          + (" ..." if p.skipped_files > 3 else ""))
         rows.append([p.commit[:12], p.date.strftime("%Y-%m-%d %H:%M"), str(p.direct), str(p.transitive),
                      str(p.skipped_files), *(str((p.groups or {}).get(g, 0)) for g in groups),
-                     "; ".join(notes)])
+                     *(_violation_cell(p, c) or "-" for c in contracts), "; ".join(notes)])
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-    numeric = {2, 3, 4, *range(5, 5 + len(groups))}
+    numeric = {2, 3, 4, *range(5, 5 + len(groups) + len(contracts))}
 
     def line(cells: list[str]) -> str:
         parts = [c.rjust(widths[i]) if i in numeric else c.ljust(widths[i]) for i, c in enumerate(cells)]
@@ -484,6 +509,8 @@ class _Resolved:
     imports: frozenset[str]
     looked_up: frozenset[str]
     problem: str | None
+    #: Every edge (whatever the trend's --ignore), kept only when contracts are checked.
+    edges: tuple[ImportEdge, ...] = ()
 
 
 @dataclass
@@ -502,8 +529,10 @@ class IncrementalGraph:
     the same edges as ``scan_tree`` on that commit; tests check this against full scans.
     """
 
-    def __init__(self, config: ScanConfig, parsed: dict[str, ParsedFile], edge_filter: EdgeFilter):
+    def __init__(self, config: ScanConfig, parsed: dict[str, ParsedFile], edge_filter: EdgeFilter,
+                 keep_edges: bool = False):
         self.config = config
+        self.keep_edges = keep_edges
         self.parsed = parsed
         self.edge_filter = edge_filter
         self.blobs: dict[str, str] = {}  # .py path -> blob, every .py file of the commit
@@ -634,7 +663,8 @@ class IncrementalGraph:
         edges, _external, _problems = resolve([entry], {path: parsed}, recorder)
         allows = self.edge_filter.allows
         imports = frozenset(e.imported for e in edges if allows(e))
-        done = _Resolved(entry.module, imports, frozenset(recorder.looked_up), _problem_text(parsed))
+        done = _Resolved(entry.module, imports, frozenset(recorder.looked_up), _problem_text(parsed),
+                         tuple(edges) if self.keep_edges else ())
         self.resolved[path] = done
         self.files_resolved += 1
         if done.problem is not None:
@@ -676,6 +706,12 @@ class IncrementalGraph:
         return {(importer, imported) for imported, importers in self.importers.items()
                 for importer in importers}
 
+    def scan_result(self, revision: str) -> ScanResult:
+        """This commit's graph as a scan's result, for contracts (needs ``keep_edges``)."""
+        modules = {module: entry.rel for module, entry in self.winner.items()}
+        edges = [edge for resolved in self.resolved.values() for edge in resolved.edges]
+        return ScanResult(modules, edges, [], [], label=revision[:12], revision=revision)
+
     def skipped(self) -> list[tuple[str, str]]:
         """Files not in the graph at this commit: unreadable ones and shadowed duplicates."""
         if not self.unreadable and not self.shadowed:
@@ -704,7 +740,7 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
                  since: str | None = None, until: str | None = None, first_parent: bool = False,
                  every: int = 1, edge_filter: EdgeFilter | None = None,
                  progress: ProgressCallback | None = None,
-                 stats: TrendStats | None = None) -> Iterator[CommitGraph]:
+                 stats: TrendStats | None = None, keep_edges: bool = False) -> Iterator[CommitGraph]:
     """The import graph at every selected commit of the repository around ``root``, oldest first.
 
     ``root`` is the folder scanned (the plan's root, possibly a sub-folder of the repository).
@@ -723,7 +759,7 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
     stats = stats if stats is not None else TrendStats()
     stats.commits = len(commits)
     parsed: dict[str, ParsedFile] = {}
-    graph = IncrementalGraph(config, parsed, edge_filter or EdgeFilter())
+    graph = IncrementalGraph(config, parsed, edge_filter or EdgeFilter(), keep_edges)
 
     # Pass 1: read only the trees that changed between commits (in a few batches), and collect
     # the blobs that will need parsing.
@@ -768,27 +804,32 @@ def compute_trend(root: Path, target: str, config: ScanConfig, cache: ParseCache
                   since: str | None = None, until: str | None = None, first_parent: bool = False,
                   every: int = 1, groups: dict[str, list[str]] | None = None,
                   edge_filter: EdgeFilter | None = None,
-                  progress: ProgressCallback | None = None) -> TrendResult:
+                  progress: ProgressCallback | None = None,
+                  contracts: list[tuple[str, ContractOptions]] | None = None) -> TrendResult:
     """Count the importers of ``target`` (a module, or a package and its modules) at every
-    selected commit. ``groups`` adds the count per downstream group."""
+    selected commit. ``groups`` adds the count per downstream group, ``contracts`` the
+    violations of each (id, options) contract."""
     stats = TrendStats()
     group_memo: dict[str, str] = {}
     points: list[TrendPoint] = []
     last: IncrementalGraph | None = None
     for step in walk_history(root, config, cache, since=since, until=until, first_parent=first_parent,
-                             every=every, edge_filter=edge_filter, progress=progress, stats=stats):
+                             every=every, edge_filter=edge_filter, progress=progress, stats=stats,
+                             keep_edges=bool(contracts)):
         info, graph = step.info, step.graph
         if not step.changed and points:
             same = points[-1]
             points.append(TrendPoint(info.sha, info.date, info.subject, same.exists, same.direct,
-                                     same.transitive, same.skipped_files, same.skipped, same.groups))
+                                     same.transitive, same.skipped_files, same.skipped, same.groups,
+                                     same.violations))
             continue
         targets = graph.members(target)
         direct, reach = graph.importers_of(targets)
         skipped = graph.skipped()
         points.append(TrendPoint(info.sha, info.date, info.subject, bool(targets), len(direct), len(reach),
                                  len(skipped), tuple(skipped),
-                                 _group_counts(reach, groups, group_memo) if groups is not None else None))
+                                 _group_counts(reach, groups, group_memo) if groups is not None else None,
+                                 _violation_counts(graph, info.sha, contracts, groups) if contracts else None))
         last = graph
     if not any(p.exists for p in points):
         raise GraphError(_missing_target(target, last, len(points)))
@@ -821,6 +862,23 @@ def _parse_needed(blobs: list[str], index: TreeIndex, config: ScanConfig, cache:
         if progress:
             progress("parse", done, len(missing))
     stats.blobs_parsed = len(missing)
+
+
+def _violation_counts(graph: IncrementalGraph, sha: str, contracts: list[tuple[str, ContractOptions]],
+                      groups: dict[str, list[str]] | None) -> dict[str, int | None]:
+    """Each contract's violations at this commit, checked as `graph check` would check them."""
+    from prepctl.graph.contracts import ContractContext, run_contract
+    from prepctl.graph.model import ImportGraph
+
+    import_graph = ImportGraph(graph.scan_result(sha))
+    context = ContractContext(None, groups or {})
+    counts: dict[str, int | None] = {}
+    for contract_id, options in contracts:
+        try:
+            counts[contract_id] = len(run_contract(options, import_graph, context).violations)
+        except PrepctlError:
+            counts[contract_id] = None  # e.g. a layer that did not exist yet at this commit
+    return counts
 
 
 def _group_counts(reach: set[str], groups: dict[str, list[str]], memo: dict[str, str]) -> dict[str, int]:
@@ -866,6 +924,8 @@ class TrendRequest:
     out: Path | None = None
     #: Tagged imports to leave out: type-checking, dynamic, guarded (as the other graph commands).
     ignore: tuple[str, ...] = ()
+    #: Also count each `imports` contract's violations per commit.
+    contracts: bool = False
 
 
 def run_trend(settings: GraphSettings, request: TrendRequest, *, show_progress: bool = False) -> str:
@@ -881,12 +941,13 @@ def run_trend(settings: GraphSettings, request: TrendRequest, *, show_progress: 
         edge_filter = EdgeFilter.ignoring(request.ignore)
     except ValueError as exc:
         raise PrepctlError(f"--ignore: {exc}") from None
+    contracts = _trend_contracts(settings) if request.contracts else None
     cache = settings.cache
     with terminal_progress(show_progress) as progress:
         result = compute_trend(settings.root, request.module, settings.scan, cache, since=request.since,
                                until=request.until, first_parent=request.first_parent, every=request.every,
                                groups=settings.groups if request.groups else None, edge_filter=edge_filter,
-                               progress=progress)
+                               progress=progress, contracts=contracts)
     if cache is not None:
         cache.close()
     text = render(result, request.fmt)
@@ -897,6 +958,20 @@ def run_trend(settings: GraphSettings, request: TrendRequest, *, show_progress: 
 
         atomic_write_text(request.out, text)
     return text
+
+
+def _trend_contracts(settings: GraphSettings) -> list[tuple[str, ContractOptions]]:
+    """The plan's contracts that can be checked at any commit: all but `audit`, which compares
+    the graph with a report committed at one point in time."""
+    from prepctl.graph.load import plan_contracts
+
+    found = [(cid, options) for cid, options in plan_contracts(settings) if options.type != "audit"]
+    if not found:
+        raise PrepctlError(Problem(file=settings.source_label,
+                                   message="--contracts needs `imports` criteria other than audit in phases.yaml",
+                                   hint="add a forbidden, layers, independence, facade, acyclic or "
+                                        "decommission contract, or leave out --contracts"))
+    return found
 
 
 class terminal_progress:  # noqa: N801 - used like a function in a `with` statement
