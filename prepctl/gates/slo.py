@@ -36,9 +36,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
@@ -182,6 +182,15 @@ def as_list(value: str | list[str] | None) -> list[str]:
 # ---------------------------------------------------------------- options
 
 
+def _checked_baseline_ref(value: str) -> str:
+    split_baseline_ref(value)
+    return value
+
+
+#: NAME or NAME/OBJECTIVE of a captured baseline.
+BaselineRef = Annotated[str, AfterValidator(_checked_baseline_ref)]
+
+
 class Objective(StrictModel):
     name: Slug = Field(description="Unique in the phase; baselines store values under it.")
     query: str = Field(min_length=1, description="PromQL. ${var} takes a value from the criterion's vars.")
@@ -196,7 +205,7 @@ class Objective(StrictModel):
         None, description="What an empty, NaN or stale result means (default: error).")
     max_staleness: str = Field(DEFAULT_STALENESS, description="Window objectives: a series whose newest "
                                "point is older than this is stale.")
-    baseline: str | None = Field(None, description="NAME or NAME/OBJECTIVE of a captured baseline, for "
+    baseline: BaselineRef | None = Field(None, description="NAME or NAME/OBJECTIVE of a captured baseline, for "
                                  "relative criteria (default: the criterion's baseline).")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -211,13 +220,6 @@ class Objective(StrictModel):
     def _duration(cls, value: str | None) -> str | None:
         if value is not None:
             parse_duration(value)
-        return value
-
-    @field_validator("baseline")
-    @classmethod
-    def _baseline_ref(cls, value: str | None) -> str | None:
-        if value is not None:
-            split_baseline_ref(value)
         return value
 
     @model_validator(mode="after")
@@ -269,16 +271,9 @@ class Objective(StrictModel):
 class SloSpec(CriterionSpec):
     kind: Literal["slo"]
     objectives: list[Objective] = Field(min_length=1)
-    baseline: str | None = Field(None, description="Default NAME of the captured baseline that relative "
+    baseline: BaselineRef | None = Field(None, description="Default NAME of the captured baseline that relative "
                                  "objectives compare with (see `prepctl baseline capture`).")
     vars: dict[str, str] = Field(default_factory=dict, description="Values for ${name} in queries.")
-
-    @field_validator("baseline")
-    @classmethod
-    def _baseline_ref(cls, value: str | None) -> str | None:
-        if value is not None:
-            split_baseline_ref(value)
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> SloSpec:

@@ -136,12 +136,18 @@ def require(graph: ImportGraph, what: str, pattern_list: list[str]) -> set[str]:
     """The modules matching ``pattern_list``; a GraphError (-> `error` verdict) if none do."""
     found = patterns.select(pattern_list, graph.modules)
     if not found:
-        raise GraphError(Problem(
-            file=graph.scan.label or "scan",
-            message=f"{what} {', '.join(pattern_list)} matched none of the {len(graph):,} modules scanned",
-            hint="a contract about nothing proves nothing: fix the pattern, or the graph: "
-                 "include/exclude settings"))
+        raise matched_nothing(graph, what, pattern_list)
     return found
+
+
+def matched_nothing(graph: ImportGraph, what: str, pattern_list: list[str],
+                    hint: str = "a contract about nothing proves nothing: fix the pattern, or the "
+                                "graph: include/exclude settings") -> GraphError:
+    """The error of a contract whose patterns match no scanned module (never an empty pass)."""
+    return GraphError(Problem(
+        file=graph.scan.label or "scan",
+        message=f"{what} {', '.join(pattern_list)} matched none of the {len(graph):,} modules scanned",
+        hint=hint))
 
 
 def chains_into(graph: ImportGraph, sources: set[str], targets: set[str], transitive: bool,

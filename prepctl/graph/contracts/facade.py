@@ -15,7 +15,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from prepctl.errors import Problem
 from prepctl.graph import patterns
 from prepctl.graph.contracts.base import (
     Contract,
@@ -24,9 +23,10 @@ from prepctl.graph.contracts.base import (
     ContractResult,
     ModulePatterns,
     Violation,
+    matched_nothing,
 )
 from prepctl.graph.contracts.independence import expand_units
-from prepctl.graph.model import GraphError, ImportGraph
+from prepctl.graph.model import ImportGraph
 
 
 class FacadeOptions(ContractOptions):
@@ -44,10 +44,7 @@ class FacadeContract(Contract[FacadeOptions]):
     def check(self, options: FacadeOptions, graph: ImportGraph, ctx: ContractContext) -> ContractResult:
         units = expand_units(graph, options.modules)
         if not units:
-            raise GraphError(Problem(
-                file=graph.scan.label or "scan",
-                message=f"facade modules {', '.join(options.modules)} matched none of the "
-                        f"{len(graph):,} modules scanned", hint="check the pattern"))
+            raise matched_nothing(graph, "facade modules", options.modules, hint="check the pattern")
         unit_of = {m: root for root, members in units.items() for m in members}
         facade = patterns.select(options.facade, graph.modules)
         notes = [] if facade else [f"the facade ({', '.join(options.facade)}) does not exist yet: "

@@ -11,7 +11,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from prepctl.errors import Problem
 from prepctl.graph import patterns
 from prepctl.graph.contracts.base import (
     Contract,
@@ -21,8 +20,9 @@ from prepctl.graph.contracts.base import (
     ModulePatterns,
     Violation,
     chains_into,
+    matched_nothing,
 )
-from prepctl.graph.model import GraphError, ImportGraph
+from prepctl.graph.model import ImportGraph
 
 
 class IndependenceOptions(ContractOptions):
@@ -47,11 +47,8 @@ class IndependenceContract(Contract[IndependenceOptions]):
     def check(self, options: IndependenceOptions, graph: ImportGraph, ctx: ContractContext) -> ContractResult:
         units = expand_units(graph, options.modules)
         if not units:
-            raise GraphError(Problem(
-                file=graph.scan.label or "scan",
-                message=f"independence modules {', '.join(options.modules)} matched none of the "
-                        f"{len(graph):,} modules scanned",
-                hint="the packages do not exist (yet?) or the pattern is wrong"))
+            raise matched_nothing(graph, "independence modules", options.modules,
+                                  hint="the packages do not exist (yet?) or the pattern is wrong")
         notes = []
         if len(units) == 1:
             notes.append(f"only one unit ({next(iter(units))}): nothing to be independent of")
