@@ -1,10 +1,25 @@
-"""Atomic writes: a reader sees the old file or the new one, never half of either."""
+"""Reading input files with a clear error, and atomic writes: a reader sees the old file or
+the new one, never half of either."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+from prepctl.errors import PrepctlError, Problem
+
+
+def read_input_text(path: str | Path, *, what: str = "file", missing_hint: str | None = None,
+                    error: type[PrepctlError] = PrepctlError) -> str:
+    """A UTF-8 input file's text; a missing or unreadable one raises ``error`` naming the file
+    (exit 2 at the CLI, never a traceback)."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(Problem(file=str(path), message=f"{what} not found", hint=missing_hint)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(Problem(file=str(path), message=f"cannot read {what}: {exc}")) from None
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

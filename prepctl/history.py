@@ -507,13 +507,10 @@ class ImportResult:
 
 
 def import_jsonl(plan: LoadedPlan, file: Path) -> ImportResult:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise HistoryError(Problem(file=str(file), message="file not found",
-                                   hint="pass a file written by `prepctl history export`")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryError(Problem(file=str(file), message=f"cannot read: {exc}")) from None
+    from prepctl.fileio import read_input_text
+
+    text = read_input_text(file, missing_hint="pass a file written by `prepctl history export`",
+                           error=HistoryError)
     runs = parse_jsonl(text, str(file))
     added = 0
     with open_history(plan) as store:

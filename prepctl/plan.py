@@ -271,13 +271,10 @@ def read_yaml_with_positions(path: Path) -> tuple[Any, dict[tuple[Any, ...], tup
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(Problem(file=str(path), message="file not found",
-                                  hint="pass -c FILE with the path of your phases.yaml")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(Problem(file=str(path), message=f"cannot read: {exc}")) from None
+    from prepctl.fileio import read_input_text
+
+    text = read_input_text(path, missing_hint="pass -c FILE with the path of your phases.yaml",
+                           error=ConfigError)
     yaml = YAML(typ="rt")
     try:
         raw = yaml.load(text)

@@ -83,14 +83,10 @@ class _JsonlRecord(BaseModel):
 
 def load_requests(path: str | Path) -> list[RecordedRequest]:
     """Read a JSONL or HAR file. Bad input raises PrepctlError naming file:line and the fix."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PrepctlError(Problem(file=str(path), message="requests file not found",
-                                   hint="record requests as JSONL or export a HAR file")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PrepctlError(Problem(file=str(path), message=f"cannot read requests file: {exc}")) from None
+    from prepctl.fileio import read_input_text
+
+    text = read_input_text(path, what="requests file",
+                           missing_hint="record requests as JSONL or export a HAR file")
     return parse_requests(text, str(path))
 
 
