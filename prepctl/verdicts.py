@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,3 +130,9 @@ EXIT_CODES = {Status.PASS: 0, Status.WARN: 0, Status.FAIL: 1, Status.ERROR: 2, S
 def exit_code(status: Status) -> int:
     """0 pass (and warn unless --strict, which already turned it into fail), 1 fail, 2 error."""
     return EXIT_CODES[status]
+
+
+def first_few(names: Sequence[str], limit: int) -> str:
+    """``a, b, c and 4 more``: the names a summary line has room for."""
+    shown = ", ".join(names[:limit])
+    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown

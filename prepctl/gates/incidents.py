@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 
 from prepctl.gates.base import Gate, GateContext
 from prepctl.plan import CriterionSpec, Phase
-from prepctl.verdicts import Evidence, Status, Verdict
+from prepctl.verdicts import Evidence, Status, Verdict, first_few
 
 
 class IncidentsSpec(CriterionSpec):
@@ -77,9 +77,8 @@ class IncidentsGate(Gate[IncidentsSpec]):
                                      f"{f' ({ids})' if ids else ''}", value=_labels(alert.labels)))
         extra = f"; {len(muted)} silenced/inhibited not counted" if muted else ""
         if len(counted) > spec.max_active:
-            names = ", ".join(f"{a.name}{_labels(a.labels)}" for a in counted[:3])
-            more = f" and {len(counted) - 3} more" if len(counted) > 3 else ""
+            names = first_few([f"{a.name}{_labels(a.labels)}" for a in counted], 3)
             return Verdict.of(Status.FAIL, f"{len(counted)} active alert{'s' if len(counted) != 1 else ''} "
-                              f"matching {{{selector}}} (max {spec.max_active}): {names}{more}{extra}", evidence)
+                              f"matching {{{selector}}} (max {spec.max_active}): {names}{extra}", evidence)
         return Verdict.of(Status.PASS, f"{len(counted)} active alerts matching {{{selector}}} "
                           f"(max {spec.max_active}){extra}", evidence)

@@ -28,7 +28,7 @@ from prepctl.sources.issue_reports import (
     parse_json,
     parse_markdown,
 )
-from prepctl.verdicts import Evidence, Status, Verdict
+from prepctl.verdicts import Evidence, Status, Verdict, first_few
 
 
 class IssuesSpec(CriterionSpec):
@@ -95,10 +95,9 @@ def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: s
                              expected=f"<= {spec.max_open} open", revision=revision))
     closed = len(blocking) - len(open_items)
     if len(open_items) > spec.max_open:
-        names = ", ".join(f"{i.id or i.title} ({i.path}:{i.line})" for i in open_items[:5])
-        more = f" and {len(open_items) - 5} more" if len(open_items) > 5 else ""
+        names = first_few([f"{i.id or i.title} ({i.path}:{i.line})" for i in open_items], 5)
         return Verdict.of(Status.FAIL, f"{len(open_items)} open {levels} (max {spec.max_open}): "
-                          f"{names}{more}", evidence)
+                          f"{names}", evidence)
     return Verdict.of(Status.PASS, f"{len(open_items)} open {levels} (max {spec.max_open}); "
                       f"{closed} closed", evidence)
 
