@@ -1503,8 +1503,8 @@ def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
     out: dict[str, ParsedFile] = {}
     for blob, data, result in zip(blobs, datas, parsed, strict=True):
         verdict = verdicts.get(paths[blob]) if verdicts else None
-        if result.full_parse and result.problem and verdict is not None and verdict.judged \
-                and verdict.problem is None:
+        if result.full_parse and result.problem and result.problem[1].startswith("syntax error") \
+                and verdict is not None and verdict.judged and verdict.problem is None:
             # CPython's full parse (for a statement the fast path could not read alone) failed
             # on code that is valid for a newer Python: the imports are unknown, say why.
             line, reason = result.problem
