@@ -7,11 +7,12 @@ threads, in a process that runs while the scanner works. It is the parser grimp 
 reads the newest Python grammar whatever Python prepctl runs on.
 
 ``RuffSyntaxCheck(ruff_binary(), paths)`` launches ruff on files that are on disk;
-``verdicts()`` collects its answers. Anything ruff could not judge (a file that is not UTF-8 but declares another
-encoding, a ruff that is missing, crashed or answered garbage) is left to the caller's
-fallback, CPython's own compiler: the check can be slower, never wrong by omission. The caller
-also asks CPython about each file ruff rejects, so a broken file is reported at the same line
-with the same message whichever parser found it.
+``verdicts()`` collects its answers. Anything ruff could not judge (a file that is not UTF-8
+but declares another encoding, a ruff that is missing, crashed, answered garbage or reported on
+a file it was not asked about) is left to the caller's fallback, CPython's own compiler: the
+check can be slower, never wrong by omission. The caller also asks CPython about each file ruff
+rejects, so a broken file is reported at the same line with the same message whichever parser
+found it.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def ruff_binary() -> str | None:
 
 
 class RuffSyntaxCheck:
-    """One run of ruff over many files; started at once, collected with ``errors()``."""
+    """One run of ruff over many files: started at once, collected with ``verdicts()``."""
 
     def __init__(self, binary: str, paths: list[str]):
         self.paths = paths
