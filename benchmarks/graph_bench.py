@@ -9,7 +9,8 @@ graph cold (empty cache) and warm (second run, same cache), each run in a fresh 
 nothing survives in memory; the OS file cache is warmed first so both read from memory. prepctl's
 time is `scan_tree` plus building the networkx `ImportGraph` (what every command does); grimp's
 is `build_graph(..., cache_dir=DIR)`. Reported: the median of the repeats, the ratio
-prepctl/grimp, and peak memory (max RSS of the process, plus its worker processes for prepctl).
+prepctl/grimp, the CPU time of a cold build (process and children: prepctl's forked parsers and
+ruff, grimp's Rust threads), and peak memory (max RSS of the process, plus its children).
 
 prepctl runs in its default mode (`verify_syntax: true`: every whole file is syntax-checked, by
 ruff beside the scan, so every syntax error is reported, as grimp's full parse does) and in fast
@@ -45,15 +46,24 @@ class Corpus:
     note: str = ""
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (forked parsers, ruff)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _child(tool: str, root: str, cache: str, packages: list[str], exclude: list[str], verify: bool) -> None:
     """Run once inside a fresh interpreter and print the measurement as JSON."""
     if tool == "grimp":
         sys.path.insert(0, root)
         import grimp
 
+        cpu = _cpu_seconds()
         started = time.perf_counter()
         graph = grimp.build_graph(*packages, cache_dir=cache)
         seconds = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu
         modules = len(graph.modules)
         edges = sum(len(graph.find_modules_directly_imported_by(m)) for m in graph.modules)
     else:
@@ -65,14 +75,17 @@ def _child(tool: str, root: str, cache: str, packages: list[str], exclude: list[
 
         config = ScanConfig(exclude=tuple(exclude), packages=tuple(packages) if packages else (),
                             verify_syntax=verify)
+        cpu = _cpu_seconds()
         started = time.perf_counter()
         result = scan_tree(WorkTree(Path(root)), config, ParseCache(cache))
         graph = ImportGraph(result)
         seconds = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu
         modules, edges = len(graph.modules), graph.graph.number_of_edges()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     peak_kb += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"seconds": seconds, "modules": modules, "edges": edges, "peak_mb": peak_kb / 1024}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "modules": modules, "edges": edges,
+                      "peak_mb": peak_kb / 1024}))
 
 
 def run_once(tool: str, corpus: Corpus, cache: Path, verify: bool = True, packages: list[str] | None = None) -> dict:
@@ -99,7 +112,7 @@ def measure(corpus: Corpus, repeat: int) -> dict:
     # grimp cannot see), the others by package like grimp.
     ours_packages = [] if corpus.name == "example" else corpus.packages
     tools = [("grimp", True), ("prepctl", True), ("prepctl-fast", False)]
-    samples: dict[str, dict[str, list]] = {t: {"cold": [], "warm": [], "mem": []} for t, _ in tools}
+    samples: dict[str, dict[str, list]] = {t: {"cold": [], "warm": [], "mem": [], "cpu": []} for t, _ in tools}
     sizes: dict[str, tuple[int, int]] = {}
     for _ in range(repeat):
         for tool, verify in tools:  # interleaved, so machine noise hits every tool alike
@@ -112,12 +125,14 @@ def measure(corpus: Corpus, repeat: int) -> dict:
             finally:
                 shutil.rmtree(cache, ignore_errors=True)
             samples[tool]["cold"].append(cold["seconds"])
+            samples[tool]["cpu"].append(cold["cpu"])
             samples[tool]["warm"].append(warm["seconds"])
             samples[tool]["mem"].append(max(cold["peak_mb"], warm["peak_mb"]))
             sizes[tool] = (cold["modules"], cold["edges"])
     out = {"corpus": corpus.name, "note": corpus.note, "repeat": repeat, "tools": {}}
     for tool, _ in tools:
         out["tools"][tool] = {"cold": statistics.median(samples[tool]["cold"]),
+                              "cold_cpu": statistics.median(samples[tool]["cpu"]),
                               "warm": statistics.median(samples[tool]["warm"]),
                               "peak_mb": max(samples[tool]["mem"]),
                               "modules": sizes[tool][0], "edges": sizes[tool][1]}
@@ -152,14 +167,16 @@ def corpora(modules: int, workdir: Path) -> list[Corpus]:
 
 def table(results: list[dict]) -> str:
     lines = ["| corpus | modules | edges | grimp cold | prepctl cold (ratio) | fast mode cold (ratio) "
-             "| grimp warm | prepctl warm (ratio) | peak MB grimp / prepctl / fast |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| grimp warm | prepctl warm (ratio) | cold CPU s grimp / prepctl / fast "
+             "| peak MB grimp / prepctl / fast |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         g, p, f = r["tools"]["grimp"], r["tools"]["prepctl"], r["tools"]["prepctl-fast"]
         lines.append(
             f"| {r['corpus']} | {p['modules']:,} | {p['edges']:,} | {g['cold']:.3f} s "
             f"| {p['cold']:.3f} s ({p['cold'] / g['cold']:.2f}×) | {f['cold']:.3f} s ({f['cold'] / g['cold']:.2f}×) "
             f"| {g['warm']:.3f} s | {p['warm']:.3f} s ({p['warm'] / g['warm']:.2f}×) "
+            f"| {g['cold_cpu']:.3f} / {p['cold_cpu']:.3f} / {f['cold_cpu']:.3f} "
             f"| {g['peak_mb']:.0f} / {p['peak_mb']:.0f} / {f['peak_mb']:.0f} |")
     return "\n".join(lines)
 
