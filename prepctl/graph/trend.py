@@ -174,9 +174,11 @@ def render_table(result: TrendResult) -> str:
     groups = _group_names(result)
     contracts = _contract_ids(result)
     rises = set(result.rises())
-    # A contract's column is headed by its criterion id (the phase is in the plan).
-    header = ["commit", "date", "direct", "transitive", "skipped", *groups,
-              *(c.rpartition("/")[2] for c in contracts), "note"]
+    # A contract's column is headed by its criterion id, or PHASE/CRITERION where two phases
+    # use the same criterion id.
+    short = [c.rpartition("/")[2] for c in contracts]
+    headings = [c if short.count(s) > 1 else s for c, s in zip(contracts, short, strict=True)]
+    header = ["commit", "date", "direct", "transitive", "skipped", *groups, *headings, "note"]
     rows: list[list[str]] = []
     for index, p in enumerate(result.points):
         notes = []
