@@ -137,6 +137,25 @@ def test_revisions_read_from_git_are_checked_too(tmp_path: Path, monkeypatch: py
     assert outcome(scan_tree(WorkTree(root), ScanConfig()))[1] == {"app/later.py": (2, True)}
 
 
+def test_a_full_dev_shm_falls_back_to_the_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = committed_broken_tree(tmp_path)
+    real_mkdtemp = tempfile.mkdtemp
+    bases: list[str | None] = []
+
+    def mkdtemp(**kwargs: object) -> str:
+        bases.append(kwargs.get("dir"))  # type: ignore[arg-type]
+        if kwargs.get("dir") == "/dev/shm":
+            raise OSError(28, "No space left on device")
+        return real_mkdtemp(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    calls = counting_compiler(monkeypatch)
+    at_head = scan_tree(GitRevisionTree.open(root, "HEAD"), ScanConfig())
+    assert outcome(at_head)[1] == {"app/broken.py": (4, True), "app/later.py": (2, True)}
+    assert len(calls) == 3  # ruff checked the copies on disk
+    assert bases[-1] is None and (not os.path.isdir("/dev/shm") or "/dev/shm" in bases)
+
+
 def test_revisions_are_checked_in_memory_when_no_copy_can_be_written(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch):
     root = committed_broken_tree(tmp_path)

@@ -1531,12 +1531,21 @@ def _temporary_copies(contents: dict[str, bytes]) -> tuple[str, dict[str, str]] 
 
     In memory (``/dev/shm``) where there is one: creating thousands of small files on a disk
     can cost more than checking them (0.2-0.6 s per 1,000 on the reference machine's disk).
+    A small ``/dev/shm`` (64 MB in a default container) that fills up falls back to the disk.
     """
+    shm = "/dev/shm"
+    bases = [shm, None] if os.path.isdir(shm) and os.access(shm, os.W_OK) else [None]
+    for base in bases:
+        written = _write_copies(contents, base)
+        if written is not None:
+            return written
+    return None
+
+
+def _write_copies(contents: dict[str, bytes], base: str | None) -> tuple[str, dict[str, str]] | None:
     import shutil
     import tempfile
 
-    shm = "/dev/shm"
-    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
     try:
         folder = tempfile.mkdtemp(prefix="prepctl-syntax-", dir=base)
     except OSError:
@@ -1548,7 +1557,7 @@ def _temporary_copies(contents: dict[str, bytes]) -> tuple[str, dict[str, str]] 
             with open(path, "wb") as handle:
                 handle.write(data)
             written[blob] = path
-    except OSError:  # e.g. a small /dev/shm in a container, full
+    except OSError:  # e.g. no space left
         shutil.rmtree(folder, ignore_errors=True)
         return None
     return folder, written
