@@ -61,6 +61,7 @@ def test_table_with_svg_and_png_plots(history: History, tmp_path: Path):
     assert lines[3].startswith(history.shas[0][:12]) and lines[3].endswith(f"{TARGET} absent")
     assert f"wrote {svg}" in proc.stderr
     assert ET.parse(svg).getroot().tag.endswith("svg")
+    assert "#9467bd" not in svg.read_text()  # no violations series without --contracts
 
     proc = run_cli("--root", history.repo, "graph", "trend", TARGET, "--every", "10", "--plot", png,
                    "--format", "csv", "--out", tmp_path / "trend.csv", cwd=tmp_path)
@@ -217,8 +218,12 @@ phases:
     [contract] = [c for c in json.loads(check.stdout)["contracts"] if c["contract"] == "p2/bookings-not-orm"]
     assert len(contract["new"]) + len(contract["known"]) == points[-2]["violations"]["p2/bookings-not-orm"]
     git(repo, "checkout", "-q", "main")
-    table = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts")
+    svg = tmp_path / "burndown.svg"
+    table = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts", "--plot", svg)
     assert table.code == 0, table.stderr
+    # The chart adds the violations (all contracts together) as a third series, with its legend.
+    drawn = svg.read_text()
+    assert drawn.count('stroke="#9467bd"') == 2 and ">violations<" in drawn
     assert "bookings-not-orm" in table.stdout.splitlines()[1]
     csv_rows = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts", "--format", "csv").stdout.splitlines()
     assert csv_rows[0].endswith(",violations:p2/bookings-not-orm") and csv_rows[2].endswith(",1")

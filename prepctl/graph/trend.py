@@ -214,6 +214,7 @@ _MARGIN_LEFT, _MARGIN_RIGHT, _MARGIN_TOP, _MARGIN_BOTTOM = 64, 48, 64, 56
 COLOUR_DIRECT = "#1f77b4"
 COLOUR_TRANSITIVE = "#e6550d"
 COLOUR_RISE = "#d62728"
+COLOUR_VIOLATIONS = "#9467bd"
 COLOUR_SKIPPED = "#7f7f7f"
 COLOUR_ABSENT = "#eeeeee"
 COLOUR_GRID = "#dddddd"
@@ -296,7 +297,9 @@ def chart_shapes(result: TrendResult) -> list[Shape]:
         # Several commits share a timestamp: spread them evenly, in commit order.
         return left + index / (len(points) - 1) * (right - left)
 
-    y_top, y_step = _nice_ceiling(max(1, *(max(p.direct, p.transitive) for p in points)))
+    violations = _violation_totals(points)
+    y_top, y_step = _nice_ceiling(max(1, *(max(p.direct, p.transitive) for p in points),
+                                      *(v for v in violations if v is not None)))
 
     def y_of(value: int) -> float:
         return bottom - value / y_top * (bottom - top)
@@ -334,6 +337,17 @@ def chart_shapes(result: TrendResult) -> list[Shape]:
             run = []
         if run:
             shapes.append(Line(tuple(run), colour, width))
+    if any(v is not None for v in violations):
+        run = []
+        for index, total in enumerate(violations):
+            if total is not None:
+                run.append((x_of(index), y_of(total)))
+                continue
+            if run:
+                shapes.append(Line(tuple(run), COLOUR_VIOLATIONS, 2.0))
+            run = []
+        if run:
+            shapes.append(Line(tuple(run), COLOUR_VIOLATIONS, 2.0))
     for index in result.rises():
         point = points[index]
         shapes.append(Marker(x_of(index), y_of(point.transitive) - 7, "triangle", COLOUR_RISE,
@@ -358,7 +372,19 @@ def chart_shapes(result: TrendResult) -> list[Shape]:
     shapes.append(Text(legend_x + 268, 44, "files skipped", 11))
     shapes.append(Rect(legend_x + 355, 34, 10, 12, COLOUR_ABSENT, "legend"))
     shapes.append(Text(legend_x + 369, 44, "absent", 11))
+    if any(v is not None for v in violations):
+        shapes.append(Line(((legend_x - 110, 40), (legend_x - 92, 40)), COLOUR_VIOLATIONS, 2.0))
+        shapes.append(Text(legend_x - 88, 44, "violations", 11))
     return shapes
+
+
+def _violation_totals(points: list[TrendPoint]) -> list[int | None]:
+    """Per commit, the violations of every contract that could be checked there (--contracts)."""
+    totals: list[int | None] = []
+    for point in points:
+        counted = [n for n in (point.violations or {}).values() if n is not None]
+        totals.append(sum(counted) if counted else None)
+    return totals
 
 
 def _x_ticks(count: int, wanted: int = 6) -> list[int]:
