@@ -12,6 +12,7 @@ a run. Runs have a random uid so importing the same export twice adds nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prepctl.errors import PrepctlError, Problem
 from prepctl.secrets import redact
+from prepctl.sqlitedb import open_shared
 from prepctl.verdicts import Status
 
 if TYPE_CHECKING:
@@ -225,6 +227,19 @@ def history_path(plan: LoadedPlan) -> Path:
     return plan.config_dir / STATE_DIR / HISTORY_FILE
 
 
+@contextmanager
+def _write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    # IMMEDIATE takes the write lock up front, so concurrent writers queue (busy_timeout)
+    # instead of failing half-way with SQLITE_BUSY on lock upgrade.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 class HistoryStore:
     """The SQLite file. Open it, use it, close it (or use it as a context manager)."""
 
@@ -235,15 +250,7 @@ class HistoryStore:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
-                                         isolation_level=None)
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise HistoryError(Problem(file=str(path), message=f"cannot use WAL journal ({mode})",
-                                           hint="keep .prepctl/ on a local file system"))
-            self._migrate()
+            self._conn = open_shared(path, self._prepare, BUSY_TIMEOUT_MS / 1000)
         except sqlite3.DatabaseError as exc:
             raise HistoryError(Problem(file=str(path), message=f"history store unusable: {exc}",
                                        hint="move the file away; `history import` can restore an "
@@ -262,30 +269,27 @@ class HistoryStore:
             self._conn.close()
             self._conn = None
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         assert self._conn is not None
-        conn = self._conn
-        # IMMEDIATE takes the write lock up front, so concurrent writers queue (busy_timeout)
-        # instead of failing half-way with SQLITE_BUSY on lock upgrade.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        return _write_transaction(self._conn)
 
-    def _migrate(self) -> None:
-        assert self._conn is not None
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise HistoryError(Problem(file=str(self.path), message=f"cannot use WAL journal ({mode})",
+                                       hint="keep .prepctl/ on a local file system"))
+        self._migrate(conn)
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise HistoryError(Problem(file=str(self.path), message=f"history schema {version} is newer "
                                        f"than this prepctl understands ({SCHEMA_VERSION})",
                                        hint="upgrade prepctl"))
         if version == SCHEMA_VERSION:
             return
-        with self._write() as conn:
+        with _write_transaction(conn):
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from prepctl.sources.tree import IGNORED_DIRS, Tree, WorkTree, git_blob_id, matches_any, normalise
+from prepctl.sqlitedb import open_shared
 
 #: Bump when what the parser extracts changes: older cache entries are then ignored.
 SCANNER_VERSION = 2
@@ -1141,6 +1142,13 @@ def _load_parsed(data: str) -> ParsedFile:
                       tuple(problem) if problem else None, full, verified)
 
 
+def _prepare_cache(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA synchronous=NORMAL")
+    # WAL lets concurrent runs read while one writes; the mode sticks to the file.
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS parsed (blob TEXT PRIMARY KEY, data TEXT NOT NULL)")
+
+
 class ParseCache:
     """Parsed imports keyed by git blob id, plus per-work-tree snapshots, under one folder.
 
@@ -1172,14 +1180,7 @@ class ParseCache:
             return None  # nothing cached yet: no need to create the database just to read it
         try:
             self._ensure_directory()
-            fresh = not self._db_path.exists()
-            conn = sqlite3.connect(self._db_path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            if fresh:
-                # WAL lets concurrent runs read while one writes; the mode sticks to the file.
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("CREATE TABLE IF NOT EXISTS parsed (blob TEXT PRIMARY KEY, data TEXT NOT NULL)")
-            self._conn = conn
+            self._conn = open_shared(self._db_path, _prepare_cache, 30, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             self.disabled_reason = f"import cache at {self.directory} not used: {exc}"
         return self._conn
