@@ -77,6 +77,16 @@ def test_without_a_secondary_the_noisy_fields_count_as_differences(shadow_trio: 
     assert {d.field for d in quiet.differences} == {"$.confirmed", "status"}
 
 
+def test_the_primary_can_be_its_own_secondary(shadow_trio: Trio):
+    """No second instance: each request goes to the primary twice, and what changes between the two
+    answers (ids, timestamps) is noise. The seeded difference is still found."""
+    primary = shadow_trio.primary.url
+    report = _run(REQUESTS_JSONL, Targets(primary, shadow_trio.candidate.url, primary))
+    noise = {(n.endpoint, n.field) for n in report.noise}
+    assert {("GET /api/v1/analytics", "$.generated_at"), ("GET /api/v1/analytics", "$.request_id")} <= noise
+    assert {d.field for d in report.differences} == {"$.confirmed", "status"}
+
+
 def test_the_500_endpoint_is_reported(shadow_trio: Trio):
     report = _run(REQUESTS_JSONL, _trio_targets(shadow_trio))
     errors = {(e.side, e.kind): e for e in report.errors}

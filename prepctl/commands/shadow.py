@@ -24,7 +24,8 @@ def shadow(
     candidate: Annotated[str, typer.Option("--candidate", help="Base URL of the candidate "
                          "(the extracted service).")],
     secondary: Annotated[str | None, typer.Option("--secondary", help="Base URL of a second primary "
-                         "instance: fields that differ between the primaries are noise.")] = None,
+                         "instance: fields that differ between the primaries are noise (the primary's own "
+                         "URL sends each request to it twice).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write shadow-report.json and "
                    "shadow-report.html into this folder.")] = None,
     fmt: Annotated[ShadowFormat, typer.Option("--format", "-f", help="Output format.")] = ShadowFormat.table,

@@ -49,7 +49,8 @@ class ShadowSpec(CriterionSpec):
                          "${VAR:-default} is expanded.")
     candidate: str = Field(description="Base URL of the candidate (the extracted service).")
     secondary: str | None = Field(None, description="Base URL of a second primary instance; fields "
-                                  "that differ between the two primaries are noise.")
+                                  "that differ between the two primaries are noise. The primary's own URL "
+                                  "works too: each request then reaches it twice.")
     min_requests: int = Field(ge=1, description="Requests that must be compared at least.")
     max_mismatch_rate: float = Field(ge=0, le=1, description="Largest mismatch rate (after noise) "
                                      "that passes, 0..1.")
