@@ -181,6 +181,32 @@ def test_big_graphs_collapse_to_packages_and_stay_drawable(tmp_path: Path):
     assert "150 lighter edges not drawn" in render.to_dot(dense)
 
 
+def test_importers_picture_draws_only_the_chains_to_the_target(tmp_path: Path):
+    from prepctl.graph import queries, render
+    from prepctl.graph.load import GraphSettings, build_graph
+    from prepctl.graph.report import importers_picture
+
+    tree = tmp_path / "chains"
+    tree.mkdir()
+    sources = {"orm": "", "repo": "import orm\n", "service": "import repo\nimport util\n",
+               "api": "import service\nimport repo\n", "util": "import api\n",  # util -> api: a cycle
+               "admin": "import orm\nimport api\n"}
+    for name, text in sources.items():
+        (tree / f"{name}.py").write_text(text)
+    graph = build_graph(GraphSettings(root=tree))
+    found = queries.importers(graph, "orm", transitive=True)
+    pic = importers_picture(graph, found, [], depth=None)
+    # One import closer to orm at every step: repo and admin 1, service and api 2, util 3 (via api).
+    assert set(pic.edges) == {("repo", "orm"), ("admin", "orm"), ("service", "repo"), ("api", "repo"),
+                              ("util", "api")}
+    # Left out: api -> service, service -> util and admin -> api lead no closer to orm.
+    assert pic.off_chain_edges == 3
+    assert "only edges on a shortest chain to the target, 3 others not drawn" in render.to_dot(pic)
+    # A violation is drawn even when it is not on a shortest chain.
+    red = importers_picture(graph, found, [("contract", "admin", "api")], depth=None)
+    assert ("admin", "api") in red.edges and red.violations == {("admin", "api")} and red.off_chain_edges == 2
+
+
 # ----------------------------------------------------------------------------- diff across revisions
 
 DIFF_PLAN = """

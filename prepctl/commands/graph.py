@@ -131,7 +131,7 @@ def importers(
     ignore: IgnoreOpt = None,
 ) -> None:
     """Who imports MODULE, by downstream group, with file:line (and chains with --transitive)."""
-    from prepctl.graph import output, queries, render
+    from prepctl.graph import output, queries
 
     settings = _settings()
     graph = _graph(settings, ignore)
@@ -147,15 +147,11 @@ def importers(
 
         _emit(render_html(build_report(settings, module, depth=depth, graph=graph)), out)
     else:
-        from prepctl.graph.report import violation_edges
+        from prepctl.graph.report import importers_picture, importers_violations
         from prepctl.sources.tree import WorkTree
 
-        shown = set(result.target_modules) | {d.module for d in result.direct} | {
-            t.module for t in result.transitive}
-        red = {(a, b) for _, a, b in violation_edges(settings, graph, WorkTree(settings.root), shown)}
-        pic = render.picture(graph, shown, highlight=result.target_modules, violations=red, depth=depth,
-                             title=f"Who imports {module}")
-        _picture_output(pic, fmt, out)
+        violations = importers_violations(settings, graph, result, WorkTree(settings.root))
+        _picture_output(importers_picture(graph, result, violations, depth), fmt, out)
 
 
 @app.command(name="imports")

@@ -46,6 +46,8 @@ class Picture:
     depth: int | None = None  # set when modules were collapsed to packages of this depth
     title: str = ""
     dropped_edges: int = 0  # lighter edges left out to keep the picture readable
+    #: edges left out because they lead no closer to the target (pictures drawn ``toward`` one)
+    off_chain_edges: int = 0
 
 
 def collapse(name: str, depth: int | None) -> str:
@@ -66,27 +68,61 @@ def _collapsed_edges(graph: ImportGraph, chosen: set[str], depth: int | None
     return edges, hard
 
 
+def _chain_edges(edges: Iterable[tuple[str, str]], targets: set[str]) -> set[tuple[str, str]]:
+    """The edges a -> b where b is one import closer to a target than a: the shortest chains."""
+    importers_of: dict[str, list[str]] = {}
+    for a, b in edges:
+        importers_of.setdefault(b, []).append(a)
+    distance = dict.fromkeys(targets, 0)
+    frontier = list(targets)
+    while frontier:
+        following: list[str] = []
+        for node in frontier:
+            for importer in importers_of.get(node, ()):
+                if importer not in distance:
+                    distance[importer] = distance[node] + 1
+                    following.append(importer)
+        frontier = following
+    return {(a, b) for a, b in edges
+            if a in distance and b in distance and distance[b] == distance[a] - 1}
+
+
 def picture(graph: ImportGraph, modules: Iterable[str], *, highlight: Iterable[str] = (),
             violations: Iterable[tuple[str, str]] = (), depth: int | None = None,
-            max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGES, title: str = "") -> Picture:
+            max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGES, title: str = "",
+            toward: Iterable[str] = ()) -> Picture:
     """The subgraph of ``modules`` (edges among them), collapsed when it is too big to read.
+
+    With ``toward`` (the target of an importers picture), only edges on a shortest chain to it
+    are drawn, plus violations: an edge between two importers that leads no closer to the target
+    explains nothing and, in a big graph, is most of the ink.
 
     Without ``depth``, the deepest package level whose picture has at most ``max_nodes`` nodes
     and ``max_edges`` edges is used. If even top-level packages have too many edges, only the
     heaviest are drawn (edges touching the highlighted modules and violations always are).
     """
     chosen = set(modules)
-    edges, hard = _collapsed_edges(graph, chosen, depth)
+    targets = set(toward)
+
+    def drawn(at_depth: int | None) -> tuple[dict[tuple[str, str], int], set[tuple[str, str]], int]:
+        edges, hard = _collapsed_edges(graph, chosen, at_depth)
+        if not targets:
+            return edges, hard, 0
+        red = {(collapse(a, at_depth), collapse(b, at_depth)) for a, b in violations}
+        keep = _chain_edges(edges, {collapse(t, at_depth) for t in targets}) | (red & set(edges))
+        return {k: v for k, v in edges.items() if k in keep}, hard, len(edges) - len(keep)
+
+    edges, hard, off_chain = drawn(depth)
     if depth is None and (len(chosen) > max_nodes or len(edges) > max_edges):
         deepest = max(m.count(".") + 1 for m in chosen)
         for candidate in range(deepest, 0, -1):
             depth = candidate
             if len({collapse(m, candidate) for m in chosen}) > max_nodes:
                 continue
-            edges, hard = _collapsed_edges(graph, chosen, candidate)
+            edges, hard, off_chain = drawn(candidate)
             if len(edges) <= max_edges:
                 break
-        edges, hard = _collapsed_edges(graph, chosen, depth)
+        edges, hard, off_chain = drawn(depth)
     nodes = sorted({collapse(m, depth) for m in chosen})
     marked = {collapse(m, depth) for m in highlight}
     red = {(collapse(a, depth), collapse(b, depth)) for a, b in violations}
@@ -99,7 +135,7 @@ def picture(graph: ImportGraph, modules: Iterable[str], *, highlight: Iterable[s
             keep.add(key)
         dropped = len(edges) - len(keep)
         edges = {k: v for k, v in edges.items() if k in keep}
-    return Picture(nodes, edges, marked, red, set(edges) - hard, depth, title, dropped)
+    return Picture(nodes, edges, marked, red, set(edges) - hard, depth, title, dropped, off_chain)
 
 
 def _cluster_id(name: str) -> str:
@@ -114,6 +150,9 @@ def to_dot(pic: Picture, clusters: bool = True) -> str:
                     fontsize="12", labelloc="t", nodesep="0.25", ranksep="0.6", newrank="true")
     if pic.title:
         label = pic.title + (f" (collapsed to packages of depth {pic.depth})" if pic.depth else "")
+        if pic.off_chain_edges:
+            label += (f"; only edges on a shortest chain to the target, {pic.off_chain_edges} "
+                      "others not drawn")
         if pic.dropped_edges:
             label += f"; {pic.dropped_edges} lighter edges not drawn"
         dot.set("label", label)

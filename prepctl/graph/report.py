@@ -78,11 +78,8 @@ def build_report(settings: GraphSettings, target: str, tree: Tree | None = None,
         graph = ImportGraph(result)
     found = queries.importers(graph, target, transitive=True, groups=settings.groups)
     matrix = queries.usage(graph, target, tree, settings.groups)
-    shown = set(found.target_modules) | {d.module for d in found.direct} | {t.module for t in found.transitive}
-    violations = violation_edges(settings, graph, tree, shown)
-    pic = render.picture(graph, shown, highlight=found.target_modules,
-                         violations={(a, b) for _, a, b in violations}, depth=depth,
-                         title=f"Who imports {target}")
+    violations = importers_violations(settings, graph, found, tree)
+    pic = importers_picture(graph, found, violations, depth)
     dot = render.to_dot(pic)
     svg: str | None = None
     hint: str | None = None
@@ -93,6 +90,23 @@ def build_report(settings: GraphSettings, target: str, tree: Tree | None = None,
         hint = render.GRAPHVIZ_HINT
     return ReportData(target, graph.scan.label, graph.scan.revision, len(graph), found, matrix,
                       violations, dot, svg, hint, [str(p) for p in graph.scan.problems])
+
+
+def _importers_and_target(found: queries.ImportersResult) -> set[str]:
+    return set(found.target_modules) | {d.module for d in found.direct} | {t.module for t in found.transitive}
+
+
+def importers_picture(graph: ImportGraph, found: queries.ImportersResult,
+                      violations: list[tuple[str, str, str]], depth: int | None) -> render.Picture:
+    """The picture of who imports the target: its importers and the chains that lead to it."""
+    return render.picture(graph, _importers_and_target(found), highlight=found.target_modules,
+                          violations={(a, b) for _, a, b in violations}, depth=depth,
+                          title=f"Who imports {found.target}", toward=found.target_modules)
+
+
+def importers_violations(settings: GraphSettings, graph: ImportGraph, found: queries.ImportersResult,
+                         tree: Tree | None) -> list[tuple[str, str, str]]:
+    return violation_edges(settings, graph, tree, _importers_and_target(found))
 
 
 def violation_edges(settings: GraphSettings, graph: ImportGraph, tree: Tree | None,
@@ -224,6 +238,8 @@ padding:0 1rem;color:#1f2328;line-height:1.45}
 code{background:#f2f4f7;padding:.05rem .3rem;border-radius:4px;font-size:.9em}
 table{border-collapse:collapse;margin:.6rem 0 1.4rem;font-size:.92rem}
 th,td{border:1px solid #d0d7de;padding:.3rem .55rem;text-align:left;vertical-align:top}
+td:last-child{overflow-wrap:anywhere;min-width:12rem} td{white-space:normal}
+.where{color:#57606a;font-size:.85em;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
 th{background:#f6f8fa} td.n{text-align:right}
 .graph{overflow:auto;border:1px solid #d0d7de;border-radius:6px;padding:.5rem;background:#fff}
 .graph svg{max-width:100%;height:auto}
@@ -241,11 +257,12 @@ The DOT source is in dependency-graph.dot.</p>{% endif %}</div>
 {% endfor %}</ul>{% endif %}
 <h2>Importers by downstream group</h2>
 {% for group, members in groups.items() %}<h3>{{ group }}</h3>
-<table><tr><th>module</th><th>how</th><th>where</th><th>names / chain</th></tr>
-{% for x in d.importers.direct if x.module in members.direct %}<tr><td><code>{{ x.module }}</code></td><td>direct</td>
-<td><code>{{ x.path }}:{{ x.line }}</code></td><td>{{ x.names|join(", ") or "(module)" }}</td></tr>
+<table><tr><th>module (where)</th><th>how</th><th>names / chain</th></tr>
+{% for x in d.importers.direct if x.module in members.direct %}<tr><td><code>{{ x.module }}</code>
+<div class="where">{{ x.path }}:{{ x.line }}</div></td><td>direct</td>
+<td>{{ x.names|join(", ") or "(module)" }}</td></tr>
 {% endfor %}{% for t in d.importers.transitive if t.module in members.transitive %}<tr>
-<td><code>{{ t.module }}</code></td><td>via {{ t.chain|length - 2 }}</td><td><code>{{ t.path }}</code></td>
+<td><code>{{ t.module }}</code><div class="where">{{ t.path }}</div></td><td>via {{ t.chain|length - 2 }}</td>
 <td>{% for h in t.hops %}<code>{{ h.importer }}</code> (<code>{{ h.location }}</code>) →
 {% endfor %}<code>{{ t.chain[-1] }}</code></td></tr>
 {% endfor %}</table>{% endfor %}
