@@ -297,8 +297,10 @@ _SCAN_SCRIPT = textwrap.dedent("""
     from pathlib import Path
     from prepctl.sources.imports import ParseCache, ScanConfig, scan_tree
     from prepctl.sources.tree import WorkTree
-    result = scan_tree(WorkTree(Path(sys.argv[1])), ScanConfig(), ParseCache(Path(sys.argv[2])))
+    cache = ParseCache(Path(sys.argv[2]))
+    result = scan_tree(WorkTree(Path(sys.argv[1])), ScanConfig(), cache)
     print(len(result.modules), len(result.edges), len(result.problems))
+    print(cache.disabled_reason, file=sys.stderr)
 """)
 
 
@@ -312,6 +314,7 @@ def test_two_concurrent_runs_share_one_cache_safely(tmp_path: Path):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1] for o in outputs]
+    assert [o[1].strip() for o in outputs] == ["None"] * 3  # every run used the cache
     assert len({o[0] for o in outputs}) == 1
     reference = scan_tree(WorkTree(root), ScanConfig())
     assert outputs[0][0].split() == [str(len(reference.modules)), str(len(reference.edges)), "0"]
