@@ -61,3 +61,38 @@ def test_generated_tree_in_fast_mode_has_the_same_edges(tmp_path: Path):
     verified = scan_tree(WorkTree(tmp_path), ScanConfig())
     fast = scan_tree(WorkTree(tmp_path), ScanConfig(verify_syntax=False))
     assert fast.edges == verified.edges and fast.modules == verified.modules
+
+
+def test_a_hyphenated_file_is_a_module_as_for_grimp(tmp_path: Path):
+    """rich's `_unicode_data/unicode10-0-0.py` is loaded with import_module(); grimp counts such a
+    file as a module, and so does prepctl. A folder or stem that importlib cannot name is not one."""
+    (tmp_path / "pkg" / "data").mkdir(parents=True)
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "core.py").write_text("")
+    (tmp_path / "pkg" / "data" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "data" / "table-10-0.py").write_text("from pkg import core\n")
+    (tmp_path / "pkg" / "data" / "odd.name.py").write_text("from pkg import core\n")
+    ours = scan_tree(WorkTree(tmp_path), ScanConfig())
+    modules, grimp_edges = grimp_graph(tmp_path, ["pkg"])
+    assert "pkg.data.table-10-0" in ours.modules and "pkg.data.table-10-0" in modules
+    assert static_edges(ours) == grimp_edges == {("pkg.data.table-10-0", "pkg.core")}
+    assert not any("odd" in m for m in ours.modules)
+
+
+@pytest.mark.parametrize("package", ["jinja2", "httpx", "rich", "networkx", "pydantic", "_pytest"])
+def test_installed_packages_have_grimps_edge_set(package: str):
+    """Real code from PyPI (prepctl's own dependencies), found without importing it. Differences
+    allowed, both documented: a module importing itself is no edge for prepctl, and a folder
+    without __init__.py inside a package (networkx's tests) is seen by prepctl only."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.origin
+    site = Path(spec.origin).parent.parent
+    ours = scan_tree(WorkTree(site), ScanConfig(packages=(package,)))
+    modules, grimp_edges = grimp_graph(site, [package])
+    assert modules <= set(ours.modules) and not ours.problems
+    assert all(".tests." in m or m.endswith(".tests") for m in set(ours.modules) - modules)
+    mine = {(a, b) for a, b in static_edges(ours) if a in modules}
+    assert mine == {(a, b) for a, b in grimp_edges if a != b}
+    assert len(mine) > 80

@@ -954,14 +954,17 @@ def _try_catches(src: _Source, try_start: int) -> bool:
 # ----------------------------------------------------------------------------- modules
 
 
-_STEM = re.compile(r"\w+")
+#: A file stem importlib can load by name: rich's `_unicode_data/unicode10-0-0.py` is loaded with
+#: import_module(), and grimp counts it as a module too.
+_STEM = re.compile(r"[\w-]+")
 
 
 def module_name(rel: str, root: str) -> tuple[str, bool] | None:
     """(module name, is_package) of a ``.py`` file at ``rel`` below source root ``root``.
 
     None when the path cannot be a module: outside the root, in a folder whose name is not a
-    Python identifier (``my-scripts/x.py``), or the root's own ``__init__.py``.
+    Python identifier (``my-scripts/x.py``), a stem with a dot or a space, or the root's own
+    ``__init__.py``.
     """
     if root not in ("", "."):
         if not rel.startswith(root + "/"):
@@ -979,7 +982,7 @@ def module_name(rel: str, root: str) -> tuple[str, bool] | None:
         if not part.isidentifier():
             return None
     if not _STEM.fullmatch(parts[-1]):
-        return None  # `my-tool.py`, `a.b.py`: nothing can import these by name
+        return None  # `a.b.py`, `my tool.py`: not even importlib can name these
     return ".".join(parts), is_package
 
 
