@@ -71,6 +71,18 @@ def fail_input(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _parse_day(text: str | None, option: str):
+    """A YYYY-MM-DD option value as a date (None when not given); exit 2 when malformed."""
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail_input(f"{option} {text!r} is not a date (use YYYY-MM-DD, e.g. 2026-12-01)")
+
+
 def _load():
     from prepctl.plan import load_plan
 
@@ -98,8 +110,11 @@ def schema() -> None:
 @app.command()
 def status(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    on: Annotated[str | None, typer.Option("--on", help="Judge the schedule as of this day "
+                  "(YYYY-MM-DD; default today). Criteria are still evaluated now.")] = None,
 ) -> None:
-    """Every phase with its weeks, dependencies and state, evaluated now.
+    """Every phase with its weeks, dependencies and state, evaluated now; with a start_date in
+    phases.yaml also its schedule: done, overdue, late start, in progress or upcoming.
 
     States: passed; ready (dependencies passed, only sign-offs missing); failing (dependencies
     passed, criteria fail or error); blocked by X (dependency X has not passed).
@@ -107,7 +122,7 @@ def status(
     from prepctl.formats import render_status
     from prepctl.status import plan_status
 
-    rows = plan_status(_load())
+    rows = plan_status(_load(), today=_parse_day(on, "--on"))
     typer.echo(render_status(rows, fmt), nl=False)
 
 

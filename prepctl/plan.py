@@ -13,7 +13,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -219,6 +219,14 @@ class LoadedPlan:
                 if crit.id == criterion_id:
                     return self.positions.get(("phases", p_index, "criteria", c_index))
         return None
+
+    def dates_of(self, phase: Phase) -> tuple[date, date] | None:
+        """First and last calendar day of the phase: week N starts N weeks after start_date (week
+        0), and a phase ends on the last day of its end week. None without a start_date."""
+        start = self.model.start_date
+        if start is None:
+            return None
+        return start + timedelta(weeks=phase.weeks.start), start + timedelta(weeks=phase.weeks.end + 1, days=-1)
 
     def dag(self) -> nx.DiGraph:
         return phase_dag(self.model.phases)

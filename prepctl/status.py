@@ -4,11 +4,47 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from prepctl.evaluate import evaluate
 from prepctl.plan import LoadedPlan
 from prepctl.verdicts import PhaseResult, Status
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Where a phase stands against the plan's calendar on a given day."""
+
+    start: date
+    end: date
+    #: done | overdue | late start | in progress | upcoming
+    state: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "state": self.state,
+                "text": self.text}
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def schedule_of(start: date, end: date, passed: bool, started: bool, today: date) -> Schedule:
+    """``started``: the phase's dependencies have passed, so work on it can have begun."""
+    def day(d: date) -> str:
+        return f"{d:%b} {d.day}"
+
+    if passed:
+        return Schedule(start, end, "done", f"done (planned to end {day(end)})")
+    if today > end:
+        return Schedule(start, end, "overdue", f"{_days((today - end).days)} overdue (end {day(end)})")
+    if today >= start and not started:
+        return Schedule(start, end, "late start", f"{_days((today - start).days)} late (start {day(start)})")
+    if today >= start:
+        return Schedule(start, end, "in progress", f"ends {day(end)} (in {_days((end - today).days)})")
+    return Schedule(start, end, "upcoming", f"starts {day(start)} (in {_days((start - today).days)})")
 
 
 @dataclass
@@ -21,6 +57,7 @@ class PhaseState:
     state: str
     blocked_by: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    schedule: Schedule | None = None  # None when phases.yaml has no start_date
 
     def counts_text(self) -> str:
         return " ".join(f"{n} {s}" for s, n in sorted(self.counts.items()))
@@ -28,7 +65,8 @@ class PhaseState:
     def to_dict(self) -> dict[str, Any]:
         return {"phase": self.phase, "title": self.title, "weeks": self.weeks,
                 "depends_on": self.depends_on, "status": self.status.value, "state": self.state,
-                "blocked_by": self.blocked_by, "counts": self.counts}
+                "blocked_by": self.blocked_by, "counts": self.counts,
+                "schedule": self.schedule.to_dict() if self.schedule else None}
 
 
 def describe_state(result: PhaseResult, blocked_by: list[str]) -> str:
@@ -47,7 +85,9 @@ def describe_state(result: PhaseResult, blocked_by: list[str]) -> str:
     return "failing"
 
 
-def plan_status(plan: LoadedPlan) -> list[PhaseState]:
+def plan_status(plan: LoadedPlan, today: date | None = None) -> list[PhaseState]:
+    """Every phase's state, in dependency order; with a start_date also its schedule on ``today``."""
+    today = today or date.today()
     order = plan.order()
     report = evaluate(plan, order)
     by_id = {r.phase: r for r in report.phases}
@@ -60,9 +100,11 @@ def plan_status(plan: LoadedPlan) -> list[PhaseState]:
         state = describe_state(result, blocked_by)
         if state == "passed":
             passed.add(phase_id)
+        dates = plan.dates_of(phase)
+        schedule = schedule_of(*dates, state == "passed", not blocked_by, today) if dates else None
         rows.append(PhaseState(
             phase=phase_id, title=phase.title, weeks=str(phase.weeks), depends_on=phase.depends_on,
             status=result.status, state=state, blocked_by=blocked_by,
-            counts=dict(Counter(c.status.value for c in result.criteria)),
+            counts=dict(Counter(c.status.value for c in result.criteria)), schedule=schedule,
         ))
     return rows

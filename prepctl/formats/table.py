@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "red", Status.ERROR: "bold red",
           Status.SKIP: "dim"}
+#: Schedule states worth a colour; "in progress" and "upcoming" stay plain.
+SCHEDULE_STYLES = {"overdue": "bold red", "late start": "yellow", "done": "green"}
 MAX_EVIDENCE = 8
 
 
@@ -74,10 +76,16 @@ def status_table(rows: list[PhaseState]) -> str:
     buffer = io.StringIO()
     console = _console(buffer)
     table = Table(title="phases", title_justify="left")
-    for column in ("phase", "title", "weeks", "depends on", "state", "criteria"):
+    scheduled = any(row.schedule for row in rows)
+    for column in ("phase", "title", "weeks", "depends on", "state", "criteria") + (
+            ("schedule",) if scheduled else ()):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.phase, escape(row.title), row.weeks, ", ".join(row.depends_on) or "—",
-                      f"[{STYLES[row.status]}]{escape(row.state)}[/]", row.counts_text())
+        cells = [row.phase, escape(row.title), row.weeks, ", ".join(row.depends_on) or "—",
+                 f"[{STYLES[row.status]}]{escape(row.state)}[/]", row.counts_text()]
+        if row.schedule:
+            style = SCHEDULE_STYLES.get(row.schedule.state)
+            cells.append(f"[{style}]{escape(row.schedule.text)}[/]" if style else escape(row.schedule.text))
+        table.add_row(*cells)
     console.print(table)
     return buffer.getvalue()

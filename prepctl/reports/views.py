@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from prepctl.plan import CriterionSpec, LoadedPlan, Phase
@@ -34,12 +34,8 @@ class DateRange:
 
 
 def phase_dates(plan: LoadedPlan, phase: Phase) -> DateRange:
-    """Week N starts N weeks after start_date (week 0); a range ends on the last day of its end week."""
-    start_date = plan.model.start_date
-    if start_date is None:
-        return DateRange(str(phase.weeks), None, None)
-    return DateRange(str(phase.weeks), start_date + timedelta(weeks=phase.weeks.start),
-                     start_date + timedelta(weeks=phase.weeks.end + 1, days=-1))
+    dates = plan.dates_of(phase)
+    return DateRange(str(phase.weeks), *(dates or (None, None)))
 
 
 def value_text(value: Any) -> str:
