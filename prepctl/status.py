@@ -85,26 +85,42 @@ def describe_state(result: PhaseResult, blocked_by: list[str]) -> str:
     return "failing"
 
 
-def plan_status(plan: LoadedPlan, today: date | None = None) -> list[PhaseState]:
-    """Every phase's state, in dependency order; with a start_date also its schedule on ``today``."""
-    today = today or date.today()
-    order = plan.order()
-    report = evaluate(plan, order)
-    by_id = {r.phase: r for r in report.phases}
+@dataclass(frozen=True)
+class PhaseStanding:
+    state: str
+    blocked_by: list[str]
+    schedule: Schedule | None
+
+
+def standings(plan: LoadedPlan, results: dict[str, PhaseResult], today: date) -> dict[str, PhaseStanding]:
+    """Each phase's state read along the DAG (a phase is blocked until its dependencies passed),
+    and its schedule on ``today`` when the plan has a start_date."""
     passed: set[str] = set()
-    rows = []
-    for phase_id in order:
+    found = {}
+    for phase_id in plan.order():
         phase = plan.phase(phase_id)
-        result = by_id[phase_id]
         blocked_by = [d for d in phase.depends_on if d not in passed]
-        state = describe_state(result, blocked_by)
+        state = describe_state(results[phase_id], blocked_by)
         if state == "passed":
             passed.add(phase_id)
         dates = plan.dates_of(phase)
         schedule = schedule_of(*dates, state == "passed", not blocked_by, today) if dates else None
+        found[phase_id] = PhaseStanding(state, blocked_by, schedule)
+    return found
+
+
+def plan_status(plan: LoadedPlan, today: date | None = None) -> list[PhaseState]:
+    """Every phase's state, in dependency order; with a start_date also its schedule on ``today``."""
+    order = plan.order()
+    report = evaluate(plan, order)
+    by_id = {r.phase: r for r in report.phases}
+    rows = []
+    for phase_id, standing in standings(plan, by_id, today or date.today()).items():
+        phase = plan.phase(phase_id)
+        result = by_id[phase_id]
         rows.append(PhaseState(
             phase=phase_id, title=phase.title, weeks=str(phase.weeks), depends_on=phase.depends_on,
-            status=result.status, state=state, blocked_by=blocked_by,
-            counts=dict(Counter(c.status.value for c in result.criteria)), schedule=schedule,
+            status=result.status, state=standing.state, blocked_by=standing.blocked_by,
+            counts=dict(Counter(c.status.value for c in result.criteria)), schedule=standing.schedule,
         ))
     return rows

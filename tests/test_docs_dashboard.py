@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import sys
 import types
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from prepctl.evaluate import evaluate
 from prepctl.history import HistoryStore, RecordedCriterion, RecordedPhase, Run, history_path
 from prepctl.reports import dashboard
+from prepctl.status import standings
 from prepctl.verdicts import Status
 from tests.conftest import run_cli
 from tests.docs_support import HOSTILE, make_project, open_in_chromium
@@ -103,14 +105,20 @@ def test_dashboard_is_deterministic_and_refuses_foreign_files(tmp_path):
 def test_gantt_places_phases_by_week_with_their_state(tmp_path):
     project = make_project(tmp_path, git=False)
     plan = project.load()
-    gantt = dashboard.gantt(plan, {"phase-0": "failing", "phase-1": "blocked by phase-0"})
+    results = {r.phase: r for r in evaluate(plan, plan.order()).phases}
+    today = date(2026, 1, 21)  # week 2, day 2: phase-0 (weeks 0-1) is over, phase-1 has begun
+    gantt = dashboard.gantt(plan, standings(plan, results, today), today)
     bars = {b.phase: b for b in gantt.bars}
     week = dashboard.GANTT_WEEK_W
     assert bars["phase-0"].x == dashboard.GANTT_LABEL_W and bars["phase-0"].width == 2 * week
     assert bars["phase-1"].x == dashboard.GANTT_LABEL_W + 2 * week and bars["phase-1"].width == 3 * week
     assert (bars["phase-0"].css, bars["phase-1"].css) == ("fail", "blocked")
+    assert bars["phase-0"].state == "failing · 3 days overdue (end Jan 18)"
+    assert bars["phase-1"].state == "blocked by phase-0 · 2 days late (start Jan 19)"
     assert bars["phase-1"].dates == "2026-01-19 – 2026-02-08"
     assert gantt.ticks[0][1:] == ("W0", "Jan 05")
+    assert gantt.today_x == dashboard.GANTT_LABEL_W + round(16 / 7 * week, 1) and gantt.today == "today, Jan 21"
+    assert dashboard.gantt(plan, standings(plan, results, date(2027, 1, 1)), date(2027, 1, 1)).today_x is None
 
 
 def test_graph_section_uses_the_graph_engine_when_present(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import base64
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from prepctl.errors import PrepctlError, Problem
@@ -27,7 +27,8 @@ from prepctl.reports import documents
 from prepctl.reports.documents import Planned
 from prepctl.reports.engine import Renderer
 from prepctl.reports.views import CriterionView, DateRange, criterion_views, phase_dates, value_text
-from prepctl.verdicts import PhaseResult, Status
+from prepctl.status import PhaseStanding, standings
+from prepctl.verdicts import Status
 
 TEMPLATE = "dashboard.html.j2"
 INDEX = "index.html"
@@ -62,6 +63,8 @@ class Gantt:
     ticks: tuple[tuple[float, str, str], ...]  # x, week, calendar date
     label_w: float
     row_h: float
+    today_x: float | None = None  # where today falls, when start_date is set and it is in range
+    today: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,8 @@ class PhasePanel:
     dates: DateRange
     owners: tuple[str, ...]
     criteria: tuple[CriterionView, ...]
+    schedule: str = ""  # "6 days overdue (end Nov 22)", when start_date is set
+    schedule_css: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,28 +157,17 @@ def state_css(state: str) -> str:
     return "fail"
 
 
-def phase_states(plan: LoadedPlan, results: dict[str, PhaseResult]) -> dict[str, str]:
-    from prepctl.status import describe_state
-
-    passed: set[str] = set()
-    states = {}
-    for phase_id in plan.order():
-        phase = plan.phase(phase_id)
-        state = describe_state(results[phase_id], [d for d in phase.depends_on if d not in passed])
-        if state == "passed":
-            passed.add(phase_id)
-        states[phase_id] = state
-    return states
-
-
-def gantt(plan: LoadedPlan, states: dict[str, str]) -> Gantt:
+def gantt(plan: LoadedPlan, standing: dict[str, PhaseStanding], today: date) -> Gantt:
     last_week = max(p.weeks.end for p in plan.phases) + 1
     bars = []
     for row, phase in enumerate(plan.phases):
         dates = phase_dates(plan, phase)
+        state = standing[phase.id].state
+        schedule = standing[phase.id].schedule
         bars.append(GanttBar(
-            phase=phase.id, title=value_text(phase.title), state=states[phase.id],
-            css=state_css(states[phase.id]), weeks=str(phase.weeks),
+            phase=phase.id, title=value_text(phase.title),
+            state=state + (f" · {schedule.text}" if schedule and schedule.state != "done" else ""),
+            css=state_css(state), weeks=str(phase.weeks),
             dates=f"{dates.start} – {dates.end}" if dates.start else "",
             y=GANTT_TOP + row * GANTT_ROW_H, x=GANTT_LABEL_W + phase.weeks.start * GANTT_WEEK_W,
             width=(phase.weeks.end - phase.weeks.start + 1) * GANTT_WEEK_W))
@@ -182,9 +176,13 @@ def gantt(plan: LoadedPlan, states: dict[str, str]) -> Gantt:
     for week in range(last_week + 1):
         day = (start + timedelta(weeks=week)).strftime("%b %d") if start is not None else ""
         ticks.append((GANTT_LABEL_W + week * GANTT_WEEK_W, f"W{week}", day))
-    return Gantt(width=GANTT_LABEL_W + last_week * GANTT_WEEK_W + 190,
+    today_x = None
+    if start is not None and 0 <= (today - start).days <= last_week * 7:
+        today_x = round(GANTT_LABEL_W + (today - start).days / 7 * GANTT_WEEK_W, 1)
+    return Gantt(width=GANTT_LABEL_W + last_week * GANTT_WEEK_W + 360,
                  height=GANTT_TOP + len(plan.phases) * GANTT_ROW_H + 10,
-                 bars=tuple(bars), ticks=tuple(ticks), label_w=GANTT_LABEL_W, row_h=GANTT_ROW_H)
+                 bars=tuple(bars), ticks=tuple(ticks), label_w=GANTT_LABEL_W, row_h=GANTT_ROW_H,
+                 today_x=today_x, today=f"today, {today:%b} {today.day}" if today_x is not None else "")
 
 
 def _nice(value: float) -> str:
@@ -320,16 +318,28 @@ def graph_panel(plan: LoadedPlan) -> GraphPanel:
     return GraphPanel(True, "", "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii"))
 
 
+def _schedule_text(standing: PhaseStanding) -> str:
+    return standing.schedule.text if standing.schedule else ""
+
+
+def _schedule_css(standing: PhaseStanding) -> str:
+    state = standing.schedule.state if standing.schedule else ""
+    return {"overdue": "fail", "late start": "warn", "done": "pass"}.get(state, "")
+
+
 def build_view(plan: LoadedPlan) -> DashboardView:
     order = plan.order()
     report = evaluate(plan, order)
     results = {r.phase: r for r in report.phases}
-    states = phase_states(plan, results)
+    today = date.today()
+    standing = standings(plan, results, today)
     runs = read_runs(plan, include_historical=False, limit=MAX_RUNS)
     phases = tuple(PhasePanel(
-        id=p.id, title=value_text(p.title), state=states[p.id], css=state_css(states[p.id]),
+        id=p.id, title=value_text(p.title), state=standing[p.id].state, css=state_css(standing[p.id].state),
         status=results[p.id].status.value, dates=phase_dates(plan, p), owners=tuple(p.owners),
-        criteria=criterion_views(p, results[p.id])) for p in plan.phases)
+        criteria=criterion_views(p, results[p.id]),
+        schedule=_schedule_text(standing[p.id]), schedule_css=_schedule_css(standing[p.id]))
+        for p in plan.phases)
     charts = slo_charts(runs)
     if charts:
         slo_note = ""
@@ -340,7 +350,7 @@ def build_view(plan: LoadedPlan) -> DashboardView:
     return DashboardView(
         plan_name=value_text(plan.model.name),
         start_date=plan.model.start_date.isoformat() if plan.model.start_date else "",
-        overall=report.status.value, overall_css=report.status.value, gantt=gantt(plan, states),
+        overall=report.status.value, overall_css=report.status.value, gantt=gantt(plan, standing, today),
         phases=phases, graph=graph_panel(plan), slo_charts=tuple(charts), slo_note=slo_note,
         results=results_grid(plan, runs), runs=len(runs),
         last_run=format_time(runs[-1].time)[:16].replace("T", " ") + " UTC" if runs else "")
