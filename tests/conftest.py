@@ -30,7 +30,8 @@ def run_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | No
     """Run prepctl in a subprocess, as a user would: real exit code, real stdout/stderr."""
     import os
 
-    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "160", **(env or {})}
+    # Tables as prepctl prints them when piped (120 columns), whatever the outer shell exports.
+    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", **(env or {})}
     proc = subprocess.run([sys.executable, "-m", "prepctl", *map(str, args)], cwd=cwd or REPO,
                           capture_output=True, text=True, env=full_env, timeout=timeout,
                           stdin=subprocess.DEVNULL)

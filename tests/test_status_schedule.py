@@ -4,13 +4,16 @@ phase is done, overdue, late to start, in progress or upcoming on a given day.""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from prepctl.status import schedule_of
-from tests.conftest import run_cli, write_plan
+from tests.conftest import REPO, run_cli, write_plan
 
 NO_HISTORY = {"PREPCTL_NO_HISTORY": "1"}
 START, END = date(2026, 11, 23), date(2026, 12, 13)  # phases.yaml's phase-1: weeks 3-5 from 2026-11-02
@@ -61,3 +64,13 @@ def test_without_a_start_date_there_is_no_schedule(tmp_path: Path):
 def test_a_malformed_day_is_an_input_error():
     result = run_cli("status", "--on", "28.11.2026", env=NO_HISTORY)
     assert result.code == 2 and "--on '28.11.2026' is not a date (use YYYY-MM-DD" in result.stderr
+
+
+def test_a_piped_table_is_120_columns_unless_COLUMNS_says_otherwise():
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {**NO_HISTORY, "NO_COLOR": "1"}
+    piped = subprocess.run([sys.executable, "-m", "prepctl", "status", "--on", "2026-11-28"], cwd=REPO,
+                           env=env, capture_output=True, text=True, check=True, timeout=120).stdout
+    assert max(len(line) for line in piped.splitlines()) == 120
+    wide = run_cli("status", "--on", "2026-11-28", env={"COLUMNS": "220", **NO_HISTORY}).stdout
+    assert 120 < max(len(line) for line in wide.splitlines()) <= 220
+    assert "6 days overdue (end Nov 22)" in wide  # on one line now

@@ -28,7 +28,8 @@ def _console(buffer: io.StringIO) -> Console:
     from rich.console import Console
 
     tty = sys.stdout.isatty()
-    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
+    # shutil reads COLUMNS first, so `COLUMNS=200 prepctl status > log` widens a piped table too.
+    width = shutil.get_terminal_size((120, 24)).columns if tty or "COLUMNS" in os.environ else 120
     return Console(file=buffer, force_terminal=tty, no_color=not tty or "NO_COLOR" in os.environ,
                    width=width, highlight=False, emoji=False, soft_wrap=False)
 
