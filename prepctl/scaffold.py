@@ -156,7 +156,29 @@ def _comment_lines(text: str, indent: str = "") -> list[str]:
     return [f"{indent}# {line}".rstrip() for line in text.splitlines()]
 
 
-def render_yaml(outline: PlanOutline, plan_file: str, root: str) -> str:
+#: Top-level folders that are not part of a dependency audit when a monolith has them.
+_NOT_AUDITED = ("tests", "test", "migrations", "alembic")
+
+
+@dataclass(frozen=True)
+class GraphSuggestion:
+    """What the monolith's layout says about the `graph:` section (empty: the defaults fit)."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+def suggest_graph(root: Path) -> GraphSuggestion:
+    """A src/ layout is scanned from src/ (so modules are not named src.*), and tests and
+    migrations folders at the top are left out."""
+    source = root / "src"
+    src_layout = source.is_dir() and any((child / "__init__.py").is_file() for child in source.iterdir())
+    return GraphSuggestion(include=("src",) if src_layout else (),
+                           exclude=tuple(f"{name}/*" for name in _NOT_AUDITED if (root / name).is_dir()))
+
+
+def render_yaml(outline: PlanOutline, plan_file: str, root: str,
+                graph: GraphSuggestion = GraphSuggestion()) -> str:
     """phases.yaml text for ``outline``: phases in order, each bullet a task and a manual criterion."""
     lines = [
         "# yaml-language-server: $schema=./phases.schema.json",
@@ -174,6 +196,15 @@ def render_yaml(outline: PlanOutline, plan_file: str, root: str) -> str:
             lines.append("")
             lines.append(f"# From the plan's \"{section.title}\" (line {section.line}), not a phase:")
             lines += [f"#   - {item.text}" for item in section.items]
+    if graph.include or graph.exclude:
+        lines.append("")
+        lines.append("# The import graph (prepctl graph ..., `imports` criteria); see README, \"Import graph\".")
+        lines.append("graph:")
+        if graph.include:
+            lines.append(f"  include: [{', '.join(_quoted(i) for i in graph.include)}]  # source roots, as on sys.path")
+        if graph.exclude:
+            lines.append(f"  exclude: [{', '.join(_quoted(e) for e in graph.exclude)}]  # not part of the "
+                         "dependency audit")
     lines.append("")
     lines.append("phases:")
     previous: str | None = None
@@ -241,7 +272,7 @@ def init_plan(plan_md: Path, out: Path, root: Path) -> InitResult:
     if not root.is_dir():
         raise PrepctlError(Problem(file="--root", message=f"{root} is not a folder",
                                    hint="point it at the checkout of the monolith"))
-    yaml_text = render_yaml(outline, _path_from(out_dir, plan_md), _path_from(out_dir, root))
+    yaml_text = render_yaml(outline, _path_from(out_dir, plan_md), _path_from(out_dir, root), suggest_graph(root))
     try:
         loaded = atomic_create_text(out, yaml_text, load_plan)
     except FileExistsError:

@@ -127,3 +127,29 @@ def test_criterion_ids_are_short_readable_and_unique():
     assert criterion_id("!!!", taken) == "criterion"
     long = criterion_id("Supercalifragilisticexpialidocious-and-more words here", taken)
     assert len(long) <= 40 and long.startswith("supercalifragilisticexpialidocious")
+
+
+def test_the_graph_section_follows_the_monolith_layout(tmp_path: Path):
+    """A src/ layout is scanned from src/ and a top-level tests/ folder is left out, so the
+    generated plan's graph names modules as Python does and audits only production code."""
+    mono = tmp_path / "mono"
+    (mono / "src" / "shop" / "models").mkdir(parents=True)
+    (mono / "tests").mkdir()
+    (mono / "src" / "shop" / "__init__.py").write_text("")
+    (mono / "src" / "shop" / "models" / "__init__.py").write_text("")
+    (mono / "src" / "shop" / "models" / "orm.py").write_text("")
+    (mono / "src" / "shop" / "billing.py").write_text("from shop.models import orm\n")
+    (mono / "tests" / "test_billing.py").write_text("from shop.models import orm\n")
+    out = mono / "phases.yaml"
+    assert run_cli("init", SEED, "--out", out).code == 0
+    text = out.read_text(encoding="utf-8")
+    assert 'include: ["src"]' in text and 'exclude: ["tests/*"]' in text
+    found = run_cli("-c", out, "graph", "importers", "shop.models.orm", "--format", "json")
+    assert found.code == 0, found.stderr
+    assert [d["module"] for d in json.loads(found.stdout)["direct"]] == ["shop.billing"]
+    # A flat layout with no tests or migrations folder needs no graph section: the defaults fit.
+    flat = tmp_path / "flat"
+    (flat / "shop").mkdir(parents=True)
+    (flat / "shop" / "__init__.py").write_text("")
+    assert run_cli("init", SEED, "--out", flat / "phases.yaml").code == 0
+    assert "graph:" not in (flat / "phases.yaml").read_text(encoding="utf-8")
