@@ -133,7 +133,8 @@ class GraphConfig(StrictModel):
 
     include: list[str] = Field(default_factory=lambda: ["."], description=(
         "Source roots below root: folders whose contents are top-level modules (what would be "
-        "on sys.path), e.g. ['.'] or ['src', '.']."))
+        "on sys.path), e.g. ['.'] or ['src', '.']; the first root that names a file wins. Not "
+        "set: ['src', '.'] when src/ holds a package but is not one (a src layout), else ['.']."))
     exclude: list[str] = Field(default_factory=list, description=(
         "Path globs relative to root that are never scanned, e.g. tests/*, migrations/*. "
         "Nothing is excluded unless listed here."))

@@ -169,11 +169,12 @@ class GraphSuggestion:
 
 
 def suggest_graph(root: Path) -> GraphSuggestion:
-    """A src/ layout is scanned from src/ (so modules are not named src.*), and tests and
-    migrations folders at the top are left out."""
-    source = root / "src"
-    src_layout = source.is_dir() and any((child / "__init__.py").is_file() for child in source.iterdir())
-    return GraphSuggestion(include=("src",) if src_layout else (),
+    """The source roots the graph would use anyway, written out when they are not the plain
+    checkout (a src/ layout), and tests and migrations folders at the top left out."""
+    from prepctl.graph.load import default_include
+
+    include = default_include(root)
+    return GraphSuggestion(include=include if include != (".",) else (),
                            exclude=tuple(f"{name}/*" for name in _NOT_AUDITED if (root / name).is_dir()))
 
 

@@ -279,3 +279,36 @@ def test_diff_with_a_bad_revision_is_a_clear_error(repo_with_branch: Path):
     result = run_cli("graph", "diff", "--base", "no-such-branch", cwd=repo_with_branch)
     assert result.code == 2 and "bad revision 'no-such-branch'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _src_layout(root: Path) -> None:
+    (root / "src" / "shop" / "models").mkdir(parents=True)
+    (root / "src" / "shop" / "__init__.py").write_text("")
+    (root / "src" / "shop" / "models" / "__init__.py").write_text("")
+    (root / "src" / "shop" / "models" / "orm.py").write_text("")
+    (root / "src" / "shop" / "billing.py").write_text("from shop.models import orm\n")
+    (root / "manage.py").write_text("import shop.models.orm\n")
+
+
+def test_a_src_layout_is_scanned_from_src_without_configuration(tmp_path: Path):
+    _src_layout(tmp_path)
+    result = run_cli("--root", tmp_path, "graph", "importers", "shop.models.orm", "--format", "json", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert [(d["module"], d["path"]) for d in json.loads(result.stdout)["direct"]] == [
+        ("manage", "manage.py"), ("shop.billing", "src/shop/billing.py")]
+    assert "scan problem" not in result.stderr
+
+
+def test_overlapping_source_roots_list_each_file_once(tmp_path: Path):
+    """include: [src, .] used to walk src/ twice and skip every file in it as a duplicate."""
+    _src_layout(tmp_path)
+    plan = write_plan(tmp_path, """
+        - id: audit
+          kind: paths
+          title: the ORM exists
+          exists: [src/shop/models/orm.py]
+        """, extra='graph: {include: [src, "."]}')
+    result = run_cli("-c", plan, "graph", "importers", "shop.models.orm", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert {d["module"] for d in json.loads(result.stdout)["direct"]} == {"manage", "shop.billing"}
+    assert "overlapping source roots" not in result.stderr

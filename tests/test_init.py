@@ -143,7 +143,7 @@ def test_the_graph_section_follows_the_monolith_layout(tmp_path: Path):
     out = mono / "phases.yaml"
     assert run_cli("init", SEED, "--out", out).code == 0
     text = out.read_text(encoding="utf-8")
-    assert 'include: ["src"]' in text and 'exclude: ["tests/*"]' in text
+    assert 'include: ["src", "."]' in text and 'exclude: ["tests/*"]' in text
     found = run_cli("-c", out, "graph", "importers", "shop.models.orm", "--format", "json")
     assert found.code == 0, found.stderr
     assert [d["module"] for d in json.loads(found.stdout)["direct"]] == ["shop.billing"]

@@ -42,8 +42,22 @@ class GraphSettings:
         return str(self.plan.path) if self.plan is not None else f"{self.root} (no phases.yaml)"
 
 
-def scan_config(config: GraphConfig) -> ScanConfig:
-    return ScanConfig(include=tuple(config.include), exclude=tuple(config.exclude),
+def default_include(root: Path) -> tuple[str, ...]:
+    """The source roots when none are configured: ``src/`` first in a src layout (a ``src``
+    folder that is not itself a package but holds one), so ``src/shop/billing.py`` is
+    ``shop.billing`` and ``from shop import ...`` resolves; the checkout itself otherwise."""
+    source = root / "src"
+    try:
+        src_layout = (source.is_dir() and not (source / "__init__.py").exists()
+                      and any((child / "__init__.py").is_file() for child in source.iterdir()))
+    except OSError:
+        src_layout = False
+    return ("src", ".") if src_layout else (".",)
+
+
+def scan_config(config: GraphConfig, root: Path) -> ScanConfig:
+    include = tuple(config.include) if "include" in config.model_fields_set else default_include(root)
+    return ScanConfig(include=include, exclude=tuple(config.exclude),
                       packages=tuple(config.packages), max_file_bytes=config.max_file_kb * 1000,
                       verify_syntax=config.verify_syntax)
 
@@ -51,7 +65,7 @@ def scan_config(config: GraphConfig) -> ScanConfig:
 def settings_from_plan(plan: LoadedPlan) -> GraphSettings:
     config = plan.model.graph
     return GraphSettings(
-        root=plan.root, scan=scan_config(config), groups=dict(config.groups),
+        root=plan.root, scan=scan_config(config, plan.root), groups=dict(config.groups),
         entry_points=list(config.entry_points), baseline_path=plan.config_dir / config.baseline,
         cache_dir=plan.config_dir / ".prepctl" / "cache", plan=plan,
     )
@@ -69,7 +83,8 @@ def settings_for(config: Path | None, root: Path | None) -> GraphSettings:
             if not folder.is_dir():
                 raise ConfigError(Problem(file="--root", message=f"{folder} is not a folder",
                                           hint="point --root at a checkout")) from None
-            return GraphSettings(root=folder, cache_dir=folder / ".prepctl" / "cache")
+            return GraphSettings(root=folder, scan=ScanConfig(include=default_include(folder)),
+                                 cache_dir=folder / ".prepctl" / "cache")
     return settings_from_plan(load_plan(config, root))
 
 

@@ -59,6 +59,9 @@ from prepctl.sqlitedb import open_shared
 
 #: Bump when what the parser extracts changes: older cache entries are then ignored.
 SCANNER_VERSION = 2
+#: Bump when a work tree's result can change for the same files and config (how files are
+#: listed or named): the last run's snapshot is then not reused. The parse cache is kept.
+SNAPSHOT_VERSION = 2
 #: Files larger than this are reported and skipped: generated blobs, not code someone maintains.
 DEFAULT_MAX_FILE_BYTES = 5_000_000
 #: Cold scans with more than this many bytes to parse (counted four times over when every file
@@ -1362,7 +1365,10 @@ def _walk_starts(tree: WorkTree, config: ScanConfig) -> list[str]:
                     starts.append(path)
         else:
             starts.append(root)
-    return starts
+    # Overlapping roots (include: [src, .]) are walked once, from the outermost: each file is
+    # listed once and select_modules gives it to the first root that names it.
+    return [start for start in dict.fromkeys(starts)
+            if not any(other != start and (other == "" or start.startswith(other + "/")) for other in starts)]
 
 
 def _parse_chunk(payload: list[bytes], max_bytes: int, verify: bool) -> list[ParsedFile]:
@@ -1637,7 +1643,7 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
     stats: dict[str, tuple[int, int, int, int]] = {}
     listing: _Listing | None = None
     if isinstance(tree, WorkTree):
-        snapshot_key = f"{Path(tree.root).resolve()}\0{config.key()}"
+        snapshot_key = f"{Path(tree.root).resolve()}\0{config.key()}\0{SNAPSHOT_VERSION}"
         snapshot = cache.load_snapshot(snapshot_key) if cache is not None else None
         listing = _walk_work_tree(Path(tree.root), _walk_starts(tree, config), config.exclude,
                                   (snapshot or {}).get("dirs", {}), now_ns)
