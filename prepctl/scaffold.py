@@ -62,7 +62,7 @@ def _plain_text(text: str) -> str:
     return _EMPHASIS.sub(r"\2", _LINK.sub(r"\1", text)).strip()
 
 
-def read_outline(text: str, file: str) -> PlanOutline:
+def read_outline(text: str) -> PlanOutline:
     """The plan's title, and its sections with their top-level bullets (nested ones folded in)."""
     name = ""
     sections: list[OutlineSection] = []
@@ -240,9 +240,11 @@ class InitResult:
 
 
 def _count_python_files(root: Path, limit: int = 1000) -> int:
+    from prepctl.sources.tree import IGNORED_DIRS
+
     found = 0
     for _, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in {"node_modules", "venv", "__pycache__"}]
+        dirs[:] = [d for d in dirs if d not in IGNORED_DIRS]
         found += sum(1 for f in files if f.endswith(".py"))
         if found >= limit:
             break
@@ -265,7 +267,7 @@ def init_plan(plan_md: Path, out: Path, root: Path) -> InitResult:
         raise PrepctlError(Problem(file=str(out), message="already exists; prepctl init never overwrites it",
                                    hint="pass --out NEW.yaml, or move the file away"))
     text = read_input_text(plan_md, what="plan", missing_hint="pass the Markdown file of your plan")
-    outline = read_outline(text, str(plan_md))
+    outline = read_outline(text)
     _check(outline, str(plan_md))
     out_dir = out.parent if str(out.parent) else Path(".")
     if not out_dir.is_dir():

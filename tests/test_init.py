@@ -110,7 +110,7 @@ def test_outline_reading_cleans_markdown_and_folds_nested_bullets():
         "  - nested detail\n"
         "1. [x] numbered, checked\n"
         "```\n- not a bullet (code block)\n```\n"
-        "## Phase 1 — Go (weeks 2 to 4)\n- go\n", "plan.md")
+        "## Phase 1 — Go (weeks 2 to 4)\n- go\n")
     assert outline.name == "The plan"
     first, second = outline.phases
     assert (first.number, first.title, first.weeks) == ("0", "Prep", (1, 1))
