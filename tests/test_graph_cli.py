@@ -312,3 +312,37 @@ def test_overlapping_source_roots_list_each_file_once(tmp_path: Path):
     assert result.code == 0, result.stderr
     assert {d["module"] for d in json.loads(result.stdout)["direct"]} == {"manage", "shop.billing"}
     assert "overlapping source roots" not in result.stderr
+
+
+def test_chain_explains_why_one_module_depends_on_another():
+    result = run_cli("-c", PHASES, "graph", "chain", "prep.api", "prep.models.orm", "--format", "json")
+    assert result.code == 0, result.stderr
+    found = json.loads(result.stdout)
+    importers = json.loads(run_cli("-c", PHASES, "graph", "importers", "prep.models.orm", "--transitive",
+                                   "--format", "json").stdout)
+    # The same shortest chain the importers query gives prep.api.main.
+    (api,) = [t for t in importers["transitive"] if t["module"] == "prep.api.main"]
+    assert found["chain"] == api["chain"] and found["hops"] == api["hops"]
+    assert [h["path"] for h in found["hops"]][0] == "prep/api/main.py"
+    table = run_cli("-c", PHASES, "graph", "chain", "prep.api", "prep.models.orm").stdout
+    assert f"through {len(api['chain']) - 2} other module(s)" in table and "prep/api/main.py:" in table
+    none = run_cli("-c", PHASES, "graph", "chain", "prep.models", "prep.api", "--format", "json")
+    assert none.code == 0 and json.loads(none.stdout)["chain"] is None
+    assert "does not import prep.api" in run_cli("-c", PHASES, "graph", "chain", "prep.models", "prep.api").stdout
+    typo = run_cli("-c", PHASES, "graph", "chain", "prep.api", "prep.modls.orm")
+    assert typo.code == 2 and "did you mean 'prep.models.orm'" in typo.stderr
+
+
+def test_chain_from_a_package_takes_its_shortest_member_chain(tmp_path: Path):
+    from prepctl.graph import queries
+    from prepctl.graph.load import GraphSettings, build_graph
+
+    (tmp_path / "app").mkdir()
+    for name, text in {"app/__init__.py": "", "app/a.py": "import mid\n", "app/b.py": "import orm\n",
+                       "mid.py": "import orm\n", "orm.py": "", "app/c.py": "import app.b\n"}.items():
+        (tmp_path / name).write_text(text)
+    graph = build_graph(GraphSettings(root=tmp_path))
+    assert queries.chain(graph, "app", "orm").chain == ("app.b", "orm")
+    assert queries.chain(graph, "app.a", "orm").chain == ("app.a", "mid", "orm")
+    assert queries.chain(graph, "app.c", "orm").chain == ("app.c", "app.b", "orm")
+    assert queries.chain(graph, "orm", "app").chain is None

@@ -172,6 +172,25 @@ def imports_cmd(
 
 
 @app.command()
+def chain(
+    source: Annotated[str, typer.Argument(help="The importer: a module or package, e.g. prep.api.")],
+    target: Annotated[str, typer.Argument(help="The imported: a module or package, e.g. prep.models.orm.")],
+    fmt: FormatOpt = QueryFormat.table,
+    out: OutOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Why SOURCE depends on TARGET: the shortest import chain, with file:line per hop (none: it
+    does not)."""
+    from prepctl.graph import output, queries
+
+    result = queries.chain(_graph(_settings(), ignore), source, target)
+    text = {QueryFormat.json: lambda: output.to_json(result.to_dict()),
+            QueryFormat.md: lambda: output.chain_text(result, markdown=True),
+            QueryFormat.table: lambda: output.chain_text(result)}[fmt]()
+    _emit(text, out)
+
+
+@app.command()
 def cycles(fmt: FormatOpt = QueryFormat.table, out: OutOpt = None, ignore: IgnoreOpt = None) -> None:
     """Import cycles (strongly connected components), each with one cycle and file:line per hop."""
     from prepctl.graph import output, queries

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from prepctl.graph.check import ContractOutcome
     from prepctl.graph.diff import GraphDiff
-    from prepctl.graph.queries import Cycle, ImportersResult, ImportsResult, Rollup, UsageMatrix
+    from prepctl.graph.queries import ChainResult, Cycle, ImportersResult, ImportsResult, Rollup, UsageMatrix
     from prepctl.sources.imports import ScanProblem
 
 
@@ -110,6 +110,16 @@ def _tags(edge) -> str:
 
 
 # ----------------------------------------------------------------------------- cycles/orphans
+
+
+def chain_text(result: ChainResult, markdown: bool = False) -> str:
+    if result.chain is None:
+        return f"{result.source} does not import {result.target}, directly or through others\n"
+    head = (f"{result.source} imports {result.target}" + (" directly" if len(result.hops) == 1 else
+            f" through {len(result.hops) - 1} other module(s)") + ":\n")
+    render = md_table if markdown else table
+    return head + render(["importer", "imports", "where"], [[h.importer, h.imported, h.location]
+                                                             for h in result.hops])
 
 
 def cycles_text(found: list[Cycle], markdown: bool = False) -> str:

@@ -128,6 +128,37 @@ def importers(graph: ImportGraph, target: str, transitive: bool = False,
     return result
 
 
+# ----------------------------------------------------------------------------- chain
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    """Why ``source`` depends on ``target``: the shortest import chain, or None when it does not."""
+
+    source: str
+    target: str
+    chain: tuple[str, ...] | None
+    hops: tuple[Hop, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "target": self.target,
+                "chain": list(self.chain) if self.chain else None, "hops": [h.to_dict() for h in self.hops]}
+
+
+def chain(graph: ImportGraph, source: str, target: str) -> ChainResult:
+    """The shortest chain from ``source`` to ``target`` (each a module, or a package and its
+    modules); from a package, the shortest over its modules outside the target, ties broken
+    alphabetically."""
+    starts = resolve_target(graph, source)
+    targets = resolve_target(graph, target)
+    chains = graph.shortest_chains_to(targets)
+    found = sorted((chains[m] for m in starts - targets if m in chains), key=lambda c: (len(c), c))
+    if not found:
+        return ChainResult(source, target, None)
+    best = found[0]
+    return ChainResult(source, target, tuple(best), tuple(graph.hops(best)))
+
+
 # ----------------------------------------------------------------------------- imports
 
 
