@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="The monolith's import graph: who imports a module (directly and transitively), what it "
-    "imports, cycles, orphans, the symbol matrix, contract checks with a ratchet baseline, diffs "
-    "between git revisions and the dependency report. Works on any checkout: without phases.yaml "
-    "every Python file under --root (default: the current folder) is scanned.",
+    "imports, why one module depends on another, cycles, orphans, the symbol matrix, contract "
+    "checks with a ratchet baseline, diffs between git revisions and the dependency report. "
+    "Works on any checkout: without phases.yaml every Python file under --root (default: the "
+    "current folder) is scanned.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
