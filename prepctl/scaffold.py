@@ -156,8 +156,9 @@ def _comment_lines(text: str, indent: str = "") -> list[str]:
     return [f"{indent}# {line}".rstrip() for line in text.splitlines()]
 
 
-#: Top-level folders that are not part of a dependency audit when a monolith has them.
-_NOT_AUDITED = ("tests", "test", "migrations", "alembic")
+#: Top-level folders that are not part of a dependency audit when a monolith has them: tests and
+#: migrations, and build output (build/lib/ holds a second copy of every package).
+_NOT_AUDITED = ("tests", "test", "migrations", "alembic", "build", "dist")
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ class GraphSuggestion:
 
 def suggest_graph(root: Path) -> GraphSuggestion:
     """The source roots the graph would use anyway, written out when they are not the plain
-    checkout (a src/ layout), and tests and migrations folders at the top left out."""
+    checkout (a src/ layout), and tests, migrations and build folders at the top left out."""
     from prepctl.graph.load import default_include
 
     include = default_include(root)

@@ -135,6 +135,8 @@ def test_the_graph_section_follows_the_monolith_layout(tmp_path: Path):
     mono = tmp_path / "mono"
     (mono / "src" / "shop" / "models").mkdir(parents=True)
     (mono / "tests").mkdir()
+    (mono / "build" / "lib" / "shop").mkdir(parents=True)
+    (mono / "build" / "lib" / "shop" / "billing.py").write_text("from shop.models import orm\n")
     (mono / "src" / "shop" / "__init__.py").write_text("")
     (mono / "src" / "shop" / "models" / "__init__.py").write_text("")
     (mono / "src" / "shop" / "models" / "orm.py").write_text("")
@@ -143,7 +145,7 @@ def test_the_graph_section_follows_the_monolith_layout(tmp_path: Path):
     out = mono / "phases.yaml"
     assert run_cli("init", SEED, "--out", out).code == 0
     text = out.read_text(encoding="utf-8")
-    assert 'include: ["src", "."]' in text and 'exclude: ["tests/*"]' in text
+    assert 'include: ["src", "."]' in text and 'exclude: ["tests/*", "build/*"]' in text
     found = run_cli("-c", out, "graph", "importers", "shop.models.orm", "--format", "json")
     assert found.code == 0, found.stderr
     assert [d["module"] for d in json.loads(found.stdout)["direct"]] == ["shop.billing"]
