@@ -89,6 +89,11 @@ def _load():
     return load_plan(G.config, G.root)
 
 
+from prepctl.commands.init import init as _init_command  # noqa: E402 - first in --help: where users start
+
+app.command(name="init")(_init_command)
+
+
 @app.command()
 def validate() -> None:
     """Check phases.yaml: keys, ids, dependencies and gate options. Exit 2 if invalid."""
@@ -165,7 +170,6 @@ from prepctl.commands.shadow import shadow as _shadow_command  # noqa: E402 - se
 app.command(name="shadow")(_shadow_command)
 
 from prepctl.commands import history as _history  # noqa: E402 - documents (issue 5)
-from prepctl.commands import init as _init  # noqa: E402
 from prepctl.commands import render as _render  # noqa: E402
 from prepctl.commands import report as _report  # noqa: E402
 from prepctl.commands import signoff as _signoff  # noqa: E402
@@ -180,7 +184,6 @@ app.add_typer(_templates.app, name="templates")
 app.command(name="history")(_history.history)
 app.command(name="signoff")(_signoff.signoff)
 app.command(name="report")(_report.report)
-app.command(name="init")(_init.init)
 
 
 def main() -> None:
