@@ -19,7 +19,7 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where}: {self.message}"
+        text = f"{where}: {self.message}" if where else self.message
         if self.hint:
             text += f" ({self.hint})"
         return text
@@ -30,7 +30,7 @@ class PrepctlError(Exception):
 
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):
-            problems = [Problem(file="prepctl", message=problems)]
+            problems = [Problem(file="", message=problems)]  # about no file: the CLI prints "prepctl: ..."
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems = problems

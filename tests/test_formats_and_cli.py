@@ -165,3 +165,9 @@ def test_status_json(tmp_path: Path):
     result = run_cli("-c", _tree(tmp_path), "status", "--format", "json")
     rows = json.loads(result.stdout)["phases"]
     assert rows[0]["phase"] == "p" and rows[0]["state"] == "failing"
+
+
+def test_an_error_about_no_file_is_printed_once_prefixed():
+    result = run_cli("status", "--format", "xml", env={"PREPCTL_NO_HISTORY": "1"})
+    assert result.code == 2
+    assert result.stderr == "prepctl: status supports --format table or json, not 'xml'\n"
