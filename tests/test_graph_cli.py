@@ -329,6 +329,8 @@ def test_chain_explains_why_one_module_depends_on_another():
     none = run_cli("-c", PHASES, "graph", "chain", "prep.models", "prep.api", "--format", "json")
     assert none.code == 0 and json.loads(none.stdout)["chain"] is None
     assert "does not import prep.api" in run_cli("-c", PHASES, "graph", "chain", "prep.models", "prep.api").stdout
+    inside = run_cli("-c", PHASES, "graph", "chain", "prep.models.orm", "prep.models")
+    assert inside.code == 2 and "prep.models.orm is part of prep.models" in inside.stderr
     typo = run_cli("-c", PHASES, "graph", "chain", "prep.api", "prep.modls.orm")
     assert typo.code == 2 and "did you mean 'prep.models.orm'" in typo.stderr
 

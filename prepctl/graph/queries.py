@@ -151,6 +151,9 @@ def chain(graph: ImportGraph, source: str, target: str) -> ChainResult:
     alphabetically."""
     starts = resolve_target(graph, source)
     targets = resolve_target(graph, target)
+    if starts <= targets:
+        raise GraphError(Problem(file=graph.scan.label or "scan", message=f"{source} is part of {target}",
+                                 hint="name a module or package outside the target"))
     chains = graph.shortest_chains_to(targets)
     found = sorted((chains[m] for m in starts - targets if m in chains), key=lambda c: (len(c), c))
     if not found:
