@@ -78,11 +78,11 @@ def read_outline(text: str) -> PlanOutline:
         heading = _HEADING.match(line)
         if heading:
             title = _plain_text(heading[2])
-            if len(heading[1]) == 1 and not name:
+            phase = _PHASE.match(title)
+            if len(heading[1]) == 1 and not name and not phase:
                 name = title
                 continue
             current = OutlineSection(title, number)
-            phase = _PHASE.match(title)
             if phase:
                 current.number = phase["number"].lower()
                 current.title = phase["title"] or f"Phase {phase['number']}"

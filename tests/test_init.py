@@ -155,3 +155,9 @@ def test_the_graph_section_follows_the_monolith_layout(tmp_path: Path):
     (flat / "shop" / "__init__.py").write_text("")
     assert run_cli("init", SEED, "--out", flat / "phases.yaml").code == 0
     assert "graph:" not in (flat / "phases.yaml").read_text(encoding="utf-8")
+
+
+def test_phase_headings_at_any_level_are_phases_even_the_first():
+    outline = read_outline("# Phase 0 - Prep (Weeks 0-1)\n- a\n# Phase 1 - Go (Weeks 2-3)\n- b\n")
+    assert [(p.number, p.title) for p in outline.phases] == [("0", "Prep"), ("1", "Go")]
+    assert outline.name == ""  # no title heading: the file name is used
