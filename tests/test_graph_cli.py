@@ -348,3 +348,18 @@ def test_chain_from_a_package_takes_its_shortest_member_chain(tmp_path: Path):
     assert queries.chain(graph, "app.a", "orm").chain == ("app.a", "mid", "orm")
     assert queries.chain(graph, "app.c", "orm").chain == ("app.c", "app.b", "orm")
     assert queries.chain(graph, "orm", "app").chain is None
+
+
+def test_a_root_that_is_itself_a_package_is_called_out(tmp_path: Path):
+    """--root pointed at the package (monolith/prep) instead of the checkout names modules
+    models.orm while the code imports prep.models.orm: the answer would be "nothing imports it"."""
+    package = tmp_path / "prep"
+    shutil.copytree(EXAMPLE / "prep", package)
+    result = run_cli("--root", package, "graph", "importers", "models.orm", cwd=tmp_path)
+    assert result.code == 0
+    assert ("__init__.py: the source root is itself the package 'prep' (it has __init__.py), so "
+            in result.stderr)
+    assert "scan from the folder that contains prep/ (--root, or graph: include:)" in result.stderr
+    right = run_cli("--root", tmp_path, "graph", "importers", "prep.models.orm", cwd=tmp_path)
+    assert right.code == 0 and "source root is itself" not in right.stderr
+    assert "prep.bookings.service" in right.stdout

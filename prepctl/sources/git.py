@@ -360,6 +360,9 @@ class GitRevisionTree(Tree):
         self._blobs = {e.path: e.blob for e in entries}
         self._dirs: frozenset[str] | None = None
 
+    def folder_name(self) -> str | None:
+        return self.prefix.rstrip("/").rpartition("/")[2] or None
+
     @classmethod
     def open(cls, repo_path: str | Path, rev: str, *, require_root: bool = True,
              index: TreeIndex | None = None) -> GitRevisionTree:

@@ -61,7 +61,7 @@ from prepctl.sqlitedb import open_shared
 SCANNER_VERSION = 2
 #: Bump when a work tree's result can change for the same files and config (how files are
 #: listed or named): the last run's snapshot is then not reused. The parse cache is kept.
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 #: Files larger than this are reported and skipped: generated blobs, not code someone maintains.
 DEFAULT_MAX_FILE_BYTES = 5_000_000
 #: Cold scans with more than this many bytes to parse (counted four times over when every file
@@ -1734,6 +1734,7 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
         by_path[rel] = ParsedFile((), (None, reason))
     edges, external, resolve_problems = resolve(entries, by_path)
     problems.extend(resolve_problems)
+    problems.extend(_roots_that_are_packages(tree, config, external))
     problems.sort(key=lambda p: (p.path, p.line or 0))
     modules = {e.module: e.rel for e in entries}
     result = ScanResult(modules, edges, problems, external, label=tree.label, revision=tree.revision)
@@ -1744,6 +1745,26 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
     if listing is not None and cache is not None and not unreadable:
         _save_work_snapshot(cache, snapshot_key, listing, blobs, fingerprint, _result_to_json(result))
     return result
+
+
+def _roots_that_are_packages(tree: Tree, config: ScanConfig, external: list[ImportEdge]) -> list[ScanProblem]:
+    """A source root that is itself a package (``--root monolith/prep``) names its modules
+    ``models.orm`` while the code imports ``prep.models.orm``: every such import would count as
+    external and queries would answer "nothing imports it". Say so, with what to do."""
+    found: list[ScanProblem] = []
+    for root in config.include or (".",):
+        root = normalise(root).rstrip("/")
+        root = "" if root in ("", ".") else root
+        init = f"{root}/__init__.py" if root else "__init__.py"
+        name = root.rpartition("/")[2] if root else tree.folder_name()
+        if not name or not name.isidentifier() or not tree.is_file(init):
+            continue
+        count = sum(1 for edge in external if edge.imported == name)
+        if count:
+            found.append(ScanProblem(init, None, f"the source root is itself the package {name!r} (it has "
+                                     f"__init__.py), so {count} import(s) of {name}.* count as external; "
+                                     f"scan from the folder that contains {name}/ (--root, or graph: include:)"))
+    return found
 
 
 def _listing_changed(snapshot: dict, listing: _Listing) -> bool:

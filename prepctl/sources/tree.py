@@ -27,6 +27,10 @@ class Tree(ABC):
     #: The git revision this tree shows, or None for the work tree.
     revision: str | None = None
 
+    def folder_name(self) -> str | None:
+        """The name of the root folder itself (``prep-monolith``), when it is known."""
+        return None
+
     @abstractmethod
     def read_bytes(self, rel: str) -> bytes:
         """Return the file's content; raise FileNotFoundError if it is not there."""
@@ -89,6 +93,9 @@ class WorkTree(Tree):
         self.root = root
         self.label = str(root)
         self.revision = None
+
+    def folder_name(self) -> str | None:
+        return Path(self.root).resolve().name or None
 
     def _path(self, rel: str) -> Path:
         rel = normalise(rel)
