@@ -133,7 +133,7 @@ class GraphConfig(StrictModel):
 
     include: list[str] = Field(default_factory=lambda: ["."], description=(
         "Source roots below root: folders whose contents are top-level modules (what would be "
-        "on sys.path), e.g. ['.'] or ['src', '.']; the first root that names a file wins. Not "
+        "on sys.path), e.g. ['.'] or ['src', '.']; the innermost root that holds a file names it. Not "
         "set: ['src', '.'] when src/ holds a package but is not one (a src layout), else ['.']."))
     exclude: list[str] = Field(default_factory=list, description=(
         "Path globs relative to root that are never scanned, e.g. tests/*, migrations/*. "

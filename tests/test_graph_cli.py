@@ -363,3 +363,34 @@ def test_a_root_that_is_itself_a_package_is_called_out(tmp_path: Path):
     right = run_cli("--root", tmp_path, "graph", "importers", "prep.models.orm", cwd=tmp_path)
     assert right.code == 0 and "source root is itself" not in right.stderr
     assert "prep.bookings.service" in right.stdout
+
+
+def _service_with_its_own_root(root: Path) -> None:
+    (root / "services" / "billing" / "src" / "billing").mkdir(parents=True)
+    (root / "services" / "api").mkdir(parents=True)
+    (root / "services" / "billing" / "src" / "billing" / "__init__.py").write_text("")
+    (root / "services" / "billing" / "src" / "billing" / "core.py").write_text("")
+    (root / "services" / "api" / "app.py").write_text("from billing import core\n")
+
+
+def test_an_unlisted_service_source_root_is_called_out(tmp_path: Path):
+    _service_with_its_own_root(tmp_path)
+    result = run_cli("--root", tmp_path, "graph", "orphans", cwd=tmp_path)
+    assert result.code == 0
+    assert ("1 import(s) of billing.* count as external, but services/billing/src/billing/ is a package "
+            "here, named services.billing.src.billing: if services/billing/src/ is a source root, add it "
+            "to graph: include") in result.stderr
+
+
+def test_the_innermost_source_root_names_a_file_whatever_the_order(tmp_path: Path):
+    _service_with_its_own_root(tmp_path)
+    plan = write_plan(tmp_path, """
+        - id: here
+          kind: paths
+          title: the service exists
+          exists: [services]
+        """, extra='graph: {include: [".", services/billing/src]}')
+    result = run_cli("-c", plan, "graph", "importers", "billing.core", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert [d["module"] for d in json.loads(result.stdout)["direct"]] == ["services.api.app"]
+    assert "scan problem" not in result.stderr

@@ -48,6 +48,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ from prepctl.sqlitedb import open_shared
 SCANNER_VERSION = 2
 #: Bump when a work tree's result can change for the same files and config (how files are
 #: listed or named): the last run's snapshot is then not reused. The parse cache is kept.
-SNAPSHOT_VERSION = 3
+SNAPSHOT_VERSION = 2
 #: Files larger than this are reported and skipped: generated blobs, not code someone maintains.
 DEFAULT_MAX_FILE_BYTES = 5_000_000
 #: Cold scans with more than this many bytes to parse (counted four times over when every file
@@ -1013,6 +1014,9 @@ class _FileEntry:
 def select_modules(paths: Iterable[str], config: ScanConfig) -> tuple[list[_FileEntry], list[ScanProblem]]:
     """Name every .py path under the configured roots; drop excluded ones."""
     roots = [normalise(r).rstrip("/") or "." for r in config.include] or ["."]
+    # The innermost root that holds a file names it, whatever the order: with [., services/x/src],
+    # services/x/src/x/core.py is x.core, as it is on that service's sys.path.
+    roots.sort(key=lambda r: -1 if r == "." else r.count("/"), reverse=True)
     packages = set(config.packages)
     by_module: dict[str, _FileEntry] = {}
     problems: list[ScanProblem] = []
@@ -1735,6 +1739,7 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
     edges, external, resolve_problems = resolve(entries, by_path)
     problems.extend(resolve_problems)
     problems.extend(_roots_that_are_packages(tree, config, external))
+    problems.extend(_unlisted_source_roots(entries, external))
     problems.sort(key=lambda p: (p.path, p.line or 0))
     modules = {e.module: e.rel for e in entries}
     result = ScanResult(modules, edges, problems, external, label=tree.label, revision=tree.revision)
@@ -1765,6 +1770,28 @@ def _roots_that_are_packages(tree: Tree, config: ScanConfig, external: list[Impo
                                      f"__init__.py), so {count} import(s) of {name}.* count as external; "
                                      f"scan from the folder that contains {name}/ (--root, or graph: include:)"))
     return found
+
+
+def _unlisted_source_roots(entries: list[_FileEntry], external: list[ImportEdge]) -> list[ScanProblem]:
+    """A monorepo service with its own source root (``services/billing/src/billing/``) that
+    graph: include does not list: the code imports ``billing.core``, the scan names the file
+    ``services.billing.src.billing.core``, and every such import counts as external. A package
+    whose folder's parent is not a package, named like an external import, is that case."""
+    imported = Counter(edge.imported for edge in external)
+    scanned = {entry.rel for entry in entries}
+    found: dict[str, ScanProblem] = {}
+    for entry in entries:
+        name = entry.module.rpartition(".")[2]
+        if not entry.is_package or "." not in entry.module or name not in imported:
+            continue
+        folder = entry.rel.rpartition("/")[0]
+        candidate = folder.rpartition("/")[0]
+        if f"{candidate}/__init__.py" in scanned or candidate in found:
+            continue
+        found[candidate] = ScanProblem(entry.rel, None, f"{imported[name]} import(s) of {name}.* count as "
+                                       f"external, but {folder}/ is a package here, named {entry.module}: "
+                                       f"if {candidate}/ is a source root, add it to graph: include")
+    return list(found.values())
 
 
 def _listing_changed(snapshot: dict, listing: _Listing) -> bool:
