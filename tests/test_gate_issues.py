@@ -99,3 +99,40 @@ def test_max_open_tolerates_up_to_n(tmp_path: Path):
         "max_open: 0", "max_open: 1"), root=str(EXAMPLE))
     result = run_cli("-c", plan, "gate", "p", "--format", "json")
     assert result.code == 0 and json.loads(result.stdout)["status"] == "pass"
+
+
+def test_an_open_item_with_an_unknown_priority_keeps_the_gate_from_passing(tmp_path: Path):
+    """A priority no word of severity_map names could be a P0: an open one is `error`, not a pass.
+    Jira's Highest/Lowest and Linear's Urgent are mapped by default."""
+    (tmp_path / "R.md").write_text("""# Bugs
+| Priority | ID | Title | Status |
+|---|---|---|---|
+| Highest | J-1 | payments double charge | Done |
+| Whenever | J-2 | typo in footer | Open |
+| Someday | J-3 | old thing | Closed |
+| Low | J-4 | slow export | Open |
+""", encoding="utf-8")
+    code, crit = _gate(tmp_path, tmp_path, "R.md")
+    assert code == 2 and crit["status"] == "error"
+    assert crit["summary"].startswith("1 open item(s) with a priority severity_map does not know ('Whenever')")
+    assert "J-2 (R.md:5)" in crit["summary"] and "map those words in severity_map" in crit["summary"]
+    (flagged,) = [e for e in crit["evidence"] if "not in severity_map" in e["label"]]
+    assert (flagged["line"], flagged["value"]) == (5, "Whenever")
+    # Mapped, the same report passes: J-1 (Highest = P0) is done, J-2 is now a P3.
+    code, crit = _gate(tmp_path, tmp_path, "R.md", extra="  severity_map: {P0: [Highest], P1: [High], "
+                       "P2: [Medium], P3: [Low, Whenever]}\n")
+    assert code == 0 and crit["status"] == "pass" and crit["summary"] == "0 open P0/P1 (max 0); 1 closed"
+    # An open Urgent item fails like any P0.
+    (tmp_path / "R.md").write_text("| Priority | ID | Title | Status |\n|---|---|---|---|\n"
+                                   "| Urgent | L-9 | outage | Todo |\n", encoding="utf-8")
+    code, crit = _gate(tmp_path, tmp_path, "R.md")
+    assert code == 1 and "L-9 (R.md:3)" in crit["summary"]
+
+
+def test_json_report_items_with_unknown_or_missing_priority(tmp_path: Path):
+    (tmp_path / "r.json").write_text(json.dumps([
+        {"id": "X-1", "title": "a", "priority": "Lowest", "status": "open"},
+        {"id": "X-2", "title": "b", "priority": None, "status": "open"},
+    ]), encoding="utf-8")
+    code, crit = _gate(tmp_path, tmp_path, "r.json")
+    assert code == 2 and "('None')" in crit["summary"] and "X-2" in crit["summary"]

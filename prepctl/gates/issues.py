@@ -23,6 +23,7 @@ from prepctl.gates.issues_remote import GitHubIssues, JiraIssues
 from prepctl.plan import CriterionSpec, Phase
 from prepctl.sources.issue_reports import (
     DEFAULT_SEVERITY_ALIASES,
+    UNRECOGNISED,
     ReportedIssue,
     SeverityMap,
     parse_json,
@@ -82,7 +83,8 @@ def read_report(ctx: GateContext, spec: IssuesSpec) -> list[ReportedIssue]:
 
 
 def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: str | None) -> Verdict:
-    if not items:
+    unknown = [i for i in items if i.severity == UNRECOGNISED and not i.closed]
+    if not [i for i in items if i.severity != UNRECOGNISED] and not unknown:
         # A report in which nothing is recognised is more likely misread than clean.
         raise GateError(f"no issues of any severity recognised in {source}; check severity_map "
                         "and the report's format")
@@ -98,6 +100,16 @@ def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: s
         names = first_few([f"{i.id or i.title} ({i.path}:{i.line})" for i in open_items], 5)
         return Verdict.of(Status.FAIL, f"{len(open_items)} open {levels} (max {spec.max_open}): "
                           f"{names}", evidence)
+    if unknown:
+        # Any of them could be a P0: the report cannot vouch for a pass.
+        evidence[:0] = [Evidence(f"open, priority {i.priority_text!r} not in severity_map: {i.title}",
+                                 path=i.path, line=i.line, value=i.priority_text, expected="a mapped priority",
+                                 revision=revision) for i in unknown]
+        words = sorted({str(i.priority_text) for i in unknown})
+        names = first_few([f"{i.id or i.title} ({i.path}:{i.line})" for i in unknown], 5)
+        return Verdict.of(Status.ERROR, f"{len(unknown)} open item(s) with a priority severity_map does not "
+                          f"know ({', '.join(repr(w) for w in words)}), so whether they are {levels} is "
+                          f"unknown: {names}; map those words in severity_map", evidence)
     return Verdict.of(Status.PASS, f"{len(open_items)} open {levels} (max {spec.max_open}); "
                       f"{closed} closed", evidence)
 

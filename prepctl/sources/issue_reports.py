@@ -13,12 +13,16 @@ import json
 import re
 from dataclasses import dataclass, field
 
+#: Jira's priorities (Highest..Lowest, Blocker..Trivial) and Linear's Urgent are in here too.
 DEFAULT_SEVERITY_ALIASES: dict[str, list[str]] = {
-    "P0": ["P0", "Sev-0", "Sev0", "SEV-0", "Critical", "Blocker", "🔴 Critical"],
+    "P0": ["P0", "Sev-0", "Sev0", "SEV-0", "Critical", "Blocker", "Highest", "Urgent", "🔴 Critical"],
     "P1": ["P1", "Sev-1", "Sev1", "SEV-1", "High", "Major", "🔴 High", "🟠 High"],
     "P2": ["P2", "Sev-2", "Sev2", "Medium", "Moderate", "🟡 Medium"],
-    "P3": ["P3", "Sev-3", "Sev3", "Low", "Minor", "🟢 Low"],
+    "P3": ["P3", "Sev-3", "Sev3", "Low", "Lowest", "Minor", "Trivial", "🟢 Low"],
 }
+#: The severity of an item whose priority is written but is no word of the severity map: it could
+#: be a P0, so an open one keeps the gate from passing.
+UNRECOGNISED = "?"
 CLOSED_WORDS = ("closed", "resolved", "done", "fixed", "verified", "won't fix", "wontfix")
 _ID = re.compile(r"\b[A-Z][A-Z0-9]*(?:-\d+)+\b|#\d+")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -37,6 +41,8 @@ class ReportedIssue:
     line: int
     id: str | None = None
     how_closed: str | None = None
+    #: The priority as written, for an item whose severity is UNRECOGNISED.
+    priority_text: str | None = None
 
 
 @dataclass
@@ -138,6 +144,8 @@ def _table_item(header: list[str], cells: list[str], heading_sev: str | None, se
     row = dict(zip(header, cells, strict=False))
     sev_cell = next((row[k] for k in header if k in ("severity", "sev", "priority", "prio", "level")), None)
     severity = severities.classify(sev_cell) if sev_cell else heading_sev
+    if severity is None and sev_cell:
+        severity = UNRECOGNISED
     if severity is None:
         return None
     status_cell = next((row[k] for k in header if k in ("status", "state")), "")
@@ -147,7 +155,8 @@ def _table_item(header: list[str], cells: list[str], heading_sev: str | None, se
     struck = _struck(title) or (ident is not None and _struck(ident))
     closed = closed_by_status(status_cell) or struck or "✅" in " ".join(cells)
     how = f"Status: {status_cell}" if closed_by_status(status_cell) else ("struck through" if struck else None)
-    return ReportedIssue(severity, _clean(title), closed, path, number, _first_id(ident or ""), how)
+    return ReportedIssue(severity, _clean(title), closed, path, number, _first_id(ident or ""), how,
+                         sev_cell if severity == UNRECOGNISED else None)
 
 
 def _list_item(text: str, heading_sev: str, severities: SeverityMap, path: str, number: int) -> ReportedIssue:
@@ -196,9 +205,9 @@ def parse_json(text: str, path: str, severities: SeverityMap, priority_field: st
         prio_key = priority_field or next((k for k in ("priority", "severity", "sev") if k in obj), None)
         if prio_key is None or prio_key not in obj:
             raise ValueError(f"item {index} has no priority field ({priority_field or 'priority'})")
-        severity = severities.classify(str(obj[prio_key]))
-        if severity is None:
-            continue
+        written = obj[prio_key]
+        severity = severities.classify(str(written)) if written not in (None, "") else None
+        severity = severity or UNRECOGNISED
         status_key = status_field or next((k for k in ("status", "state") if k in obj), None)
         status_text = str(obj.get(status_key, "")) if status_key else ""
         closed = bool(obj.get("closed")) or closed_by_status(status_text)
@@ -206,7 +215,8 @@ def parse_json(text: str, path: str, severities: SeverityMap, priority_field: st
         ident = obj.get("id") or obj.get("key")
         how = f"{status_key}: {obj.get(status_key)}" if closed and status_key else None
         line = _json_line(text, index)
-        found.append(ReportedIssue(severity, title, closed, path, line, str(ident) if ident else None, how))
+        found.append(ReportedIssue(severity, title, closed, path, line, str(ident) if ident else None, how,
+                                   str(written) if severity == UNRECOGNISED else None))
     return found
 
 
