@@ -1011,12 +1011,17 @@ class _FileEntry:
     is_package: bool
 
 
+def _source_roots(config: ScanConfig) -> list[str]:
+    """The configured source roots as tree-relative folders, "" for the checkout itself."""
+    roots = [normalise(r).rstrip("/") for r in config.include or (".",)]
+    return ["" if r in ("", ".") else r for r in roots]
+
+
 def select_modules(paths: Iterable[str], config: ScanConfig) -> tuple[list[_FileEntry], list[ScanProblem]]:
     """Name every .py path under the configured roots; drop excluded ones."""
-    roots = [normalise(r).rstrip("/") or "." for r in config.include] or ["."]
     # The innermost root that holds a file names it, whatever the order: with [., services/x/src],
     # services/x/src/x/core.py is x.core, as it is on that service's sys.path.
-    roots.sort(key=lambda r: -1 if r == "." else r.count("/"), reverse=True)
+    roots = sorted(_source_roots(config), key=lambda r: r.count("/") if r else -1, reverse=True)
     packages = set(config.packages)
     by_module: dict[str, _FileEntry] = {}
     problems: list[ScanProblem] = []
@@ -1359,9 +1364,7 @@ def _walk_work_tree(root: Path, starts: list[str], exclude: tuple[str, ...],
 def _walk_starts(tree: WorkTree, config: ScanConfig) -> list[str]:
     """Folders to walk: each source root, or with `packages`, just those packages' folders."""
     starts: list[str] = []
-    for root in config.include or (".",):
-        root = normalise(root).rstrip("/")
-        root = "" if root in ("", ".") else root
+    for root in _source_roots(config):
         if config.packages:
             for package in config.packages:
                 path = f"{root}/{package}" if root else package
@@ -1370,7 +1373,7 @@ def _walk_starts(tree: WorkTree, config: ScanConfig) -> list[str]:
         else:
             starts.append(root)
     # Overlapping roots (include: [src, .]) are walked once, from the outermost: each file is
-    # listed once and select_modules gives it to the first root that names it.
+    # listed once and select_modules gives it to the innermost root that holds it.
     return [start for start in dict.fromkeys(starts)
             if not any(other != start and (other == "" or start.startswith(other + "/")) for other in starts)]
 
@@ -1757,9 +1760,7 @@ def _roots_that_are_packages(tree: Tree, config: ScanConfig, external: list[Impo
     ``models.orm`` while the code imports ``prep.models.orm``: every such import would count as
     external and queries would answer "nothing imports it". Say so, with what to do."""
     found: list[ScanProblem] = []
-    for root in config.include or (".",):
-        root = normalise(root).rstrip("/")
-        root = "" if root in ("", ".") else root
+    for root in _source_roots(config):
         init = f"{root}/__init__.py" if root else "__init__.py"
         name = root.rpartition("/")[2] if root else tree.folder_name()
         if not name or not name.isidentifier() or not tree.is_file(init):
