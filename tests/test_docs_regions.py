@@ -43,6 +43,62 @@ def test_markers_inside_code_fences_are_not_regions():
     assert list(regions.parse(text).regions) == ["r"]
 
 
+# Marker syntax that is code or a comment is text: the region "a" is not there, so it is
+# appended and every byte of the original survives as its prefix.
+@pytest.mark.parametrize("text", [
+    pytest.param("x\n\n    " + BEGIN.format("a") + "\n    keep\n    " + END.format("a") + "\n", id="indented-code"),
+    pytest.param("\t" + BEGIN.format("a") + "\n\tkeep\n\t" + END.format("a") + "\n", id="tab-indented-code"),
+    pytest.param("<!--\n" + BEGIN.format("a") + "\nkeep\n" + END.format("a") + "\n-->\n", id="nested-comment"),
+    pytest.param("<!-- old notes:\n" + BEGIN.format("a") + "\nkeep\n-->\n", id="multi-line-comment"),
+    pytest.param("<pre>\n" + BEGIN.format("a") + "\nkeep\n" + END.format("a") + "\n</pre>\n", id="pre-block"),
+    pytest.param("> ```\n> " + BEGIN.format("a") + "\n> ```\n", id="fence-in-blockquote"),
+    pytest.param("Write `" + BEGIN.format("a") + "` on a line.\n", id="inline-code"),
+    pytest.param("~~~\n" + BEGIN.format("a") + "\nkeep\n" + END.format("a") + "\n~~~\n", id="tilde-fence"),
+])
+def test_markers_in_code_or_comments_are_text(text):
+    assert regions.parse(text).regions == {}
+    new = regions.update(text, {"a": "new"})
+    assert new.startswith(text)
+    assert regions.bodies_of(new) == {"a": "new\n"}
+
+
+@pytest.mark.parametrize("sep", ["\f", "\u2028", "\u2029", "\x85", "\v"])
+def test_only_lf_crlf_and_cr_end_a_line(sep):
+    # str.splitlines() would split here and make the marker a line of its own.
+    text = "notes" + sep + BEGIN.format("a") + "\nkeep\n" + END.format("a") + "\n"
+    assert regions.split_lines(text) == ["notes" + sep + BEGIN.format("a") + "\n", "keep\n",
+                                         END.format("a") + "\n"]
+    with pytest.raises(RegionError) as info:
+        regions.update(text, {"a": "new"}, file="RUNBOOK.md")
+    assert info.value.problems[0].line == 1
+
+
+def test_markers_inside_a_details_block_still_count():
+    text = "<details>\n" + BEGIN.format("a") + "\nold\n" + END.format("a") + "\n</details>\n"
+    assert regions.update(text, {"a": "new"}) == text.replace("old", "new")
+
+
+@pytest.mark.parametrize("text", [
+    "\ufeff" + BEGIN.format("a") + "\r\nold\r\n" + END.format("a") + "\r\ntail \t ",
+    "\ufeffhead\rmore\r" + BEGIN.format("a") + "\rold\r" + END.format("a"),
+])
+def test_bom_cr_and_no_final_newline_are_kept(text):
+    new = regions.update(text, {"a": "new"})
+    assert new == text.replace("old", "new")
+
+
+@pytest.mark.parametrize("text", ["```\ncode\n", "<!-- never closed\n"])
+def test_appending_into_an_unclosed_fence_or_comment_is_refused(text):
+    # The appended markers would be code or comment text: every render would append again.
+    with pytest.raises(RegionError, match="would not read back"):
+        regions.update(text, {"a": "new"})
+
+
+def test_generated_body_that_opens_a_fence_is_refused():
+    with pytest.raises(RegionError, match="would not read back"):
+        regions.update(BEGIN.format("a") + "\nold\n" + END.format("a") + "\n", {"a": "```\nopen"})
+
+
 @pytest.mark.parametrize(("text", "line", "words"), [
     (BEGIN.format("a") + "\nbody\n", 1, "never closed"),
     ("x\n" + END.format("a") + "\n", 2, "without a begin"),
@@ -52,6 +108,8 @@ def test_markers_inside_code_fences_are_not_regions():
     (BEGIN.format("a") + "\n" + END.format("a") + "\n\n" + BEGIN.format("a") + "\n" + END.format("a"), 4,
      "duplicate region 'a' (first at line 1)"),
     ("text <!-- prepctl:begin a --> more\n", 1, "malformed prepctl marker"),
+    ("para\nline two <!-- prepctl:end a -->\n", 2, "malformed prepctl marker"),
+    (BEGIN.format("a") + " trailing\n", 1, "malformed prepctl marker"),
 ])
 def test_bad_markers_are_errors_with_file_and_line(text, line, words):
     with pytest.raises(RegionError) as info:

@@ -11,21 +11,48 @@ is kept, so hand edits survive any number of renders. A file whose markers are u
 nested or duplicated is refused with ``file:line`` and left untouched: guessing which text is
 generated would risk deleting someone's notes.
 
-Markers count only as whole lines outside fenced code blocks, so a document may show the
-syntax in a code example without creating a region.
+Markers are found on the Markdown token stream (markdown-it-py, CommonMark), not by scanning
+lines, so that what a reader sees as code or as a comment is never taken for a marker:
+
+- a marker is a line of its own that CommonMark reads as a one-line HTML block (at most three
+  spaces before it; the line ``<!-- prepctl:begin NAME -->`` or ``<!-- prepctl:end NAME -->``);
+- the marker syntax inside code (fenced, indented, inline; also inside a block quote or a list)
+  or inside a multi-line HTML comment (or ``<pre>``, ``<script>``...) is text. A pair of
+  markers inside such a comment, even one whose ``-->`` closed the comment early (HTML
+  comments do not nest), is text too. Marker lines inside another HTML block (``<details>``,
+  ``<div>``) are markers, as they always were;
+- the marker syntax anywhere else (mid-paragraph, with text around it) is refused as malformed.
+
+Lines are split on ``\\n``, ``\\r\\n`` and ``\\r`` only, the line breaks Markdown knows: a form
+feed or U+2028 inside a line does not start a new one. The splice works on the original text,
+so CRLF, a byte-order mark and trailing whitespace survive byte for byte.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from prepctl.errors import PrepctlError, Problem
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
 MARKER = re.compile(r"^[ \t]*<!--[ \t]*prepctl:(begin|end)[ \t]+([A-Za-z0-9_.-]+)[ \t]*-->[ \t]*$")
 # Anything that looks like an attempt at a marker but is not a whole, well-formed line.
-_MARKER_LIKE = re.compile(r"<!--[ \t]*prepctl:(?:begin|end)\b")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+MARKER_LIKE = re.compile(r"<!--[ \t]*prepctl:(?:begin|end)\b")
+# The line breaks of CommonMark: LF, CRLF and a lone CR. Nothing else (not U+2028, not \f).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_BOM = "\ufeff"
+# HTML blocks whose lines after the first are not HTML structure: comments, processing
+# instructions, declarations, CDATA, and the raw-text elements (CommonMark HTML block types 1-5).
+_OPAQUE_HTML = re.compile(r"[ ]{0,3}(?:<!|<\?|<(?:pre|script|style|textarea)(?:[\s>]|$))", re.IGNORECASE)
+_MARKER_HINT = ("a marker must be a line of its own: <!-- prepctl:begin NAME --> or "
+                "<!-- prepctl:end NAME -->; to show the syntax, put it in `code`")
 
 
 class RegionError(PrepctlError):
@@ -55,75 +82,153 @@ class Parsed:
         return "".join(p if isinstance(p, str) else p.begin + p.body + p.end for p in self.parts)
 
 
+@dataclass(frozen=True)
+class Marker:
+    """A real marker line: 0-based ``index`` into the file's lines."""
+
+    index: int
+    kind: str  # "begin" or "end"
+    name: str
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """A marker that sits inside an HTML comment opened on an earlier line: text, not a marker."""
+
+    index: int
+    kind: str
+    name: str
+
+
+def split_lines(text: str) -> list[str]:
+    """``text``'s lines with their endings, split where Markdown splits (LF, CRLF, CR only)."""
+    return _LINE.findall(text)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    # CommonMark with raw HTML on (markers are HTML comments) and GFM tables, as GitHub reads it.
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def _malformed(file: str, index: int) -> RegionError:
+    return RegionError(Problem(file=file, line=index + 1, message="malformed prepctl marker",
+                               hint=_MARKER_HINT))
+
+
+def _inline_line(token: Token) -> Iterator[tuple[int, Token]]:
+    """Each child of an inline token with the 0-based line it sits on."""
+    assert token.map is not None
+    line = token.map[0]
+    for child in token.children or ():
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        yield line, child
+
+
+def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
+    """The real marker lines of ``text``, and markers quoted inside multi-line HTML comments.
+
+    Raises RegionError for the marker syntax where it is neither a marker nor text (code or a
+    comment), so a typo never silently turns generated text into hand-written text.
+    """
+    lines = split_lines(text)
+    source = text[1:] if text.startswith(_BOM) else text
+    markers: list[Marker] = []
+    quoted: list[Quoted] = []
+    for token in _parser().parse(source):
+        if token.map is None:
+            continue
+        first, stop = token.map
+        if token.type == "html_block":
+            bare = lines[first].lstrip(_BOM).rstrip("\r\n")
+            match = MARKER.match(bare)
+            if stop - first == 1 and match:
+                markers.append(Marker(first, match[1], match[2]))
+                continue
+            opaque = _OPAQUE_HTML.match(bare) is not None
+            for index in range(first, stop):
+                line = lines[index].lstrip(_BOM).rstrip("\r\n")
+                inner = MARKER.match(line)
+                if opaque and index > first:
+                    # Inside a comment (or <pre>, <script>...): text, whatever it says.
+                    if inner:
+                        quoted.append(Quoted(index, inner[1], inner[2]))
+                elif inner:
+                    # A marker line inside a <details> or <div> block counts, as it always has.
+                    markers.append(Marker(index, inner[1], inner[2]))
+                elif MARKER_LIKE.search(line):
+                    raise _malformed(file, index)
+        elif token.type == "inline":
+            for line, child in _inline_line(token):
+                if child.type == "html_inline" and MARKER_LIKE.search(child.content):
+                    raise _malformed(file, line)
+        # fence and code_block tokens are code: their lines are text, whatever they hold.
+    return markers, quoted
+
+
 def parse(text: str, file: str = "<text>") -> Parsed:
     """Split ``text`` into literal parts and regions, or raise RegionError naming the bad line."""
+    lines = split_lines(text)
+    markers, quoted = scan(text, file)
+    # An end marker that pairs with a begin quoted inside a comment ends that commented-out region.
+    commented = {q.name for q in quoted if q.kind == "begin"}
     parts: list[str | Region] = []
-    literal: list[str] = []
-    open_name: str | None = None
-    open_line = 0
-    begin_text = ""
-    body: list[str] = []
+    open_marker: Marker | None = None
     seen: dict[str, int] = {}
-    fence: str | None = None
-    for number, line in enumerate(text.splitlines(keepends=True), start=1):
-        bare = line.rstrip("\r\n")
-        fence_match = _FENCE.match(bare)
-        if fence_match:
-            mark = fence_match[1]
-            if fence is None:
-                fence = mark
-            elif mark[0] == fence[0] and len(mark) >= len(fence) and not bare.strip()[len(mark):]:
-                fence = None
-        marker = MARKER.match(bare) if fence is None else None
-        if marker is None:
-            if fence is None and _MARKER_LIKE.search(bare):
-                raise RegionError(Problem(file=file, line=number,
-                                          message="malformed prepctl marker",
-                                          hint="a marker must be a line of its own: "
-                                          "<!-- prepctl:begin NAME --> or <!-- prepctl:end NAME -->"))
-            (body if open_name is not None else literal).append(line)
-            continue
-        kind, name = marker[1], marker[2]
-        if kind == "begin":
-            if open_name is not None:
+    cursor = 0  # first line not yet placed in a part
+    for marker in markers:
+        number = marker.index + 1
+        name = marker.name
+        if marker.kind == "begin":
+            if open_marker is not None:
                 raise RegionError(Problem(
                     file=file, line=number,
-                    message=f"region '{name}' begins inside region '{open_name}' (opened at line {open_line})",
-                    hint=f"add <!-- prepctl:end {open_name} --> before this line"))
+                    message=f"region '{name}' begins inside region '{open_marker.name}' "
+                    f"(opened at line {open_marker.index + 1})",
+                    hint=f"add <!-- prepctl:end {open_marker.name} --> before this line"))
             if name in seen:
                 raise RegionError(Problem(
                     file=file, line=number,
                     message=f"duplicate region '{name}' (first at line {seen[name]})",
                     hint="each region name may appear once; delete one of the two"))
             seen[name] = number
-            if literal:
-                parts.append("".join(literal))
-                literal = []
-            open_name, open_line, begin_text, body = name, number, line, []
-        else:
-            if open_name is None:
-                raise RegionError(Problem(
-                    file=file, line=number, message=f"end of region '{name}' without a begin",
-                    hint=f"add <!-- prepctl:begin {name} --> above it, or delete this line"))
-            if name != open_name:
-                raise RegionError(Problem(
-                    file=file, line=number,
-                    message=f"end of region '{name}' while region '{open_name}' (line {open_line}) is open",
-                    hint=f"the markers must pair up: end '{open_name}' first"))
-            parts.append(Region(open_name, begin_text, "".join(body), line, open_line))
-            open_name = None
-    if open_name is not None:
-        raise RegionError(Problem(file=file, line=open_line,
-                                  message=f"region '{open_name}' is never closed",
-                                  hint=f"add <!-- prepctl:end {open_name} --> after its content"))
-    if literal:
-        parts.append("".join(literal))
+            if marker.index > cursor:
+                parts.append("".join(lines[cursor:marker.index]))
+            open_marker = marker
+            continue
+        if open_marker is None:
+            if name in commented:
+                commented.discard(name)
+                continue  # the end of a region commented out above: text
+            raise RegionError(Problem(
+                file=file, line=number, message=f"end of region '{name}' without a begin",
+                hint=f"add <!-- prepctl:begin {name} --> above it, or delete this line"))
+        if name != open_marker.name:
+            raise RegionError(Problem(
+                file=file, line=number,
+                message=f"end of region '{name}' while region '{open_marker.name}' "
+                f"(line {open_marker.index + 1}) is open",
+                hint=f"the markers must pair up: end '{open_marker.name}' first"))
+        parts.append(Region(name, lines[open_marker.index], "".join(lines[open_marker.index + 1:marker.index]),
+                            lines[marker.index], open_marker.index + 1))
+        cursor = marker.index + 1
+        open_marker = None
+    if open_marker is not None:
+        raise RegionError(Problem(file=file, line=open_marker.index + 1,
+                                  message=f"region '{open_marker.name}' is never closed",
+                                  hint=f"add <!-- prepctl:end {open_marker.name} --> after its content"))
+    if cursor < len(lines):
+        parts.append("".join(lines[cursor:]))
     return Parsed(tuple(parts))
-
-
 def newline_of(text: str) -> str:
     """The file's line ending, so generated text matches the lines around it."""
-    return "\r\n" if text.count("\r\n") > text.count("\n") // 2 and "\r\n" in text else "\n"
+    crlf = text.count("\r\n")
+    counts = {"\n": text.count("\n") - crlf, "\r\n": crlf, "\r": text.count("\r") - crlf}
+    # Ties (and a file without any line break) go to LF, the first key.
+    return max(counts, key=lambda ending: counts[ending])
 
 
 def _with_newlines(body: str, newline: str) -> str:
@@ -142,8 +247,8 @@ def update(text: str, bodies: dict[str, str], file: str = "<text>") -> str:
     for name, body in bodies.items():
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
             raise RegionError(Problem(file=file, message=f"invalid region name '{name}'"))
-        for number, line in enumerate(body.splitlines(), start=1):
-            if _MARKER_LIKE.search(line):
+        for number, line in enumerate(split_lines(body), start=1):
+            if MARKER_LIKE.search(line):
                 raise RegionError(Problem(
                     file=file, message=f"generated text for region '{name}' contains a prepctl marker "
                     f"(its line {number})", hint="a template must not nest regions"))
@@ -168,7 +273,32 @@ def update(text: str, bodies: dict[str, str], file: str = "<text>") -> str:
             result += (f"<!-- prepctl:begin {name} -->{newline}"
                        f"{_with_newlines(bodies[name], newline)}"
                        f"<!-- prepctl:end {name} -->{newline}")
+    _check_round_trip(result, bodies, newline, file)
     return result
+
+
+def _check_round_trip(result: str, bodies: dict[str, str], newline: str, file: str) -> None:
+    """Refuse a result whose regions do not read back as written.
+
+    A file that ends inside an unclosed fence or HTML comment would swallow appended markers
+    (every later render would append them again), and a generated body that opens a fence
+    would swallow its own end marker: either way the file's structure would change under the
+    user's feet, so nothing is written.
+    """
+    try:
+        found = parse(result, file).regions
+    except RegionError as exc:
+        problem = exc.problems[0]
+        raise RegionError(Problem(
+            file=file, message="the updated file would not read back: " + problem.message,
+            hint="close any code fence or HTML comment left open before the generated regions "
+            "(or in the template)")) from None
+    for name, body in bodies.items():
+        if name not in found or found[name].body != _with_newlines(body, newline):
+            raise RegionError(Problem(
+                file=file, message=f"region '{name}' would not read back as written: an unclosed "
+                "code fence or HTML comment before it (or in its generated text) hides its markers",
+                hint="close the fence (```) or comment (-->) that is left open"))
 
 
 def bodies_of(text: str, file: str = "<rendered>") -> dict[str, str]:
