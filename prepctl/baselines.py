@@ -73,10 +73,10 @@ class BaselineEntry:
     series: list[tuple[Labels, float]]
 
     def describe_values(self) -> str:
-        from prepctl.gates.slo import _labels, _num
+        from prepctl.gates.slo_samples import num, series_labels
         from prepctl.sources.prometheus import labels_of
 
-        return ", ".join(f"{_labels(labels_of(dict(labels)))}{'=' if labels else ''}{_num(value)}"
+        return ", ".join(f"{series_labels(labels_of(dict(labels)))}{'=' if labels else ''}{num(value)}"
                          for labels, value in self.series)
 
 

@@ -16,8 +16,18 @@ from prepctl.verdicts import Status
 from tests.live_servers import free_port, only_criterion, slo, write_live_plan
 
 FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01, "budget": 20}
+#: "NOW" stands for the time the query asked for: a real Prometheus stamps instant answers there,
+#: and prepctl refuses an answer stamped elsewhere (see test_servers_metrics for those).
 VECTOR_OK = {"status": "success", "data": {"resultType": "vector",
-                                           "result": [{"metric": {"job": "x"}, "value": [1700000000, "0.2"]}]}}
+                                           "result": [{"metric": {"job": "x"}, "value": ["NOW", "0.2"]}]}}
+
+
+def stamped(body: object):
+    """A handler answering ``body`` with every "NOW" replaced by the query's ``time``."""
+    def answer(request):
+        text = json.dumps(body).replace('"NOW"', request.form.get("time", "0"))
+        return Response(text, content_type="application/json")
+    return answer
 
 
 def plan_for(tmp_path, url: str, objective: dict | None = None, http: dict | None = None):
@@ -32,7 +42,7 @@ def gate(tmp_path, url: str, **kwargs):
 
 def test_the_stand_in_passes_when_healthy(httpserver, tmp_path):
     # The control for every fault below: the same plan against a healthy answer passes.
-    httpserver.expect_request("/api/v1/query", method="POST").respond_with_json(VECTOR_OK)
+    httpserver.expect_request("/api/v1/query", method="POST").respond_with_handler(stamped(VECTOR_OK))
     assert gate(tmp_path, httpserver.url_for("")).status is Status.PASS
 
 
@@ -46,7 +56,7 @@ def test_server_down(tmp_path):
 def test_timeout(httpserver, tmp_path):
     def slow(request):
         time.sleep(1.5)
-        return Response(json.dumps(VECTOR_OK), content_type="application/json")
+        return stamped(VECTOR_OK)(request)
 
     httpserver.expect_request("/api/v1/query").respond_with_handler(slow)
     result = gate(tmp_path, httpserver.url_for(""), http={**FAST, "retries": 0, "timeout": 0.3})
@@ -68,7 +78,7 @@ def test_http_500_is_retried_then_an_error(httpserver, tmp_path):
 
 def test_http_500_then_success_recovers(httpserver, tmp_path):
     httpserver.expect_ordered_request("/api/v1/query").respond_with_data("busy", status=503)
-    httpserver.expect_ordered_request("/api/v1/query").respond_with_json(VECTOR_OK)
+    httpserver.expect_ordered_request("/api/v1/query").respond_with_handler(stamped(VECTOR_OK))
     assert gate(tmp_path, httpserver.url_for("")).status is Status.PASS
     assert len(httpserver.log) == 2
 
@@ -87,14 +97,14 @@ def test_malformed_json(httpserver, tmp_path):
     ({"status": "success", "data": {"resultType": "vector", "result": []}}, "empty result"),
     ({"status": "success", "data": {"resultType": "matrix", "result": []}}, "empty result"),
     ({"status": "success", "data": {"resultType": "vector",
-                                    "result": [{"metric": {}, "value": [1700000000, "NaN"]}]}}, "NaN"),
+                                    "result": [{"metric": {}, "value": ["NOW", "NaN"]}]}}, "NaN"),
     ({"status": "success", "data": {"resultType": "vector",
-                                    "result": [{"metric": {}, "value": [1700000000, None]}]}}, "not a number"),
+                                    "result": [{"metric": {}, "value": ["NOW", None]}]}}, "not a number"),
     ({"status": "success", "data": {"resultType": "string", "result": [1700000000, "hi"]}}, "returned a string"),
     ({"status": "error", "errorType": "bad_data", "error": "parse error at char 3"}, "parse error"),
 ])
 def test_odd_answers_are_errors(httpserver, tmp_path, body, reason):
-    httpserver.expect_request("/api/v1/query").respond_with_json(body)
+    httpserver.expect_request("/api/v1/query").respond_with_handler(stamped(body))
     result = gate(tmp_path, httpserver.url_for(""))
     assert result.status is Status.ERROR, result.verdict.summary
     assert reason in result.verdict.summary
@@ -114,8 +124,8 @@ def test_one_broken_objective_does_not_hide_a_failing_one(httpserver, tmp_path):
         query = request.form["query"]
         if query == "broken":
             return Response("nope", status=500)
-        return Response(json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
-            {"metric": {}, "value": [1700000000, "5"]}]}}), content_type="application/json")
+        return stamped({"status": "success", "data": {"resultType": "vector", "result": [
+            {"metric": {}, "value": ["NOW", "5"]}]}})(request)
 
     httpserver.expect_request("/api/v1/query").respond_with_handler(answer)
     path = write_live_plan(tmp_path, {"prometheus": {"url": httpserver.url_for("")}, "http": FAST},
@@ -158,7 +168,7 @@ def test_the_criteria_of_a_phase_fetch_concurrently(tmp_path):
 
     def answer(request):
         barrier.wait()
-        return Response(json.dumps(VECTOR_OK), content_type="application/json")
+        return stamped(VECTOR_OK)(request)
 
     server = HTTPServer(host="127.0.0.1", port=free_port(), threaded=True)
     server.expect_request("/api/v1/query").respond_with_handler(answer)
@@ -174,3 +184,90 @@ def test_the_criteria_of_a_phase_fetch_concurrently(tmp_path):
         server.stop()
     assert [c.status for c in result.criteria] == [Status.PASS, Status.PASS], \
         [c.verdict.summary for c in result.criteria]
+
+
+# ---------------------------------------------------------------- time sanity (issue 12, defect 1)
+
+DAY = 86400.0
+
+
+def answer_at(kind: str, offsets: list[float], value: str = "0.2"):
+    """A handler answering a vector (one sample) or matrix stamped at the asked time + offsets."""
+    def answer(request):
+        at = float(request.form.get("time") or request.form["end"])
+        stamps = [at + o for o in offsets]
+        item = {"metric": {"job": "x"}}
+        if kind == "vector":
+            item["value"] = [stamps[0], value]
+        else:
+            item["values"] = [[t, value] for t in stamps]
+        body = {"status": "success", "data": {"resultType": kind, "result": [item]}}
+        return Response(json.dumps(body), content_type="application/json")
+    return answer
+
+
+WINDOW = {"name": "latency", "query": "latency_seconds", "window": "1h", "aggregate": "max", "pass": "< 1"}
+
+
+@pytest.mark.parametrize(("objective", "kind", "offsets", "reason"), [
+    pytest.param(None, "vector", [DAY], "is in the future", id="instant-a-day-ahead"),
+    pytest.param(None, "vector", [60], "is in the future", id="instant-a-minute-ahead"),
+    pytest.param(None, "vector", [-DAY], "is 1d before the instant query time", id="instant-a-day-old"),
+    pytest.param(None, "vector", [-20 * 60], "20m before the instant query time", id="instant-past-staleness"),
+    pytest.param(WINDOW, "matrix", [-600, -300, DAY], "is in the future", id="window-a-day-ahead"),
+    pytest.param(WINDOW, "matrix", [-2 * 3600, -60], "before the start of the queried range",
+                 id="window-points-before-the-range"),
+])
+def test_samples_from_the_wrong_time_are_errors(httpserver, tmp_path, objective, kind, offsets, reason):
+    path = "/api/v1/query" if kind == "vector" else "/api/v1/query_range"
+    httpserver.expect_request(path).respond_with_handler(answer_at(kind, offsets))
+    result = gate(tmp_path, httpserver.url_for(""), objective=objective)
+    assert result.status is Status.ERROR, result.verdict.summary
+    assert reason in result.verdict.summary
+    assert "sample stamped 20" in result.verdict.summary  # the offending time, ISO 8601
+
+
+def test_on_no_data_does_not_excuse_a_future_sample(httpserver, tmp_path):
+    httpserver.expect_request("/api/v1/query").respond_with_handler(answer_at("vector", [DAY]))
+    objective = {"name": "latency", "query": "latency_seconds", "pass": "< 1", "on_no_data": "pass"}
+    assert gate(tmp_path, httpserver.url_for(""), objective=objective).status is Status.ERROR
+
+
+def test_the_1970_sample_names_its_date(httpserver, tmp_path):
+    body = {"status": "success", "data": {"resultType": "vector",
+                                          "result": [{"metric": {}, "value": [0, "0.2"]}]}}
+    httpserver.expect_request("/api/v1/query").respond_with_json(body)
+    result = gate(tmp_path, httpserver.url_for(""))
+    assert result.status is Status.ERROR
+    assert "sample stamped 1970-01-01T00:00:00Z" in result.verdict.summary
+
+
+@pytest.mark.parametrize("offsets", [[0], [3], [-9 * 60]], ids=["on-time", "within-skew", "within-staleness"])
+def test_samples_at_plausible_times_pass(httpserver, tmp_path, offsets):
+    # The controls for the cases above: the edges that are still fine.
+    httpserver.expect_request("/api/v1/query").respond_with_handler(answer_at("vector", offsets))
+    assert gate(tmp_path, httpserver.url_for("")).status is Status.PASS
+
+
+def test_a_window_inside_its_range_passes(httpserver, tmp_path):
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(
+        answer_at("matrix", [-3600, -1800, 0]))
+    assert gate(tmp_path, httpserver.url_for(""), objective=WINDOW).status is Status.PASS
+
+
+@pytest.mark.parametrize(("stamp", "reason"), [
+    ("NaN", "timestamp 'NaN' is not a time"),
+    ("+Inf", "timestamp '+Inf' is not a time"),
+    (1e300, "timestamp 1e+300 is not a time"),
+    (-5, "timestamp -5 is not a time"),
+    ("soon", "timestamp is not a number"),
+    (None, "timestamp is not a number"),
+])
+def test_timestamps_that_are_not_times_are_errors(httpserver, tmp_path, stamp, reason):
+    body = {"status": "success", "data": {"resultType": "vector",
+                                          "result": [{"metric": {}, "value": [stamp, "0.2"]}]}}
+    httpserver.expect_request("/api/v1/query").respond_with_json(body)
+    result = gate(tmp_path, httpserver.url_for(""))
+    assert result.status is Status.ERROR
+    assert reason in result.verdict.summary
+    assert "while checking" not in result.verdict.summary  # not a raw exception text

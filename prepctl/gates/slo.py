@@ -21,10 +21,11 @@ A criterion string is ``OP NUMBER`` (``< 0.3``), ``OP baseline [* F | + N | - N]
 ``warn``; both failing is ``fail``.
 
 Missing evidence is never a pass: an empty result, NaN, ±Inf, a series whose newest point is
-older than ``max_staleness`` (window objectives; instant queries already drop series older than
-Prometheus's 5-minute lookback), a missing or stale baseline: all ``error``. Only an objective
-that says what no data means (``on_no_data: pass|warn|fail``, for low-traffic endpoints) turns
-an empty/NaN/stale result into that status, and the evidence says it did.
+older than ``max_staleness``, a missing or stale baseline: all ``error``. Only an objective that
+says what no data means (``on_no_data: pass|warn|fail``, for low-traffic endpoints) turns an
+empty/NaN/stale window into that status, and the evidence says it did. A sample stamped outside
+``[start - max_staleness, end + 5s]`` (in the future, from 1970, an instant answer older than
+``max_staleness``) is ``error`` whatever ``on_no_data`` says: see ``prepctl.gates.slo_samples``.
 """
 
 from __future__ import annotations
@@ -35,13 +36,13 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.slo_samples import iso, num, out_of_range, series_labels
 from prepctl.plan import CriterionSpec, Phase, Slug, StrictModel
 from prepctl.verdicts import Evidence, Status, Verdict
 
@@ -124,14 +125,14 @@ class Condition:
     def describe(self, baseline: float | None) -> str:
         op = "==" if self.op == "=" else self.op
         if not self.relative:
-            return f"{op} {_num(self.number)}"
+            return f"{op} {num(self.number)}"
         if self.how == "percent":
-            how = f"baseline {_num(baseline)} {self.number:+g}%"
+            how = f"baseline {num(baseline)} {self.number:+g}%"
         elif self.how == "factor":
-            how = f"baseline {_num(baseline)} * {self.number:g}"
+            how = f"baseline {num(baseline)} * {self.number:g}"
         else:
-            how = f"baseline {_num(baseline)} {self.number:+g}"
-        return f"{op} {_num(self.threshold(baseline))} ({how})"
+            how = f"baseline {num(baseline)} {self.number:+g}"
+        return f"{op} {num(self.threshold(baseline))} ({how})"
 
 
 def parse_condition(text: str) -> Condition:
@@ -203,8 +204,8 @@ class Objective(StrictModel):
     warn: str | list[str] | None = Field(None, description="If pass fails but these hold: warn, not fail.")
     on_no_data: Literal["pass", "warn", "fail"] | None = Field(
         None, description="What an empty, NaN or stale result means (default: error).")
-    max_staleness: str = Field(DEFAULT_STALENESS, description="Window objectives: a series whose newest "
-                               "point is older than this is stale.")
+    max_staleness: str = Field(DEFAULT_STALENESS, description="A series whose newest point is older "
+                               "than this is stale; an instant answer stamped earlier is an error.")
     baseline: BaselineRef | None = Field(None, description="NAME or NAME/OBJECTIVE of a captured baseline, for "
                                  "relative criteria (default: the criterion's baseline).")
 
@@ -363,16 +364,22 @@ def measure(spec: SloSpec, objective: Objective, source: MetricsSource,
         result = source.range(query, end - window, end, step)
         how = f"{objective.aggregate} over {objective.window} (step {format_duration(step)})"
     staleness = parse_duration(objective.max_staleness)
-    values = [_reduce(s.labels, [(p.timestamp, p.value) for p in s.samples], objective, end, staleness)
-              for s in result.series]
+    start = end - window if window is not None else end
+    values = [_reduce(s.labels, [(p.timestamp, p.value) for p in s.samples], objective, (start, end),
+                      staleness) for s in result.series]
     return Measurement(objective, query, how, end, source.location, source.offline,
                        source.graph_url(query, window), values, result.warnings)
 
 
-def _reduce(labels: Labels, points: list[tuple[float, float]], objective: Objective, end: float,
-            staleness: float) -> SeriesValue:
+def _reduce(labels: Labels, points: list[tuple[float, float]], objective: Objective,
+            span: tuple[float, float], staleness: float) -> SeriesValue:
+    start, end = span
     if not points:
         return SeriesValue(labels, None, end, "no points", no_data=True, points=0)
+    # Before NaN and staleness: a sample from the wrong time is a broken answer, never "no data".
+    wrong_time = out_of_range((t for t, _ in points), start, end, staleness)
+    if wrong_time is not None:
+        return SeriesValue(labels, None, end, wrong_time, points=len(points))
     if any(math.isinf(v) for _, v in points):
         return SeriesValue(labels, None, points[-1][0], "value is ±Inf", points=len(points))
     finite = [(t, v) for t, v in points if not math.isnan(v)]
@@ -381,7 +388,7 @@ def _reduce(labels: Labels, points: list[tuple[float, float]], objective: Object
         return SeriesValue(labels, None, points[-1][0], "value is NaN", no_data=True,
                            points=len(points), nan_points=nan_points)
     newest = finite[-1][0]
-    if objective.window is not None and end - newest > staleness:
+    if end - newest > staleness:
         age = format_duration(round(end - newest))
         return SeriesValue(labels, None, newest, f"stale: newest point is {age} old "
                            f"(max_staleness {objective.max_staleness})", no_data=True,
@@ -458,7 +465,7 @@ def judge(spec: SloSpec, measurement: Measurement, baselines: BaselineStore | No
     statuses: list[Status] = []
     notes: list[str] = []  # one per series, in step with statuses
     for one in measurement.series:
-        label = f"{objective.name}{_labels(one.labels)}"
+        label = f"{objective.name}{series_labels(one.labels)}"
         if one.value is None:
             reason = one.problem or "no value"
             if one.no_data and objective.on_no_data is not None:
@@ -479,7 +486,7 @@ def judge(spec: SloSpec, measurement: Measurement, baselines: BaselineStore | No
         evidence.append(Evidence(f"{label} at {iso(one.at)}{extra}", value=_round(one.value),
                                  expected=expected, url=url, path=path))
         statuses.append(status)
-        notes.append(f"{label} = {_num(one.value)} -> {status} ({expected})")
+        notes.append(f"{label} = {num(one.value)} -> {status} ({expected})")
     status = worst(statuses)
     # The summary names the series that decided the status; the evidence has every one.
     shown = [note for note, one in zip(notes, statuses, strict=True) if one is status]
@@ -522,25 +529,8 @@ def _verdict_for(objective: Objective, value: float, baseline: float | None) -> 
     return Status.FAIL, expected
 
 
-def _labels(labels: Labels) -> str:
-    shown = [(k, v) for k, v in labels if k != "__name__"]
-    if not shown:
-        return ""
-    return "{" + ", ".join(f'{k}="{v}"' for k, v in shown) + "}"
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "none"
-    return f"{value:.6g}"
-
-
 def _round(value: float) -> float:
     return float(f"{value:.6g}")
-
-
-def iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ---------------------------------------------------------------- the gate

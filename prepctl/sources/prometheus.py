@@ -146,7 +146,9 @@ def parse_query_response(data: Any, query: str, at: float, source: str) -> Query
     if not isinstance(body, dict) or "resultType" not in body or "result" not in body:
         raise SourceError(f"{what} answered success without data.resultType/data.result")
     kind, result = body["resultType"], body["result"]
-    warnings = tuple(str(w) for w in data.get("warnings") or ())
+    raw_warnings = data.get("warnings") or []
+    # A string here would otherwise be iterated letter by letter into one "warning" each.
+    warnings = tuple(str(w) for w in (raw_warnings if isinstance(raw_warnings, list) else [raw_warnings]))
     if kind == "scalar":
         return QueryResult(query, kind, (Series((), (_sample(result, what),)),), at, source, warnings)
     if kind not in ("vector", "matrix"):
@@ -173,12 +175,26 @@ def parse_query_response(data: Any, query: str, at: float, source: str) -> Query
     return QueryResult(query, kind, tuple(series), at, source, warnings)
 
 
+#: Latest timestamp taken as a time at all (9999-12-31): beyond it no date can be shown, and the
+#: slo gate's window check would have nothing sensible to print.
+LATEST_TIMESTAMP = 253402300799.0
+
+
 def _sample(pair: Any, what: str) -> Sample:
     if not isinstance(pair, list | tuple) or len(pair) != 2:
         raise SourceError(f"{what} returned a malformed sample: {str(pair)[:80]}")
     try:
-        return Sample(float(pair[0]), _value(pair[1]))
-    except (TypeError, ValueError):
+        stamp = _value(pair[0])
+    except (TypeError, ValueError, OverflowError):
+        raise SourceError(f"{what} returned a sample whose timestamp is not a number: "
+                          f"{str(pair)[:80]}") from None
+    # "NaN", "Inf" and 1e300 parse as floats; none of them is a moment a sample was taken.
+    if not math.isfinite(stamp) or not 0 <= stamp <= LATEST_TIMESTAMP:
+        raise SourceError(f"{what} returned a sample whose timestamp {pair[0]!r} is not a time "
+                          f"(Unix seconds between 0 and {LATEST_TIMESTAMP:.0f}): {str(pair)[:80]}")
+    try:
+        return Sample(stamp, _value(pair[1]))
+    except (TypeError, ValueError, OverflowError):
         raise SourceError(f"{what} returned a sample that is not a number: {str(pair)[:80]}") from None
 
 
