@@ -6,7 +6,10 @@ session's Alertmanager never see each other's alerts.
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from werkzeug import Response
 
 from prepctl.verdicts import Status
 from tests.live_servers import AlertmanagerServer, evidence_text, only_criterion, write_live_plan
@@ -91,19 +94,64 @@ def test_something_that_is_not_alertmanager_is_an_error(httpserver, tmp_path):
     assert "does not answer like an Alertmanager v2 API" in result.verdict.summary
 
 
+def alert(state: str = "active", silenced: object = (), inhibited: object = (), **fields: object) -> dict:
+    """An alert as Alertmanager 0.25 answers it, with the fields a case overrides."""
+    return {"labels": {"alertname": "ApiDown", "severity": "sev1", "service": "api", "run": "x"},
+            "annotations": {}, "receivers": [{"name": "blackhole"}], "fingerprint": "a1b2c3",
+            "startsAt": "2026-01-02T03:04:05.123456789Z", "updatedAt": "2026-01-02T03:04:05.1Z",
+            "endsAt": "2026-01-02T05:04:05Z",
+            "status": {"state": state, "silencedBy": list(silenced) if isinstance(silenced, tuple) else silenced,
+                       "inhibitedBy": list(inhibited) if isinstance(inhibited, tuple) else inhibited},
+            **fields}
+
+
 @pytest.mark.parametrize(("alerts", "reason"), [
     (None, "answered null instead of a list"),
     ({"alerts": []}, "answered dict instead of a list"),
     ([{"labels": {"a": "b"}}], "malformed alert"),
-    ([{"labels": {}, "status": {"state": "exploded"}}], "unknown state"),
+    ([alert(state="exploded")], "unknown state 'exploded'"),
+    # Each of these once counted as silenced (a string iterated letter by letter) or crashed.
+    pytest.param([alert(silenced="oops")], "status.silencedBy: must be a list of ids", id="silencedBy-string"),
+    pytest.param([alert(silenced=[""])], "status.silencedBy[0]: must be a non-empty id", id="silencedBy-empty-id"),
+    pytest.param([alert(silenced=[None])], "status.silencedBy[0]: must be a non-empty id", id="silencedBy-null"),
+    pytest.param([alert(inhibited={"x": 1})], "status.inhibitedBy: must be a list", id="inhibitedBy-object"),
+    pytest.param([alert(silenced=["5e1f"])], "status.state is active, yet status.silencedBy names 5e1f",
+                 id="active-yet-silenced"),
+    pytest.param([alert(state="suppressed")], "nothing suppresses it", id="suppressed-by-nothing"),
+    pytest.param([alert(startsAt="yesterday")], "startsAt: 'yesterday' is not an RFC 3339 time", id="startsAt"),
+    pytest.param([alert(startsAt="2026-02-30T00:00:00Z")], "not a valid date", id="startsAt-feb-30"),
+    pytest.param([alert(endsAt="2025-01-01T00:00:00Z")], "endsAt 2025-01-01T00:00:00Z is before startsAt",
+                 id="ends-before-start"),
+    pytest.param([alert(labels={"alertname": "ApiDown", "severity": 1})], "labels.severity: must be a string",
+                 id="label-not-a-string"),
+    pytest.param([alert(fingerprint=None)], "fingerprint: must be a non-empty string", id="no-fingerprint"),
+    pytest.param([alert(status="active")], "status: must be an object", id="status-string"),
+    pytest.param([alert(), "oops"], "alert 'oops': an alert must be an object", id="not-an-object"),
 ])
 def test_malformed_alert_lists_are_errors(httpserver, tmp_path, alerts, reason):
     httpserver.expect_request("/api/v2/status").respond_with_json({"versionInfo": {"version": "0.25.0"},
                                                                    "uptime": "2024-06-03T00:00:00Z"})
     httpserver.expect_request("/api/v2/alerts").respond_with_json(alerts)
     result = only_criterion(incidents_plan(tmp_path, httpserver.url_for(""), "x"))
-    assert result.status is Status.ERROR
+    assert result.status is Status.ERROR, result.verdict.summary
     assert reason in result.verdict.summary
+    if isinstance(alerts, list) and len(alerts) == 1 and alerts[0].get("fingerprint"):
+        assert "fingerprint 'a1b2c3', alertname 'ApiDown'" in result.verdict.summary  # which alert
+
+
+def test_a_well_formed_stand_in_is_counted(httpserver, tmp_path):
+    # The control for the cases above: the same alert, well formed, fails the gate (one active),
+    # and the same alert suppressed by a silence passes with it listed as not counted.
+    httpserver.expect_request("/api/v2/status").respond_with_json({"versionInfo": {"version": "0.25.0"},
+                                                                   "uptime": "2024-06-03T00:00:00Z"})
+    answers = [[alert()], [alert("suppressed", ["5e1f"])]]
+    httpserver.expect_request("/api/v2/alerts").respond_with_handler(
+        lambda request: Response(json.dumps(answers.pop(0)), content_type="application/json"))
+    path = incidents_plan(tmp_path, httpserver.url_for(""), "x")
+    assert only_criterion(path).status is Status.FAIL
+    result = only_criterion(path)
+    assert result.status is Status.PASS
+    assert "is silenced (5e1f)" in evidence_text(result)
 
 
 def test_alertmanager_down_is_an_error(tmp_path):

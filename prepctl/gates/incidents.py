@@ -71,8 +71,8 @@ class IncidentsGate(Gate[IncidentsSpec]):
             evidence.append(Evidence(f"active {alert.name} since {alert.starts_at}",
                                      value=_labels(alert.labels), expected="no such alert", url=api.location))
         for alert in muted:
-            why = "silenced" if alert.silenced_by else "inhibited"
-            ids = ", ".join(alert.silenced_by or alert.inhibited_by)
+            why = alert.muted_why
+            ids = ", ".join(alert.muted_ids)
             evidence.append(Evidence(f"not counted: {alert.name} since {alert.starts_at} is {why}"
                                      f"{f' ({ids})' if ids else ''}", value=_labels(alert.labels)))
         extra = f"; {len(muted)} silenced/inhibited not counted" if muted else ""
