@@ -6,11 +6,12 @@
       name: ANALYTICS_ENDPOINTS_ENABLED
       expect: false
 
-Every definition found (pydantic settings field, ``os.getenv`` default, module constant, ``.env``
-entry, YAML key; see ``prepctl.sources.settings``) is evidence with its file:line. Not found, a
-value that is not a literal, a file that mentions the name but cannot be parsed, or two
-definitions that disagree is ``error``: we cannot say what the default is. Found and different
-from ``expect`` is ``fail``.
+Every definition found (pydantic field, ``os.getenv`` / django-environ / environs default, module
+constant, flag-dict key, ``.env`` entry, YAML/TOML key, schema option, INI option; see
+``prepctl.sources.settings``) is evidence with its file:line. Not found (with the close names seen,
+"did you mean"), a computed default outside the folding subset ("computed default: <source>"), a
+file that mentions the name but cannot be parsed, or two definitions that disagree is ``error``:
+we cannot say what the default is. Found and different from ``expect`` is ``fail``.
 """
 
 from __future__ import annotations
@@ -87,13 +88,17 @@ def judge(search: SettingSearch, expect: Scalar, revision: str | None = None) ->
                           "or leave it out with `exclude`", evidence)
     if not search.definitions:
         also = f" or attribute {search.attribute}" if search.attribute else ""
+        near = "; ".join(f"{n.name} at {n.location} ({n.why})" for n in search.near)
+        hint = f"; did you mean {near}?" if near else ""
+        evidence += [Evidence(f"did you mean {n.name}? ({n.why})", path=n.path, line=n.line, revision=revision)
+                     for n in search.near]
         return Verdict.of(Status.ERROR, f"{who}{also} is not defined in any of the "
-                          f"{search.files_searched} files searched", evidence)
+                          f"{search.files_searched} files searched{hint}", evidence)
     computed = [d for d in search.definitions if d.kind is DefaultKind.COMPUTED]
     if computed:
-        where = ", ".join(f"{d.location} ({_shown(d, secret)})" for d in computed)
-        return Verdict.of(Status.ERROR, f"{who}: default is not a literal at {where}; prepctl reads "
-                          "code, it does not run it", evidence)
+        where = "; ".join(f"computed default: {_shown(d, secret)} at {d.location}" for d in computed)
+        return Verdict.of(Status.ERROR, f"{who}: {where}; prepctl reads code, it does not run it, and "
+                          "folds only the subset the README's `flag` section lists", evidence)
     values = {_key(coerce(d, expect)) for d in search.definitions}
     if len(values) > 1:
         listing = "; ".join(f"{_shown(d, secret)} at {d.location}" for d in search.definitions)

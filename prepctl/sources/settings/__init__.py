@@ -1,0 +1,157 @@
+"""Find every place a setting gets its static default, without importing the monolith.
+
+Settings live in several shapes in real code; each is read as text or AST, one module per style:
+
+- :mod:`.python`: pydantic ``BaseSettings`` (``env_prefix`` + field, ``alias``,
+  ``validation_alias``, v1 ``env=``) and plain ``BaseModel`` fields with an alias; ``os.getenv`` /
+  ``os.environ``; django-environ (``env.bool("X", default=False)``, ``env("X", default=...)``,
+  ``environ.Env(X=(bool, False))``); environs (``env.bool("X", False)``); module constants (Django
+  ``settings.py``); keys of flag dicts (``DEFAULT_FEATURE_FLAGS = {"X": False}``). Computed
+  defaults are folded by :mod:`.fold` within a documented subset, or reported as computed;
+- :mod:`.dotenv`: ``.env`` files;
+- :mod:`.structured`: YAML/JSON (Helm values, Kubernetes env entries, compose ``environment:``,
+  config schemas with ``default:``) and TOML (``settings.toml``, ``pyproject.toml``);
+- :mod:`.ini`: INI / cfg files (configparser).
+
+The result lists each definition with its file and line, plus names close to the one asked for
+("did you mean"). Deciding whether they agree is the gate's business (``prepctl.gates.flag``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from prepctl.sources.settings.dotenv import parse_dotenv, scan_dotenv
+from prepctl.sources.settings.ini import scan_ini
+from prepctl.sources.settings.model import (
+    Default,
+    DefaultKind,
+    NearName,
+    SettingDefinition,
+    SettingSearch,
+    Unreadable,
+    closeness,
+)
+from prepctl.sources.settings.python import CLASS_HINT, scan_python
+from prepctl.sources.settings.structured import scan_structured, scan_toml
+
+if TYPE_CHECKING:
+    from prepctl.sources.tree import Tree
+
+__all__ = ["DEFAULT_EXCLUDE", "DEFAULT_FILES", "Default", "DefaultKind", "NearName", "SettingDefinition",
+           "SettingSearch", "Unreadable", "candidate_files", "find_setting", "parse_dotenv"]
+
+#: Where settings live when a criterion does not say: code, dotenv, YAML, TOML and INI/cfg files.
+DEFAULT_FILES: tuple[str, ...] = ("**/*.py", "**/.env", "**/.env.*", "**/*.env", "**/*.yaml", "**/*.yml",
+                                  "**/*.toml", "**/*.cfg", "**/*.ini")
+#: Tests set flags to whatever they exercise; their values are not the product's defaults.
+DEFAULT_EXCLUDE: tuple[str, ...] = ("**/tests/**", "**/test/**", "tests/**", "test/**", "**/test_*.py",
+                                    "**/*_test.py", "**/conftest.py")
+#: How many "did you mean" names a search keeps.
+MAX_NEAR = 5
+
+
+def find_setting(tree: Tree, name: str, attribute: str | None = None,
+                 files: Sequence[str] = DEFAULT_FILES,
+                 exclude: Sequence[str] = DEFAULT_EXCLUDE) -> SettingSearch:
+    """Every definition of ``name`` (an env var / alias) or ``attribute`` (a Python name)."""
+    from prepctl.sources.tree import matches_any
+
+    search = SettingSearch(name=name, attribute=attribute)
+    needles = _needles(name, attribute)
+    for rel in candidate_files(tree, files):
+        if exclude and matches_any(rel, exclude):
+            continue
+        search.files_searched += 1
+        try:
+            data = tree.read_bytes(rel)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if any(n.encode() in data.lower() for n in needles):
+                search.unreadable.append(Unreadable(rel, f"not UTF-8 text (byte {exc.start})"))
+            continue
+        lowered = text.lower()
+        mentions = any(n in lowered for n in needles)
+        file_type = file_type_of(rel)
+        # A settings class may build the env name from env_prefix + field, so the full name need
+        # not appear in its file; any file that declares a settings/model class gets parsed.
+        if not mentions and not (file_type == "python" and CLASS_HINT.search(text)):
+            continue
+        found, seen, problem = _scan(file_type, text, rel, name, attribute)
+        search.definitions.extend(found)
+        if problem is not None and mentions:
+            search.unreadable.append(problem)
+        for seen_name, line, *note in seen:
+            why = closeness(name, seen_name) or (closeness(attribute, seen_name) if attribute else None)
+            if why and note and note[0]:
+                why = f"{why}, {note[0]}"
+            if why and len(search.near) < MAX_NEAR and not any(
+                    n.name == seen_name and n.path == rel for n in search.near):
+                search.near.append(NearName(seen_name, rel, line, why))
+    search.definitions = dedupe(search.definitions)
+    return search
+
+
+def _needles(name: str, attribute: str | None) -> list[str]:
+    needles = [n.lower() for n in (name, attribute) if n]
+    if "__" in name:  # AIRFLOW__CORE__LOAD_EXAMPLES is `load_examples` in config.yml / .cfg
+        needles.append(name.rsplit("__", 1)[1].lower())
+    return needles
+
+
+def _scan(file_type: str, text: str, rel: str, name: str, attribute: str | None
+          ) -> tuple[list[SettingDefinition], Sequence[tuple[str, int] | tuple[str, int, str]],
+                     Unreadable | None]:
+    if file_type == "python":
+        found, seen, problem = scan_python(text, rel, name, attribute)
+        return found, [(s.name, s.line, s.note) for s in seen], problem
+    if file_type == "dotenv":
+        found, pairs = scan_dotenv(text, rel, name, attribute)
+        return found, pairs, None
+    if file_type == "structured":
+        return scan_structured(text, rel, name, attribute)
+    if file_type == "toml":
+        return scan_toml(text, rel, name, attribute)
+    if file_type == "ini":
+        return scan_ini(text, rel, name, attribute)
+    return [], [], Unreadable(rel, "prepctl cannot read this file type for settings; it reads .py, .env, "
+                              "YAML, JSON, TOML and INI/cfg files")
+
+
+def candidate_files(tree: Tree, patterns: Sequence[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for pattern in patterns:
+        for rel in tree.glob(pattern):
+            seen.setdefault(rel, None)
+    return list(seen)
+
+
+def file_type_of(rel: str) -> str:
+    name = PurePosixPath(rel).name.lower()
+    if name.endswith(".py"):
+        return "python"
+    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
+        return "dotenv"
+    if name.endswith((".yaml", ".yml", ".json")):
+        return "structured"
+    if name.endswith(".toml"):
+        return "toml"
+    if name.endswith((".ini", ".cfg")):
+        return "ini"
+    return "other"
+
+
+def dedupe(found: list[SettingDefinition]) -> list[SettingDefinition]:
+    """One definition per line and value: ``X = os.getenv("X", "0")`` is both a constant and an
+    env read, and both fold the same expression. Two definitions on one line that differ are
+    both kept, so the gate reports them as disagreeing rather than picking one."""
+    best: dict[tuple[str, int, str, str], SettingDefinition] = {}
+    for item in found:
+        key = (item.path, item.line, item.kind.value, repr(item.value))
+        best.setdefault(key, item)
+    return sorted(best.values(), key=lambda d: (d.path, d.line))

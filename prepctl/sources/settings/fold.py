@@ -1,0 +1,258 @@
+"""Fold a computed default to its value statically, without executing anything.
+
+The subset, and nothing more (the README's ``### flag`` section lists it too):
+
+- literals, module constants that are themselves foldable, and the default of an environment read
+  (``os.getenv``, ``os.environ.get``, django-environ / environs calls): the value when the variable
+  is unset;
+- ``bool(x)``, ``int(x)``, ``float(x)``, ``str(x)`` of a folded value;
+- ``x.lower()``, ``x.upper()``, ``x.strip()`` (also ``lstrip``/``rstrip``) on a folded string;
+- ``x == y``, ``x != y``, ``x in y``, ``x not in y``, ``x is None``, ``x is not None``, ``not x``
+  between folded values;
+- ``strtobool(x)`` with distutils' word table (y/yes/t/true/on/1 and n/no/f/false/off/0);
+- a helper defined in the same module whose body is only assignments, ``if <foldable>: return
+  <foldable>`` and a final ``return <foldable>`` (e.g. ``return str(value).lower() in TRUTHY``).
+
+Anything else is ``COMPUTED`` with its exact source text: the caller reports
+"computed default: <text>", never a literal found inside it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from prepctl.sources.settings.astutil import (
+    arg,
+    dotted_name,
+    is_environment_get,
+    keyword,
+    last_name,
+    literal_string,
+    simple_assignment,
+)
+from prepctl.sources.settings.model import Default, DefaultKind
+
+STRTOBOOL_TRUE = frozenset({"y", "yes", "t", "true", "on", "1"})
+STRTOBOOL_FALSE = frozenset({"n", "no", "f", "false", "off", "0"})
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {"bool": bool, "int": int, "float": float, "str": str}
+_STRING_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip"})
+#: django-environ / environs methods that cast: a default of another type would be parsed.
+_TYPED_METHODS: dict[str, tuple[type, ...]] = {"bool": (bool,), "int": (int,), "float": (int, float),
+                                                "str": (str,)}
+#: django-environ `env("X", bool)`: a bare type as the second argument is a cast, not a default.
+_CAST_NAMES = frozenset({"bool", "int", "float", "str", "list", "dict", "tuple", "set"})
+_MAX_DEPTH = 8
+
+
+def env_reader(call: ast.Call) -> str | None:
+    """What kind of environment read ``call`` is: "os", "library", "helper" or None.
+
+    "library" is django-environ / environs (``env.bool("X", default=False)``, ``env("X")``);
+    "helper" is a project's own function with ``env`` in its name (``get_env_bool("X", False)``)."""
+    if is_environment_get(call):
+        return "os"
+    func = call.func
+    if not call.args or literal_string(call.args[0]) is None:
+        return None
+    if isinstance(func, ast.Attribute) and "env" in dotted_name(func.value).lower().rsplit(".", 1)[-1]:
+        return "library"
+    if isinstance(func, ast.Name) and func.id.lower() in ("env", "environ"):
+        return "library"
+    if "env" in last_name(func).lower() and last_name(func) != "Env":
+        return "helper"
+    return None
+
+
+def env_default_expr(call: ast.Call, reader: str) -> tuple[ast.expr | None, str | None]:
+    """(the default's expression or None, the cast it goes through or None) for an env read."""
+    if reader == "os":
+        return arg(call, 1, "default"), None
+    func = call.func
+    if isinstance(func, ast.Attribute) and reader == "library":
+        return arg(call, 1, "default"), func.attr
+    second = call.args[1] if len(call.args) > 1 else None
+    cast_expr = keyword(call, "cast")
+    if isinstance(second, ast.Name) and second.id in _CAST_NAMES:
+        cast_expr = second  # django-environ: env(var, cast, default)
+        default = call.args[2] if len(call.args) > 2 else keyword(call, "default")
+    else:
+        default = second if second is not None else keyword(call, "default")
+    cast = cast_expr.id if isinstance(cast_expr, ast.Name) else ("?" if cast_expr is not None else None)
+    return default, cast
+
+
+class Folder:
+    """Folds expressions of one module. ``constants`` are its top-level assignments; ``helpers``
+    its top-level functions (only used when their body stays inside the subset)."""
+
+    def __init__(self, source: str, constants: Mapping[str, ast.expr],
+                 helpers: Mapping[str, ast.FunctionDef]):
+        self.source = source
+        self.constants = constants
+        self.helpers = helpers
+
+    def text(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.source, node) or ast.unparse(node)
+
+    def fold(self, expr: ast.expr, scope: Mapping[str, Default] | None = None, depth: int = 0) -> Default:
+        text = self.text(expr)
+        computed = Default(DefaultKind.COMPUTED, None, text)
+        try:
+            return Default(DefaultKind.LITERAL, ast.literal_eval(expr), text)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            pass
+        if depth > _MAX_DEPTH:
+            return computed
+        scope = scope or {}
+        if isinstance(expr, ast.Name):
+            if expr.id in scope:
+                return scope[expr.id]
+            if expr.id in self.constants:
+                inner = self.fold(self.constants[expr.id], None, depth + 1)
+                return Default(inner.kind, inner.value, f"{text} = {inner.text}")
+            return computed
+        values = self._fold_parts(expr, scope, depth)
+        if values is None:
+            return computed
+        if isinstance(values, Default):
+            return Default(values.kind, values.value, text)
+        return computed
+
+    def _fold_parts(self, expr: ast.expr, scope: Mapping[str, Default], depth: int) -> Default | None:
+        """The folded value of a call, comparison or `not`; None when outside the subset."""
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
+            inner = self._literal(expr.operand, scope, depth)
+            return None if inner is None else _value(not inner[0])
+        if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
+            return self._compare(expr, scope, depth)
+        if isinstance(expr, ast.Call):
+            return self._call(expr, scope, depth)
+        return None
+
+    def _literal(self, expr: ast.expr, scope: Mapping[str, Default], depth: int) -> tuple[Any] | None:
+        """(value,) when ``expr`` folds to a literal, else None (a 1-tuple, since None is a value)."""
+        folded = self.fold(expr, scope, depth + 1)
+        return (folded.value,) if folded.kind is DefaultKind.LITERAL else None
+
+    def _compare(self, expr: ast.Compare, scope: Mapping[str, Default], depth: int) -> Default | None:
+        left = self._literal(expr.left, scope, depth)
+        right = self._literal(expr.comparators[0], scope, depth)
+        if left is None or right is None:
+            return None
+        a, b, op = left[0], right[0], expr.ops[0]
+        if isinstance(op, ast.Is | ast.IsNot):
+            if b is not None:  # identity of anything but None depends on the interpreter
+                return None
+            return _value((a is None) == isinstance(op, ast.Is))
+        if isinstance(op, ast.Eq | ast.NotEq):
+            return _value((a == b) == isinstance(op, ast.Eq))
+        if isinstance(op, ast.In | ast.NotIn):
+            if not isinstance(b, str | tuple | list | set | frozenset | dict):
+                return None
+            try:
+                found = a in b
+            except TypeError:  # `[] in {...}` raises at run time: not a value
+                return None
+            return _value(found == isinstance(op, ast.In))
+        return None
+
+    def _call(self, call: ast.Call, scope: Mapping[str, Default], depth: int) -> Default | None:
+        func = call.func
+        reader = env_reader(call)
+        if reader in ("os", "library"):
+            return self._env_default(call, reader, scope, depth)
+        if isinstance(func, ast.Attribute) and func.attr in _STRING_METHODS and not call.args \
+                and not call.keywords:
+            inner = self._literal(func.value, scope, depth)
+            if inner is None or not isinstance(inner[0], str):
+                return None
+            return _value(getattr(inner[0], func.attr)())
+        name = func.id if isinstance(func, ast.Name) else None
+        if name is None or call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        if name in _CONVERTERS and len(call.args) == 1:
+            inner = self._literal(call.args[0], scope, depth)
+            if inner is None or not isinstance(inner[0], str | int | float | bool | type(None)):
+                return None
+            try:
+                return _value(_CONVERTERS[name](inner[0]))
+            except (ValueError, TypeError, OverflowError):  # int("abc") raises when the app starts
+                return None
+        if last_name(func) == "strtobool" and len(call.args) == 1:
+            inner = self._literal(call.args[0], scope, depth)
+            word = inner[0].lower() if inner is not None and isinstance(inner[0], str) else None
+            if word in STRTOBOOL_TRUE:
+                return _value(1)
+            if word in STRTOBOOL_FALSE:
+                return _value(0)
+            return None
+        if name in self.helpers and name not in scope:
+            return self._helper(self.helpers[name], call, scope, depth)
+        return None
+
+    def _env_default(self, call: ast.Call, reader: str, scope: Mapping[str, Default],
+                     depth: int) -> Default | None:
+        default_expr, cast = env_default_expr(call, reader)
+        if default_expr is None:
+            if reader == "os":  # os.getenv("X") is None when X is unset
+                return _value(None)
+            return Default(DefaultKind.REQUIRED, None, "")  # the libraries raise when X is unset
+        inner = self._literal(default_expr, scope, depth)
+        if inner is None:
+            return None
+        value = inner[0]
+        if cast is None or value is None:
+            return _value(value)
+        wanted = _TYPED_METHODS.get(cast)
+        if wanted is not None and isinstance(value, wanted) and not (
+                isinstance(value, bool) and bool not in wanted):
+            return _value(value)
+        if wanted is None and not isinstance(value, str) and cast != "?":
+            return _value(value)  # the libraries return a non-string default as it is
+        return None  # a string default is parsed by the library's own rules: not folded
+
+    def _helper(self, func: ast.FunctionDef, call: ast.Call, scope: Mapping[str, Default],
+                depth: int) -> Default | None:
+        params = func.args
+        if params.vararg or params.kwarg or params.kwonlyargs or func.decorator_list:
+            return None
+        names = [p.arg for p in (*params.posonlyargs, *params.args)]
+        if len(call.args) > len(names):
+            return None
+        local: dict[str, Default] = {}
+        defaults = dict(zip(names[len(names) - len(params.defaults):], params.defaults, strict=True))
+        for index, pname in enumerate(names):
+            if index < len(call.args):
+                local[pname] = self.fold(call.args[index], scope, depth + 1)
+            elif pname in defaults:
+                local[pname] = self.fold(defaults[pname], None, depth + 1)
+            else:
+                return None
+        return self._run_body(func.body, local, depth)
+
+    def _run_body(self, body: list[ast.stmt], local: dict[str, Default], depth: int) -> Default | None:
+        for index, stmt in enumerate(body):
+            if index == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+                continue  # docstring
+            if isinstance(stmt, ast.Return):
+                return None if stmt.value is None else self.fold(stmt.value, local, depth + 1)
+            target, value = simple_assignment(stmt)
+            if target is not None and value is not None:
+                local[target] = self.fold(value, local, depth + 1)
+                continue
+            if isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1 \
+                    and isinstance(stmt.body[0], ast.Return):
+                test = self._literal(stmt.test, local, depth)
+                if test is None or not isinstance(test[0], bool | int | str | type(None)):
+                    return None
+                if test[0]:
+                    return self._run_body(stmt.body, local, depth)
+                continue
+            return None
+        return None
+
+
+def _value(value: Any) -> Default:
+    return Default(DefaultKind.LITERAL, value, "")

@@ -1,0 +1,373 @@
+"""Settings in Python source, read as AST (the monolith is never imported):
+
+- environment reads: ``os.getenv``, ``os.environ.get/setdefault/[...]``, django-environ and
+  environs (``env.bool("X", default=False)``, ``env("X", default=...)``, the scheme
+  ``environ.Env(X=(bool, False))``) and a project's own ``*env*`` helper (``get_env_bool("X")``).
+  The definition is the whole expression that consumes the read (``bool(os.getenv("X", "false"))``
+  is ``True``, folded by :mod:`.fold`), never the literal inside it;
+- module constants ``NAME = ...`` (Django ``settings.py`` too) and keys of module- or class-level
+  dicts (``DEFAULT_FEATURE_FLAGS = {"ALERT_REPORTS": False}``);
+- pydantic fields: ``BaseSettings`` classes by ``env_prefix`` + field name, alias,
+  ``validation_alias`` or v1 ``env=``; plain ``BaseModel`` classes by alias only (a custom loader
+  fills those, so the field name alone is only a "did you mean").
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from prepctl.sources.settings.astutil import (
+    arg,
+    is_environ,
+    keyword,
+    last_name,
+    literal_string,
+    simple_assignment,
+    strings_in,
+)
+from prepctl.sources.settings.fold import Folder, env_reader
+from prepctl.sources.settings.model import Default, DefaultKind, SettingDefinition, Unreadable, definition
+
+#: A class with a *Settings or *Model base: its fields may be settings.
+CLASS_HINT = re.compile(r"class\s+\w+\s*\([^)]*(Settings|BaseModel)\b")
+_BASE_SETTINGS = "BaseSettings"
+_BASE_MODEL = "BaseModel"
+#: Parents an env read may have and still be the value itself (not consumed by something else).
+_VALUE_PARENTS = (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr, ast.Dict, ast.List, ast.Tuple,
+                  ast.Set, ast.NamedExpr)
+_STRING_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip"})
+_WRAPPERS = frozenset({"bool", "int", "float", "str", "strtobool"})
+
+
+@dataclass(frozen=True)
+class ClassConfig:
+    env_prefix: str = ""
+    case_sensitive: bool = False
+    settings: bool = True  # False for a plain BaseModel: it does not read the environment itself
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A name the scanner met, for "did you mean" hints."""
+
+    name: str
+    line: int
+    note: str = ""  # said after the reason, e.g. "a field of Settings"
+
+
+def scan_python(text: str, rel: str, name: str,
+                attribute: str | None) -> tuple[list[SettingDefinition], list[Seen], Unreadable | None]:
+    try:
+        module = ast.parse(text, filename=rel)
+    except SyntaxError as exc:
+        return [], [], Unreadable(rel, f"Python syntax error: {exc.msg}", exc.lineno)
+    except ValueError as exc:  # e.g. NUL bytes
+        return [], [], Unreadable(rel, f"cannot parse: {exc}")
+    scanner = PythonScanner(text, rel, name, attribute, module)
+    return scanner.scan(), scanner.seen, None
+
+
+class PythonScanner:
+    def __init__(self, text: str, rel: str, name: str, attribute: str | None, module: ast.Module):
+        self.rel = rel
+        self.name = name
+        self.attribute = attribute
+        self.module = module
+        constants: dict[str, ast.expr] = {}
+        helpers: dict[str, ast.FunctionDef] = {}
+        for stmt in module.body:
+            target, value = simple_assignment(stmt)
+            if target is not None and value is not None:
+                constants[target] = value
+            elif isinstance(stmt, ast.FunctionDef):
+                helpers[stmt.name] = stmt
+        self.folder = Folder(text, constants, helpers)
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for node in ast.walk(module):
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+        self.classes: dict[str, ClassConfig] = {}
+        self.seen: list[Seen] = []
+
+    def scan(self) -> list[SettingDefinition]:
+        found: list[SettingDefinition] = []
+        found.extend(self._environment_reads())
+        found.extend(self._module_constants())
+        found.extend(self._dict_keys())
+        for node in ast.walk(self.module):
+            if isinstance(node, ast.ClassDef):
+                found.extend(self._class_fields(node))
+        return found
+
+    def _wanted(self, candidate: str) -> bool:
+        return candidate in (self.name, self.attribute)
+
+    # -- module constants: NAME = ... (Django settings.py is this shape)
+
+    def _module_constants(self) -> Iterator[SettingDefinition]:
+        for stmt in self.module.body:
+            target, value = simple_assignment(stmt)
+            if target is None or value is None:
+                continue
+            self.seen.append(Seen(target, stmt.lineno))
+            if self._wanted(target):
+                yield definition(target, self.rel, stmt.lineno, f"module constant {target}",
+                                 self.folder.fold(value))
+
+    # -- DEFAULT_FEATURE_FLAGS = {"ALERT_REPORTS": False}
+
+    def _dict_keys(self) -> Iterator[SettingDefinition]:
+        bodies = [self.module.body] + [n.body for n in ast.walk(self.module) if isinstance(n, ast.ClassDef)]
+        for body in bodies:
+            for stmt in body:
+                target, value = simple_assignment(stmt)
+                if target is None or not isinstance(value, ast.Dict):
+                    continue
+                for key, item in zip(value.keys, value.values, strict=True):
+                    key_text = literal_string(key)
+                    if key is None or key_text is None:
+                        continue
+                    self.seen.append(Seen(key_text, key.lineno))
+                    if key_text == self.name:
+                        yield definition(key_text, self.rel, key.lineno, f"dict key {target}[{key_text!r}]",
+                                         self.folder.fold(item))
+
+    # -- os.getenv / os.environ / django-environ / environs / own helpers
+
+    def _environment_reads(self) -> Iterator[SettingDefinition]:
+        schemes = dict(self._schemes())
+        for key, (line, default) in schemes.items():
+            if key == self.name:
+                yield definition(key, self.rel, line, f"environ.Env scheme {key}", default)
+        for node in ast.walk(self.module):
+            if isinstance(node, ast.Call):
+                reader = env_reader(node)
+                if reader is None:
+                    continue
+                key = literal_string(arg(node, 0, "key"))
+                if key is None:
+                    continue
+                self.seen.append(Seen(key, node.lineno))
+                if key != self.name:
+                    continue
+                if reader != "os" and key in schemes and self.folder.fold(node).kind is DefaultKind.REQUIRED:
+                    continue  # env("X") with the default in the Env(X=(type, default)) scheme
+                top, consumer = self._consumer(node)
+                how = f"{self.folder.text(node.func)}({key!r})"
+                if consumer is not None:
+                    yield SettingDefinition(key, self.rel, node.lineno, f"{how}, consumed by an "
+                                            "expression prepctl does not fold", DefaultKind.COMPUTED,
+                                            None, self.folder.text(consumer))
+                    continue
+                default = self.folder.fold(top)
+                if top is node and reader == "os" and default.kind is DefaultKind.LITERAL \
+                        and arg(node, 1, "default") is None:
+                    how += " without default"
+                elif top is node:
+                    how += " default"
+                else:
+                    how += " default, folded"
+                yield definition(key, self.rel, node.lineno, how, default)
+            elif (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load)
+                  and is_environ(node.value)):
+                key = literal_string(node.slice)
+                if key is not None:
+                    self.seen.append(Seen(key, node.lineno))
+                if key == self.name:
+                    yield SettingDefinition(key, self.rel, node.lineno,
+                                            f"{self.folder.text(node)} has no default (KeyError if unset)",
+                                            DefaultKind.REQUIRED, None, "")
+
+    def _schemes(self) -> Iterator[tuple[str, tuple[int, Default]]]:
+        """django-environ ``environ.Env(DEBUG=(bool, False))``: name -> (line, default)."""
+        for node in ast.walk(self.module):
+            if not (isinstance(node, ast.Call) and last_name(node.func) == "Env"):
+                continue
+            for kw in node.keywords:
+                if kw.arg is None:
+                    continue
+                self.seen.append(Seen(kw.arg, kw.value.lineno))
+                if isinstance(kw.value, ast.Tuple) and len(kw.value.elts) == 2:
+                    yield kw.arg, (kw.value.lineno, self.folder.fold(kw.value.elts[1]))
+
+    def _consumer(self, node: ast.expr) -> tuple[ast.expr, ast.AST | None]:
+        """Climb from an env read through the foldable wrappers around it. Returns the outermost
+        foldable expression, and the expression that consumes it when that is not a plain value
+        position (an assignment, a return, a container element, a ``default=``/Field argument)."""
+        top: ast.expr = node
+        while True:
+            parent = self.parents.get(top)
+            if isinstance(parent, ast.Attribute) and parent.attr in _STRING_METHODS and isinstance(
+                    self.parents.get(parent), ast.Call):
+                top = self.parents[parent]  # type: ignore[assignment]
+            elif isinstance(parent, ast.Compare | ast.UnaryOp) or self._wraps(parent, top):
+                top = parent  # type: ignore[assignment]
+            else:
+                break
+        parent = self.parents.get(top)
+        if parent is None or isinstance(parent, _VALUE_PARENTS):
+            return top, None
+        if isinstance(parent, ast.keyword):
+            call = self.parents.get(parent)
+            if parent.arg == "default" or (isinstance(call, ast.Call) and last_name(call.func) == "Field"):
+                return top, None
+            return top, call
+        return top, parent
+
+    def _wraps(self, parent: ast.AST | None, child: ast.expr) -> bool:
+        """``bool(x)``, ``strtobool(x)``, ``own_helper(x)``: a call the folder knows, taking ``child``."""
+        if not isinstance(parent, ast.Call) or child not in parent.args:
+            return False
+        callee = last_name(parent.func)
+        return callee in _WRAPPERS or (isinstance(parent.func, ast.Name) and callee in self.folder.helpers)
+
+    # -- pydantic classes
+
+    def _class_fields(self, cls: ast.ClassDef) -> Iterator[SettingDefinition]:
+        parent = self._class_parent(cls)
+        if parent is None:
+            return
+        config = class_config(cls, parent)
+        self.classes[cls.name] = config
+        for stmt in cls.body:
+            if not isinstance(stmt, ast.AnnAssign) or not isinstance(stmt.target, ast.Name):
+                continue
+            field_name = stmt.target.id
+            if field_name == "model_config" or last_name(stmt.annotation) == "ClassVar":
+                continue
+            field_call = _field_call(stmt.value) or _annotated_field_call(stmt.annotation)
+            aliases = _aliases(field_call) if field_call is not None else []
+            self.seen.extend(Seen(n, stmt.lineno) for n in aliases)
+            if config.settings and not aliases:
+                env_name = config.env_prefix + field_name
+                self.seen.append(Seen(env_name if config.case_sensitive else env_name.upper(), stmt.lineno))
+            self.seen.append(Seen(field_name, stmt.lineno, f"a field of {cls.name}" if config.settings else
+                                  f"a field of {cls.name}, a plain BaseModel: give it alias="))
+            how = self._field_match(field_name, aliases, config)
+            if how is None:
+                continue
+            default = self._field_default(stmt, field_call)
+            shown = aliases[0] if aliases else field_name
+            kind = "settings" if config.settings else "model"
+            yield definition(shown, self.rel, stmt.lineno, f"{kind} field {cls.name}.{field_name} ({how})",
+                             default)
+
+    def _class_parent(self, cls: ast.ClassDef) -> ClassConfig | None:
+        for base in cls.bases:
+            last = last_name(base)
+            if last in self.classes:
+                return self.classes[last]
+            # A subclass of a settings class imported from elsewhere is named *Settings by
+            # convention; we cannot follow the import without running it.
+            if last == _BASE_SETTINGS or last.endswith("Settings"):
+                return ClassConfig()
+            if last == _BASE_MODEL:
+                return ClassConfig(settings=False)
+        return None
+
+    def _field_match(self, field_name: str, aliases: list[str], config: ClassConfig) -> str | None:
+        def same(a: str, b: str) -> bool:
+            return a == b if config.case_sensitive else a.lower() == b.lower()
+
+        if self.attribute is not None and field_name == self.attribute:
+            return f"attribute {field_name}"
+        if aliases:
+            # An alias replaces the env name entirely (env_prefix does not apply to it).
+            matching = [alias for alias in aliases if same(alias, self.name)]
+            return f"alias {matching[0]}" if matching else None
+        if config.settings and same(config.env_prefix + field_name, self.name):
+            return f"env {(config.env_prefix + field_name).upper()}"
+        return None
+
+    def _field_default(self, stmt: ast.AnnAssign, field_call: ast.Call | None) -> Default:
+        if stmt.value is not None and _field_call(stmt.value) is None:
+            return self.folder.fold(stmt.value)
+        if field_call is None:
+            return Default(DefaultKind.REQUIRED, None, "")
+        default_expr = arg(field_call, 0, "default")
+        if default_expr is not None:
+            if isinstance(default_expr, ast.Constant) and default_expr.value is Ellipsis:
+                return Default(DefaultKind.REQUIRED, None, "...")
+            return self.folder.fold(default_expr)
+        factory = keyword(field_call, "default_factory")
+        if factory is not None:
+            return _factory_default(factory, self.folder.text(factory))
+        return Default(DefaultKind.REQUIRED, None, "")
+
+
+def _field_call(node: ast.expr | None) -> ast.Call | None:
+    if isinstance(node, ast.Call) and last_name(node.func) == "Field":
+        return node
+    return None
+
+
+def _annotated_field_call(annotation: ast.expr) -> ast.Call | None:
+    if (isinstance(annotation, ast.Subscript) and last_name(annotation.value) == "Annotated"
+            and isinstance(annotation.slice, ast.Tuple)):
+        for element in annotation.slice.elts[1:]:
+            call = _field_call(element)
+            if call is not None:
+                return call
+    return None
+
+
+def _aliases(call: ast.Call) -> list[str]:
+    """Environment names a Field declares: alias, validation_alias (incl. AliasChoices), env."""
+    names: list[str] = []
+    for name in ("validation_alias", "alias", "env"):
+        value = keyword(call, name)
+        if value is not None:
+            names.extend(strings_in(value))
+    return names
+
+
+def _factory_default(factory: ast.expr, source: str) -> Default:
+    text = f"default_factory={source}"
+    if isinstance(factory, ast.Lambda) and not factory.args.args:
+        try:
+            return Default(DefaultKind.LITERAL, ast.literal_eval(factory.body), text)
+        except (ValueError, TypeError, SyntaxError):
+            pass
+    empties: dict[str, Any] = {"list": [], "dict": {}, "set": set(), "tuple": (), "str": "", "int": 0,
+                               "float": 0.0, "bool": False}
+    if isinstance(factory, ast.Name) and factory.id in empties:
+        return Default(DefaultKind.LITERAL, empties[factory.id], text)
+    return Default(DefaultKind.COMPUTED, None, text)
+
+
+def class_config(cls: ast.ClassDef, parent: ClassConfig) -> ClassConfig:
+    """env_prefix and case_sensitive from `model_config = SettingsConfigDict(...)` or `class Config`."""
+    values: dict[str, Any] = {}
+    for stmt in cls.body:
+        target, value = simple_assignment(stmt)
+        if target == "model_config" and value is not None:
+            if isinstance(value, ast.Call):
+                for kw in value.keywords:
+                    if kw.arg in ("env_prefix", "case_sensitive"):
+                        values[kw.arg] = _maybe_literal(kw.value)
+            elif isinstance(value, ast.Dict):
+                for key, item in zip(value.keys, value.values, strict=True):
+                    key_text = literal_string(key) if key is not None else None
+                    if key_text in ("env_prefix", "case_sensitive"):
+                        values[key_text] = _maybe_literal(item)
+        elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+            for inner in stmt.body:
+                inner_target, inner_value = simple_assignment(inner)
+                if inner_target in ("env_prefix", "case_sensitive") and inner_value is not None:
+                    values[inner_target] = _maybe_literal(inner_value)
+    prefix = values.get("env_prefix", parent.env_prefix)
+    case = values.get("case_sensitive", parent.case_sensitive)
+    return ClassConfig(env_prefix=prefix if isinstance(prefix, str) else parent.env_prefix,
+                       case_sensitive=case if isinstance(case, bool) else parent.case_sensitive,
+                       settings=parent.settings)
+
+
+def _maybe_literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        return None
