@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from prepctl.sources.issue_reports import SeverityMap, parse_markdown
+from prepctl.sources.issue_reports import SeverityMap, parse_csv, parse_json, parse_markdown, read_markdown
 from tests.conftest import EXAMPLE, run_cli, write_plan
 
 CRITERION = """
@@ -136,3 +136,125 @@ def test_json_report_items_with_unknown_or_missing_priority(tmp_path: Path):
     ]), encoding="utf-8")
     code, crit = _gate(tmp_path, tmp_path, "r.json")
     assert code == 2 and "('None')" in crit["summary"] and "X-2" in crit["summary"]
+
+
+# -- issue 11: Markdown read on markdown-it's token stream -------------------------------------------
+
+def _open(text: str) -> dict[str, int]:
+    """id -> line of every open item."""
+    return {i.id or i.title: i.line for i in parse_markdown(text, "R.md", SeverityMap()) if not i.closed}
+
+
+def test_items_in_a_tilde_fence_or_an_html_comment_are_not_issues_but_are_counted():
+    text = ("# P0\n\n- [x] A-1 fixed\n\n~~~\n- [ ] A-2 example in a fence\n~~~\n\n"
+            "<!--\n- [ ] A-3 commented out\n-->\n\n    - [ ] A-4 indented code\n")
+    reading = read_markdown(text, "R.md", SeverityMap())
+    assert [(i.id, i.closed) for i in reading.items] == [("A-1", True)]
+    assert reading.ignored == {"in code": 2, "in comments": 1}
+
+
+def test_items_under_a_setext_heading_are_read_with_their_line():
+    assert _open("Intro\n\nCritical\n========\n\n- [ ] A-1 only open one\n") == {"A-1": 6}
+    assert [i.severity for i in parse_markdown("High\n----\n- A-2 x\n", "R.md", SeverityMap())] == ["P1"]
+
+
+def test_a_table_without_leading_pipes_is_read():
+    text = "## P1\n\nID | Title | Status\n-- | ----- | ------\nB-1 | a | Closed\nB-2 | b | Open\n"
+    assert _open(text) == {"B-2": 6}
+
+
+def test_an_escaped_pipe_keeps_the_whole_title():
+    (item,) = parse_markdown("## P0\n| ID | Title |\n|--|--|\n| C-1 | a \\| b lost |\n", "R.md", SeverityMap())
+    assert item.title == "a | b lost"
+
+
+def test_metadata_lines_under_an_issue_heading_are_one_issue_not_many():
+    """Five issues with Labels/Status/Owner lines read as five, not ten."""
+    blocks = []
+    for n in range(1, 6):
+        blocks.append(f"### {n}. Problem number {n}\n\n**Priority:** P1\n**Labels:** testing, e2e\n"
+                      f"**Status:** Open\n**Owner:** team-{n}\n\nDetails.\n\n- [ ] step one\n- [ ] step two\n")
+    items = parse_markdown("# Remaining issues\n\n" + "\n".join(blocks), "R.md", SeverityMap())
+    assert len(items) == 5 and all(i.severity == "P1" and not i.closed for i in items)
+    listed = parse_markdown("## P0\n### X-1 boom\n- Labels: testing, e2e\n- Status: Resolved\n", "R.md", SeverityMap())
+    assert [(i.id, i.closed) for i in listed] == [("X-1", True)]
+
+
+def test_status_column_wins_over_a_checkmark_in_the_title():
+    text = "| Priority | ID | Title | Status |\n|--|--|--|--|\n| P0 | D-1 | ✅ looks done | Open |\n"
+    assert _open(text) == {"D-1": 3}
+
+
+def test_a_partly_struck_line_is_open_and_a_wholly_struck_one_closed():
+    text = ("## P1\n- ~~dup of PREP-1~~ PREP-10 crash still happens\n- ~~PREP-11 gone~~\n"
+            "- ~~PREP-12 gone~~ fixed in 0.9.1\n- ~~dup of PREP-1~~ (PREP-13 still open)\n- [x] PREP-14 checked\n")
+    assert _open(text) == {"PREP-10": 2, "PREP-13": 5}
+
+
+def test_a_title_word_does_not_move_an_item_out_of_its_heading_severity():
+    assert _open("## P0\n- [ ] E-1 Low disk alert never fires\n- [ ] E-2 [P2] cosmetic\n") == {"E-1": 2, "E-2": 3}
+    assert {i.id: i.severity for i in parse_markdown("## P0\n- E-1 Low disk\n- E-2 [P2] x\n", "R.md",
+                                                      SeverityMap())} == {"E-1": "P0", "E-2": "P2"}
+
+
+def test_json_items_carry_the_line_where_their_object_starts():
+    text = json.dumps([{"id": "J-1", "title": "{[ tricky", "priority": "P1"},
+                       {"id": "J-2", "title": "b", "priority": "P0"}], indent=2)
+    starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "{"]
+    assert [i.line for i in parse_json(text, "r.json", SeverityMap())] == starts
+    nested = '{"total": 2,\n "issues": [\n  {"key": "K-1", "fields": {"priority": {"name": "Highest"},\n' \
+             '   "status": {"name": "Done", "statusCategory": {"key": "done"}}, "summary": "a"}},\n' \
+             '  {"key": "K-2", "fields": {"priority": {"name": "High"}, "status": {"name": "To Do"}}}]}'
+    items = parse_json(nested, "r.json", SeverityMap())
+    assert [(i.id, i.severity, i.closed, i.line) for i in items] == [("K-1", "P0", True, 3), ("K-2", "P1", False, 5)]
+
+
+def test_github_export_priority_comes_from_labels_and_pull_requests_are_left_out():
+    text = json.dumps([{"number": 7, "title": "a", "state": "OPEN", "labels": [{"name": "bug"}, {"name": "P1"}]},
+                       {"number": 8, "title": "pr", "state": "open", "labels": [], "pull_request": {"url": "x"}},
+                       {"number": 9, "title": "c", "state": "open", "labels": [{"name": "docs"}]}])
+    items = parse_json(text, "r.json", SeverityMap())
+    assert [(i.id, i.severity, i.priority_text) for i in items] == [("#7", "P1", None), ("#9", "?", "labels: docs")]
+
+
+def test_jira_csv_export_with_repeated_label_columns_and_multiline_fields():
+    text = ('Summary,Issue key,Priority,Status,Labels,Labels\r\n"multi\nline",PREP-1,Highest,Done,a,b\r\n'
+            "second,PREP-2,High,In Progress,,\r\n")
+    items = parse_csv(text, "r.csv", SeverityMap())
+    assert [(i.id, i.severity, i.closed, i.line) for i in items] == [("PREP-1", "P0", True, 2),
+                                                                    ("PREP-2", "P1", False, 4)]
+
+
+def test_evidence_says_how_many_items_were_read_open_closed_and_ignored(tmp_path: Path):
+    (tmp_path / "R.md").write_text("## P1\n- [x] A-1 done\n- [ ] A-2 open\n<!-- - [ ] A-3 hidden -->\n\n"
+                                   "```\n- [ ] A-4 example\n```\n", encoding="utf-8")
+    code, crit = _gate(tmp_path, tmp_path, "R.md")
+    assert code == 1 and "A-2 (R.md:3)" in crit["summary"]
+    labels = [e["label"] for e in crit["evidence"]]
+    assert "items read: 1 open / 1 closed / 2 ignored (1 in code, 1 in comments)" in labels
+
+
+def test_a_report_outside_the_root_says_so_and_names_the_root(tmp_path: Path):
+    root = tmp_path / "mono"
+    root.mkdir()
+    (tmp_path / "R.md").write_text("## P0\n- [ ] A-1 x\n", encoding="utf-8")
+    code, crit = _gate(tmp_path, root, "../R.md")
+    assert code == 2 and "not found" not in crit["summary"]
+    assert f"outside the monolith root {root.resolve()}" in crit["summary"] and "plan:" in crit["summary"]
+
+
+def test_a_report_beside_phases_yaml_is_read_with_the_plan_prefix(tmp_path: Path):
+    root = tmp_path / "mono"
+    root.mkdir()
+    (tmp_path / "REMAINING_ISSUES_REPORT.md").write_text("## P0\n- [ ] A-1 open\n", encoding="utf-8")
+    code, crit = _gate(tmp_path, root, '"plan:REMAINING_ISSUES_REPORT.md"')
+    assert code == 1 and "A-1 (plan:REMAINING_ISSUES_REPORT.md:2)" in crit["summary"]
+    plan = write_plan(tmp_path, CRITERION.format(report='"plan:../elsewhere.md"'), root=str(root))
+    result = run_cli("-c", plan, "validate")
+    assert result.code == 2 and "may not leave it" in result.stdout + result.stderr
+
+
+def test_a_report_that_is_a_folder_is_a_clear_error(tmp_path: Path):
+    (tmp_path / "reports").mkdir()
+    code, crit = _gate(tmp_path, tmp_path, "reports")
+    assert code == 2 and crit["summary"] == "report reports is a folder, not a file; name the report file inside it"

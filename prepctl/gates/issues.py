@@ -13,6 +13,9 @@ Critical/High/Medium/Low). Evidence lists every open blocking item with its file
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path, PurePath
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -25,16 +28,20 @@ from prepctl.sources.issue_reports import (
     DEFAULT_SEVERITY_ALIASES,
     UNRECOGNISED,
     ReportedIssue,
+    ReportReading,
     SeverityMap,
-    parse_json,
-    parse_markdown,
+    read_csv,
+    read_json,
+    read_markdown,
 )
+from prepctl.sources.tree import WorkTree, normalise
 from prepctl.verdicts import Evidence, Status, Verdict, first_few
 
 
 class IssuesSpec(CriterionSpec):
     kind: Literal["issues"]
-    report: str | None = Field(None, description="Markdown or JSON report, relative to the root.")
+    report: str | None = Field(None, description="Markdown, JSON or CSV report, relative to the monolith "
+                               "root; 'plan:<path>' for one relative to the folder of phases.yaml.")
     severities: list[str] = Field(default_factory=lambda: ["P0", "P1"], min_length=1,
                                   description="Levels that block.")
     max_open: int = Field(0, ge=0)
@@ -58,6 +65,9 @@ class IssuesSpec(CriterionSpec):
             raise ValueError("an issues criterion needs a 'report', 'github' or 'jira' to read")
         if (self.validated_in or self.validated_label) and self.github is None and self.jira is None:
             raise ValueError("validated_in/validated_label apply to github or jira issues; add one")
+        problem = report_path_problem(self.report) if self.report is not None else None
+        if problem:
+            raise ValueError(problem)
         unknown = [s for s in self.severities if s not in self.severity_map]
         if unknown:
             raise ValueError(f"severities {unknown} are not levels of severity_map "
@@ -65,29 +75,125 @@ class IssuesSpec(CriterionSpec):
         return self
 
 
-def read_report(ctx: GateContext, spec: IssuesSpec) -> list[ReportedIssue]:
-    assert spec.report is not None
+#: Prefix of a ``report:`` that lives beside phases.yaml (a plan repository kept apart from the
+#: monolith) instead of inside the monolith's root.
+PLAN_PREFIX = "plan:"
+#: A report bigger than this is not a hand-kept issue list; refusing it bounds memory.
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+
+
+def report_path_problem(report: str) -> str | None:
+    """Why a ``report:`` value cannot name a file, or None. Checked when the plan loads."""
+    rel = report.removeprefix(PLAN_PREFIX) if report.startswith(PLAN_PREFIX) else report
+    if not rel.strip():
+        return f"report {report!r} names no file"
+    if report.startswith(PLAN_PREFIX) and (PurePath(rel).is_absolute() or ".." in PurePath(rel).parts):
+        return f"report {report!r}: a '{PLAN_PREFIX}' path is relative to the folder of phases.yaml and " \
+               "may not leave it"
+    if "\0" in rel:
+        return f"report {report!r} contains a NUL character"
+    return None
+
+
+def read_regular_file(path: Path, shown: str) -> bytes:
+    """A regular file's bytes. Anything else (a folder, FIFO, device, socket) is refused by what it
+    is, before a read could block or never end."""
     try:
-        text = ctx.tree.read_text(spec.report)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise GateError(f"report {ctx.tree.describe(spec.report)} not found") from None
+        raise GateError(f"report {shown} not found") from None
+    except IsADirectoryError:
+        raise GateError(f"report {shown} is a folder, not a file; name the report file inside it") from None
+    except OSError as exc:
+        raise GateError(f"report {shown} cannot be opened: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise GateError(f"report {shown} is a folder, not a file; name the report file inside it")
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode) or \
+                stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file"
+            raise GateError(f"report {shown} is {kind}; only a regular file is read")
+        if info.st_size > MAX_REPORT_BYTES:
+            raise GateError(f"report {shown} is {info.st_size} bytes, over the {MAX_REPORT_BYTES} byte limit "
+                            "for an issue report")
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_REPORT_BYTES:
+                raise GateError(f"report {shown} grew past the {MAX_REPORT_BYTES} byte limit while being read")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise GateError(f"report {shown} cannot be read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _inside(path: Path, folder: Path, report: str, what: str) -> Path:
+    resolved, base = path.resolve(), folder.resolve()
+    if resolved != base and base not in resolved.parents:
+        raise GateError(f"report {report} is outside {what} {base}; keep the report inside it"
+                        + ("" if report.startswith(PLAN_PREFIX) else
+                           f", or write '{PLAN_PREFIX}<path>' for a report beside phases.yaml"))
+    return resolved
+
+
+def report_bytes(ctx: GateContext, report: str) -> bytes:
+    if report.startswith(PLAN_PREFIX):
+        # The plan repository is read as it is on disk, also under --at: it is not the monolith's history.
+        folder = ctx.plan.config_dir
+        path = _inside(folder / report.removeprefix(PLAN_PREFIX), folder, report, "the plan folder")
+        return read_regular_file(path, f"{report} ({path})")
+    if isinstance(ctx.tree, WorkTree):
+        root = Path(ctx.tree.root)
+        return read_regular_file(_inside(root / normalise(report), root, report, "the monolith root"), report)
+    try:
+        return ctx.tree.read_bytes(report)
+    except FileNotFoundError:
+        raise GateError(f"report {ctx.tree.describe(report)} not found") from None
+    except (IsADirectoryError, NotADirectoryError):
+        raise GateError(f"report {ctx.tree.describe(report)} is a folder, not a file") from None
+
+
+def read_report(ctx: GateContext, spec: IssuesSpec) -> ReportReading:
+    assert spec.report is not None
+    data = report_bytes(ctx, spec.report)
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise GateError(f"report {spec.report} is not UTF-8 text: {exc.reason}") from None
+        line = data[:exc.start].count(b"\n") + 1
+        raise GateError(f"report {spec.report}:{line} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                        "save it as UTF-8") from None
     severities = SeverityMap(spec.severity_map)
-    if spec.report.lower().endswith(".json"):
-        try:
-            return parse_json(text, spec.report, severities, spec.priority_field, spec.status_field)
-        except ValueError as exc:
-            raise GateError(f"report {spec.report} cannot be read: {exc}") from None
-    return parse_markdown(text, spec.report, severities)
+    suffix = spec.report.lower().rsplit(".", 1)[-1]
+    try:
+        if suffix == "json":
+            return read_json(text, spec.report, severities, spec.priority_field, spec.status_field)
+        if suffix == "csv":
+            return read_csv(text, spec.report, severities, spec.priority_field, spec.status_field)
+        return read_markdown(text, spec.report, severities)
+    except (ValueError, RecursionError) as exc:
+        raise GateError(f"report {spec.report} cannot be read: {exc}") from None
 
 
-def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: str | None) -> Verdict:
+def items_read(reading: ReportReading) -> str:
+    """``items read: 5 open / 3 closed / 2 ignored (in code, comments)``: nothing vanished unseen."""
+    opened = sum(1 for i in reading.items if not i.closed)
+    where = ", ".join(f"{n} {w}" for w, n in sorted(reading.ignored.items()))
+    ignored = sum(reading.ignored.values())
+    return (f"items read: {opened} open / {len(reading.items) - opened} closed / {ignored} ignored"
+            + (f" ({where})" if where else " (in code, comments)"))
+
+
+def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: str | None,
+          reading: ReportReading | None = None) -> Verdict:
     unknown = [i for i in items if i.severity == UNRECOGNISED and not i.closed]
     if not [i for i in items if i.severity != UNRECOGNISED] and not unknown:
         # A report in which nothing is recognised is more likely misread than clean.
         raise GateError(f"no issues of any severity recognised in {source}; check severity_map "
-                        "and the report's format")
+                        "and the report's format"
+                        + (f" ({items_read(reading)})" if reading is not None and reading.ignored else ""))
     blocking = [i for i in items if i.severity in spec.severities]
     open_items = [i for i in blocking if not i.closed]
     levels = "/".join(spec.severities)
@@ -95,6 +201,8 @@ def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: s
                          expected="closed", revision=revision) for i in open_items]
     evidence.append(Evidence(f"{levels} items read", path=source, value=len(blocking),
                              expected=f"<= {spec.max_open} open", revision=revision))
+    if reading is not None:
+        evidence.append(Evidence(items_read(reading), path=source, value=len(reading.items), revision=revision))
     closed = len(blocking) - len(open_items)
     if len(open_items) > spec.max_open:
         names = first_few([f"{i.id or i.title} ({i.path}:{i.line})" for i in open_items], 5)
@@ -121,8 +229,8 @@ class IssuesGate(Gate[IssuesSpec]):
     def check(self, spec: IssuesSpec, phase: Phase, ctx: GateContext) -> Verdict:
         verdicts = []
         if spec.report is not None:
-            items = read_report(ctx, spec)
-            verdicts.append(judge(items, spec, spec.report, ctx.tree.revision))
+            reading = read_report(ctx, spec)
+            verdicts.append(judge(reading.items, spec, spec.report, ctx.tree.revision, reading))
         if spec.github is not None or spec.jira is not None:
             # The remote mode is live: it is `skip` under `gate --at REV`.
             from prepctl.gates.issues_remote import combine, remote_verdict

@@ -1,238 +1,484 @@
-"""Defect reports kept in the repository (e.g. REMAINING_ISSUES_REPORT.md), read as text.
+"""Defect reports kept in the repository (e.g. REMAINING_ISSUES_REPORT.md).
 
-Markdown reports are read three ways, as real ones mix them: table rows, list items, and
-sub-headings, each under a heading that names a severity (or with a severity column). JSON
-reports are a list of objects with a priority field. What counts as which severity is the
-user's ``SeverityMap``; what counts as closed is ✅, ``[x]``, ~~struck through~~ or a
-"Status: Closed/Resolved" line or cell.
+Markdown reports are read through markdown-it-py's token stream (CommonMark + GFM tables and
+strikethrough), so fences, indented code and HTML comments are never items, setext headings and
+pipe-less tables are, and every item keeps the ``file:line`` of its token. An item is one of:
+
+- a table row, under a heading that names a severity or with a Severity/Priority column;
+- a list item under such a heading (its nested lists and continuation lines are its details);
+- a sub-heading that is an issue: it has metadata lines (``Status: open``, ``Priority: P1``,
+  ``Labels: testing``) or prose under a severity heading. Its metadata and details are part of it:
+  issues are counted, not lines.
+
+Closed is ``[x]``, a wholly struck-through item, ✅, a closed status (a Status column wins over
+any mark in the row), or a section headed "Resolved"/"Closed". JSON and CSV exports are read in
+``prepctl.sources.issue_exports``.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-#: Jira's priorities (Highest..Lowest, Blocker..Trivial) and Linear's Urgent are in here too.
-DEFAULT_SEVERITY_ALIASES: dict[str, list[str]] = {
-    "P0": ["P0", "Sev-0", "Sev0", "SEV-0", "Critical", "Blocker", "Highest", "Urgent", "🔴 Critical"],
-    "P1": ["P1", "Sev-1", "Sev1", "SEV-1", "High", "Major", "🔴 High", "🟠 High"],
-    "P2": ["P2", "Sev-2", "Sev2", "Medium", "Moderate", "🟡 Medium"],
-    "P3": ["P3", "Sev-3", "Sev3", "Low", "Lowest", "Minor", "Trivial", "🟢 Low"],
-}
-#: The severity of an item whose priority is written but is no word of the severity map: it could
-#: be a P0, so an open one keeps the gate from passing.
-UNRECOGNISED = "?"
-CLOSED_WORDS = ("closed", "resolved", "done", "fixed", "verified", "won't fix", "wontfix")
-_ID = re.compile(r"\b[A-Z][A-Z0-9]*(?:-\d+)+\b|#\d+")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
-_CHECKBOX = re.compile(r"^\[( |x|X)\]\s*")
-_STATUS_LINE = re.compile(r"^\s*[*_]*status[*_]*\s*[:=]\s*[*_]*(.+?)[*_]*\s*$", re.IGNORECASE)
-_INLINE_STATUS = re.compile(r"status\s*[:=]\s*([\w' -]+)", re.IGNORECASE)
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
+
+from prepctl.sources.issue_exports import parse_csv, parse_json, read_csv, read_json
+from prepctl.sources.issue_items import (
+    CLOSED_MARKS,
+    CLOSED_WORDS,
+    DEFAULT_SEVERITY_ALIASES,
+    PRIORITY_KEYS,
+    STATUS_KEYS,
+    UNRECOGNISED,
+    ReportedIssue,
+    ReportReading,
+    SeverityMap,
+    clean_title,
+    closed_by_status,
+    first_id,
+    inline_priority,
+    inline_status,
+    marked_closed,
+    meta_line,
+    wholly_struck,
+)
+
+__all__ = ["CLOSED_WORDS", "DEFAULT_SEVERITY_ALIASES", "UNRECOGNISED", "ReportReading", "ReportedIssue",
+           "SeverityMap", "closed_by_status", "parse_csv", "parse_json", "parse_markdown", "read_csv",
+           "read_json", "read_markdown"]
+
+_SEVERITY_COLUMNS = ("severity", "sev", "priority", "prio", "level", "criticality")
+_STATUS_COLUMNS = ("status", "state", "resolution")
+_TITLE_COLUMNS = ("title", "summary", "description", "finding", "issue", "problem", "name", "item", "task",
+                  "bug", "defect")
+_ID_COLUMNS = ("id", "key", "issue key", "ticket", "incident", "#", "no", "no.", "number", "ref")
+_COUNT_COLUMNS = ("count", "open", "closed", "total", "remaining", "fixed", "resolved", "#open", "# open")
+#: Words of a heading that only groups items ("## Critical issues", "## 🔴 High priority").
+_GROUP_WORDS = {"issue", "issues", "bug", "bugs", "defect", "defects", "item", "items", "priority",
+                "severity", "open", "remaining", "finding", "findings", "blocker", "blockers", "task",
+                "tasks", "ticket", "tickets", "problems", "level", "and", "the", "of", "sev", "known"}
+_CLOSED_SECTION = re.compile(r"^[\W_]*(?:closed|resolved|done|fixed|completed|won'?t fix|wontfix)\b",
+                             re.IGNORECASE)
+_CHECKBOX = re.compile(r"^\s*\[( |x|X)\]\s*")
+#: Block nesting markdown-it follows; deeper content is dropped by the parser, which the coverage
+#: check below turns into an error instead of a silent loss.
+MAX_NESTING = 40
 
 
-@dataclass(frozen=True)
-class ReportedIssue:
-    severity: str
-    title: str
-    closed: bool
-    path: str
-    line: int
-    id: str | None = None
-    how_closed: str | None = None
-    #: The priority as written, for an item whose severity is UNRECOGNISED.
-    priority_text: str | None = None
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
+    return md
 
 
 @dataclass
-class SeverityMap:
-    aliases: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_SEVERITY_ALIASES))
+class _Line:
+    """One line of an inline token, as plain text and as (text, struck) segments."""
 
-    def __post_init__(self) -> None:
-        pairs = [(alias, level) for level, names in self.aliases.items() for alias in names]
-        pairs.sort(key=lambda p: len(p[0]), reverse=True)
-        self._patterns = [(re.compile(r"(?<![\w-])" + re.escape(a) + r"(?![\w-])", re.IGNORECASE), lvl)
-                          for a, lvl in pairs]
+    segments: list[tuple[str, bool]]
 
-    def classify(self, text: str) -> str | None:
-        """The severity named earliest in ``text`` (longest alias wins at the same place)."""
-        best: tuple[int, int, str] | None = None
-        for pattern, level in self._patterns:
-            match = pattern.search(text)
-            if match and (best is None or (match.start(), -len(match[0])) < (best[0], best[1])):
-                best = (match.start(), -len(match[0]), level)
-        return best[2] if best else None
+    @property
+    def text(self) -> str:
+        return "".join(t for t, _ in self.segments)
 
 
-def closed_by_status(text: str) -> bool:
-    lowered = text.strip().lower()
-    return "✅" in text or "✔" in text or any(lowered.startswith(w) for w in CLOSED_WORDS)
+def _inline_lines(node: SyntaxTreeNode | None) -> list[_Line]:
+    if node is None or node.token is None:
+        return []
+    lines: list[_Line] = [_Line([])]
+    struck = 0
+    for child in node.token.children or []:
+        if child.type == "s_open":
+            struck += 1
+        elif child.type == "s_close":
+            struck = max(0, struck - 1)
+        elif child.type in ("softbreak", "hardbreak"):
+            lines.append(_Line([]))
+        elif child.type in ("text", "code_inline", "html_inline", "image"):
+            lines[-1].segments.append((child.content, struck > 0))
+    return lines
+
+
+def _first_inline(node: SyntaxTreeNode) -> SyntaxTreeNode | None:
+    for child in node.children:
+        if child.type == "inline":
+            return child
+        if child.type in ("paragraph", "th", "td", "heading"):
+            return _first_inline(child)
+        return None
+    return None
+
+
+def _line_of(node: SyntaxTreeNode) -> int:
+    try:
+        mapped = node.map
+    except AttributeError:
+        mapped = None
+    return mapped[0] + 1 if mapped else 0
+
+
+@dataclass
+class _Meta:
+    status: str | None = None
+    priority: str | None = None
+    other: int = 0
+
+    def take(self, line: str) -> bool:
+        found = meta_line(line)
+        if found is None:
+            return False
+        key, value = found
+        if key in STATUS_KEYS and self.status is None and value:
+            self.status = value
+        elif key in PRIORITY_KEYS and self.priority is None and value:
+            self.priority = value
+        else:
+            self.other += 1
+        return True
+
+
+@dataclass
+class _Context:
+    severity: str | None
+    closed_section: str | None = None
+
+
+@dataclass
+class _Walker:
+    path: str
+    severities: SeverityMap
+    reading: ReportReading = field(default_factory=ReportReading)
+    #: (depth, severity named, closed-section title) of the headings above the current place.
+    headings: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    #: Depth of the issue heading whose body we are in, if any.
+    issue_depth: int | None = None
+    issue_meta: _Meta | None = None
+    issue_fields: dict | None = None
+    nested: int = 0
+
+    def context(self) -> _Context:
+        severity = next((sev for _, sev, _ in reversed(self.headings) if sev), None)
+        closed = next((c for _, _, c in reversed(self.headings) if c), None)
+        return _Context(severity, closed)
+
+    # -- blocks -------------------------------------------------------------------------------
+    def flow(self, nodes: list[SyntaxTreeNode]) -> None:
+        for index, node in enumerate(nodes):
+            if node.type == "heading":
+                body = []
+                for later in nodes[index + 1:]:
+                    if later.type == "heading":
+                        break
+                    body.append(later)
+                self.heading(node, body)
+            elif self.issue_depth is not None:
+                self.issue_body(node)
+            elif node.type in ("bullet_list", "ordered_list"):
+                self.list_items(node, self.context())
+            elif node.type == "table":
+                self.table(node, self.context())
+            elif node.type == "blockquote":
+                self.flow(list(node.children))
+            elif node.type in ("fence", "code_block", "html_block"):
+                self.ignored_block(node)
+
+    def ignored_block(self, node: SyntaxTreeNode) -> None:
+        """Items written inside code or a comment are examples, not issues; count them so the
+        evidence shows they were seen and left out."""
+        where = "in comments" if node.type == "html_block" else "in code"
+        content = node.content
+        if node.type == "html_block":
+            content = re.sub(r"<!--|-->|<[^>\n]*>", "\n", content)
+        if self.nested >= 2 or not content.strip():
+            return
+        sub = _Walker(self.path, self.severities, headings=list(self.headings), nested=self.nested + 1)
+        sub.flow(list(SyntaxTreeNode(_parser().parse(content)).children))
+        self.reading.ignore(where, len(sub.reading.items) + sum(sub.reading.ignored.values()))
+
+    def heading(self, node: SyntaxTreeNode, body: list[SyntaxTreeNode]) -> None:
+        self.finish_issue(at_depth=int(node.tag[1:]))
+        depth = int(node.tag[1:])
+        if self.issue_depth is not None:
+            # A sub-heading inside an issue ("#### Steps to reproduce") is part of the issue.
+            self.issue_body_meta(body)
+            return
+        self.headings = [h for h in self.headings if h[0] < depth]
+        lines = _inline_lines(_first_inline(node))
+        title = " ".join(line.text for line in lines).strip()
+        segments = [s for line in lines for s in line.segments]
+        context = self.context()
+        meta = _Meta()
+        for block in body:
+            self.collect_meta(block, meta)
+        has_items = any(b.type in ("bullet_list", "ordered_list", "table") for b in body)
+        residual = _residual(title, self.severities)
+        own = self.severities.marked(title)
+        severity = self.priority_of(meta) or own or context.severity
+        decisive_meta = meta.status is not None or meta.priority is not None or \
+            (meta.other > 0 and severity is not None and not has_items)
+        prose = any(b.type == "paragraph" for b in body)
+        is_issue = bool(residual) and severity is not None and (
+            decisive_meta or (not has_items and (prose or first_id(title) is not None)))
+        if not is_issue:
+            named = self.severities.classify(title)
+            closed_section = title if named is None and _CLOSED_SECTION.match(title) else None
+            self.headings.append((depth, named, closed_section))
+            return
+        self.issue_depth = depth
+        self.issue_meta = meta
+        self.issue_fields = {"severity": severity, "title": clean_title(title), "line": _line_of(node),
+                             "id": first_id(title), "segments": segments, "closed_section": context.closed_section}
+
+    def finish_issue(self, at_depth: int | None = None) -> None:
+        if self.issue_depth is None or self.issue_fields is None or self.issue_meta is None:
+            return
+        if at_depth is not None and at_depth > self.issue_depth:
+            return
+        fields, meta = self.issue_fields, self.issue_meta
+        closed, how = _closed(fields["segments"], meta.status, None, fields["closed_section"])
+        severity = fields["severity"]
+        self.reading.items.append(ReportedIssue(
+            severity, fields["title"], closed, self.path, fields["line"], fields["id"], how,
+            meta.priority if severity == UNRECOGNISED else None))
+        self.issue_depth = self.issue_meta = self.issue_fields = None
+
+    def priority_of(self, meta: _Meta) -> str | None:
+        if meta.priority is None:
+            return None
+        return self.severities.classify(meta.priority) or UNRECOGNISED
+
+    def collect_meta(self, block: SyntaxTreeNode, meta: _Meta) -> None:
+        """Metadata lines in an issue's body: paragraph lines and single-line list items."""
+        if block.type == "paragraph":
+            for line in _inline_lines(_first_inline(block)):
+                meta.take(line.text)
+        elif block.type in ("bullet_list", "ordered_list"):
+            for item in block.children:
+                for line in _inline_lines(_first_inline(item)):
+                    meta.take(line.text)
+
+    def issue_body(self, node: SyntaxTreeNode) -> None:
+        if node.type in ("fence", "code_block", "html_block"):
+            self.ignored_block(node)
+
+    def issue_body_meta(self, body: list[SyntaxTreeNode]) -> None:
+        if self.issue_meta is not None:
+            for block in body:
+                self.collect_meta(block, self.issue_meta)
+
+    # -- lists --------------------------------------------------------------------------------
+    def list_items(self, node: SyntaxTreeNode, context: _Context) -> None:
+        previous: _ListEntry | None = None
+        for item in node.children:
+            lines = _inline_lines(_first_inline(item))
+            if not lines or not lines[0].text.strip():
+                continue
+            head = lines[0]
+            if meta_line(head.text) is not None and previous is not None and len(lines) == 1:
+                # "- Status: fixed" right after an item is that item's metadata, not an issue.
+                previous.meta.take(head.text)
+                continue
+            entry = _ListEntry(item, lines, _Meta())
+            for line in lines[1:]:
+                entry.meta.take(line.text)
+            subs = [c for c in item.children if c.type in ("bullet_list", "ordered_list")]
+            text = head.text.strip()
+            box = _CHECKBOX.match(text)
+            is_group = box is None and first_id(text) is None and text.rstrip("*_ ").endswith(":") and bool(subs)
+            if is_group:
+                named = self.severities.classify(text)
+                self.list_items_of(subs, _Context(named or context.severity, context.closed_section))
+                continue
+            for sub in subs:
+                for child in sub.children:
+                    for line in _inline_lines(_first_inline(child)):
+                        entry.meta.take(line.text)
+            for block in item.children[1:]:
+                if block.type == "paragraph":
+                    for line in _inline_lines(_first_inline(block)):
+                        entry.meta.take(line.text)
+                elif block.type in ("fence", "code_block", "html_block"):
+                    self.ignored_block(block)
+            self.add_list_item(entry, context)
+            previous = entry
+
+    def list_items_of(self, lists: list[SyntaxTreeNode], context: _Context) -> None:
+        for sub in lists:
+            self.list_items(sub, context)
+
+    def add_list_item(self, entry: _ListEntry, context: _Context) -> None:
+        head = entry.lines[0]
+        text = head.text.strip()
+        segments = list(head.segments)
+        checked: bool | None = None
+        box = _CHECKBOX.match(text)
+        if box:
+            checked = box[1] in "xX"
+            text = text[box.end():]
+            segments = _drop_prefix(segments, len(head.text) - len(head.text.lstrip()) + box.end())
+        status = entry.meta.status or inline_status(text)
+        priority = entry.meta.priority or inline_priority(text)
+        severity = (self.severities.classify(priority) or UNRECOGNISED) if priority else None
+        severity = severity or self.severities.marked(text) or context.severity
+        if severity is None:
+            return
+        closed, how = _closed(segments, status, checked, context.closed_section)
+        # "~~dup of PREP-1~~ PREP-10 crash": an open item is named by what is not struck out.
+        ident = first_id(text) if closed else first_id("".join(t for t, s in segments if not s)) or first_id(text)
+        self.reading.items.append(ReportedIssue(
+            severity, clean_title(text), closed, self.path, _line_of(entry.node), ident, how,
+            priority if severity == UNRECOGNISED else None))
+
+    # -- tables -------------------------------------------------------------------------------
+    def table(self, node: SyntaxTreeNode, context: _Context) -> None:
+        rows = [tr for part in node.children for tr in part.children if tr.type == "tr"]
+        if not rows:
+            return
+        header = [_norm_header(_cell_text(c)) for c in rows[0].children]
+        roles = _columns(header)
+        body = rows[1:]
+        if roles.title is None and roles.id is None and roles.status is None and \
+                any(h in _COUNT_COLUMNS for h in header):
+            # "| Severity | Open | Closed |": a summary of counts, not the issues themselves.
+            self.reading.ignore("summary tables", len(body))
+            return
+        for row in body:
+            item = self.table_row(row, roles, context)
+            if item is not None:
+                self.reading.items.append(item)
+
+    def table_row(self, row: SyntaxTreeNode, roles: _Columns, context: _Context) -> ReportedIssue | None:
+        cells = [_inline_lines(_first_inline(c)) for c in row.children]
+        texts = [" ".join(line.text for line in c).strip() for c in cells]
+
+        def cell(index: int | None) -> str:
+            return texts[index] if index is not None and index < len(texts) else ""
+
+        sev_text = cell(roles.severity)
+        severity = self.severities.classify(sev_text) if sev_text else None
+        if severity is None and sev_text:
+            severity = UNRECOGNISED
+        if severity is None and roles.labels is not None:
+            severity = self.severities.most_severe([p.strip() for p in cell(roles.labels).split(",")])
+        severity = severity or context.severity
+        if severity is None or not any(texts):
+            return None
+        title_index = roles.title if roles.title is not None else roles.id
+        title = cell(title_index) or " ".join(t for t in texts if t)
+        ident = first_id(cell(roles.id)) or first_id(" ".join(texts))
+        status = cell(roles.status) or None
+        marked = title_index is not None and title_index < len(cells) and any(
+            wholly_struck(line.segments) for line in cells[title_index][:1])
+        marked = marked or (roles.id is not None and roles.id < len(cells) and
+                            any(wholly_struck(line.segments) for line in cells[roles.id][:1]))
+        segments = [("~~", True)] if marked else [(title, False)]
+        if not marked and any(t.strip() in CLOSED_MARKS or marked_closed(t) for t in (title, cell(roles.id))):
+            segments = [(title + " ✅", False)]
+        closed, how = _closed(segments, status, None, context.closed_section)
+        return ReportedIssue(severity, clean_title(title), closed, self.path, _line_of(row), ident, how,
+                             sev_text if severity == UNRECOGNISED else None)
+
+
+@dataclass
+class _ListEntry:
+    node: SyntaxTreeNode
+    lines: list[_Line]
+    meta: _Meta
+
+
+@dataclass
+class _Columns:
+    severity: int | None
+    status: int | None
+    title: int | None
+    id: int | None
+    labels: int | None
+
+
+def _columns(header: list[str]) -> _Columns:
+    def find(names: tuple[str, ...]) -> int | None:
+        for name in names:
+            if name in header:
+                return header.index(name)
+        return None
+
+    return _Columns(find(_SEVERITY_COLUMNS), find(_STATUS_COLUMNS), find(_TITLE_COLUMNS), find(_ID_COLUMNS),
+                    find(("labels", "tags", "label")))
+
+
+def _norm_header(text: str) -> str:
+    return " ".join(re.sub(r"[*_`:]", "", text).lower().split())
+
+
+def _cell_text(cell: SyntaxTreeNode) -> str:
+    return " ".join(line.text for line in _inline_lines(_first_inline(cell)))
+
+
+def _drop_prefix(segments: list[tuple[str, bool]], count: int) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
+    for text, struck in segments:
+        if count >= len(text):
+            count -= len(text)
+            continue
+        out.append((text[count:], struck))
+        count = 0
+    return out
+
+
+def _closed(segments: list[tuple[str, bool]], status: str | None, checked: bool | None,
+            closed_section: str | None) -> tuple[bool, str | None]:
+    """Whether an item is closed, and what says so. An explicit status decides when there is one:
+    a row that says Open is open whatever mark its title carries."""
+    if status:
+        return (True, f"Status: {status}") if closed_by_status(status) else (False, None)
+    if checked:
+        return True, "[x]"
+    if wholly_struck(segments):
+        return True, "struck through"
+    if marked_closed("".join(t for t, _ in segments)):
+        return True, "✅"
+    if closed_section:
+        return True, f"under '{closed_section}'"
+    return False, None
+
+
+def _residual(title: str, severities: SeverityMap) -> str:
+    """A heading's words once severity names, ids and grouping words are gone: empty for
+    "## P0 — Critical issues", "Fix login crash" for "### [P1] Fix login crash"."""
+    text = severities.without_names(title)
+    words = [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in _GROUP_WORDS]
+    return " ".join(words)
+
+
+def _uncovered_line(text: str, tokens: list[Token]) -> int | None:
+    """The first non-blank line no block token covers: markdown-it drops what is nested deeper
+    than ``maxNesting``, and a dropped item must not vanish silently."""
+    covered = [False] * (text.count("\n") + 2)
+    for token in tokens:
+        if token.map and token.level == 0:
+            for n in range(token.map[0], min(token.map[1], len(covered))):
+                covered[n] = True
+    for number, line in enumerate(text.split("\n")):
+        if line.strip() and not covered[number]:
+            return number + 1
+    return None
+
+
+def read_markdown(text: str, path: str, severities: SeverityMap) -> ReportReading:
+    """Every item of a Markdown report, and what was deliberately left out (code, comments)."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    tokens = _parser().parse(text)
+    missing = _uncovered_line(text, tokens)
+    if missing is not None:
+        raise ValueError(f"line {missing}: nested deeper than {MAX_NESTING} levels, so the Markdown "
+                         "parser cannot read it; flatten the report there")
+    walker = _Walker(path, severities)
+    walker.flow(list(SyntaxTreeNode(tokens).children))
+    walker.finish_issue()
+    walker.reading.items = [replace(i, title=i.title or (i.id or "(untitled)")) for i in walker.reading.items]
+    return walker.reading
 
 
 def parse_markdown(text: str, path: str, severities: SeverityMap) -> list[ReportedIssue]:
-    issues: list[ReportedIssue] = []
-    lines = text.splitlines()
-    heading_levels: list[tuple[int, str | None]] = []  # (depth, severity named at that depth)
-    table_header: list[str] | None = None
-    pending: dict | None = None  # a sub-heading item whose Status line may follow
-
-    def current_severity() -> str | None:
-        for _, sev in reversed(heading_levels):
-            if sev:
-                return sev
-        return None
-
-    def flush_pending() -> None:
-        nonlocal pending
-        if pending is not None:
-            issues.append(ReportedIssue(**pending))
-            pending = None
-
-    in_code = False
-    for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
-        if stripped.startswith("```"):
-            in_code = not in_code
-            continue
-        if in_code:
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            flush_pending()
-            table_header = None
-            depth, title = len(heading[1]), heading[2]
-            heading_levels = [h for h in heading_levels if h[0] < depth]
-            named = severities.classify(title)
-            parent = current_severity()
-            # A sub-heading under a severity heading is an item of that severity.
-            if parent is not None and (named is None or _ID.search(title)):
-                pending = {"severity": parent, "title": _clean(title), "closed": _struck(title),
-                           "path": path, "line": number, "id": _first_id(title),
-                           "how_closed": "struck through" if _struck(title) else None}
-                heading_levels.append((depth, None))
-                continue
-            heading_levels.append((depth, named))
-            continue
-        if pending is not None:
-            status = _STATUS_LINE.match(line)
-            if status:
-                if closed_by_status(status[1]):
-                    pending["closed"], pending["how_closed"] = True, f"Status: {status[1].strip()}"
-                continue
-        if stripped.startswith("|"):
-            cells = [c.strip() for c in stripped.strip("|").split("|")]
-            if table_header is None:
-                table_header = [c.lower() for c in cells]
-                continue
-            if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
-                continue
-            item = _table_item(table_header, cells, current_severity(), severities, path, number)
-            if item:
-                issues.append(item)
-            continue
-        table_header = None
-        match = _LIST_ITEM.match(line)
-        if match and current_severity() is not None and pending is None:
-            issues.append(_list_item(match[1], current_severity(), severities, path, number))
-    flush_pending()
-    return issues
-
-
-def _table_item(header: list[str], cells: list[str], heading_sev: str | None, severities: SeverityMap,
-                path: str, number: int) -> ReportedIssue | None:
-    row = dict(zip(header, cells, strict=False))
-    sev_cell = next((row[k] for k in header if k in ("severity", "sev", "priority", "prio", "level")), None)
-    severity = severities.classify(sev_cell) if sev_cell else heading_sev
-    if severity is None and sev_cell:
-        severity = UNRECOGNISED
-    if severity is None:
-        return None
-    status_cell = next((row[k] for k in header if k in ("status", "state")), "")
-    title = next((row[k] for k in header if k in ("title", "summary", "issue", "description")), " ".join(cells))
-    ident = next((row[k] for k in header if k in ("id", "key", "ticket", "incident")), None)
-    ident = ident or _first_id(" ".join(cells))
-    struck = _struck(title) or (ident is not None and _struck(ident))
-    closed = closed_by_status(status_cell) or struck or "✅" in " ".join(cells)
-    how = f"Status: {status_cell}" if closed_by_status(status_cell) else ("struck through" if struck else None)
-    return ReportedIssue(severity, _clean(title), closed, path, number, _first_id(ident or ""), how,
-                         sev_cell if severity == UNRECOGNISED else None)
-
-
-def _list_item(text: str, heading_sev: str, severities: SeverityMap, path: str, number: int) -> ReportedIssue:
-    closed, how = False, None
-    box = _CHECKBOX.match(text)
-    if box:
-        text = text[box.end():]
-        if box[1] in "xX":
-            closed, how = True, "[x]"
-    if not closed and _struck(text):
-        closed, how = True, "struck through"
-    if not closed and ("✅" in text or "✔" in text):
-        closed, how = True, "✅"
-    inline = _INLINE_STATUS.search(text)
-    if not closed and inline and closed_by_status(inline[1]):
-        closed, how = True, f"Status: {inline[1].strip()}"
-    own = severities.classify(text.split(" ", 2)[0] + " " + " ".join(text.split(" ", 2)[1:2]))
-    return ReportedIssue(own or heading_sev, _clean(text), closed, path, number, _first_id(text), how)
-
-
-def _struck(text: str) -> bool:
-    return text.lstrip("*_ ").startswith("~~")
-
-
-def _clean(text: str) -> str:
-    text = re.sub(r"~~(.*?)~~", r"\1", text)
-    return re.sub(r"\s+", " ", text.replace("**", "")).strip()
-
-
-def _first_id(text: str) -> str | None:
-    match = _ID.search(text)
-    return match[0] if match else None
-
-
-def parse_json(text: str, path: str, severities: SeverityMap, priority_field: str | None = None,
-               status_field: str | None = None) -> list[ReportedIssue]:
-    data = json.loads(text)
-    if isinstance(data, dict):
-        data = data.get("issues", data.get("items"))
-    if not isinstance(data, list):
-        raise ValueError("expected a list of objects (or {\"issues\": [...]})")
-    found = []
-    for index, obj in enumerate(data):
-        if not isinstance(obj, dict):
-            raise ValueError(f"item {index} is not an object")
-        prio_key = priority_field or next((k for k in ("priority", "severity", "sev") if k in obj), None)
-        if prio_key is None or prio_key not in obj:
-            raise ValueError(f"item {index} has no priority field ({priority_field or 'priority'})")
-        written = obj[prio_key]
-        severity = severities.classify(str(written)) if written not in (None, "") else None
-        severity = severity or UNRECOGNISED
-        status_key = status_field or next((k for k in ("status", "state") if k in obj), None)
-        status_text = str(obj.get(status_key, "")) if status_key else ""
-        closed = bool(obj.get("closed")) or closed_by_status(status_text)
-        title = str(obj.get("title") or obj.get("summary") or obj.get("id") or f"item {index}")
-        ident = obj.get("id") or obj.get("key")
-        how = f"{status_key}: {obj.get(status_key)}" if closed and status_key else None
-        line = _json_line(text, index)
-        found.append(ReportedIssue(severity, title, closed, path, line, str(ident) if ident else None, how,
-                                   str(written) if severity == UNRECOGNISED else None))
-    return found
-
-
-def _json_line(text: str, index: int) -> int:
-    """Best-effort line of the index-th top-level object, for evidence."""
-    depth, count = 0, -1
-    line = 1
-    for ch in text:
-        if ch == "\n":
-            line += 1
-        elif ch in "[{":
-            depth += 1
-            if ch == "{" and depth == 2:
-                count += 1
-                if count == index:
-                    return line
-        elif ch in "]}":
-            depth -= 1
-    return 1
+    return read_markdown(text, path, severities).items
