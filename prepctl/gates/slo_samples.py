@@ -52,6 +52,8 @@ def out_of_range(stamps: Iterable[float], start: float, end: float, staleness: f
 
 def _span(seconds: float) -> str:
     """A rough human duration: 3d, 5h, 12m, 40s."""
+    if seconds >= 1:
+        seconds = float(round(seconds))  # query times carry milliseconds: 86399.9996 is a day
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             count = seconds / size
