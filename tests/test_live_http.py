@@ -134,3 +134,150 @@ def test_parse_retry_after_http_date():
 
     assert 50 <= parse_retry_after(formatdate(time.time() + 60, usegmt=True)) <= 61
     assert parse_retry_after("soon") is None
+
+
+# ---------------------------------------------------------------- hostile servers (issue 12)
+
+
+@pytest.mark.parametrize(("header", "delays"), [
+    ("nan", None), ("inf", None), ("-inf", None), ("soon", None),  # unreadable: ordinary backoff
+    ("-1", [0.0]),  # a negative wait means now
+])
+def test_unreadable_or_negative_retry_after_backs_off_normally(httpserver, header, delays):
+    httpserver.expect_ordered_request("/x").respond_with_data("slow down", status=429,
+                                                              headers={"Retry-After": header})
+    httpserver.expect_ordered_request("/x").respond_with_json({"ok": True})
+    sleep = RecordingSleep()
+    data, _ = client(sleep).get_json(httpserver.url_for("/x"), what="Test")
+    assert data == {"ok": True}
+    if delays is None:
+        assert len(sleep.delays) == 1 and 0.05 <= sleep.delays[0] < 0.1  # backoff 0.1 with jitter
+    else:
+        assert sleep.delays == delays
+
+
+@pytest.mark.parametrize("header", ["1e300", "Fri, 31 Dec 9999 23:59:59 GMT", "99999999999999999999"])
+def test_a_huge_retry_after_is_not_waited_for(httpserver, header):
+    httpserver.expect_request("/x").respond_with_data("slow down", status=429, headers={"Retry-After": header})
+    sleep = RecordingSleep()
+    with pytest.raises(SourceError) as caught:
+        client(sleep).get_json(httpserver.url_for("/x"), what="Test")
+    assert "past the time budget of 30s" in str(caught.value)
+    assert sleep.delays == []
+
+
+def test_retry_after_in_the_past_retries_at_once(httpserver):
+    httpserver.expect_ordered_request("/x").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    httpserver.expect_ordered_request("/x").respond_with_json({"ok": True})
+    sleep = RecordingSleep()
+    client(sleep).get_json(httpserver.url_for("/x"), what="Test")
+    assert sleep.delays == [0.0]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "1e300", "", "Fri, 31 Dec 9999 23:59:59 GMT",
+                                   "Wed, 21 Oct 2015 07:28:00 GMT", "Mon, 99 Foo 2015 99:99:99 GMT"])
+def test_parse_retry_after_is_finite_and_never_negative(value):
+    seconds = parse_retry_after(value)
+    assert seconds is None or 0 <= seconds < float("inf")
+
+
+def test_a_huge_rate_limit_reset_is_an_error_not_a_crash(httpserver):
+    httpserver.expect_request("/x").respond_with_json(
+        {"message": "API rate limit exceeded"}, status=403,
+        headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "9" * 400})
+    with pytest.raises(SourceError, match="HTTP 403"):
+        client(retries=0).get_json(httpserver.url_for("/x"), what="GitHub")
+
+
+def test_credentials_in_the_url_are_refused_before_any_request(httpserver, monkeypatch):
+    from prepctl.secrets import redact
+
+    monkeypatch.setenv("TEST_LIVE_TOKEN", "tok-configured-123")
+    httpserver.expect_request("/x").respond_with_json({})
+    url = httpserver.url_for("/x").replace("://", "://alice:pa55-word-xyz@")
+    with pytest.raises(SourceError) as caught:
+        client().get_json(url, what="Test", auth=Auth(bearer_env="TEST_LIVE_TOKEN"))
+    text = str(caught.value)
+    assert "carries credentials" in text and "token_env" in text
+    assert "pa55-word-xyz" not in text and "alice" not in text
+    assert httpserver.log == []  # nothing sent: the configured token was not replaced either
+    # Registered for redaction, Basic header value included, should anything quote them later.
+    import base64
+
+    basic = base64.b64encode(b"alice:pa55-word-xyz").decode()
+    assert redact(f"pa55-word-xyz {basic}") == "*** ***"
+
+
+def test_a_redirect_to_another_host_is_not_followed(httpserver, monkeypatch):
+    monkeypatch.setenv("TEST_LIVE_TOKEN", "tok-stays-home-456")
+    # Same port, another host name: still another origin.
+    elsewhere = httpserver.url_for("/y").replace("localhost", "127.0.0.1")
+    httpserver.expect_request("/x").respond_with_data("", status=302, headers={"Location": elsewhere})
+    httpserver.expect_request("/y").respond_with_json({"stolen": True})
+    with pytest.raises(SourceError) as caught:
+        client().get_json(httpserver.url_for("/x"), what="Test", auth=Auth(bearer_env="TEST_LIVE_TOKEN"))
+    assert "redirects to another server (http://127.0.0.1:" in str(caught.value)
+    assert [r.path for r, _ in httpserver.log] == ["/x"]
+
+
+def test_a_redirect_on_the_same_server_is_followed_with_the_token(httpserver, monkeypatch):
+    monkeypatch.setenv("TEST_LIVE_TOKEN", "tok-same-789")
+    httpserver.expect_request("/x").respond_with_data("", status=308, headers={"Location": "/y"})
+    httpserver.expect_request("/y").respond_with_json({"ok": True})
+    data, _ = client().get_json(httpserver.url_for("/x"), what="Test", auth=Auth(bearer_env="TEST_LIVE_TOKEN"))
+    assert data == {"ok": True}
+    assert httpserver.log[1][0].headers["Authorization"] == "Bearer tok-same-789"
+
+
+def test_a_redirect_loop_is_an_error(httpserver):
+    httpserver.expect_request("/x").respond_with_data("", status=302, headers={"Location": "/x"})
+    with pytest.raises(SourceError, match="more than 5 redirects"):
+        client(retries=0).get_json(httpserver.url_for("/x"), what="Test")
+    assert len(httpserver.log) == 6
+
+
+def test_a_body_past_the_cap_is_an_error(httpserver):
+    httpserver.expect_request("/x").respond_with_data("[" + "1," * 5000 + "1]", content_type="application/json")
+    http = HttpClient(HttpSettings(retries=0), sleep=RecordingSleep(), max_body=4096)
+    with pytest.raises(SourceError, match="larger than 4096 bytes once decoded"):
+        http.get_json(httpserver.url_for("/x"), what="Test")
+
+
+def test_a_gzip_bomb_is_capped_after_decoding(httpserver):
+    import gzip
+
+    bomb = gzip.compress(b" " * (8 * 2**20))  # 8 MiB of spaces in ~8 KB
+    assert len(bomb) < 20_000
+    httpserver.expect_request("/x").respond_with_data(bomb, headers={"Content-Encoding": "gzip"},
+                                                      content_type="application/json")
+    http = HttpClient(HttpSettings(retries=0), sleep=RecordingSleep(), max_body=2**20)
+    with pytest.raises(SourceError, match="larger than 1 MiB once decoded"):
+        http.get_json(httpserver.url_for("/x"), what="Test")
+
+
+def test_a_gzip_answer_within_the_cap_is_read(httpserver):
+    import gzip
+
+    httpserver.expect_request("/x").respond_with_data(gzip.compress(b'{"ok": true}'),
+                                                      headers={"Content-Encoding": "gzip"},
+                                                      content_type="application/json")
+    data, response = client().get_json(httpserver.url_for("/x"), what="Test")
+    assert data == {"ok": True} and "content-encoding" not in response.headers
+
+
+def test_a_trickling_body_times_out(httpserver):
+    from werkzeug import Response
+
+    def trickle(request):
+        def chunks():
+            for _ in range(30):
+                time.sleep(0.1)
+                yield b" "
+        return Response(chunks(), content_type="application/json")
+
+    httpserver.expect_request("/x").respond_with_handler(trickle)
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="timeout"):
+        client(retries=0, timeout=0.5).get_json(httpserver.url_for("/x"), what="Test")
+    assert time.monotonic() - started < 2.5  # each read was quick; the whole body was not

@@ -9,6 +9,7 @@ servers echo request headers in error pages, and a token must never reach the ou
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import threading
 import time
@@ -29,6 +30,12 @@ if TYPE_CHECKING:
 
 #: Longest part of an error body quoted in a message; enough to show the server's reason.
 BODY_EXCERPT = 300
+#: Most bytes of one answer read, after gzip/deflate decoding: a query result or alert list is a
+#: few MB at most, and a server (or a gzip bomb: kilobytes that inflate to gigabytes) must not be
+#: able to fill the memory of a CI runner. Past it the request is an error, not a partial read.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+#: Same-server redirects followed per request (http -> https, a trailing slash); more is a loop.
+MAX_REDIRECTS = 5
 USER_AGENT = "prepctl (+https://pypi.org/project/prepctl/)"
 
 
@@ -111,14 +118,17 @@ class HttpClient:
     """
 
     def __init__(self, settings: HttpSettings, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, max_body: int = MAX_BODY_BYTES):
         import httpx
 
         self.settings = settings
+        self.max_body = max_body
         self._clock = clock
         self._sleep = sleep
         self.deadline = clock() + settings.budget
-        self._client = httpx.Client(timeout=settings.timeout, follow_redirects=True,
+        # Redirects are followed by hand (see _send): only on the same server, so a token never
+        # travels to a host it was not configured for.
+        self._client = httpx.Client(timeout=settings.timeout, follow_redirects=False,
                                     headers={"User-Agent": USER_AGENT})
         self._lock = threading.Lock()
         self.requests = 0
@@ -136,6 +146,7 @@ class HttpClient:
         import httpx
 
         where = f"{what}: {method} {safe_url(url)}"
+        refuse_userinfo(url, where)
         headers = {**(headers or {}), **(auth.headers() if auth else {})}
         attempt = 0
         while True:
@@ -147,14 +158,20 @@ class HttpClient:
             with self._lock:
                 self.requests += 1
             try:
-                response = self._client.request(method, url, params=params, json=json_body, data=form,
-                                                headers=headers, timeout=timeout)
+                request = self._client.build_request(method, url, params=params, json=json_body, data=form,
+                                                     headers=headers, timeout=timeout)
+                response = self._send(request, where, timeout)
             except httpx.TimeoutException:
                 failure = f"no answer within {timeout:.3g}s (timeout)"
+                delay = self._backoff(attempt)
+            except (httpx.ReadError, httpx.RemoteProtocolError, httpx.DecodingError) as exc:
+                failure = f"the answer broke off or could not be decoded: {_reason(exc)}"
                 delay = self._backoff(attempt)
             except httpx.TransportError as exc:
                 failure = f"cannot connect: {_reason(exc)}"
                 delay = self._backoff(attempt)
+            except httpx.InvalidURL as exc:
+                raise SourceError(f"{where}: not a usable URL: {_reason(exc)}") from None
             else:
                 if response.is_success:
                     return response
@@ -167,10 +184,32 @@ class HttpClient:
                 raise SourceError(f"{where}: {failure} (gave up after {tries} attempt"
                                   f"{'s' if tries > 1 else ''})")
             if delay > self.remaining():
-                raise SourceError(f"{where}: {failure}; the next try would be in {delay:.0f}s, past the "
+                raise SourceError(f"{where}: {failure}; the next try would be in {delay:.3g}s, past the "
                                   f"time budget of {self.settings.budget:g}s (sources.http.budget)")
             self._sleep(delay)
             attempt += 1
+
+    def _send(self, request: httpx.Request, where: str, timeout: float) -> httpx.Response:
+        """One attempt: same-server redirects followed, the body read within ``timeout`` seconds
+        and at most MAX_BODY_BYTES decoded bytes (httpx's timeout is per socket read, so a server
+        trickling a byte a second would otherwise never time out)."""
+        origin = _origin(request.url)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._client.send(request, stream=True)
+            try:
+                follow = response.next_request if response.is_redirect else None
+                if follow is None:
+                    return _read_capped(response, where, time.monotonic() + timeout, self.max_body)
+            finally:
+                response.close()
+            if _origin(follow.url) != origin:
+                raise SourceError(f"{where}: HTTP {response.status_code} redirects to another server "
+                                  f"({safe_url(str(follow.url))}); prepctl follows redirects only on the "
+                                  "same scheme, host and port, so a token never leaves its server: put "
+                                  "the final address in phases.yaml", status=response.status_code)
+            request = follow
+        raise SourceError(f"{where}: more than {MAX_REDIRECTS} redirects (a redirect loop?); put the "
+                          f"final address in phases.yaml")
 
     def get_json(self, url: str, *, what: str, params: Any = None, headers: Mapping[str, str] | None = None,
                  auth: Auth | None = None) -> tuple[Any, httpx.Response]:
@@ -198,30 +237,98 @@ class HttpClient:
         if status not in (403, 429) and status < 500:
             return None
         if retry_after is not None:
-            return max(retry_after, 0.0)
+            return retry_after
         if exhausted:
-            reset = response.headers.get("x-ratelimit-reset", "")
-            if reset.isdigit():
-                return max(int(reset) - time.time(), 0.0) + 1.0
+            reset = _epoch_header(response.headers.get("x-ratelimit-reset", ""))
+            if reset is not None:
+                return max(reset - time.time(), 0.0) + 1.0
         return self._backoff(attempt)
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """``Retry-After`` is either seconds or an HTTP date."""
+    """Seconds to wait from ``Retry-After`` (delta-seconds or an HTTP date), never negative.
+
+    None when absent or unreadable ("nan", "inf", "soon"): the caller then backs off as for any
+    retryable answer. A date in the past means "now" (0); a huge value stays huge, and the caller
+    refuses to wait past its time budget."""
     if value is None:
         return None
     value = value.strip()
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
-        pass
+        seconds = _http_date_delay(value)
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return max(seconds, 0.0)
+
+
+def _http_date_delay(value: str) -> float | None:
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
-    return when.timestamp() - time.time()
+    try:
+        return when.timestamp() - time.time()
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _epoch_header(value: str) -> float | None:
+    """A Unix time header such as ``X-RateLimit-Reset``; None unless plain digits that fit."""
+    if not value.isdigit() or len(value) > 15:
+        return None
+    return float(value)
+
+
+def refuse_userinfo(url: str, where: str) -> None:
+    """Refuse a URL that carries ``user:password@``: httpx would turn it into a Basic header
+    that replaces the configured token and that ``redact`` never learned. The parts are
+    remembered first, so even a message that quoted the URL could not show them."""
+    import base64
+    import urllib.parse
+
+    from prepctl.secrets import remember
+
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return
+    userinfo = parts.netloc.rpartition("@")[0]
+    user, _, password = userinfo.partition(":")
+    for piece in {userinfo, user, password, urllib.parse.unquote(user), urllib.parse.unquote(password)}:
+        if piece:
+            remember(piece)
+    remember(base64.b64encode(urllib.parse.unquote(userinfo).encode()).decode("ascii"))
+    raise SourceError(f"{where}: the URL carries credentials (user:password@host); prepctl does not "
+                      "send them. Remove them from the URL and put the token in an environment "
+                      "variable named by the source's token_env")
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default
+
+
+def _read_capped(response: httpx.Response, where: str, deadline: float, limit: int) -> httpx.Response:
+    """The response with its body read, decoded, at most ``limit`` bytes, before ``deadline``."""
+    import httpx
+
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise SourceError(f"{where}: the answer is larger than {_size(limit)} "
+                              "once decoded (a runaway query or a compression bomb); prepctl stops "
+                              "reading there", status=response.status_code)
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("the body did not arrive in time", request=response.request)
+    # A fresh response holds the decoded bytes, so the encoding headers must not apply twice.
+    headers = [(k, v) for k, v in response.headers.multi_items()
+               if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+    return httpx.Response(response.status_code, headers=headers, content=bytes(body),
+                          request=response.request, extensions=response.extensions)
 
 
 def parse_json(response: httpx.Response, what: str) -> Any:
@@ -245,18 +352,26 @@ def _status_text(response: httpx.Response, auth: Auth | None) -> str:
             text += " (the server wants a token: name its variable in token_env)"
     remaining = response.headers.get("x-ratelimit-remaining")
     if remaining == "0":
-        reset = response.headers.get("x-ratelimit-reset", "")
-        if reset.isdigit():
-            text += f"; rate limit exhausted until {_utc(int(reset))}"
+        reset = _epoch_header(response.headers.get("x-ratelimit-reset", ""))
+        if reset is not None:
+            text += f"; rate limit exhausted until {_utc(reset)}"
         else:
             text += "; rate limit exhausted"
     retry_after = response.headers.get("retry-after")
     if retry_after:
-        text += f"; Retry-After {retry_after}"
+        # Quoted and cut: the header is the server's text, and may be anything.
+        shown = retry_after if len(retry_after) <= 40 else retry_after[:40] + "…"
+        text += f"; Retry-After {shown}"
+        if parse_retry_after(retry_after) is None:
+            text += " (not a number of seconds or a date: ignored)"
     body = response.text.strip().replace("\n", " ")
     if body:
         text += f": {body[:BODY_EXCERPT]}{'…' if len(body) > BODY_EXCERPT else ''}"
     return text
+
+
+def _size(count: int) -> str:
+    return f"{count // 2**20} MiB" if count >= 2**20 else f"{count} bytes"
 
 
 def _reason(exc: Exception) -> str:
@@ -264,7 +379,10 @@ def _reason(exc: Exception) -> str:
     return text.splitlines()[0][:200]
 
 
-def _utc(epoch: int) -> str:
+def _utc(epoch: float) -> str:
     from datetime import datetime
 
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):
+        return f"{epoch:.0f}"
