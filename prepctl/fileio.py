@@ -1,9 +1,27 @@
 """Reading input files with a clear error, and atomic writes: a reader sees the old file or
-the new one, never half of either."""
+the new one, never half of either.
+
+Every output file prepctl writes (``--out`` of gate, history export, graph, report; rendered
+documents; baselines; the sign-off file) goes through :func:`atomic_write_bytes`, which decides
+what the target is before a single byte is written:
+
+- a regular file (or a new name): written next to itself and renamed over it;
+- a symbolic link: followed on purpose to its final target, which is written the same way; the
+  link stays a link (renaming over the link itself would silently replace it with a file);
+- a link whose final target does not exist (dangling), or a loop of links: refused. Creating a
+  file wherever a stale link points is a write nobody asked for;
+- a device, FIFO or socket (``/dev/full``, a named pipe): refused. Renaming a regular file over
+  a device node would destroy the node, and writing into a FIFO can block forever;
+- a folder, or a folder that cannot be written: refused.
+
+A refusal is a :class:`~prepctl.errors.PrepctlError` naming the path and what to do (exit 2).
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,20 +44,72 @@ def read_input_text(path: str | Path, *, what: str = "file", missing_hint: str |
         raise error(Problem(file=str(path), message=f"cannot read {what}: {exc}")) from None
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+class OutputError(PrepctlError):
+    """An output path prepctl will not write to; nothing was written."""
+
+
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+_HINT = "prepctl writes output only to regular files; pass a file path, or - for stdout"
+
+
+def _refuse(path: Path, message: str, hint: str = _HINT) -> OutputError:
+    return OutputError(Problem(file=str(path), message=message, hint=hint))
+
+
+def output_target(path: str | Path) -> Path:
+    """The regular file a write to ``path`` lands in: ``path`` itself, or the final target of
+    the symbolic link(s) at ``path``. Raises OutputError for anything else; writes nothing."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    target = path
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except FileNotFoundError:
+            raise _refuse(path, f"is a symbolic link to {os.readlink(path)}, which does not exist",
+                          "create the target file first, or remove the link; prepctl does not create "
+                          "files where a link points") from None
+        except (RuntimeError, OSError) as exc:
+            if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+                raise _refuse(path, "is a loop of symbolic links", "remove or fix the link") from None
+            raise _refuse(path, f"cannot follow the link: {exc.strerror or exc}") from None
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _refuse(path, "is a loop of symbolic links", "remove or fix the link") from None
+        raise _refuse(path, f"cannot inspect: {exc.strerror or exc}") from None
+    for test, kind in _KINDS:
+        if test(mode):
+            where = "" if target == path else f" (the link's target {target})"
+            raise _refuse(path, f"is {kind}{where}, not a regular file")
+    return target
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (through a symlink to its target), or refuse."""
+    target = output_target(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _refuse(Path(path), f"cannot write in {target.parent}: {exc.strerror or exc}",
+                      "choose a folder you can write to") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
         else:
             os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _refuse(Path(path), f"cannot write: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

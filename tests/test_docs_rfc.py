@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 
 from prepctl.reports.engine import shipped_dir
 from tests.conftest import PHASES, run_cli
-from tests.docs_support import HOSTILE, make_project
+from tests.docs_support import GIT_ENV, HOSTILE, Project, make_project
 
 NO_HISTORY = {"PREPCTL_NO_HISTORY": "1"}
 
@@ -68,12 +70,106 @@ def test_rfc_is_written_next_to_the_plan_and_is_a_fixed_point(tmp_path):
     assert "unchanged" in run_cli("-c", project.plan, "render", "rfc", "phase-0").stdout
     assert rfc0.read_bytes() == before
     project.commit("rfcs")
-    # Committing changes what the sign-off table says (the content's last change is now a
-    # commit); rendering again settles, then stays put.
-    run_cli("-c", project.plan, "render", "rfc", "phase-0")
-    settled = rfc0.read_bytes()
-    assert run_cli("-c", project.plan, "render", "rfc", "phase-0").code == 0
-    assert rfc0.read_bytes() == settled
+    # Committing does not change what the document says about itself.
+    assert "unchanged" in run_cli("-c", project.plan, "render", "rfc", "phase-0").stdout
+    assert rfc0.read_bytes() == before
+
+
+def _render_all(project: Project) -> None:
+    result = run_cli("-c", project.plan, "render", "rfc", "--all", env=NO_HISTORY)
+    assert result.code == 0, result.stderr
+
+
+def _rfc_bytes(project: Project) -> dict[str, bytes]:
+    return {phase: project.rfc(phase).read_bytes() for phase in ("phase-0", "phase-1")}
+
+
+def _edit_by_hand(project: Project, words: str) -> None:
+    rfc = project.rfc("phase-1")
+    text = rfc.read_text(encoding="utf-8")
+    rfc.write_text(text.replace("## Scope\n", f"{words}\n\n## Scope\n", 1), encoding="utf-8")
+
+
+def test_edit_render_commit_render_is_byte_identical(tmp_path):
+    project = make_project(tmp_path)
+    _render_all(project)
+    project.commit("rfcs")
+    _edit_by_hand(project, "Why: the analytics load hurts checkout.")
+    _render_all(project)
+    rendered = _rfc_bytes(project)
+    for phase, data in rendered.items():
+        text = data.decode("utf-8")
+        assert "uncommitted" not in text and not re.search(r"commit [0-9a-f]{7,}", text), phase
+    project.commit("edit, render, commit")
+    _render_all(project)
+    assert _rfc_bytes(project) == rendered
+
+
+def test_render_commit_edit_render_commit_render_is_byte_identical(tmp_path):
+    project = make_project(tmp_path)
+    _render_all(project)
+    project.commit("rfcs")
+    _render_all(project)
+    first = _rfc_bytes(project)
+    _edit_by_hand(project, "A hand-written paragraph.")
+    _render_all(project)
+    edited = _rfc_bytes(project)
+    assert edited["phase-0"] == first["phase-0"]
+    assert b"A hand-written paragraph." in edited["phase-1"]
+    project.commit("edit")
+    _render_all(project)
+    assert _rfc_bytes(project) == edited
+    check = run_cli("-c", project.plan, "render", "rfc", "--all", "--check", env=NO_HISTORY)
+    assert check.code == 0, check.stdout + check.stderr
+
+
+def test_fresh_clone_renders_the_committed_bytes_and_check_passes(tmp_path):
+    project = make_project(tmp_path)
+    _render_all(project)
+    project.commit("rfcs")
+    committed = _rfc_bytes(project)
+    clone = tmp_path / "elsewhere" / "clone"
+    subprocess.run(["git", "clone", "-q", str(project.dir), str(clone)], check=True, capture_output=True,
+                   env={**os.environ, **GIT_ENV})
+    cloned = Project(clone)
+    check = run_cli("-c", cloned.plan, "render", "rfc", "--all", "--check", env=NO_HISTORY)
+    assert check.code == 0, check.stdout + check.stderr
+    assert check.stdout.count("is up to date") == 2
+    _render_all(cloned)
+    assert _rfc_bytes(cloned) == committed
+
+
+def test_check_names_a_stale_rfc_and_writes_nothing(tmp_path):
+    project = make_project(tmp_path)
+    _render_all(project)
+    plan = project.plan.read_text(encoding="utf-8")
+    project.plan.write_text(plan.replace("tasks: [Close the P1 backlog]", "tasks: [Close the P1 backlog, "
+                                         "Freeze deploys]"), encoding="utf-8")
+    before = _rfc_bytes(project)
+    check = run_cli("-c", project.plan, "render", "rfc", "--all", "--check", env=NO_HISTORY)
+    assert check.code == 1
+    assert f"{project.rfc('phase-0')} is stale; run `prepctl render rfc phase-0`" in check.stderr
+    assert f"{project.rfc('phase-1')} is up to date" in check.stdout
+    assert "+- Freeze deploys" in check.stdout and "--- a/phase-0.md" in check.stdout
+    assert _rfc_bytes(project) == before
+    missing = run_cli("-c", project.plan, "render", "rfc", "phase-1", "--out", tmp_path / "nope.md", "--check")
+    assert missing.code == 1 and "nope.md is stale" in missing.stderr
+    assert not (tmp_path / "nope.md").exists()
+
+
+def test_check_ignores_live_state_regions_but_not_content(tmp_path):
+    project = make_project(tmp_path, git=False)
+    _render_all(project)
+    rfc = project.rfc("phase-0")
+    text = rfc.read_text(encoding="utf-8")
+    # A verdict that moved (the monolith changed) is not a stale RFC...
+    (project.mono / "app" / "main.py").unlink()
+    assert run_cli("-c", project.plan, "render", "rfc", "phase-0", "--check").code == 0
+    assert rfc.read_text(encoding="utf-8") == text
+    # ...a hand edit inside a content region is.
+    rfc.write_text(text.replace("- Close the P1 backlog", "- Close nothing"), encoding="utf-8")
+    stale = run_cli("-c", project.plan, "render", "rfc", "phase-0", "--check")
+    assert stale.code == 1 and "-- Close nothing" in stale.stdout
 
 
 def test_hand_written_text_outside_regions_survives_and_regions_follow_the_plan(tmp_path):

@@ -52,19 +52,37 @@ def rfc(
     out: Annotated[str | None, typer.Option("--out", "-o", help="File (a folder with --all), or - "
                    "for stdout. Default: the phase's signoff criterion's rfc: path "
                    "(docs/rfc/PHASE.md next to phases.yaml).")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 naming each RFC whose "
+                     "content is stale, with a unified diff (for CI). The state regions (status, "
+                     "verdicts, signoffs) are not compared: they follow the monolith and the "
+                     "approvals.")] = False,
 ) -> None:
     """The RFC of a phase: owners, approvers, dates, tasks, exit criteria with their current
     verdicts and evidence, risks, rollback flags and the sign-off table."""
     from prepctl.cli import _load
     from prepctl.evaluate import select_phases
-    from prepctl.reports.rfc import render_rfcs
+    from prepctl.reports.rfc import content_changed, render_rfcs
 
     if phase is not None and all_phases:
         raise typer.BadParameter("name a PHASE or pass --all, not both")
     plan = _load()
     ids = select_phases(plan, phase, all_phases, with_deps=False)
     to_stdout = out == STDOUT
-    planned = render_rfcs(plan, ids, _format(fmt), None if out in (None, STDOUT) else Path(out))
+    doc_format = _format(fmt)
+    planned = render_rfcs(plan, ids, doc_format, None if out in (None, STDOUT) else Path(out))
+    if check:
+        stale = [(phase_id, item) for phase_id, item in zip(ids, planned, strict=True)
+                 if content_changed(item, doc_format)]
+        for _, item in stale:
+            typer.echo(item.diff(item.path.name), nl=False)
+        for item in planned:
+            if all(item is not other for _, other in stale):
+                typer.echo(f"{item.path} is up to date")
+        for phase_id, item in stale:
+            typer.echo(f"prepctl: {item.path} is stale; run `prepctl render rfc {phase_id}`", err=True)
+        if stale:
+            raise typer.Exit(1)
+        return
     _finish(planned, to_stdout)
 
 
@@ -118,9 +136,12 @@ def postmortem(
     """A post-mortem with its timeline pre-filled from gate history: when each criterion first
     failed, first passed, regressed; SLO impact; what went well/badly; action items; lessons."""
     from prepctl.cli import _load
+    from prepctl.fileio import output_target
     from prepctl.reports.postmortem import parse_moment, render_postmortem
 
     plan = _load()
+    if out not in (None, STDOUT):
+        output_target(Path(out))  # a FIFO, device or dangling link: refused before it is read
     planned = render_postmortem(
         plan, phase, _format(fmt), None if out in (None, STDOUT) else Path(out), incident,
         parse_moment(since, "--since") if since else None, parse_moment(until, "--until") if until else None)

@@ -4,22 +4,45 @@ The RFC's sign-off table is checked against the very text being written: approva
 earlier content show as stale in the document that changed it. Because the sign-off and verdict
 regions are excluded from the content digest (see ``gates.signoff``), rendering is a fixed point:
 rendering again with nothing changed writes the same bytes.
+
+The document is stable whatever order edit, render and commit happen in: facts about the RFC
+file itself that a commit changes (its own git state: "uncommitted changes", "commit X on DAY")
+are never written into it. The sign-off section names the content by its digest instead, which
+only a content change moves; `prepctl gate PHASE` still reports the commit. Paths in evidence
+are written relative to the plan's folder, so a clone elsewhere renders the same bytes.
+`render rfc --check` compares what approvers sign (every region but the state-reporting ones,
+``RFC_VOLATILE_REGIONS``: status, verdicts, sign-offs, which change with the monolith and the
+approvals, not with an edit).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.evaluate import evaluate
-from prepctl.gates.signoff import SignoffSpec, SignoffState, rfc_path, signoff_state, spec_for, state_verdict
+from prepctl.fileio import output_target
+from prepctl.gates.signoff import (
+    RFC_VOLATILE_REGIONS,
+    Approval,
+    RoleApproval,
+    SignoffSpec,
+    SignoffState,
+    content_digest,
+    required_roles,
+    rfc_path,
+    signoff_state,
+    spec_for,
+    state_verdict,
+)
 from prepctl.plan import LoadedPlan, Phase
 from prepctl.reports import documents
 from prepctl.reports.documents import DocFormat, Planned
 from prepctl.reports.engine import Renderer
-from prepctl.reports.views import ICONS, CriterionView, DateRange, criterion_views, phase_dates
+from prepctl.reports.views import ICONS, CriterionView, DateRange, EvidenceView, criterion_views, phase_dates
 from prepctl.secrets import redact
+from prepctl.sources import regions
 from prepctl.verdicts import CriterionResult, PhaseResult, Status, Verdict, phase_status
 
 TEMPLATE = "rfc.md.j2"
@@ -71,7 +94,9 @@ class RfcView:
     signoffs: SignoffTable
 
 
-def signoff_table(state: SignoffState) -> SignoffTable:
+def signoff_table(state: SignoffState, digest: str | None = None) -> SignoffTable:
+    """The sign-off section. ``digest`` (the content digest of the text being written) names the
+    content; without it the file's own git state is described, as `prepctl gate` does."""
     rows = []
     for role in state.roles:
         shown = role.approved_by or (role.approvals[0] if role.approvals else None)
@@ -83,8 +108,14 @@ def signoff_table(state: SignoffState) -> SignoffTable:
     unmatched = tuple(SignoffRow(role=a.role or "", required_name="", status="not counted", name=a.name,
                                  day=a.day.isoformat(), source=a.source, note="matches no required role")
                       for a in state.unmatched)
-    last = state.last_change.describe() if state.last_change else (
-        "unknown (the RFC is not in git)" if not state.in_git else "not committed yet")
+    if not state.in_git:
+        last = "unknown (the RFC is not in git)"
+    elif digest is not None:
+        # Not the commit: the render before a commit and the one after must write the same bytes.
+        last = (f"in the commit that brought content digest `{digest}` (`prepctl gate {state.phase}` "
+                "names it)")
+    else:
+        last = state.last_change.describe() if state.last_change else "not committed yet"
     return SignoffTable(tuple(rows), unmatched, state.approved_count, len(state.roles), state.complete,
                         last, state.rfc_label, state.in_git)
 
@@ -97,7 +128,47 @@ def rfc_status(state: SignoffState) -> str:
     return "Draft"
 
 
-def build_view(plan: LoadedPlan, phase: Phase, result: PhaseResult, state: SignoffState) -> RfcView:
+STALE_IN_DOCUMENT = "stale: approved an earlier content of this RFC"
+
+
+def stable_state(state: SignoffState) -> SignoffState:
+    """The sign-off state without the RFC file's own git state, for the document itself.
+
+    Whether an approval is stale does not change when the RFC is committed (an approval from
+    before uncommitted content is still from before that content once it is committed), but the
+    wording did ("uncommitted changes" / "commit X"), so the document says it one way.
+    """
+    def steady(approval: Approval) -> Approval:
+        return replace(approval, problem=STALE_IN_DOCUMENT) if approval.stale else approval
+
+    return replace(
+        state, last_change=None,
+        roles=tuple(RoleApproval(r.role, r.required_name, tuple(steady(a) for a in r.approvals))
+                    for r in state.roles),
+        unmatched=tuple(steady(a) for a in state.unmatched))
+
+
+def relative_locations(plan: LoadedPlan, criteria: tuple[CriterionView, ...]) -> tuple[CriterionView, ...]:
+    """Evidence paths under the plan's folder or the monolith's root, written relative to it:
+    an absolute path would make every clone render a different document."""
+    bases = sorted({str(plan.config_dir), str(plan.root), str(plan.config_dir.resolve()),
+                    str(plan.root.resolve())}, key=len, reverse=True)
+
+    def relative(location: str) -> str:
+        for base in bases:
+            prefix = base.rstrip("/") + "/"
+            if location.startswith(prefix):
+                return PurePath(location[len(prefix):]).as_posix()
+        return location
+
+    def fixed(view: EvidenceView) -> EvidenceView:
+        return replace(view, location=relative(view.location))
+
+    return tuple(replace(c, evidence=tuple(fixed(e) for e in c.evidence)) for c in criteria)
+
+
+def build_view(plan: LoadedPlan, phase: Phase, result: PhaseResult, state: SignoffState,
+               digest: str | None = None) -> RfcView:
     required = [c for c in result.criteria if not c.advisory]
     titles = {p.id: p.title for p in plan.phases}
     return RfcView(
@@ -107,8 +178,9 @@ def build_view(plan: LoadedPlan, phase: Phase, result: PhaseResult, state: Signo
         owners=tuple(phase.owners), approvers=tuple((a.role, a.name or "") for a in phase.approvers),
         dates=phase_dates(plan, phase), depends_on=tuple((d, titles.get(d, "")) for d in phase.depends_on),
         tasks=tuple(phase.tasks), deliverables=tuple(phase.deliverables), risks=tuple(phase.risks),
-        rollback_flags=tuple(phase.rollback_flags), criteria=criterion_views(phase, result),
-        signoffs=signoff_table(state))
+        rollback_flags=tuple(phase.rollback_flags),
+        criteria=relative_locations(plan, criterion_views(phase, result)),
+        signoffs=signoff_table(state, digest))
 
 
 def _with_signoff_verdicts(result: PhaseResult, phase: Phase, state_for: dict[str, SignoffState],
@@ -128,8 +200,6 @@ def _with_signoff_verdicts(result: PhaseResult, phase: Phase, state_for: dict[st
 
 
 def _placeholder_state(plan: LoadedPlan, phase: Phase, spec: SignoffSpec) -> SignoffState:
-    from prepctl.gates.signoff import RoleApproval, required_roles
-
     return SignoffState(phase.id, rfc_path(plan, phase, spec), spec.rfc.replace("{phase}", phase.id),
                         False, False, None,
                         tuple(RoleApproval(r, n, ()) for r, n in required_roles(phase, spec)))
@@ -159,6 +229,7 @@ def render_rfcs(plan: LoadedPlan, phase_ids: list[str], fmt: DocFormat = DocForm
     for result in report.phases:
         phase = plan.phase(result.phase)
         target = target_path(plan, phase, fmt, out, many=len(phase_ids) > 1)
+        output_target(target)  # a FIFO, device or dangling link: refused before it is read
         planned.append(_render_one(plan, phase, result, target, fmt, renderer))
     return planned
 
@@ -168,9 +239,9 @@ def _render_one(plan: LoadedPlan, phase: Phase, result: PhaseResult, target: Pat
     specs = [s for s in phase.criteria if isinstance(s, SignoffSpec)] or [spec_for(phase)]
     main_spec = specs[0]
 
-    def rendered(state_for: dict[str, SignoffState]) -> str:
+    def rendered(state_for: dict[str, SignoffState], digest: str | None = None) -> str:
         judged = _with_signoff_verdicts(result, phase, state_for, strict=False)
-        view = build_view(plan, phase, judged, state_for[main_spec.id])
+        view = build_view(plan, phase, judged, state_for[main_spec.id], digest)
         return renderer.render(TEMPLATE, rfc=view, max_evidence=MAX_EVIDENCE)
 
     if fmt is DocFormat.html:
@@ -181,5 +252,18 @@ def _render_one(plan: LoadedPlan, phase: Phase, result: PhaseResult, target: Pat
         return documents.plan_html(target, html)
     # Pass 1 fixes the content; pass 2 fills in the sign-offs judged against that content.
     first = documents.plan_markdown(target, rendered({s.id: _placeholder_state(plan, phase, s) for s in specs}))
-    states = {s.id: signoff_state(plan, phase, s, text=first.new) for s in specs}
-    return documents.plan_markdown(target, rendered(states))
+    states = {s.id: stable_state(signoff_state(plan, phase, s, text=first.new)) for s in specs}
+    return documents.plan_markdown(target, rendered(states, content_digest(first.new, str(target))))
+
+
+def content_changed(planned: Planned, fmt: DocFormat) -> bool:
+    """Whether writing ``planned`` would change what approvers sign: any region but the
+    state-reporting ones, or any hand-written text. Live verdicts and approvals do not count."""
+    if planned.old is None:
+        return True
+    if fmt is not DocFormat.markdown:
+        return planned.changed  # an HTML page is generated whole
+
+    def content(text: str) -> str:
+        return regions.without_bodies(text, RFC_VOLATILE_REGIONS, str(planned.path))
+    return content(planned.old) != content(planned.new)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from prepctl.errors import ConfigError, PrepctlError, Problem
+from prepctl.fileio import output_target
 from prepctl.plan import CriterionSpec, LoadedPlan, Service
 from prepctl.reports import documents
 from prepctl.reports.documents import DocFormat, Planned
@@ -142,6 +143,8 @@ def default_target(plan: LoadedPlan) -> Path:
 
 def render_runbook(plan: LoadedPlan, fmt: DocFormat = DocFormat.markdown,
                    target: Path | None = None) -> Planned:
+    # A FIFO, device or dangling link is refused before it is read (a FIFO would block the read).
+    output_target(target or default_target(plan))
     renderer = Renderer(plan.config_dir)
     markdown = render_text(plan, renderer)
     if fmt is DocFormat.html:
