@@ -281,3 +281,17 @@ def test_a_trickling_body_times_out(httpserver):
     with pytest.raises(SourceError, match="timeout"):
         client(retries=0, timeout=0.5).get_json(httpserver.url_for("/x"), what="Test")
     assert time.monotonic() - started < 2.5  # each read was quick; the whole body was not
+
+
+@pytest.mark.parametrize(("content_type", "ok"), [
+    ("application/json", True), ("application/json; charset=utf-8", True), ("application/vnd.github+json", True),
+    ("text/html; charset=utf-8", False), ("text/plain", False), ("", False),
+])
+def test_only_an_answer_that_says_json_is_read_as_json(httpserver, content_type, ok):
+    # The same JSON body each time: a proxy's page that happens to parse is still not the API.
+    httpserver.expect_request("/x").respond_with_data('{"ok": true}', headers={"Content-Type": content_type})
+    if ok:
+        assert client().get_json(httpserver.url_for("/x"), what="Test")[0] == {"ok": True}
+    else:
+        with pytest.raises(SourceError, match="not JSON"):
+            client().get_json(httpserver.url_for("/x"), what="Test")

@@ -332,8 +332,16 @@ def _read_capped(response: httpx.Response, where: str, deadline: float, limit: i
 
 
 def parse_json(response: httpx.Response, what: str) -> Any:
+    """The body as JSON, from an answer that says it is JSON: a login page, a proxy's error page
+    or a catch-all that happens to hold JSON-looking text is not the API that was asked."""
     import json
 
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        excerpt = response.text[:80].replace("\n", " ")
+        raise SourceError(f"{what}: {safe_url(str(response.request.url))} answered "
+                          f"{response.status_code} with Content-Type {media[:60] or '(none)'!r}, not JSON "
+                          f"(a login page or a proxy in the way?); body starts {excerpt!r}")
     try:
         return json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
