@@ -9,14 +9,17 @@ document itself is valid.
         - {path: /api/v1/analytics, methods: [get]}
         - {path: "/analytics/host/*", methods: [get]}
 
-In a path pattern `*` matches any run of characters, `/` included, so `/analytics/host/*` covers
-every route below it; `{name}` matches any path parameter (`{id}` matches `{host_id}`). Every path
+In a path pattern `*` matches a run of one or more characters, `/` included, so
+`/analytics/host/*` covers every route below it (but not `/analytics/host/` itself); `{name}`
+matches any path parameter (`{id}` matches `{host_id}`). Matching is exact otherwise: case and a
+trailing slash count, as they do in OpenAPI, and a near miss is named in the evidence. Every path
 the pattern matches must offer every listed method; no `methods` means any operation will do.
 
 The document is validated with openapi-spec-validator (3.0, 3.1 and 3.2). Each validation problem
 is evidence at its file:line. `$ref`s are followed only inside the root, never over the network.
-A missing or unparseable document is `error`; an invalid one, a Swagger 2 one, or a missing path
-or method is `fail`.
+A missing or unparseable document is `error`, and so is one the gate cannot judge: Swagger 2 or
+another version, duplicate keys (parsers disagree on which one wins), NaN in JSON, a YAML bomb.
+An invalid document or a missing path or method is `fail`.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ if TYPE_CHECKING:
     from prepctl.sources.documents import Document
     from prepctl.sources.tree import Tree
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+#: `query` is OpenAPI 3.2's; in an older document the validator reports it as invalid.
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 #: Past this many, further validation problems are counted but not listed one by one.
 MAX_LISTED_PROBLEMS = 25
 _MAX_MESSAGE = 300
@@ -100,20 +104,29 @@ class OpenAPIGate(Gate[OpenAPISpec]):
     options = OpenAPISpec
 
     def check(self, spec: OpenAPISpec, phase: Phase, ctx: GateContext) -> Verdict:
+        from prepctl.sources.documents import DocumentError, require_document_file
+
         tree = ctx.tree
         rel = spec.document
         try:
+            # Before any read: a FIFO would block, a 2 GB file would be read whole for its blob id.
+            require_document_file(tree, rel)
             blob = tree.blob_id(rel)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise GateError(f"OpenAPI document {tree.describe(rel)} not found under {tree.label}; "
                             "set `document:` to its path relative to the root") from None
+        except DocumentError as exc:
+            raise GateError(f"cannot read OpenAPI document {exc}; set `document:` to the OpenAPI "
+                            "file itself") from None
         checked = ctx.shared(f"openapi:{rel}:{blob}", lambda: check_document(tree, rel))
         return judge(spec, checked, tree.revision)
 
 
 def check_document(tree: Tree, rel: str) -> CheckedDocument:
-    """Parse and validate. GateError if it cannot be parsed; problems if it is not valid OpenAPI 3."""
-    from prepctl.sources.documents import DocumentError, load_document
+    """Parse and validate. GateError if it cannot be parsed or judged; problems if it is not valid."""
+    from dataclasses import replace
+
+    from prepctl.sources.documents import DocumentError, load_document, with_string_keys
 
     try:
         document = load_document(tree, rel)
@@ -121,21 +134,41 @@ def check_document(tree: Tree, rel: str) -> CheckedDocument:
         raise GateError(f"cannot parse OpenAPI document {exc}") from None
     except FileNotFoundError:
         raise GateError(f"OpenAPI document {rel} not found") from None
+    if document.duplicates:
+        # The parser kept the last one; another tool (or the author) may mean the first.
+        first = document.duplicates[0]
+        more = f" (+{len(document.duplicates) - 1} more)" if len(document.duplicates) > 1 else ""
+        raise GateError(f"OpenAPI document {first.describe(rel)}{more}: which one counts is "
+                        "undefined; remove or rename one")
+    # OpenAPI keys are text; YAML reads `200:` as an int, which the validator cannot handle.
+    document = replace(document, data=with_string_keys(document.data))
     data = document.data
     if not isinstance(data, dict):
         return CheckedDocument(document, None, [SpecProblem(
             f"the document is a {type(data).__name__}, not a mapping with `openapi:` and `paths:`", "$", 1)])
     version = data.get("openapi")
+    if version is None and "swagger" in data:
+        raise GateError(f"{rel}:{document.line_of(['swagger']) or 1} is a Swagger {data['swagger']} "
+                        "document; the openapi gate checks OpenAPI 3.0, 3.1 and 3.2: convert it (e.g. "
+                        "with swagger2openapi) or point `document:` at the OpenAPI 3 file")
     if version is None:
-        found = "a Swagger 2 document" if "swagger" in data else "no `openapi:` version field"
-        line = document.line_of(["swagger"]) or 1
-        return CheckedDocument(document, None, [SpecProblem(f"not an OpenAPI 3 document: {found}", "$", line)])
+        return CheckedDocument(document, None, [SpecProblem(
+            "not an OpenAPI document: no `openapi:` version field", "$", 1)])
     version = str(version)
-    validator_cls = _validator_class(version)
+    validator_cls = _validator_class(version) if isinstance(data.get("openapi"), str) else None
+    if validator_cls is None and isinstance(data.get("openapi"), str):
+        raise GateError(f"{rel}:{document.line_of(['openapi']) or 1}: OpenAPI version {version!r} is not "
+                        "one this gate can check (3.0.x, 3.1.x or 3.2.x)")
     if validator_cls is None:
         return CheckedDocument(document, version, [SpecProblem(
-            f"unsupported OpenAPI version {version!r}; expected 3.0.x, 3.1.x or 3.2.x", "$.openapi",
-            document.line_of(["openapi"]))])
+            f"`openapi: {version}` is a {type(data['openapi']).__name__}; quote it: openapi: \"{version}\"",
+            "$.openapi", document.line_of(["openapi"]))])
+    for section in ("paths", "webhooks", "components"):
+        if section in data and not isinstance(data[section], dict):
+            # The validator's semantic pass assumes these are mappings and crashes otherwise.
+            found = "empty" if data[section] is None else f"a {type(data[section]).__name__}"
+            return CheckedDocument(document, version, [SpecProblem(
+                f"`{section}:` is {found}, not a mapping", f"$.{section}", document.line_of([section]))])
     checked = CheckedDocument(document, version, list(_validate(tree, document, validator_cls)))
     paths = data.get("paths")
     if isinstance(paths, dict):
@@ -192,6 +225,14 @@ def _validate(tree: Tree, document: Document, validator_cls: type) -> Iterator[S
             found = _most_specific(error)
             path = list(getattr(found, "absolute_path", []) or []) or _path_named_in(document, found.message)
             yield SpecProblem(_shorten(str(found.message)), json_path_text(path), document.line_of(path))
+    except RecursionError:
+        raise GateError(f"{document.path}: $refs nest too deeply to validate (a $ref cycle the "
+                        "validator cannot follow?)") from None
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
+        # The validator assumes a well-formed shape; on a malformed one it crashes, which says
+        # nothing about validity: the document cannot be judged.
+        raise GateError(f"{document.path}: openapi-spec-validator could not check this document "
+                        f"({type(exc).__name__}: {_shorten(str(exc))}); fix its structure") from None
     except Unresolvable as exc:
         causes = list(_causes(exc))
         ref = getattr(exc, "ref", str(exc))
@@ -268,17 +309,19 @@ def _shorten(message: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def path_pattern(pattern: str) -> re.Pattern[str]:
-    """`*` spans segments; `{param}` matches any parameter name."""
+def path_pattern(pattern: str, loose: bool = False) -> re.Pattern[str]:
+    """`*` spans segments and matches at least one character; `{param}` matches any parameter
+    name. Exact otherwise: OpenAPI's `/a/` is not `/a`. ``loose`` ignores case and a trailing
+    slash, to name near misses, never to match."""
     out = ""
-    for piece in re.split(r"(\*|\{[^}/]*\})", pattern.rstrip("/") or "/"):
+    for piece in re.split(r"(\*|\{[^}/]*\})", pattern.rstrip("/") if loose else pattern):
         if piece == "*":
-            out += ".*"
+            out += ".+"
         elif piece.startswith("{") and piece.endswith("}"):
             out += r"\{[^}/]*\}"
         else:
             out += re.escape(piece)
-    return re.compile(out + "/?")
+    return re.compile(out + "/?", re.IGNORECASE) if loose else re.compile(out)
 
 
 def operations(tree: Tree, document: Document, path_item: Any) -> set[str]:
@@ -331,7 +374,10 @@ def judge(spec: OpenAPISpec, checked: CheckedDocument, revision: str | None = No
         matched = [p for p in api_paths if isinstance(p, str) and regex.fullmatch(p)]
         if not matched:
             missing.append(required.path)
-            evidence.append(Evidence(f"no path matches {required.path}", path=rel, value=0,
+            near = near_misses(required.path, api_paths)
+            hint = f" (near miss: {', '.join(near)}; case and a trailing slash count)" if near else ""
+            evidence.append(Evidence(f"no path matches {required.path}{hint}", path=rel, value=0,
+                                     line=document.line_of(["paths", near[0]]) if near else None,
                                      expected=_expected(required), revision=revision))
             continue
         for api_path in matched:
@@ -354,6 +400,12 @@ def judge(spec: OpenAPISpec, checked: CheckedDocument, revision: str | None = No
         return Verdict.of(Status.FAIL, "; ".join(failures), evidence)
     listed = f"{len(spec.paths)} required path pattern(s) present, " if spec.paths else ""
     return Verdict.of(Status.PASS, f"{listed}{rel} is valid OpenAPI {checked.version}", evidence)
+
+
+def near_misses(pattern: str, api_paths: dict[Any, Any]) -> list[str]:
+    """Document paths that differ from ``pattern`` only in case or a trailing slash."""
+    loose = path_pattern(pattern, loose=True)
+    return [p for p in api_paths if isinstance(p, str) and loose.fullmatch(p)][:3]
 
 
 def _expected(required: RequiredPath) -> str:

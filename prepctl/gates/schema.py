@@ -13,7 +13,11 @@ Placeholders: ``{engine}`` (the engine folder's name), ``{config}`` (the config 
 
 An engine without a config or without a schema fails, and so does each validation error, whose
 evidence is its JSON path at file:line. No engine found, no config in any engine, or a config or
-schema that cannot be parsed is ``error``: there is nothing we could honestly judge.
+schema that cannot be parsed is ``error``: there is nothing we could honestly judge. So is a
+config or schema with a duplicate key (which one counts is undefined), a NaN or infinity (it
+compares false against every bound, so `maximum: 10` would let NaN through), a `$schema` naming
+a dialect jsonschema does not know (validating it as another draft would guess), and a `$ref`
+that leaves the root.
 """
 
 from __future__ import annotations
@@ -144,6 +148,8 @@ def _validate_pair(tree: Tree, config_rel: str, schema_rel: str, result: EngineC
     try:
         config = load_document(tree, config_rel)
         schema_doc = load_document(tree, schema_rel)
+        for document in (config, schema_doc):
+            refuse_unjudgeable(document)
     except DocumentError as exc:
         result.errors.append(f"cannot parse {exc}")
         result.evidence.append(Evidence(f"cannot parse: {exc.message}", path=exc.path, line=exc.line,
@@ -173,6 +179,19 @@ def _validate_pair(tree: Tree, config_rel: str, schema_rel: str, result: EngineC
                                         path=config_rel, revision=revision))
 
 
+def refuse_unjudgeable(document: Document) -> None:
+    """DocumentError for what a JSON Schema verdict on ``document`` could not be trusted with."""
+    from prepctl.sources.documents import DocumentError, json_path_text, non_finite_paths
+
+    if document.duplicates:
+        first = document.duplicates[0]
+        raise DocumentError(document.path, f"{first.describe(document.path)}: which one counts is "
+                            "undefined; remove or rename one", first.line)
+    for json_path in non_finite_paths(document.data):
+        raise DocumentError(document.path, f"{json_path_text(json_path)} is NaN or infinite, which "
+                            "passes every numeric bound; write a number", document.line_of(list(json_path)))
+
+
 def validation_errors(tree: Tree, config: Document, schema_doc: Document) -> list[Any]:
     """Every way ``config`` breaks the schema, in document order. GateError if the schema is unusable."""
     from jsonschema import validators
@@ -182,6 +201,13 @@ def validation_errors(tree: Tree, config: Document, schema_doc: Document) -> lis
     schema = schema_doc.data
     if not isinstance(schema, dict | bool):
         raise GateError(f"{schema_doc.path} is not a JSON Schema (a {type(schema).__name__})")
+    dialect = schema.get("$schema") if isinstance(schema, dict) else None
+    known = validators.validator_for({"$schema": dialect}, default=None) if isinstance(dialect, str) else None
+    if dialect is not None and known is None:
+        # Validating by another draft's rules would be a guess; an unknown keyword is ignored.
+        raise GateError(f"{schema_doc.path}:{schema_doc.line_of(['$schema']) or 1}: unknown $schema "
+                        f"{dialect!r}; use a JSON Schema draft jsonschema knows (draft 3 to 2020-12), "
+                        "e.g. https://json-schema.org/draft/2020-12/schema")
     validator_cls = validators.validator_for(schema, default=validators.Draft202012Validator)
     try:
         validator_cls.check_schema(schema)
@@ -195,8 +221,17 @@ def validation_errors(tree: Tree, config: Document, schema_doc: Document) -> lis
     try:
         found = list(validator.iter_errors(config.data))
     except Unresolvable as exc:
-        raise GateError(f"{schema_doc.path}: cannot resolve $ref {getattr(exc, 'ref', exc)}; "
-                        "prepctl follows $refs only to files under the root") from None
+        ref = str(getattr(exc, "ref", exc))
+        why = ("prepctl never fetches over the network; copy it beside the schema"
+               if urlsplit(ref).scheme in ("http", "https") else
+               "prepctl follows $refs only to files under the root, and this one is not there")
+        raise GateError(f"{schema_doc.path}: cannot resolve $ref {ref}; {why}") from None
+    except RecursionError:
+        raise GateError(f"{schema_doc.path}: $refs nest too deeply to validate (a $ref cycle?)") from None
+    except (TypeError, AttributeError) as exc:
+        # e.g. YAML's `8080:` is an int key, and patternProperties assumes text: no verdict.
+        raise GateError(f"{config.path}: cannot be validated against {schema_doc.path} "
+                        f"({type(exc).__name__}: {_shorten(str(exc))}); is every mapping key text?") from None
     # oneOf/anyOf wrap the real complaint; a reader wants the most specific one.
     specific = [best_match(e.context) or e if e.context else e for e in found]
     return sorted(specific, key=lambda e: (config.line_of(list(e.absolute_path)) or 0, e.message))
