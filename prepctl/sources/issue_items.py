@@ -42,6 +42,7 @@ _MARKUP = re.compile(r"[*_`]+")
 _INLINE_STATUS = re.compile(r"\bstatus\s*[:=]\s*([^,;|)\n]+)", re.IGNORECASE)
 _INLINE_PRIORITY = re.compile(r"\b(?:priority|severity)\s*[:=]\s*([^,;|)\n]+)", re.IGNORECASE)
 _CODE_SEVERITY = re.compile(r"(?i)^(?:p\d|sev-?\d)$")
+_TAGGED_CODE = re.compile(r"(?i)[\[(]\s*(p\d|sev-?\d)\s*[\])]")
 _NOTE_START = re.compile(r"^[\s(\[—–:;,.-]*(?:" + "|".join(re.escape(w) for w in CLOSED_WORDS)
                          + r"|dup\b|moved|superseded|[✅✔☑])", re.IGNORECASE)
 
@@ -105,6 +106,10 @@ class SeverityMap:
         severity its heading gives it (a P0 section's "Low disk" item would vanish from the count).
         """
         plain = _MARKUP.sub("", text).strip()
+        tagged = _TAGGED_CODE.search(plain)
+        if tagged and self.classify(tagged[1]):
+            # "Fix the retry storm (P1)": a bracketed code is a label wherever it stands.
+            return self.classify(tagged[1])
         found = self._match(plain[:60])
         if found is None:
             return None

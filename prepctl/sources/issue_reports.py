@@ -167,11 +167,13 @@ class _Walker:
         for index, node in enumerate(nodes):
             if node.type == "heading":
                 body = []
+                subheadings = False
                 for later in nodes[index + 1:]:
                     if later.type == "heading":
+                        subheadings = int(later.tag[1:]) > int(node.tag[1:])
                         break
                     body.append(later)
-                self.heading(node, body)
+                self.heading(node, body, subheadings)
             elif self.issue_depth is not None:
                 self.issue_body(node)
             elif node.type in ("bullet_list", "ordered_list"):
@@ -196,7 +198,7 @@ class _Walker:
         sub.flow(list(SyntaxTreeNode(_parser().parse(content)).children))
         self.reading.ignore(where, len(sub.reading.items) + sum(sub.reading.ignored.values()))
 
-    def heading(self, node: SyntaxTreeNode, body: list[SyntaxTreeNode]) -> None:
+    def heading(self, node: SyntaxTreeNode, body: list[SyntaxTreeNode], subheadings: bool = False) -> None:
         self.finish_issue(at_depth=int(node.tag[1:]))
         depth = int(node.tag[1:])
         if self.issue_depth is not None:
@@ -211,15 +213,18 @@ class _Walker:
         meta = _Meta()
         for block in body:
             self.collect_meta(block, meta)
-        has_items = any(b.type in ("bullet_list", "ordered_list", "table") for b in body)
+        has_items = any(b.type == "table" or (b.type in ("bullet_list", "ordered_list") and not _meta_list(b))
+                        for b in body)
         residual = _residual(title, self.severities)
         own = self.severities.marked(title)
         severity = self.priority_of(meta) or own or context.severity
         decisive_meta = meta.status is not None or meta.priority is not None or \
             (meta.other > 0 and severity is not None and not has_items)
-        prose = any(b.type == "paragraph" for b in body)
-        is_issue = bool(residual) and severity is not None and (
-            decisive_meta or (not has_items and (prose or first_id(title) is not None)))
+        prose = any(b.type == "paragraph" and not _NOTHING.match(_block_text(b)) for b in body)
+        # A heading with sub-headings groups them ("## 🔴 High" over "### H-1 ..."), and so does one
+        # whose only prose says there is nothing ("## 🔥 P0 — Drop everything" / "_None found._").
+        is_issue = bool(residual) and severity is not None and (decisive_meta or (
+            not has_items and not subheadings and (prose or first_id(title) is not None)))
         if not is_issue:
             named = self.severities.classify(title)
             closed_section = title if named is None and _CLOSED_SECTION.match(title) else None
@@ -253,7 +258,7 @@ class _Walker:
         if block.type == "paragraph":
             for line in _inline_lines(_first_inline(block)):
                 meta.take(line.text)
-        elif block.type in ("bullet_list", "ordered_list"):
+        elif block.type in ("bullet_list", "ordered_list") and _meta_list(block):
             for item in block.children:
                 for line in _inline_lines(_first_inline(item)):
                     meta.take(line.text)
@@ -275,6 +280,8 @@ class _Walker:
             if not lines or not lines[0].text.strip():
                 continue
             head = lines[0]
+            if _NOTHING.match(head.text.strip()) and len(item.children) == 1:
+                continue  # "- None" under a severity heading: nothing to count
             if meta_line(head.text) is not None and previous is not None and len(lines) == 1:
                 # "- Status: fixed" right after an item is that item's metadata, not an issue.
                 previous.meta.take(head.text)
@@ -396,6 +403,22 @@ class _Columns:
     labels: int | None
 
 
+_NOTHING = re.compile(r"^[\W_]*(?:none|n/?a|nothing|no (?:open |known )?(?:issues?|items?|bugs?|findings?|"
+                      r"defects?|blockers?))(?: (?:found|open|yet|so far|at the moment|right now|reported))?"
+                      r"[\W_]*$", re.IGNORECASE)
+
+
+def _meta_list(block: SyntaxTreeNode) -> bool:
+    """A list whose every item is a metadata line (``- **Status:** open``): the fields of the issue
+    above it, not issues."""
+    heads = [_inline_lines(_first_inline(item)) for item in block.children]
+    return bool(heads) and all(lines and meta_line(lines[0].text) is not None for lines in heads)
+
+
+def _block_text(block: SyntaxTreeNode) -> str:
+    return " ".join(line.text for line in _inline_lines(_first_inline(block))).strip()
+
+
 def _columns(header: list[str]) -> _Columns:
     def find(names: tuple[str, ...]) -> int | None:
         for name in names:
@@ -447,7 +470,7 @@ def _residual(title: str, severities: SeverityMap) -> str:
     """A heading's words once severity names, ids and grouping words are gone: empty for
     "## P0 — Critical issues", "Fix login crash" for "### [P1] Fix login crash"."""
     text = severities.without_names(title)
-    words = [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in _GROUP_WORDS]
+    words = [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in _GROUP_WORDS and not w.isdigit()]
     return " ".join(words)
 
 
