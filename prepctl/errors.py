@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from prepctl.secrets import redact
 
 
 @dataclass(frozen=True)
@@ -25,16 +27,23 @@ class Problem:
         return text
 
 
+def redacted(problem: Problem) -> Problem:
+    """The problem with every known secret replaced: messages quote user input, which may hold one."""
+    return replace(problem, file=redact(problem.file), message=redact(problem.message),
+                   hint=redact(problem.hint) if problem.hint else problem.hint)
+
+
 class PrepctlError(Exception):
-    """Bad input: printed without a traceback, exit code 2."""
+    """Bad input: printed without a traceback, exit code 2. Its problems are redacted as it is
+    raised, so no reader of ``problems`` (or of its text) can see a secret."""
 
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):
             problems = [Problem(file="", message=problems)]  # about no file: the CLI prints "prepctl: ..."
         elif isinstance(problems, Problem):
             problems = [problems]
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = [redacted(p) for p in problems]
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 class ConfigError(PrepctlError):

@@ -143,23 +143,13 @@ def _redacted(value: Any) -> Any:
 def remember_plan_tokens(plan: LoadedPlan) -> None:
     """Load every token the plan names (``token_env``) so ``redact`` knows it.
 
-    A gate that never used a source has not read its token, yet a command's output or an error
-    message may still echo it; history keeps evidence for years, so it must know them all.
+    ``load_plan`` has done this already; a plan built in code (an API user, a test) has not, and
+    history keeps evidence for years, so recording makes sure.
     """
-    from prepctl.secrets import secret_from_env
+    from prepctl.secrets import secret_env_refs, secret_from_env
 
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key == "token_env" and isinstance(item, str):
-                    secret_from_env(item)
-                else:
-                    walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(plan.model.model_dump(mode="python"))
+    for _path, name in secret_env_refs(plan.model.model_dump(mode="python")):
+        secret_from_env(name)
 
 
 def run_from_report(plan: LoadedPlan, report: GateReport, now: datetime | None = None) -> Run:

@@ -1,5 +1,11 @@
 """Keep secrets out of output. Tokens come from environment variables named in phases.yaml;
 anything that may echo them (errors, evidence, reports, history) goes through ``redact``.
+
+Every value is redacted, whatever its length. A value of ``MIN_TOKEN_LENGTH`` characters or more
+is replaced wherever it occurs; a shorter one only where it stands alone (not inside a longer
+word), because replacing every "a" in a report would destroy it. Such a short value is therefore
+not hidden inside longer text, which is why ``load_plan`` refuses a ``token_env`` token shorter
+than ``MIN_TOKEN_LENGTH`` instead of pretending to protect it.
 """
 
 from __future__ import annotations
@@ -7,13 +13,24 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 REDACTED = "***"
 #: Header names whose values are credentials wherever they appear.
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie",
                                "x-api-key", "x-auth-token", "private-token", "x-jira-token"})
 _SENSITIVE_PARAM = re.compile(r"(?i)([?&](?:access_token|token|api_key|apikey|key|password)=)[^&\s]+")
+#: Shorter secrets are redacted only as whole tokens, and refused as ``token_env`` tokens.
+MIN_TOKEN_LENGTH = 8
+#: A short secret next to a letter or digit is part of a longer word and is left alone.
+_WORD_CHARS = "A-Za-z0-9"
+#: Keys in phases.yaml whose value names an environment variable holding a credential.
+SECRET_ENV_KEYS = ("token_env", "user_env")
+#: ``scheme://user:password@``: the password is hidden wherever such a URL is shown.
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/?#@\s:]*):[^/?#@\s]*@")
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*)://([^/?#@\s]*)@")
 
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -28,19 +45,65 @@ def secret_from_env(name: str) -> str | None:
 
 
 def remember(value: str) -> None:
-    if len(value) >= 4:
+    if value:
         with _lock:
             _known.add(value)
 
 
 def redact(text: str, extra: Iterable[str] = ()) -> str:
-    """Replace every known secret (and token-like query parameters) in ``text``."""
+    """Replace every known secret (and token-like query parameters) in ``text``; see the module
+    docstring for short ones."""
     with _lock:
-        secrets = sorted({*_known, *(e for e in extra if e and len(e) >= 4)}, key=len, reverse=True)
+        secrets = sorted({*_known, *(e for e in extra if e)}, key=len, reverse=True)
+    short = [s for s in secrets if len(s) < MIN_TOKEN_LENGTH]
     for secret in secrets:
-        text = text.replace(secret, REDACTED)
+        if len(secret) >= MIN_TOKEN_LENGTH:
+            text = text.replace(secret, REDACTED)
+    if short:
+        alone = "|".join(re.escape(s) for s in short)
+        text = re.sub(rf"(?<![{_WORD_CHARS}])(?:{alone})(?![{_WORD_CHARS}])", REDACTED, text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
     return _SENSITIVE_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else redact(v)) for k, v in headers.items()}
+
+
+@dataclass(frozen=True)
+class UrlCredential:
+    """Credentials written into a URL: ``masked`` is the URL as it may be shown."""
+
+    masked: str
+    user: str
+    password: str | None
+
+
+def url_credentials(text: str) -> list[UrlCredential]:
+    """Userinfo in URLs inside ``text``: any ``user:password@``, and a bare ``user@`` in http(s)
+    URLs (where it is usually a token: ``https://TOKEN@host``; ``ssh://git@host`` is not)."""
+    found = []
+    for match in _URL_USERINFO.finditer(text):
+        scheme, userinfo = match.group(1), match.group(2)
+        user, colon, password = userinfo.partition(":")
+        if not colon and scheme.lower() not in ("http", "https"):
+            continue
+        shown = f"{user}:{REDACTED}" if colon else REDACTED
+        # Host and path only: a query string may hold a token as well.
+        rest = re.split(r"[\s?#]", text[match.end():], maxsplit=1)[0]
+        found.append(UrlCredential(masked=f"{scheme}://{shown}@{rest}", user=user,
+                                   password=password if colon else None))
+    return found
+
+
+def secret_env_refs(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(key path, variable name) of every ``token_env``/``user_env`` in plain config data."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in SECRET_ENV_KEYS and isinstance(value, str):
+                yield (*path, key), value
+            else:
+                yield from secret_env_refs(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from secret_env_refs(value, (*path, index))

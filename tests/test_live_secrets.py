@@ -100,6 +100,20 @@ def test_credentials_in_a_url_are_refused_at_validate_time(tmp_path, cli):
     assert gate.code == 2 and gate.stdout == "" and URL_PASSWORD not in gate.stderr
 
 
+def test_credentials_brought_in_by_an_env_variable_are_refused_too(tmp_path, cli):
+    path = write_live_plan(tmp_path, {"prometheus": {"url": "${TEST_PROM_URL}"},
+                                      "alertmanager": {"url": "${TEST_AM_URL}"}}, criteria=[
+        {"id": "c", "kind": "command", "title": "t", "run": ["true"]}])
+    env = {"TEST_PROM_URL": f"http://reader:{URL_PASSWORD}@127.0.0.1:9", "TEST_AM_URL": "http://127.0.0.1:9"}
+    result = cli("-c", path, "validate", env=env)
+    assert result.code == 2 and "http://reader:***@127.0.0.1:9 carries credentials" in result.stderr, \
+        result.stderr
+    # Not even a valid URL: the validator's own message quotes it, and must not show the password.
+    result = cli("-c", path, "validate", env={**env, "TEST_AM_URL": f"htp://am:{URL_PASSWORD}@127.0.0.1:9"})
+    assert result.code == 2 and "'htp://am:***@127.0.0.1:9' is not an http(s) URL" in result.stderr
+    assert URL_PASSWORD not in result.stdout + result.stderr
+
+
 def test_an_ssh_url_with_a_user_name_is_not_a_credential(tmp_path, cli):
     path = write_live_plan(tmp_path, {}, criteria=[
         {"id": "c", "kind": "command", "title": "t", "run": ["git", "ls-remote", "ssh://git@example.com/r"]}])

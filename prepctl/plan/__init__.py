@@ -8,10 +8,7 @@ valid key.
 
 from __future__ import annotations
 
-import difflib
 import re
-import types
-import typing
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,6 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from prepctl.errors import ConfigError, Problem
+from prepctl.plan.errormap import closest, validation_problems
+from prepctl.plan.secretcheck import prime_tokens, url_credential_problems
+from prepctl.plan.yamlload import read_yaml_with_positions
 from prepctl.sources.config import SourcesConfig
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ class LoadedPlan:
         for phase in self.model.phases:
             if phase.id == phase_id:
                 return phase
-        hint = _closest(phase_id, [p.id for p in self.model.phases])
+        hint = closest(phase_id, [p.id for p in self.model.phases])
         raise ConfigError(
             Problem(file=str(self.path), message=f"unknown phase '{phase_id}'",
                     hint=f"did you mean '{hint}'?" if hint else
@@ -274,79 +274,36 @@ def find_config(explicit: str | Path | None) -> Path:
     )
 
 
-def read_yaml_with_positions(path: Path) -> tuple[Any, dict[tuple[Any, ...], tuple[int, int]]]:
-    """Parse YAML into plain Python plus a map from key path to (line, column), both 1-based."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import DuplicateKeyError
-    from ruamel.yaml.error import MarkedYAMLError
-
-    from prepctl.fileio import read_input_text
-
-    text = read_input_text(path, missing_hint="pass -c FILE with the path of your phases.yaml",
-                           error=ConfigError)
-    yaml = YAML(typ="rt")
-    try:
-        raw = yaml.load(text)
-    except DuplicateKeyError as exc:
-        mark = exc.problem_mark
-        raise ConfigError(Problem(
-            file=str(path), line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-            message=f"duplicate key: {exc.problem}", hint="each key may appear once per mapping",
-        )) from None
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise ConfigError(Problem(
-            file=str(path), line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-            message=f"YAML syntax error: {exc.problem or exc.context}",
-        )) from None
-    positions: dict[tuple[Any, ...], tuple[int, int]] = {}
-    return _plain(raw, (), positions), positions
-
-
-def _plain(node: Any, path: tuple[Any, ...], positions: dict[tuple[Any, ...], tuple[int, int]]) -> Any:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    if isinstance(node, CommentedMap):
-        out = {}
-        for key, value in node.items():
-            line, col = node.lc.key(key)
-            positions[(*path, key)] = (line + 1, col + 1)
-            out[str(key)] = _plain(value, (*path, key), positions)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            line, col = node.lc.item(index)
-            positions[(*path, index)] = (line + 1, col + 1)
-            items.append(_plain(value, (*path, index), positions))
-        return items
-    if hasattr(node, "value") and type(node).__module__.startswith("ruamel"):
-        return node.value if not isinstance(node, str) else str(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
-
-
 def load_plan(config: str | Path | None = None, root_override: str | Path | None = None) -> LoadedPlan:
-    """Load and fully validate phases.yaml. Raises ConfigError listing every problem found."""
+    """Load and fully validate phases.yaml. Raises ConfigError listing every problem found.
+
+    Every token the plan names is known to ``redact`` when this returns (or raises): before any
+    gate runs, and before any validation message could quote one.
+    """
     path = find_config(config)
-    raw, positions = read_yaml_with_positions(path)
+    raw, positions = read_yaml_with_positions(
+        path, missing_hint="pass -c FILE with the path of your phases.yaml")
     file = str(path)
     if not isinstance(raw, dict):
-        raise ConfigError(Problem(file=file, line=1, message="phases.yaml must be a mapping",
+        raise ConfigError(Problem(file=file, line=1, column=1, message="phases.yaml must be a mapping",
                                   hint="start with 'version: 1', 'name:' and 'phases:'"))
-    problems: list[Problem] = []
+    problems = prime_tokens(raw, positions, file) + url_credential_problems(raw, positions, file)
+    if problems:
+        raise ConfigError(_sorted(problems))
     try:
         plan = Plan.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(_problems(exc, file, positions, Plan, ()))
+        problems.extend(validation_problems(exc, file, positions, Plan, ()))
         raise ConfigError(_sorted(problems)) from None
 
     problems.extend(_validate_criteria(plan, file, positions))
     problems.extend(_validate_graph(plan, file, positions))
     problems.extend(_validate_services(plan, file, positions))
+    # Defaults name variables too (sources.github reads GITHUB_TOKEN unless told otherwise), and
+    # ${VAR} in a URL may bring credentials in from the environment.
+    validated = plan.model_dump(mode="python")
+    problems.extend(prime_tokens(validated, positions, file))
+    problems.extend(url_credential_problems(validated, positions, file))
     if problems:
         raise ConfigError(_sorted(problems))
 
@@ -391,7 +348,7 @@ def _validate_criteria(plan: Plan, file: str, positions: dict) -> list[Problem]:
                 continue
             if model is None:
                 line, col = positions.get((*base, "kind"), (None, None))
-                guess = _closest(crit.kind, registry.all_kinds())
+                guess = closest(crit.kind, registry.all_kinds())
                 problems.append(Problem(
                     file=file, line=line, column=col, message=f"unknown gate kind '{crit.kind}'",
                     hint=f"did you mean '{guess}'?" if guess else
@@ -401,7 +358,15 @@ def _validate_criteria(plan: Plan, file: str, positions: dict) -> list[Problem]:
             try:
                 typed.append(model.model_validate(crit.model_dump(exclude_unset=True)))
             except ValidationError as exc:
-                problems.extend(_problems(exc, file, positions, model, base))
+                problems.extend(validation_problems(exc, file, positions, model, base))
+            except Exception as exc:  # a validator that raised TypeError etc.: still the user's input
+                line, col = positions.get(base, (None, None))
+                problems.append(Problem(
+                    file=file, line=line, column=col,
+                    message=f"{crit.kind} criterion '{crit.id}' has a value of the wrong type "
+                    f"({type(exc).__name__}: {exc})",
+                    hint="check its options against `prepctl schema`: text is expected where a number "
+                    "or list was given, or the other way round"))
         if len(typed) == len(phase.criteria):
             phase.criteria = typed  # type: ignore[assignment]
     return problems
@@ -421,7 +386,7 @@ def _validate_graph(plan: Plan, file: str, positions: dict) -> list[Problem]:
         for d_index, dep in enumerate(phase.depends_on):
             if dep not in ids:
                 line, col = positions.get(("phases", p_index, "depends_on", d_index), (None, None))
-                guess = _closest(dep, ids)
+                guess = closest(dep, ids)
                 problems.append(Problem(
                     file=file, line=line, column=col,
                     message=f"phase '{phase.id}' depends on unknown phase '{dep}'",
@@ -450,103 +415,19 @@ def _validate_services(plan: Plan, file: str, positions: dict) -> list[Problem]:
     for s_index, service in enumerate(plan.services):
         if service.phase is not None and service.phase not in phases:
             line, col = positions.get(("services", s_index, "phase"), (None, None))
-            guess = _closest(service.phase, phases)
+            guess = closest(service.phase, phases)
             problems.append(Problem(file=file, line=line, column=col,
                                     message=f"service '{service.id}' names unknown phase '{service.phase}'",
                                     hint=f"did you mean '{guess}'?" if guess else "known: " + ", ".join(phases)))
         for r_index, ref in enumerate(service.slos):
             if ref not in criteria:
                 line, col = positions.get(("services", s_index, "slos", r_index), (None, None))
-                guess = _closest(ref, sorted(criteria))
+                guess = closest(ref, sorted(criteria))
                 problems.append(Problem(file=file, line=line, column=col,
                                         message=f"service '{service.id}' names unknown criterion '{ref}'",
                                         hint=f"did you mean '{guess}'?" if guess else
                                         "write PHASE/CRITERION, e.g. phase-0/analytics-latency"))
     return problems
-
-
-# ---------------------------------------------------------------- error mapping
-
-
-def _problems(exc: ValidationError, file: str, positions: dict, model: type[BaseModel],
-              base: tuple[Any, ...]) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        full = (*base, *loc)
-        key = loc[-1] if loc else None
-        line, col = _position(full, positions)
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(model, loc[:-1])
-            guess = _closest(str(key), allowed)
-            hint = f"did you mean '{guess}'?" if guess else (
-                "allowed keys: " + ", ".join(allowed) if allowed else None)
-            problems.append(Problem(file=file, line=line, column=col,
-                                    message=f"unknown key '{key}'", hint=hint))
-        elif err["type"] == "missing":
-            where = _dotted(full[:-1]) or "top level"
-            problems.append(Problem(file=file, line=line, column=col,
-                                    message=f"missing required key '{key}' in {where}"))
-        else:
-            problems.append(Problem(file=file, line=line, column=col,
-                                    message=f"{_dotted(full)}: {err['msg']}"))
-    return problems
-
-
-def _position(path: tuple[Any, ...], positions: dict) -> tuple[int | None, int | None]:
-    for end in range(len(path), -1, -1):
-        if path[:end] in positions:
-            return positions[path[:end]]
-    return (1, 1)
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Walk model annotations along ``loc`` to find the keys valid at that place."""
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(part, int):
-            continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(str(part))
-            if info is None:
-                return []
-            current = info.annotation
-            if current is not None and typing.get_origin(_strip_optional(current)) in (list, tuple):
-                current = typing.get_args(_strip_optional(current))[0]
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [info.alias or name for name, info in current.model_fields.items()]
-    return []
-
-
-def _strip_optional(tp: Any) -> Any:
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
-
-
-def _unwrap(tp: Any) -> Any:
-    tp = _strip_optional(tp)
-    if typing.get_origin(tp) is typing.Annotated:
-        tp = typing.get_args(tp)[0]
-    if typing.get_origin(tp) in (list, tuple):
-        tp = typing.get_args(tp)[0]
-    return _strip_optional(tp)
-
-
-def _closest(word: str, choices: list[str]) -> str | None:
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 # ---------------------------------------------------------------- JSON Schema
