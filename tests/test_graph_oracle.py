@@ -91,7 +91,8 @@ def test_installed_packages_have_grimps_edge_set(package: str):
     site = Path(spec.origin).parent.parent
     ours = scan_tree(WorkTree(site), ScanConfig(packages=(package,)))
     modules, grimp_edges = grimp_graph(site, [package])
-    assert modules <= set(ours.modules) and not ours.problems
+    # Computed importlib calls are reported (kind "dynamic"); nothing is skipped.
+    assert modules <= set(ours.modules) and not [p for p in ours.problems if p.kind != "dynamic"]
     assert all(".tests." in m or m.endswith(".tests") for m in set(ours.modules) - modules)
     mine = {(a, b) for a, b in static_edges(ours) if a in modules}
     assert mine == {(a, b) for a, b in grimp_edges if a != b}

@@ -107,11 +107,14 @@ def test_decoys_are_not_imports_and_tags_are_right():
     assert guarded["orjson"] & im._GUARDED and guarded["json"] & im._GUARDED and guarded["x"] & im._GUARDED
     assert not guarded["y"] & im._GUARDED
     dynamic = [r for r in parse_imports(TRICKY["dynamic"].encode()).imports if r.flags & im._DYNAMIC]
-    assert [(r.module, r.line) for r in dynamic] == [("pkg.mod", 4), ("other.mod", 9)]
+    # A computed name (`__import__(name)`) is kept as an opaque dynamic import: reported, not dropped.
+    assert [(r.module, r.line, bool(r.flags & im._OPAQUE)) for r in dynamic] == [
+        ("pkg.mod", 4, False), ("", 7, True), ("other.mod", 9, False)]
     relative = [r for r in parse_imports(TRICKY["dynamic_relative"].encode()).imports if r.flags & im._DYNAMIC]
     # `.plugins` against __package__ is a level-1 relative import; against a literal package it
     # is resolved like importlib does; without a package (a TypeError) or a variable: unknown.
-    assert [(r.level, r.module, r.line) for r in relative] == [(1, "plugins", 4), (0, "app.x.y", 5)]
+    assert [(r.level, r.module, r.line, bool(r.flags & im._OPAQUE)) for r in relative] == [
+        (1, "plugins", 4, False), (0, "app.x.y", 5, False), (0, "", 6, True), (0, "", 7, True)]
     in_try = parse_imports(TRICKY["dynamic_in_try"].encode()).imports
     assert [(r.module, bool(r.flags & im._GUARDED)) for r in in_try] == [("opt.mod", True)]
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from prepctl.graph.contracts import ContractContext, ContractResult, Violation, run_contract
+from prepctl.graph import patterns
+from prepctl.graph.contracts import ContractContext, ContractOptions, ContractResult, Violation, run_contract
+from prepctl.sources.scan_files import DYNAMIC, SKIPPED, ScanProblem
+from prepctl.sources.tree import matches_any
 from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:
     from prepctl.graph.baseline import Baseline
     from prepctl.graph.model import ImportGraph
-    from prepctl.sources.imports import ScanProblem
 
 #: Evidence lines per verdict; the rest are counted, not listed.
 MAX_EVIDENCE = 50
@@ -33,11 +35,16 @@ class ContractOutcome:
     fixed: list[str] = field(default_factory=list)
     problems: list[ScanProblem] = field(default_factory=list)
     revision: str | None = None
+    #: Skipped files inside the contract's scope that it does not tolerate (allow_skipped): their
+    #: imports are unknown, so a kept contract is not known to be kept.
+    blocking: list[ScanProblem] = field(default_factory=list)
 
     @property
     def status(self) -> Status:
         if self.new:
             return Status.FAIL
+        if self.blocking:
+            return Status.ERROR
         if self.known or self.problems:
             return Status.WARN
         return Status.PASS
@@ -46,15 +53,26 @@ class ContractOutcome:
         if self.new:
             first = self.new[0]
             more = f" (+{len(self.new) - 1} more)" if len(self.new) > 1 else ""
-            text = f"{len(self.new)} new violation(s): {first.message}{more}"
+            size = f"{self.result.headline}; " if self.result.headline else ""
+            text = f"{size}{len(self.new)} new violation(s): {first.message}{more}"
             if self.known:
                 text += f"; {len(self.known)} known in the baseline"
+            if self.blocking:
+                text += f"; {len(self.blocking)} skipped file(s) in scope, imports unknown"
             return text
         parts = []
+        if self.blocking:
+            first = self.blocking[0]
+            more = f" (+{len(self.blocking) - 1} more)" if len(self.blocking) > 1 else ""
+            where = f"{first.path}:{first.line}" if first.line else first.path
+            parts.append(f"{len(self.blocking)} skipped file(s) in the contract's scope, imports unknown: "
+                         f"{where}{more}; fix the file, or tolerate it with allow_skipped")
         if self.known:
             parts.append(f"{len(self.known)} known violation(s) in the baseline, none new")
-        if self.problems:
-            parts.append(f"{len(self.problems)} scan problem(s): files skipped or imports ignored")
+        others = len(self.problems) - len(self.blocking)
+        if others:
+            parts.append(f"{others} {'other ' if self.blocking else ''}scan problem(s): files skipped, "
+                         "imports ignored or unknown")
         if self.fixed:
             parts.append(f"{len(self.fixed)} baselined violation(s) fixed: shrink the baseline "
                          "(prepctl graph check --update-baseline)")
@@ -64,15 +82,18 @@ class ContractOutcome:
 
     def evidence(self) -> list[Evidence]:
         rev = self.revision
-        items: list[Evidence] = []
+        items: list[Evidence] = [Evidence(f"skipped in scope (imports unknown): {p.reason}", path=p.path,
+                                          line=p.line, expected="a file the scan can read, or allow_skipped",
+                                          revision=rev) for p in self.blocking]
         for violation in self.new:
             items.append(_violation_evidence("NEW " + violation.message, violation, rev))
         for violation in self.known:
             items.append(_violation_evidence("baselined: " + violation.message, violation, rev))
+        items.extend(_members_evidence(self.new + self.known, rev))
         items.extend(Evidence(f"fixed (still in baseline): {key}", expected="remove from baseline",
                               revision=rev) for key in self.fixed)
         items.extend(Evidence(f"scan problem: {p.reason}", path=p.path, line=p.line, revision=rev)
-                     for p in self.problems)
+                     for p in self.problems if p not in self.blocking)
         items.extend(Evidence(note, revision=rev) for note in self.result.notes)
         if len(items) > MAX_EVIDENCE:
             hidden = len(items) - MAX_EVIDENCE
@@ -90,7 +111,14 @@ class ContractOutcome:
                 "summary": self.summary(), "checked": self.result.checked,
                 "new": [v.to_dict() for v in self.new], "known": [v.to_dict() for v in self.known],
                 "fixed": self.fixed, "notes": self.result.notes,
-                "skipped_files": [{"path": p.path, "line": p.line, "reason": p.reason} for p in self.problems]}
+                "skipped_files": [{"path": p.path, "line": p.line, "reason": p.reason, "kind": p.kind,
+                                   "in_scope": p in self.blocking} for p in self.problems]}
+
+
+def _members_evidence(violations: list[Violation], revision: str | None) -> list[Evidence]:
+    """The full member list of each cycle: the summary names only a few."""
+    return [Evidence(f"members of {v.key.partition(':')[0]} ({len(v.members)})", value=", ".join(v.members),
+                     revision=revision) for v in violations if v.members]
 
 
 def _violation_evidence(label: str, violation: Violation, revision: str | None) -> Evidence:
@@ -106,10 +134,51 @@ def evaluate_contract(contract_id: str, options, graph: ImportGraph, ctx: Contra
                       baseline: Baseline | None) -> ContractOutcome:
     result = run_contract(options, graph, ctx)
     known_keys = baseline.known(contract_id) if baseline is not None else set()
+    shown, blocking = scope_problems(options, graph, graph.scan.problems)
     outcome = ContractOutcome(contract_id, options.type, result, revision=graph.scan.revision,
-                              problems=list(graph.scan.problems))
+                              problems=shown, blocking=blocking)
     for violation in result.violations:
         (outcome.known if violation.key in known_keys else outcome.new).append(violation)
     current = {v.key for v in result.violations}
     outcome.fixed = sorted(known_keys - current)
     return outcome
+
+
+def scope_problems(options: ContractOptions, graph: ImportGraph,
+                   problems: list[ScanProblem]) -> tuple[list[ScanProblem], list[ScanProblem]]:
+    """(problems this contract reports, the blocking ones among them).
+
+    Blocking: skipped files whose unknown imports could change the answer, less those the
+    contract tolerates (``allow_skipped``). A computed dynamic import is reported only where it
+    could change the answer too (else every contract of a plugin-loading monolith would warn).
+
+    In scope: a file that is (or, read literally, would be) a module of the contract's importer
+    side (``importer_scope``: a forbidden contract's source, every layer, ...; every module for
+    facade, decommission and audit), or, for a transitive contract, one that side reaches: a
+    chain through it is invisible. A problem naming no module is in scope (fail closed).
+    """
+    scope = options.importer_scope()
+    reach: set[str] = set()
+    if scope is not None and getattr(options, "transitive", False):
+        reach = reachable_from(graph, patterns.select(scope, graph.modules))
+
+    def inside(problem: ScanProblem) -> bool:
+        return scope is None or problem.module is None or problem.module in reach \
+            or patterns.matches(scope, problem.module)
+
+    shown = [p for p in problems if p.kind != DYNAMIC or inside(p)]
+    blocking = [p for p in shown if p.kind == SKIPPED and inside(p)
+                and not (options.allow_skipped and matches_any(p.path, options.allow_skipped))]
+    return shown, blocking
+
+
+def reachable_from(graph: ImportGraph, start: set[str]) -> set[str]:
+    """Every module imported, directly or not, by a module of ``start``."""
+    seen = set(start)
+    stack = list(start)
+    while stack:
+        for child in graph.graph.successors(stack.pop()):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen

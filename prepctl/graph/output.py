@@ -60,11 +60,23 @@ def importers_rows(result: ImportersResult) -> tuple[list[str], list[list[object
     return ["importer", "how", "group", "where", "names / chain"], rows
 
 
+def unknown_note(result: ImportersResult) -> str:
+    """The answer's blind spots: files whose imports are unknown may import the target too."""
+    if not result.unknown:
+        return ""
+    shown = ", ".join(f"{p.path}:{p.line}" if p.line else p.path for p in result.unknown[:5])
+    more = f" (+{len(result.unknown) - 5} more)" if len(result.unknown) > 5 else ""
+    return (f"incomplete: {len(result.unknown)} skipped file(s) or computed dynamic import(s) may also "
+            f"import it: {shown}{more}\n")
+
+
 def importers_text(result: ImportersResult) -> str:
     head = (f"{result.target}: {len(result.direct)} direct importer(s)"
             + (f", {len(result.transitive)} transitive only" if result.transitive_asked else "") + "\n")
     headers, rows = importers_rows(result)
-    return head + (table(headers, rows) if rows else "nothing imports it\n")
+    body = table(headers, rows) if rows else ("nothing imports it\n" if not result.unknown
+                                              else "no importer found among the files read\n")
+    return head + body + unknown_note(result)
 
 
 def importers_markdown(result: ImportersResult) -> str:
@@ -72,7 +84,7 @@ def importers_markdown(result: ImportersResult) -> str:
            f"{len(result.direct)} direct importer(s)"
            + (f", {len(result.transitive)} transitive only" if result.transitive_asked else "") + ".\n"]
     out.append("## By group\n")
-    out.append(md_table(["group", "direct", "transitive"],
+    out.append(md_table(["group", "direct", "transitive only"],
                         [[g, ", ".join(v["direct"]) or "-", ", ".join(v["transitive"]) or "-"]
                          for g, v in result.by_group().items()]))
     out.append("\n## Direct\n")
@@ -80,11 +92,13 @@ def importers_markdown(result: ImportersResult) -> str:
                         [[f"`{d.module}`", d.group, f"`{d.path}:{d.line}`", ", ".join(d.names) or "(module)"]
                          for d in result.direct]))
     if result.transitive_asked:
-        out.append("\n## Transitive (shortest chain)\n")
+        out.append("\n## Transitive only (shortest chain)\n")
         out.append(md_table(["importer", "group", "chain"],
                             [[f"`{t.module}`", t.group,
                               " → ".join(f"`{h.importer}` ({h.location})" for h in t.hops)
                               + f" → `{t.chain[-1]}`"] for t in result.transitive]))
+    if result.unknown:
+        out.append("\n" + unknown_note(result))
     return "\n".join(out)
 
 

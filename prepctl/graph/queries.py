@@ -13,6 +13,8 @@ from prepctl.errors import Problem
 from prepctl.graph import patterns
 from prepctl.graph.model import GraphError, Hop, ImportGraph
 from prepctl.sources.imports import ImportEdge
+from prepctl.sources.scan_files import DYNAMIC as DYNAMIC_PROBLEM
+from prepctl.sources.scan_files import SKIPPED, ScanProblem
 
 if TYPE_CHECKING:
     from prepctl.sources.tree import Tree
@@ -78,6 +80,9 @@ class ImportersResult:
     direct: list[DirectImporter]
     transitive: list[TransitiveImporter] = field(default_factory=list)
     transitive_asked: bool = False
+    #: Skipped files (imports unknown), or computed dynamic imports, that might import the
+    #: target too: the answer is complete only when this is empty.
+    unknown: list[ScanProblem] = field(default_factory=list)
 
     def by_group(self) -> dict[str, dict[str, list[str]]]:
         out: dict[str, dict[str, list[str]]] = {}
@@ -93,6 +98,9 @@ class ImportersResult:
         if self.transitive_asked:
             data["transitive"] = [t.to_dict() for t in self.transitive]
         data["by_group"] = self.by_group()
+        data["complete"] = not self.unknown
+        data["unknown"] = [{"path": p.path, "line": p.line, "module": p.module, "reason": p.reason}
+                           for p in self.unknown]
         return data
 
 
@@ -115,7 +123,8 @@ def importers(graph: ImportGraph, target: str, transitive: bool = False,
         direct.append(DirectImporter(importer, first.path, first.line, names,
                                      group_of(importer, groups), tuple(statements)))
         direct_names.add(importer)
-    result = ImportersResult(target, sorted(members), direct, transitive_asked=transitive)
+    result = ImportersResult(target, sorted(members), direct, transitive_asked=transitive,
+                             unknown=unknown_importers(graph, members))
     if transitive:
         chains = graph.shortest_chains_to(members)
         for module in sorted(chains):
@@ -126,6 +135,12 @@ def importers(graph: ImportGraph, target: str, transitive: bool = False,
                 module, graph.path_of(module), tuple(chain), tuple(graph.hops(chain)),
                 group_of(module, groups)))
     return result
+
+
+def unknown_importers(graph: ImportGraph, members: set[str]) -> list[ScanProblem]:
+    """Scan problems that could hide an importer of ``members``: any skipped file (its imports
+    are unknown) and any computed dynamic import, outside the target itself."""
+    return [p for p in graph.scan.problems if p.kind in (SKIPPED, DYNAMIC_PROBLEM) and p.module not in members]
 
 
 # ----------------------------------------------------------------------------- chain

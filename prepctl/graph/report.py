@@ -190,7 +190,7 @@ def render_markdown(data: ReportData, svg_file: str | None) -> str:
              f"Scanned {data.modules:,} modules in `{data.label}`"
              + (f" at revision `{data.revision[:12]}`" if data.revision else " (work tree)") + ". "
              f"**{len(found.direct)}** module(s) import `{data.target}` directly and "
-             f"**{len(found.transitive)}** more only transitively.", ""]
+             f"**{len(found.transitive)}** more transitive only (through other modules).", ""]
     if svg_file:
         lines += [f"![Who imports {data.target}]({svg_file})", ""]
     else:
@@ -249,7 +249,7 @@ th{background:#f6f8fa} td.n{text-align:right}
 <p>Scanned {{ "{:,}".format(d.modules) }} modules in <code>{{ d.label }}</code>{% if d.revision %} at revision
 <code>{{ d.revision[:12] }}</code>{% else %} (work tree){% endif %}.
 <strong>{{ d.importers.direct|length }}</strong> module(s) import it directly and
-<strong>{{ d.importers.transitive|length }}</strong> more only transitively.</p>
+<strong>{{ d.importers.transitive|length }}</strong> more transitive only (through other modules).</p>
 <div class="graph">{% if svg %}{{ svg }}{% else %}<p class="note">No picture: {{ d.graphviz_hint }}.
 The DOT source is in dependency-graph.dot.</p>{% endif %}</div>
 {% if d.violations %}<p class="bad">Red edges break a contract of the plan:</p><ul>

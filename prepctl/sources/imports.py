@@ -55,14 +55,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from prepctl.sources.tree import IGNORED_DIRS, Tree, WorkTree, git_blob_id, matches_any, normalise
+from prepctl.sources.scan_files import (
+    DYNAMIC,
+    IMPORT,
+    LAYOUT,
+    RACY_NS,
+    SKIPPED,
+    FileEntry,
+    Listing,
+    ScanProblem,
+    nfkc,
+    select_modules,
+    source_roots,
+    walk_problems,
+    walk_starts,
+    walk_work_tree,
+)
+from prepctl.sources.tree import Tree, WorkTree, git_blob_id
 from prepctl.sqlitedb import open_shared
 
+#: Kept for callers written before the naming moved to ``scan_files`` (``graph.trend``).
+_FileEntry = FileEntry
+
 #: Bump when what the parser extracts changes: older cache entries are then ignored.
-SCANNER_VERSION = 2
+SCANNER_VERSION = 3
 #: Bump when a work tree's result can change for the same files and config (how files are
 #: listed or named): the last run's snapshot is then not reused. The parse cache is kept.
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 #: Files larger than this are reported and skipped: generated blobs, not code someone maintains.
 DEFAULT_MAX_FILE_BYTES = 5_000_000
 #: Cold scans with more than this many bytes to parse (counted four times over when every file
@@ -77,6 +96,8 @@ _FROM = 1
 _TYPE_CHECKING = 2
 _GUARDED = 4
 _DYNAMIC = 8
+#: A dynamic import whose module name is computed: no edge, a ``dynamic`` scan problem.
+_OPAQUE = 16
 
 
 # ----------------------------------------------------------------------------- public types
@@ -98,18 +119,6 @@ class ImportEdge:
     type_checking: bool = False
     guarded: bool = False
     dynamic: bool = False
-
-
-@dataclass(frozen=True)
-class ScanProblem:
-    """A file that was skipped (or an import that could not be resolved), and why."""
-
-    path: str
-    line: int | None
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}" if self.line else f"{self.path}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -218,7 +227,6 @@ _IMPORT_WORD = re.compile(r"import(?!\w)")
 _COMMA = re.compile(r"[ \t]*,[ \t]*")
 # No look-behind: a pattern that starts with literals keeps the regex engine's fast search.
 _DYNAMIC_CALL = re.compile(r"(?:__import__|import_module)\s*\(")
-_LITERAL_ARG = re.compile(r"\s*[rRuUbBfF]{0,2}[\"']")
 _NAME = r"[^\W\d]\w*"
 _DOTTED_SP = rf"{_NAME}(?:[ \t]*\.[ \t]*{_NAME})*"
 _DOTTED = rf"{_NAME}(?:\.{_NAME})*"
@@ -348,6 +356,8 @@ def _walk_imports(tree: ast.AST) -> list[RawImport]:
             target = _dynamic_target(node)
             if target is not None:
                 found.append(RawImport(node.lineno, target[0], target[1], (), ctx | _DYNAMIC))
+            elif _is_dynamic_call(node):
+                found.append(RawImport(node.lineno, 0, "", (), ctx | _DYNAMIC | _OPAQUE))
         if isinstance(node, ast.If) and _is_type_checking_test(node.test):
             children.append((node.test, ctx))
             children += [(n, ctx | _TYPE_CHECKING) for n in node.body]
@@ -366,6 +376,12 @@ def _walk_imports(tree: ast.AST) -> list[RawImport]:
     # Source order: the walk is depth-first in order; a stable sort by line settles the rest.
     found.sort(key=lambda r: r.line)
     return found
+
+
+def _is_dynamic_call(node: ast.Call) -> bool:
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return name in ("__import__", "import_module") and bool(node.args)
 
 
 def _dynamic_target(node: ast.Call) -> tuple[int, str] | None:
@@ -550,9 +566,8 @@ def _parse_fast(text: str) -> list[RawImport]:
             src.lex(match.end() + 1)
             if src.span_at(start) >= 0:
                 continue
-            # Only a literal argument names a module; a variable is not an import we can see.
-            if _LITERAL_ARG.match(text, match.end()):
-                dynamic_lines.append(start)
+            # A literal argument names a module; a computed one is reported (its target unknown).
+            dynamic_lines.append(start)
         if dynamic_lines:
             found.extend(_dynamic_imports(src, dynamic_lines))
             found.sort(key=lambda r: r.line)
@@ -955,102 +970,6 @@ def _try_catches(src: _Source, try_start: int) -> bool:
     return catches
 
 
-# ----------------------------------------------------------------------------- modules
-
-
-#: A file stem importlib can load by name: rich's `_unicode_data/unicode10-0-0.py` is loaded with
-#: import_module(), and grimp counts it as a module too.
-_STEM = re.compile(r"[\w-]+")
-
-
-def module_name(rel: str, root: str) -> tuple[str, bool] | None:
-    """(module name, is_package) of a ``.py`` file at ``rel`` below source root ``root``.
-
-    None when the path cannot be a module: outside the root, in a folder whose name is not a
-    Python identifier (``my-scripts/x.py``), a stem with a dot or a space, or the root's own
-    ``__init__.py``.
-    """
-    if root not in ("", "."):
-        if not rel.startswith(root + "/"):
-            return None
-        rel = rel[len(root) + 1:]
-    parts = rel[:-3].split("/")
-    is_package = parts[-1] == "__init__"
-    if is_package:
-        parts.pop()
-        if not parts:
-            return None  # the root's own __init__.py: the root is a folder on sys.path
-    # Folders must be identifiers to be packages; a file stem need not be (Django's
-    # migrations/0001_initial.py is loaded by importlib, and still imports things).
-    for part in parts[:-1] if not is_package else parts:
-        if not part.isidentifier():
-            return None
-    if not _STEM.fullmatch(parts[-1]):
-        return None  # `a.b.py`, `my tool.py`: not even importlib can name these
-    return ".".join(parts), is_package
-
-
-def _excluded(rel: str, exclude: tuple[str, ...]) -> bool:
-    if not exclude:
-        return False
-    if matches_any(rel, exclude):
-        return True
-    # A pattern that names a folder (`tests`, `vendor/`) excludes everything below it.
-    parent = rel.rpartition("/")[0]
-    while parent:
-        if matches_any(parent, exclude) or matches_any(parent + "/", exclude):
-            return True
-        parent = parent.rpartition("/")[0]
-    return False
-
-
-@dataclass(frozen=True)
-class _FileEntry:
-    rel: str
-    module: str
-    is_package: bool
-
-
-def _source_roots(config: ScanConfig) -> list[str]:
-    """The configured source roots as tree-relative folders, "" for the checkout itself."""
-    roots = [normalise(r).rstrip("/") for r in config.include or (".",)]
-    return ["" if r in ("", ".") else r for r in roots]
-
-
-def select_modules(paths: Iterable[str], config: ScanConfig) -> tuple[list[_FileEntry], list[ScanProblem]]:
-    """Name every .py path under the configured roots; drop excluded ones."""
-    # The innermost root that holds a file names it, whatever the order: with [., services/x/src],
-    # services/x/src/x/core.py is x.core, as it is on that service's sys.path.
-    roots = sorted(_source_roots(config), key=lambda r: r.count("/") if r else -1, reverse=True)
-    packages = set(config.packages)
-    by_module: dict[str, _FileEntry] = {}
-    problems: list[ScanProblem] = []
-    for rel in paths:
-        if _excluded(rel, config.exclude):
-            continue
-        for root in roots:
-            named = module_name(rel, root)
-            if named is None:
-                continue
-            name, is_package = named
-            if packages and name.partition(".")[0] not in packages:
-                break
-            entry = _FileEntry(rel, name, is_package)
-            existing = by_module.get(name)
-            if existing is None:
-                by_module[name] = entry
-            elif existing.is_package != is_package:
-                # Python prefers the package `x/__init__.py` over the module `x.py`.
-                keep, drop = (existing, entry) if existing.is_package else (entry, existing)
-                by_module[name] = keep
-                problems.append(ScanProblem(drop.rel, None, f"shadowed by package {keep.rel}; skipped"))
-            else:
-                problems.append(ScanProblem(rel, None, f"module {name} is also {existing.rel} "
-                                            "(overlapping source roots); skipped"))
-            break
-    return sorted(by_module.values(), key=lambda e: e.module), problems
-
-
 # ----------------------------------------------------------------------------- resolution
 
 
@@ -1058,7 +977,7 @@ def _flags_of(flags: int) -> tuple[bool, bool, bool]:
     return bool(flags & _TYPE_CHECKING), bool(flags & _GUARDED), bool(flags & _DYNAMIC)
 
 
-def resolve(entries: list[_FileEntry], parsed: dict[str, ParsedFile],
+def resolve(entries: list[FileEntry], parsed: dict[str, ParsedFile],
             modules: AbstractSet[str] | None = None,
             ) -> tuple[list[ImportEdge], list[ImportEdge], list[ScanProblem]]:
     """Turn each file's raw imports into edges between the scanned modules.
@@ -1082,18 +1001,27 @@ def resolve(entries: list[_FileEntry], parsed: dict[str, ParsedFile],
             continue
         if result.problem is not None:
             line, reason = result.problem
-            problems.append(ScanProblem(entry.rel, line, reason))
+            problems.append(ScanProblem(entry.rel, line, reason, SKIPPED, entry.module))
             continue
         importer = entry.module
         # Several names of one statement that land in the same module become one edge.
         pending: dict[tuple[str, int, int], list[str]] = {}
         external_seen: set[tuple[str, int]] = set()
         for raw in result.imports:
+            if raw.flags & _OPAQUE:
+                problems.append(ScanProblem(entry.rel, raw.line, "dynamic import with a computed module "
+                                            "name (import_module/__import__): what it imports is unknown "
+                                            "to the graph", DYNAMIC, entry.module))
+                continue
+            if not raw.module.isascii() or not all(name.isascii() for name in raw.names):
+                # Python reads identifiers NFKC-normalised: `import pkg.ｔarget` is pkg.target.
+                raw = raw._replace(module=nfkc(raw.module), names=tuple(nfkc(n) for n in raw.names))
             if raw.level:
                 package_parts = importer.split(".") if entry.is_package else importer.split(".")[:-1]
                 if raw.level > len(package_parts):
                     problems.append(ScanProblem(entry.rel, raw.line, "relative import beyond the "
-                                                "top-level package; ignored"))
+                                                "top-level package; ignored (it fails at run time)",
+                                                IMPORT, entry.module))
                     continue
                 base = ".".join(package_parts[: len(package_parts) - raw.level + 1])
                 if raw.module:
@@ -1131,7 +1059,7 @@ def resolve(entries: list[_FileEntry], parsed: dict[str, ParsedFile],
     return edges, external, problems
 
 
-def _external(out: list[ImportEdge], seen: set[tuple[str, int]], entry: _FileEntry,
+def _external(out: list[ImportEdge], seen: set[tuple[str, int]], entry: FileEntry,
               raw: RawImport, base: str) -> None:
     top = base.partition(".")[0]
     if not top or (top, raw.line) in seen:
@@ -1289,93 +1217,6 @@ def _write_quickly(path: Path, data: bytes) -> None:
 
 
 # ----------------------------------------------------------------------------- scanning
-
-
-# mtimes closer to "now" than this may still change within the same timestamp tick, so a
-# stat match is not trusted for them (git calls these entries "racily clean").
-_RACY_NS = 2_000_000_000
-
-
-@dataclass
-class _Listing:
-    """What a walk found: .py paths with their stat keys, and the folder listings to remember."""
-
-    files: list[tuple[str, tuple[int, int, int, int]]]
-    dirs: dict[str, list]
-
-
-def _prune_dir(rel: str, name: str, exclude: tuple[str, ...]) -> bool:
-    if name in IGNORED_DIRS or not name.isidentifier():
-        return True  # not a package name: nothing below it can be imported by name
-    return bool(exclude) and (matches_any(rel, exclude) or matches_any(rel + "/", exclude))
-
-
-def _walk_work_tree(root: Path, starts: list[str], exclude: tuple[str, ...],
-                    remembered: dict[str, list], now_ns: int) -> _Listing:
-    """Walk below ``starts`` (folders relative to ``root``), reusing remembered listings of
-    folders whose mtime has not changed (a folder's mtime changes when entries come or go)."""
-    files: list[tuple[str, tuple[int, int, int, int]]] = []
-    dirs: dict[str, list] = {}
-    stack = list(reversed(starts))
-    base = str(root)
-    while stack:
-        rel = stack.pop()
-        path = f"{base}/{rel}" if rel else base
-        try:
-            mtime = os.stat(path).st_mtime_ns
-        except OSError:
-            continue
-        known = remembered.get(rel)
-        if known is not None and known[0] == mtime and mtime >= 0:
-            subdirs, pyfiles = known[1], known[2]
-        else:
-            subdirs, pyfiles = [], []
-            try:
-                with os.scandir(path) as it:
-                    for entry in it:
-                        name = entry.name
-                        try:
-                            if entry.is_dir(follow_symlinks=False):
-                                child = f"{rel}/{name}" if rel else name
-                                if not _prune_dir(child, name, exclude):
-                                    subdirs.append(name)
-                            elif name.endswith(".py") and entry.is_file(follow_symlinks=False):
-                                pyfiles.append(name)
-                        except OSError:
-                            continue
-            except OSError:
-                continue
-            subdirs.sort()
-            pyfiles.sort()
-        dirs[rel] = [mtime if mtime < now_ns - _RACY_NS else -1, subdirs, pyfiles]
-        prefix = f"{rel}/" if rel else ""
-        for name in pyfiles:
-            file_rel = prefix + name
-            try:
-                st = os.lstat(f"{base}/{file_rel}")
-            except OSError:
-                continue
-            files.append((file_rel, (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)))
-        stack.extend(prefix + name for name in reversed(subdirs))
-    files.sort()
-    return _Listing(files, dirs)
-
-
-def _walk_starts(tree: WorkTree, config: ScanConfig) -> list[str]:
-    """Folders to walk: each source root, or with `packages`, just those packages' folders."""
-    starts: list[str] = []
-    for root in _source_roots(config):
-        if config.packages:
-            for package in config.packages:
-                path = f"{root}/{package}" if root else package
-                if tree.is_dir(path):
-                    starts.append(path)
-        else:
-            starts.append(root)
-    # Overlapping roots (include: [src, .]) are walked once, from the outermost: each file is
-    # listed once and select_modules gives it to the innermost root that holds it.
-    return [start for start in dict.fromkeys(starts)
-            if not any(other != start and (other == "" or start.startswith(other + "/")) for other in starts)]
 
 
 def _parse_chunk(payload: list[bytes], max_bytes: int, verify: bool) -> list[ParsedFile]:
@@ -1587,7 +1428,7 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
 
-def _fingerprint(config: ScanConfig, entries: list[_FileEntry], blobs: dict[str, str]) -> str:
+def _fingerprint(config: ScanConfig, entries: list[FileEntry], blobs: dict[str, str]) -> str:
     digest = hashlib.sha1(config.key().encode())
     for entry in entries:
         digest.update(f"{entry.module}\0{entry.rel}\0{blobs.get(entry.rel, '')}\n".encode())
@@ -1601,7 +1442,7 @@ def _result_to_json(result: ScanResult) -> dict:
                  | (_DYNAMIC if e.dynamic else 0)] for e in items]
 
     return {"modules": result.modules, "edges": edges(result.edges), "external": edges(result.external),
-            "problems": [[p.path, p.line, p.reason] for p in result.problems]}
+            "problems": [[p.path, p.line, p.reason, p.kind, p.module] for p in result.problems]}
 
 
 def _result_from_json(data: dict) -> tuple[dict[str, str], list[ImportEdge], list[ImportEdge], list[ScanProblem]]:
@@ -1611,7 +1452,7 @@ def _result_from_json(data: dict) -> tuple[dict[str, str], list[ImportEdge], lis
                 for a, b, path, line, names, flags in items]
 
     return (data["modules"], edges(data["edges"]), edges(data["external"]),
-            [ScanProblem(path, line, reason) for path, line, reason in data["problems"]])
+            [ScanProblem(*problem) for problem in data["problems"]])
 
 
 def scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None = None) -> ScanResult:
@@ -1648,14 +1489,16 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
     snapshot: dict | None = None
     snapshot_key = ""
     stats: dict[str, tuple[int, int, int, int]] = {}
-    listing: _Listing | None = None
+    listing: Listing | None = None
+    walked: list[ScanProblem] = []  # files the walk found but did not read: not in the snapshot
     if isinstance(tree, WorkTree):
         snapshot_key = f"{Path(tree.root).resolve()}\0{config.key()}\0{SNAPSHOT_VERSION}"
         snapshot = cache.load_snapshot(snapshot_key) if cache is not None else None
-        listing = _walk_work_tree(Path(tree.root), _walk_starts(tree, config), config.exclude,
+        listing = walk_work_tree(Path(tree.root), walk_starts(tree, config), config.exclude,
                                   (snapshot or {}).get("dirs", {}), now_ns)
         stats = dict(listing.files)
         paths: Iterable[str] = (rel for rel, _ in listing.files)
+        walked = walk_problems(listing, config)
     else:
         paths = (rel for rel in tree.files() if rel.endswith(".py"))
     entries, problems = select_modules(paths, config)
@@ -1694,7 +1537,8 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
     fingerprint = _fingerprint(config, entries, blobs)
     if snapshot is not None and snapshot.get("fingerprint") == fingerprint and not unreadable:
         modules, edges, external, old_problems = _result_from_json(snapshot["result"])
-        result = ScanResult(modules, edges, old_problems, external, label=tree.label, revision=tree.revision)
+        result = ScanResult(modules, edges, sorted(old_problems + walked, key=_problem_order), external,
+                            label=tree.label, revision=tree.revision)
         result.stats = ScanStats(files=len(entries), from_cache=len(entries), snapshot_hit=True,
                                  seconds=time.perf_counter() - started)
         if listing is not None and cache is not None and _listing_changed(snapshot, listing):
@@ -1742,8 +1586,8 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
     edges, external, resolve_problems = resolve(entries, by_path)
     problems.extend(resolve_problems)
     problems.extend(_roots_that_are_packages(tree, config, external))
-    problems.extend(_unlisted_source_roots(entries, external))
-    problems.sort(key=lambda p: (p.path, p.line or 0))
+    problems.extend(_unlistedsource_roots(entries, external))
+    problems.sort(key=_problem_order)
     modules = {e.module: e.rel for e in entries}
     result = ScanResult(modules, edges, problems, external, label=tree.label, revision=tree.revision)
     fast = sum(1 for p in fresh.values() if not p.full_parse and p.problem is None)
@@ -1752,7 +1596,12 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
                              seconds=time.perf_counter() - started)
     if listing is not None and cache is not None and not unreadable:
         _save_work_snapshot(cache, snapshot_key, listing, blobs, fingerprint, _result_to_json(result))
+    result.problems = sorted(problems + walked, key=_problem_order)
     return result
+
+
+def _problem_order(problem: ScanProblem) -> tuple[str, int]:
+    return problem.path, problem.line or 0
 
 
 def _roots_that_are_packages(tree: Tree, config: ScanConfig, external: list[ImportEdge]) -> list[ScanProblem]:
@@ -1760,7 +1609,7 @@ def _roots_that_are_packages(tree: Tree, config: ScanConfig, external: list[Impo
     ``models.orm`` while the code imports ``prep.models.orm``: every such import would count as
     external and queries would answer "nothing imports it". Say so, with what to do."""
     found: list[ScanProblem] = []
-    for root in _source_roots(config):
+    for root in source_roots(config):
         init = f"{root}/__init__.py" if root else "__init__.py"
         name = root.rpartition("/")[2] if root else tree.folder_name()
         if not name or not name.isidentifier() or not tree.is_file(init):
@@ -1769,11 +1618,12 @@ def _roots_that_are_packages(tree: Tree, config: ScanConfig, external: list[Impo
         if count:
             found.append(ScanProblem(init, None, f"the source root is itself the package {name!r} (it has "
                                      f"__init__.py), so {count} import(s) of {name}.* count as external; "
-                                     f"scan from the folder that contains {name}/ (--root, or graph: include:)"))
+                                     f"scan from the folder that contains {name}/ (--root, or graph: include:)",
+                                     LAYOUT))
     return found
 
 
-def _unlisted_source_roots(entries: list[_FileEntry], external: list[ImportEdge]) -> list[ScanProblem]:
+def _unlistedsource_roots(entries: list[FileEntry], external: list[ImportEdge]) -> list[ScanProblem]:
     """A monorepo service with its own source root (``services/billing/src/billing/``) that
     graph: include does not list: the code imports ``billing.core``, the scan names the file
     ``services.billing.src.billing.core``, and every such import counts as external. A package
@@ -1791,17 +1641,17 @@ def _unlisted_source_roots(entries: list[_FileEntry], external: list[ImportEdge]
             continue
         found[candidate] = ScanProblem(entry.rel, None, f"{imported[name]} import(s) of {name}.* count as "
                                        f"external, but {folder}/ is a package here, named {entry.module}: "
-                                       f"if {candidate}/ is a source root, add it to graph: include")
+                                       f"if {candidate}/ is a source root, add it to graph: include", LAYOUT)
     return list(found.values())
 
 
-def _listing_changed(snapshot: dict, listing: _Listing) -> bool:
+def _listing_changed(snapshot: dict, listing: Listing) -> bool:
     files = snapshot.get("files", {})
     return snapshot.get("dirs") != listing.dirs or any(
         (files.get(rel) or [None])[:4] != list(key) for rel, key in listing.files)
 
 
-def _save_work_snapshot(cache: ParseCache, key: str, listing: _Listing, blobs: dict[str, str],
+def _save_work_snapshot(cache: ParseCache, key: str, listing: Listing, blobs: dict[str, str],
                         fingerprint: str, result: dict) -> None:
     now_ns = time.time_ns()
     files = {}
@@ -1809,7 +1659,7 @@ def _save_work_snapshot(cache: ParseCache, key: str, listing: _Listing, blobs: d
         blob = blobs.get(rel)
         if blob is None or blob.startswith("oversize:"):
             continue
-        mtime = stat_key[0] if stat_key[0] < now_ns - _RACY_NS else -1
+        mtime = stat_key[0] if stat_key[0] < now_ns - RACY_NS else -1
         files[rel] = [mtime, stat_key[1], stat_key[2], stat_key[3], blob]
     cache.save_snapshot(key, {"dirs": listing.dirs, "files": files, "fingerprint": fingerprint,
                               "result": result})

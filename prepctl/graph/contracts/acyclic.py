@@ -20,6 +20,7 @@ from prepctl.graph.contracts.base import (
     ContractResult,
     ModulePatterns,
     Violation,
+    members_text,
     require,
 )
 from prepctl.graph.model import Hop, ImportGraph
@@ -31,6 +32,13 @@ class AcyclicOptions(ContractOptions):
     depth: int | None = Field(None, ge=1, description=(
         "Look for cycles between packages cut to this many name segments instead of modules."))
 
+    def importer_scope(self) -> list[str] | None:
+        return self.modules or None
+
+
+def cycle_text(hops: tuple[Hop, ...]) -> str:
+    return " -> ".join([h.importer for h in hops] + [hops[0].importer]) if hops else ""
+
 
 class AcyclicContract(Contract[AcyclicOptions]):
     type = "acyclic"
@@ -41,7 +49,9 @@ class AcyclicContract(Contract[AcyclicOptions]):
         if options.depth is None:
             found = queries.cycles(graph, scope)
             violations = [Violation("cycle: " + ", ".join(c.members),
-                                    f"import cycle of {len(c.members)} modules", c.hops) for c in found]
+                                    f"{len(c.members)} modules import each other in a cycle "
+                                    f"({members_text(c.members)}); one cycle: {cycle_text(c.hops)}",
+                                    c.hops, c.members) for c in found]
             return ContractResult(violations, f"{len(scope)} module(s) checked for import cycles")
         return _package_cycles(graph, scope, options.depth)
 
@@ -69,7 +79,9 @@ def _package_cycles(graph: ImportGraph, scope: set[str], depth: int) -> Contract
         chain = [start, *best]
         hops: list[Hop] = [graph.hop(*witness[(p, q)]) for p, q in zip(chain, chain[1:], strict=False)]
         violations.append(Violation("package cycle: " + ", ".join(component),
-                                    f"packages {' -> '.join(chain)} import each other in a cycle", tuple(hops)))
+                                    f"{len(component)} packages at depth {depth} import each other in a cycle "
+                                    f"({members_text(component)}); one cycle: {' -> '.join(chain)}",
+                                    tuple(hops), tuple(component)))
     return ContractResult(violations, f"{packages.number_of_nodes()} package(s) at depth {depth} "
                           "checked for cycles")
 

@@ -55,10 +55,10 @@ class AuditContract(Contract[AuditOptions]):
         found = queries.importers(graph, options.target, options.transitive, ctx.groups)
         current = {d.module for d in found.direct} | {t.module for t in found.transitive}
         groups = found.by_group()
-        summary = "; ".join(f"{g}: {len(v['direct'])} direct, {len(v['transitive'])} transitive"
+        summary = "; ".join(f"{g}: {len(v['direct'])} direct, {len(v['transitive'])} transitive only"
                             for g, v in groups.items()) or "no importers"
         checked = (f"{options.target}: {len(found.direct)} direct and {len(found.transitive)} "
-                   f"transitive importer(s) ({summary})")
+                   f"transitive-only importer(s) ({summary})")
         notes = [f"{d.module} imports it at {d.path}:{d.line} ({', '.join(d.names) or 'module'})"
                  for d in found.direct]
         notes += [f"{t.module} via {' -> '.join(t.chain)}" for t in found.transitive]

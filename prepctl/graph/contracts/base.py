@@ -34,6 +34,12 @@ class ContractOptions(BaseModel):
     type_checking: bool = Field(True, description="Count imports under `if TYPE_CHECKING:`.")
     dynamic: bool = Field(True, description="Count importlib.import_module('x') / __import__('x').")
     guarded: bool = Field(True, description="Count imports inside try/except ImportError.")
+    allow_skipped: list[str] = Field(default_factory=list, description=(
+        "Path globs (relative to root, e.g. 'legacy/**', 'app/broken.py'; '**' for all) of "
+        "skipped files this contract tolerates. A file the scan skipped (syntax error, NUL bytes, "
+        "undecodable, too large, a name no import reaches, a symlink out of the root) has unknown "
+        "imports: inside the contract's scope it makes the verdict `error` unless listed here, "
+        "and then it only warns."))
 
     @field_validator("ignore_imports")
     @classmethod
@@ -47,6 +53,11 @@ class ContractOptions(BaseModel):
                 if problem:
                     raise ValueError(problem)
         return value
+
+    def importer_scope(self) -> list[str] | None:
+        """Module patterns whose imports decide this contract (None: every module's do). A
+        skipped file there, or one they reach when ``transitive``, leaves the verdict unknown."""
+        return None
 
     def edge_filter(self) -> EdgeFilter:
         return EdgeFilter(type_checking=self.type_checking, dynamic=self.dynamic, guarded=self.guarded)
@@ -75,9 +86,15 @@ class Violation:
     key: str
     message: str
     hops: tuple[Hop, ...] = ()
+    #: Every module (or package) of a cycle's strongly connected component; the message names
+    #: a few of them and ``hops`` one cycle through them.
+    members: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "message": self.message, "chain": [h.to_dict() for h in self.hops]}
+        data = {"key": self.key, "message": self.message, "chain": [h.to_dict() for h in self.hops]}
+        if self.members:
+            data["members"] = list(self.members)
+        return data
 
     @property
     def chain_text(self) -> str:
@@ -93,6 +110,9 @@ class ContractResult:
     violations: list[Violation]
     checked: str
     notes: list[str] = field(default_factory=list)
+    #: The size of what was found, for the summary line ("3 modules import prep.models.orm
+    #: (4 edges)"); empty: the violation count says it.
+    headline: str = ""
 
     @property
     def kept(self) -> bool:
@@ -140,6 +160,12 @@ def require(graph: ImportGraph, what: str, pattern_list: list[str]) -> set[str]:
     return found
 
 
+def members_text(members: tuple[str, ...] | list[str], shown: int = 5) -> str:
+    """A few members of a (possibly huge) set, and how many more: for one-line summaries."""
+    more = f", +{len(members) - shown} more" if len(members) > shown else ""
+    return ", ".join(members[:shown]) + more
+
+
 def matched_nothing(graph: ImportGraph, what: str, pattern_list: list[str],
                     hint: str = "a contract about nothing proves nothing: fix the pattern, or the "
                                 "graph: include/exclude settings") -> GraphError:
@@ -148,6 +174,18 @@ def matched_nothing(graph: ImportGraph, what: str, pattern_list: list[str],
         file=graph.scan.label or "scan",
         message=f"{what} {', '.join(pattern_list)} matched none of the {len(graph):,} modules scanned",
         hint=hint))
+
+
+def importers_headline(violations: list[Violation], what: str) -> str:
+    """"N modules import X (M edges)": distinct importing modules, direct import edges (module
+    pairs), and the modules that reach X only through others. Empty when nothing does."""
+    if not violations:
+        return ""
+    importers = {v.hops[0].importer for v in violations if v.hops}
+    edges = sum(1 for v in violations if len(v.hops) == 1)
+    only = len(importers) - len({v.hops[0].importer for v in violations if len(v.hops) == 1})
+    via = f", {only} of them transitively only" if only else ""
+    return f"{len(importers)} module(s) import {what} ({edges} direct edge(s){via})"
 
 
 def chains_into(graph: ImportGraph, sources: set[str], targets: set[str], transitive: bool,

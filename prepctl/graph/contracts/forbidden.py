@@ -21,6 +21,7 @@ from prepctl.graph.contracts.base import (
     ContractResult,
     ModulePatterns,
     chains_into,
+    importers_headline,
     require,
 )
 from prepctl.graph.model import ImportGraph
@@ -34,6 +35,9 @@ class ForbiddenOptions(ContractOptions):
     missing_ok: bool = Field(False, description=(
         "Pass when no forbidden module exists (e.g. deleted by the refactor). Off by default: "
         "a misspelt pattern would otherwise pass forever."))
+
+    def importer_scope(self) -> list[str] | None:
+        return self.source
 
 
 class ForbiddenContract(Contract[ForbiddenOptions]):
@@ -51,4 +55,5 @@ class ForbiddenContract(Contract[ForbiddenOptions]):
         mode = "directly or transitively" if options.transitive else "directly"
         violations = chains_into(graph, sources, targets, options.transitive, "forbidden")
         return ContractResult(violations, f"{len(sources)} source module(s) must not import "
-                              f"{len(targets)} forbidden module(s) {mode}")
+                              f"{len(targets)} forbidden module(s) {mode}",
+                              headline=importers_headline(violations, ", ".join(options.forbidden)))

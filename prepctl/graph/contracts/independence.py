@@ -31,6 +31,9 @@ class IndependenceOptions(ContractOptions):
         "Module patterns; a pattern with a wildcard stands for every package it matches."))
     transitive: bool = Field(True, description="Also through other modules (true), or direct only.")
 
+    def importer_scope(self) -> list[str] | None:
+        return self.modules
+
 
 def expand_units(graph: ImportGraph, pattern_list: list[str]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}

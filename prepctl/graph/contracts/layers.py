@@ -35,6 +35,10 @@ class LayersOptions(ContractOptions):
     transitive: bool = Field(True, description="Also through other modules (true), or direct only.")
     missing_ok: bool = Field(False, description="Allow a layer to match no module.")
 
+    def importer_scope(self) -> list[str] | None:
+        names = [n for layer in self.layers for n in ([layer] if isinstance(layer, str) else layer)]
+        return [f"{c}.{n}" if c else n for c in self.containers or [""] for n in names]
+
     @field_validator("containers")
     @classmethod
     def _containers(cls, value: list[str]) -> list[str]:

@@ -1,0 +1,207 @@
+"""Fault corpus, category *trees*: source trees that try to hide an import from a contract.
+
+Every case builds a small monolith in tmp_path: ``pkg/target.py`` is the forbidden module and
+the contract says ``app`` must not import it. The case then adds its hostile files (odd names,
+symlinks, FIFOs, encodings, dynamic imports) and runs prepctl as a user would. A case whose
+tree really imports ``pkg.target`` from ``app`` may end ``fail`` or ``error``, never ``pass``; a
+case whose imports cannot be known ends ``error`` (or ``warn`` where the plan tolerates it).
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.faults.harness import Expect, check, run_prepctl
+
+FORBIDDEN = b"import pkg.target\n"
+CONTRACT = "{type: forbidden, source: [app], forbidden: [pkg.target]}"
+BROKEN = FORBIDDEN + b"def f(:\n    pass\n"
+
+
+@dataclass(frozen=True)
+class TreeCase:
+    name: str
+    #: The evasion or defect this case guards against.
+    defect: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    #: Symlinks: path -> target; ``{outside}`` stands for a folder beside the monolith.
+    links: dict[str, str] = field(default_factory=dict)
+    fifos: tuple[str, ...] = ()
+    contract: str = CONTRACT
+    #: gate (criterion verdict), check (`graph check`) or importers (`graph importers pkg.target`).
+    command: str = "gate"
+    codes: tuple[int, ...] = (1, 2)
+    statuses: tuple[str, ...] = ("fail", "error")
+    mentions: tuple[str, ...] = ()
+    #: Text that must not reach the output raw (e.g. an ESC from a file name).
+    absent: tuple[str, ...] = ()
+
+
+def allow(globs: str, contract: str = CONTRACT) -> str:
+    return contract.replace("}", f", allow_skipped: [{globs}]}}")
+
+
+ERROR = {"codes": (2,), "statuses": ("error",)}
+FAIL = {"codes": (1,), "statuses": ("fail",)}
+WARN = {"codes": (0,), "statuses": ("warn",)}
+
+CASES = [
+    # --- names importlib can load but no dotted import reaches: reported, and error in scope
+    TreeCase("bad_name_space", "app/bad name.py was neither scanned nor reported (silent pass)",
+             {"app/bad name.py": FORBIDDEN}, **ERROR, mentions=("bad name.py", "not a Python module name")),
+    TreeCase("name_with_newline", "a newline in a file name hid the file",
+             {"app/nl\nx.py": FORBIDDEN}, **ERROR, mentions=("nl\\\\nx.py",)),
+    TreeCase("name_with_esc", "an ESC in a file name hid the file (and must not reach the output raw)",
+             {"app/e\x1bx.py": FORBIDDEN}, **ERROR, mentions=("e\\\\x1bx.py",), absent=("\x1b",)),
+    TreeCase("dunder_init_with_space", "`__init__ .py` is no package marker, but a loadable file",
+             {"app/sub/__init__ .py": FORBIDDEN}, **ERROR, mentions=("__init__ .py",)),
+    TreeCase("trailing_space_suffix", "`x.py ` (trailing space) was silently ignored",
+             {"app/x.py ": FORBIDDEN}, **ERROR, mentions=("x.py ",)),
+    TreeCase("hidden_file", "`.hidden.py` has no dotted name; it was silently ignored",
+             {"app/.hidden.py": FORBIDDEN}, **ERROR, mentions=(".hidden.py",)),
+    TreeCase("hidden_folder", "a folder `.hidden/` holding Python was pruned without a word",
+             {"app/.hidden/x.py": FORBIDDEN}, **ERROR, mentions=(".hidden/",)),
+    TreeCase("dotted_stem", "`a.b.py` is loadable by path only; it was silently ignored",
+             {"app/a.b.py": FORBIDDEN}, **ERROR, mentions=("a.b.py",)),
+    TreeCase("hyphen_folder", "a folder `my-tools/` was pruned without a word",
+             {"app/my-tools/x.py": FORBIDDEN}, **ERROR, mentions=("my-tools",)),
+    TreeCase("pyw_reported", "a Windows `.pyw` source (importable there) was silently ignored",
+             {"app/tool.pyw": FORBIDDEN}, **ERROR, mentions=("tool.pyw", ".pyw")),
+    TreeCase("pyw_tolerated", "allow_skipped lets a plan accept a reported file: warn, not error",
+             {"app/tool.pyw": FORBIDDEN}, contract=allow("'app/tool.pyw'"), **WARN, mentions=("tool.pyw",)),
+    TreeCase("hyphen_stem_is_scanned", "a `[\\w-]+` stem is importable by name: scanned, so the import fails",
+             {"app/data-10.py": FORBIDDEN}, **FAIL, mentions=("app.data-10",)),
+    # --- symlinks
+    TreeCase("symlinked_file_inside_root", "a symlinked module inside the root was dropped",
+             {"lib/code.txt": FORBIDDEN}, links={"app/linked.py": "../lib/code.txt"}, **FAIL,
+             mentions=("app.linked imports pkg.target",)),
+    TreeCase("symlinked_file_outside_root", "a symlinked module pointing outside the root was dropped",
+             links={"app/out.py": "{outside}/o.py"}, **ERROR, mentions=("outside the root",)),
+    TreeCase("symlinked_folder_inside_root", "a symlinked package inside the root was dropped",
+             {"lib/sub/__init__.py": b"", "lib/sub/m.py": FORBIDDEN}, links={"app/sub": "../lib/sub"},
+             **FAIL, mentions=("app.sub.m imports pkg.target",)),
+    TreeCase("symlinked_folder_outside_root", "a symlinked package outside the root was dropped",
+             links={"app/ext": "{outside}/ext"}, **ERROR, mentions=("outside the root",)),
+    TreeCase("symlink_loop_package", "a package folder that links to itself: no hang, reported once",
+             links={"app/loop": "."}, **WARN, mentions=("symlink loop",)),
+    TreeCase("symlink_loop_with_import", "a loop does not hide a real import next to it",
+             {"app/bad.py": FORBIDDEN}, links={"app/loop": "."}, **FAIL, mentions=("symlink loop",)),
+    TreeCase("symlink_to_fifo", "a symlink to a FIFO must be reported, never opened (no hang)",
+             links={"app/f.py": "../pipe"}, fifos=("pipe",), **ERROR, mentions=("FIFO",)),
+    TreeCase("fifo_named_py", "a FIFO named .py must be reported, never opened (no hang)",
+             fifos=("app/p.py",), **ERROR, mentions=("FIFO",)),
+    TreeCase("dangling_symlink", "a dangling .py symlink was dropped without a word",
+             links={"app/gone.py": "nowhere.py"}, **ERROR, mentions=("dangling",)),
+    # --- NFKC: Python reads identifiers normalised
+    TreeCase("fullwidth_import", "`import pkg.ｔarget` is pkg.target to Python; the edge was lost",
+             {"app/fw.py": "import pkg.ｔarget\n".encode()}, **FAIL, mentions=("app.fw imports pkg.target",)),
+    TreeCase("fullwidth_from_import", "`from pkg import ｔarget` is pkg.target to Python",
+             {"app/fw.py": "from pkg import ｔarget\n".encode()}, **FAIL, mentions=("app.fw imports pkg.target",)),
+    TreeCase("ligature_module", "`import pkg.ﬁle` (NFKC: pkg.file) lands on pkg/file.py",
+             {"pkg/file.py": b"", "app/lig.py": "import pkg.ﬁle\n".encode()},
+             contract="{type: forbidden, source: [app], forbidden: [pkg.file]}", **FAIL,
+             mentions=("app.lig imports pkg.file",)),
+    # --- skipped files: unknown imports are an error in scope, tolerated on request
+    TreeCase("syntax_error_in_source", "a skipped file in the source side only warned (exit 0)",
+             {"app/broken.py": BROKEN}, **ERROR, mentions=("app/broken.py", "syntax error")),
+    TreeCase("syntax_error_tolerated", "allow_skipped: the plan opts in, so the skipped file warns",
+             {"app/broken.py": BROKEN}, contract=allow("'app/*.py'"), **WARN, mentions=("syntax error",)),
+    TreeCase("syntax_error_outside_scope", "a skipped file nothing in scope reaches stays a warning",
+             {"lib/broken.py": BROKEN}, **WARN, mentions=("lib/broken.py",)),
+    TreeCase("skipped_file_reached_transitively", "a chain through a skipped file is invisible: error",
+             {"app/clean.py": b"import lib.mid\n", "lib/__init__.py": b"", "lib/mid.py": BROKEN},
+             **ERROR, mentions=("lib/mid.py",)),
+    TreeCase("skipped_file_direct_contract", "a direct-only contract ignores a skipped file it only reaches",
+             {"app/clean.py": b"import lib.mid\n", "lib/__init__.py": b"", "lib/mid.py": BROKEN},
+             contract=CONTRACT.replace("}", ", transitive: false}"), **WARN, mentions=("lib/mid.py",)),
+    TreeCase("nul_only_file", "a file of only NUL bytes has unknown imports",
+             {"app/z.py": b"\0" * 64}, **ERROR, mentions=("NUL byte",)),
+    TreeCase("utf16_with_bom", "UTF-16 source (with BOM) cannot be read as Python text: unknown imports",
+             {"app/u16.py": "import pkg.target\n".encode("utf-16")}, **ERROR, mentions=("app/u16.py",)),
+    TreeCase("undecodable_bytes", "bytes that are not UTF-8 without a coding cookie",
+             {"app/bad.py": b"import pkg.target\nx = '\xff'\n"}, **ERROR, mentions=("cannot decode",)),
+    TreeCase("latin1_cookie_identifier", "a PEP 263 latin-1 file with a latin-1 identifier is read",
+             {"app/l1.py": b"# -*- coding: latin-1 -*-\nimport pkg.target\ncaf\xe9 = 1\n"}, **FAIL,
+             mentions=("app.l1 imports pkg.target",)),
+    TreeCase("huge_single_line", "a 5 MB one-line file is skipped as too large: error, in bounded time",
+             {"app/huge.py": b"import pkg.target; x = '" + b"a" * (5 * 1024 * 1024) + b"'\n"}, **ERROR,
+             mentions=("file too large",)),
+    TreeCase("relative_beyond_top", "`from ... import x` beyond the top-level package: reported, ignored",
+             {"app/rel.py": b"from ... import target\n"}, **WARN, mentions=("beyond the top-level package",)),
+    # --- dynamic imports
+    TreeCase("dunder_import_literal", "__import__('pkg.target') with a literal is an edge",
+             {"app/dyn.py": b'__import__("pkg.target")\n'}, **FAIL, mentions=("app.dyn imports pkg.target",)),
+    TreeCase("import_module_literal", "importlib.import_module('pkg.target') with a literal is an edge",
+             {"app/dyn.py": b'import importlib\nm = importlib.import_module("pkg.target")\n'}, **FAIL,
+             mentions=("app.dyn imports pkg.target",)),
+    TreeCase("import_module_computed", "a computed import_module(name) was invisible: now a warn at file:line",
+             {"app/dyn.py": b"import importlib\n\n\ndef load(name):\n    return importlib.import_module(name)\n"},
+             **WARN, mentions=("dynamic import with a computed module name", '"line": 5')),
+    # --- other contracts and commands over skipped files
+    TreeCase("layers_over_skipped_file", "a layers contract over a skipped file is error too",
+             {"app/broken.py": BROKEN}, contract="{type: layers, layers: [pkg, app]}", **ERROR,
+             mentions=("app/broken.py",)),
+    TreeCase("acyclic_over_skipped_file", "an acyclic contract cannot be sure with a skipped file in scope",
+             {"app/broken.py": BROKEN}, contract="{type: acyclic, modules: [app]}", **ERROR,
+             mentions=("app/broken.py",)),
+    TreeCase("graph_check_ratchet", "`graph check` exits 2 on a skipped file in scope, not 0",
+             {"app/broken.py": BROKEN}, command="check", codes=(2,), statuses=(),
+             mentions=("skipped file(s) in the contract's scope", '"in_scope": true')),
+    TreeCase("graph_importers_incomplete", "`graph importers` says its answer may miss a skipped file",
+             {"app/broken.py": BROKEN}, command="importers", codes=(0,), statuses=(),
+             mentions=('"complete": false', "app/broken.py")),
+]
+
+
+def build(tmp_path: Path, case: TreeCase) -> Path:
+    mono = tmp_path / "mono"
+    outside = tmp_path / "outside"
+    base = {"pkg/__init__.py": b"", "pkg/target.py": b"X = 1\n", "app/__init__.py": b"",
+            "app/clean.py": b"import os\n"}
+    (outside / "ext").mkdir(parents=True)
+    (outside / "o.py").write_bytes(FORBIDDEN)
+    (outside / "ext" / "m.py").write_bytes(FORBIDDEN)
+    for rel, data in {**base, **case.files}.items():
+        path = mono / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    for rel in case.fifos:
+        (mono / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(mono / rel)
+    for rel, target in case.links.items():
+        (mono / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target.replace("{outside}", str(outside)), mono / rel)
+    plan = tmp_path / "phases.yaml"
+    plan.write_text(textwrap.dedent(f"""\
+        version: 1
+        name: trees
+        root: mono
+        phases:
+          - id: p
+            title: Scan
+            weeks: 0-1
+            owners: [me]
+            criteria:
+              - id: c
+                kind: imports
+                title: app does not import pkg.target
+                contract: {case.contract}
+        """), encoding="utf-8")
+    return plan
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_tree_scan_fault(tmp_path: Path, case: TreeCase):
+    plan = build(tmp_path, case)
+    args = {"gate": ("gate", "p", "--format", "json"), "check": ("graph", "check", "--format", "json"),
+            "importers": ("graph", "importers", "pkg.target", "--format", "json")}[case.command]
+    outcome = run_prepctl("-c", plan, *args, cwd=tmp_path)
+    check(outcome, Expect(codes=case.codes, criterion="c" if case.statuses else None,
+                          statuses=case.statuses, mentions=case.mentions))
+    for text in case.absent:
+        assert text not in outcome.text, f"{case.name}: {text!r} reached the output"
