@@ -50,6 +50,8 @@ def test_markers_inside_code_fences_are_not_regions():
     pytest.param("\t" + BEGIN.format("a") + "\n\tkeep\n\t" + END.format("a") + "\n", id="tab-indented-code"),
     pytest.param("<!--\n" + BEGIN.format("a") + "\nkeep\n" + END.format("a") + "\n-->\n", id="nested-comment"),
     pytest.param("<!-- old notes:\n" + BEGIN.format("a") + "\nkeep\n-->\n", id="multi-line-comment"),
+    pytest.param("<!-- old <!-- note -->\n\n" + BEGIN.format("a") + "\nkeep\n" + END.format("a") + "\n\n-->\n",
+                 id="comment-left-open-by-a-nested-one"),
     pytest.param("<pre>\n" + BEGIN.format("a") + "\nkeep\n" + END.format("a") + "\n</pre>\n", id="pre-block"),
     pytest.param("> ```\n> " + BEGIN.format("a") + "\n> ```\n", id="fence-in-blockquote"),
     pytest.param("Write `" + BEGIN.format("a") + "` on a line.\n", id="inline-code"),

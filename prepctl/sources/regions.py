@@ -138,10 +138,28 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
     source = text[1:] if text.startswith(_BOM) else text
     markers: list[Marker] = []
     quoted: list[Quoted] = []
+    # HTML comments do not nest, but people nest them: "<!-- old:\n<!-- note -->" leaves, as the
+    # author sees it, a comment open that only a later "-->" closes. Until then marker lines are
+    # text (commented out), never a region whose body a render would overwrite.
+    depth = 0
+    done = 0  # lines before this one were already read for that nesting
     for token in _parser().parse(source):
         if token.map is None:
             continue
         first, stop = token.map
+        if depth > 0:
+            for index in range(max(first, done), stop):
+                line = lines[index].lstrip(_BOM).rstrip("\r\n")
+                inner = MARKER.match(line)
+                if inner:
+                    quoted.append(Quoted(index, inner[1], inner[2]))
+                depth = max(0, depth + line.count("<!--") - line.count("-->"))
+                done = index + 1
+                if depth == 0:
+                    break
+            continue
+        if stop <= done:
+            continue  # a token inside lines already read as commented out
         if token.type == "html_block":
             bare = lines[first].lstrip(_BOM).rstrip("\r\n")
             match = MARKER.match(bare)
@@ -161,6 +179,10 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
                     markers.append(Marker(index, inner[1], inner[2]))
                 elif MARKER_LIKE.search(line):
                     raise _malformed(file, index)
+            if bare.lstrip(" ").startswith("<!--"):
+                block = "".join(lines[first:stop])
+                depth = max(0, block.count("<!--") - block.count("-->"))
+                done = stop
         elif token.type == "inline":
             for line, child in _inline_line(token):
                 if child.type == "html_inline" and MARKER_LIKE.search(child.content):
