@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -120,6 +121,11 @@ def require_document_file(tree: Tree, rel: str) -> None:
         if tree.is_dir(rel):
             raise DocumentError(rel, "is a folder, not a file")
         if isinstance(tree, WorkTree) and os.path.lexists(tree.root / normalise(rel)):
+            real = Path(os.path.realpath(tree.root / normalise(rel)))
+            root = Path(os.path.realpath(tree.root))
+            if real != root and root not in real.parents:
+                raise DocumentError(rel, f"is a link to {real}, outside the root {root}; prepctl reads "
+                                    "only files under the root")
             raise DocumentError(rel, "is not a regular file (a FIFO, socket, device or broken link); "
                                 "point at the document itself")
         raise FileNotFoundError(rel)
