@@ -580,3 +580,68 @@ def test_close_names_are_suggested(tmp_path: Path, code: str, name: str, near: s
     assert result.status == "error"
     assert "not defined" in result.verdict.summary
     assert f"did you mean {near}" in result.verdict.summary, result.verdict.summary
+
+
+def test_computed_env_prefix_matches_no_env_name_but_hints(tmp_path: Path):
+    """Prefect: model_config = build_settings_config(("api",)) computes the prefix; "URL" must not
+    match the field `url` as if the prefix were empty."""
+    root = _tree(tmp_path, {"api.py": """
+        class APISettings(PrefectBaseSettings):
+            model_config: ClassVar[SettingsConfigDict] = build_settings_config(("api",))
+            url: Optional[str] = Field(default=None)
+            enable_http2: bool = Field(default=False)
+        """})
+    assert find_setting(WorkTree(root), "URL").definitions == []
+    result = _flag(tmp_path, root, name="PREFECT_API_ENABLE_HTTP2")
+    assert result.status == "error"
+    assert "did you mean enable_http2" in result.verdict.summary and "build_settings_config" in result.verdict.summary
+    by_attribute = _flag(tmp_path, root, name="PREFECT_API_ENABLE_HTTP2", extra="attribute: enable_http2")
+    assert by_attribute.status == "pass"
+
+
+def test_imported_settings_base_may_carry_the_prefix(tmp_path: Path):
+    root = _tree(tmp_path, {"s.py": "from app.base import AppSettings\n"
+                            "class S(AppSettings):\n    debug: bool = True\n"})
+    assert find_setting(WorkTree(root), "DEBUG").definitions == []
+    literal = _tree(tmp_path / "b", {"s.py": "from app.base import AppSettings\nclass S(AppSettings):\n"
+                                     "    model_config = SettingsConfigDict(env_prefix='APP_')\n"
+                                     "    debug: bool = True\n"})
+    assert [d.value for d in find_setting(WorkTree(literal), "APP_DEBUG").definitions] == [True]
+
+
+def test_helper_testing_membership_in_os_environ(tmp_path: Path):
+    """Saleor's get_bool_from_env: `if name in os.environ:` is not taken when unset."""
+    root = _tree(tmp_path, {"settings.py": """
+        import ast
+        import os
+
+        def get_bool_from_env(name, default_value):
+            if name in os.environ:
+                value = os.environ[name]
+                return ast.literal_eval(value)
+            return default_value
+
+        DEBUG = get_bool_from_env("DEBUG", True)
+        """})
+    search = find_setting(WorkTree(root), "DEBUG")
+    assert [(d.kind, d.value, d.line) for d in search.definitions] == [(DefaultKind.LITERAL, True, 10)]
+
+
+def test_env_read_beside_a_default_in_a_config_schema_dict(tmp_path: Path):
+    """pretalx: {"default": D, "env": os.getenv("X")}: unset means D, not None."""
+    root = _tree(tmp_path, {"config.py": """
+        import os, sys
+        CONFIG = {
+            "site": {
+                "url": {"default": "http://localhost", "env": os.getenv("PRETALX_SITE_URL")},
+                "debug": {
+                    "default": "runserver" in sys.argv,
+                    "env": os.getenv("PRETALX_DEBUG"),
+                },
+            },
+        }
+        """})
+    url = _flag(tmp_path, root, name="PRETALX_SITE_URL", expect='"http://localhost"')
+    assert url.status == "pass" and url.verdict.evidence[0].line == 4
+    debug = _flag(tmp_path, root, name="PRETALX_DEBUG")
+    assert debug.status == "error" and 'computed default: "runserver" in sys.argv' in debug.verdict.summary

@@ -8,10 +8,11 @@ The subset, and nothing more (the README's ``### flag`` section lists it too):
 - ``bool(x)``, ``int(x)``, ``float(x)``, ``str(x)`` of a folded value;
 - ``x.lower()``, ``x.upper()``, ``x.strip()`` (also ``lstrip``/``rstrip``) on a folded string;
 - ``x == y``, ``x != y``, ``x in y``, ``x not in y``, ``x is None``, ``x is not None``, ``not x``
-  between folded values;
+  between folded values; ``"X" in os.environ`` is ``False`` (the variable is unset);
 - ``strtobool(x)`` with distutils' word table (y/yes/t/true/on/1 and n/no/f/false/off/0);
 - a helper defined in the same module whose body is only assignments, ``if <foldable>: return
-  <foldable>`` and a final ``return <foldable>`` (e.g. ``return str(value).lower() in TRUTHY``).
+  <foldable>`` (any body when the test folds to false) and a final ``return <foldable>`` (e.g.
+  ``return str(value).lower() in TRUTHY``).
 
 Anything else is ``COMPUTED`` with its exact source text: the caller reports
 "computed default: <text>", never a literal found inside it.
@@ -26,6 +27,7 @@ from typing import Any
 from prepctl.sources.settings.astutil import (
     arg,
     dotted_name,
+    is_environ,
     is_environment_get,
     keyword,
     last_name,
@@ -137,11 +139,15 @@ class Folder:
         return (folded.value,) if folded.kind is DefaultKind.LITERAL else None
 
     def _compare(self, expr: ast.Compare, scope: Mapping[str, Default], depth: int) -> Default | None:
+        op = expr.ops[0]
+        if isinstance(op, ast.In | ast.NotIn) and is_environ(expr.comparators[0]):
+            # `"X" in os.environ`: the default is what the code does when X is unset.
+            return _value(isinstance(op, ast.NotIn))
         left = self._literal(expr.left, scope, depth)
         right = self._literal(expr.comparators[0], scope, depth)
         if left is None or right is None:
             return None
-        a, b, op = left[0], right[0], expr.ops[0]
+        a, b = left[0], right[0]
         if isinstance(op, ast.Is | ast.IsNot):
             if b is not None:  # identity of anything but None depends on the interpreter
                 return None
@@ -242,14 +248,15 @@ class Folder:
             if target is not None and value is not None:
                 local[target] = self.fold(value, local, depth + 1)
                 continue
-            if isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1 \
-                    and isinstance(stmt.body[0], ast.Return):
+            if isinstance(stmt, ast.If) and not stmt.orelse:
                 test = self._literal(stmt.test, local, depth)
                 if test is None or not isinstance(test[0], bool | int | str | type(None)):
                     return None
-                if test[0]:
+                if not test[0]:
+                    continue  # a branch not taken when the variable is unset is never read
+                if len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Return):
                     return self._run_body(stmt.body, local, depth)
-                continue
+                return None
             return None
         return None
 

@@ -36,6 +36,8 @@ from prepctl.sources.settings.model import Default, DefaultKind, SettingDefiniti
 CLASS_HINT = re.compile(r"class\s+\w+\s*\([^)]*(Settings|BaseModel)\b")
 _BASE_SETTINGS = "BaseSettings"
 _BASE_MODEL = "BaseModel"
+#: Calls that build model_config from literal keywords; any other call computes it.
+_CONFIG_DICTS = frozenset({"SettingsConfigDict", "ConfigDict", "dict"})
 #: Parents an env read may have and still be the value itself (not consumed by something else).
 _VALUE_PARENTS = (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr, ast.Dict, ast.List, ast.Tuple,
                   ast.Set, ast.NamedExpr)
@@ -48,6 +50,9 @@ class ClassConfig:
     env_prefix: str = ""
     case_sensitive: bool = False
     settings: bool = True  # False for a plain BaseModel: it does not read the environment itself
+    #: Why env_prefix cannot be read ("" when it can): set by a call (`build_settings_config(...)`)
+    #: or inherited from a base class imported from elsewhere. Field names then match nothing.
+    prefix_unknown: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,12 @@ class PythonScanner:
                     continue  # env("X") with the default in the Env(X=(type, default)) scheme
                 top, consumer = self._consumer(node)
                 how = f"{self.folder.text(node.func)}({key!r})"
+                beside = _schema_default(self.parents.get(top), top)
+                if beside is not None:
+                    # {"default": D, "env": os.getenv("X")} (pretalx): unset means D.
+                    yield definition(key, self.rel, beside.lineno, f"{how} in a config schema, its "
+                                     "'default' beside it", self.folder.fold(beside))
+                    continue
                 if consumer is not None:
                     yield SettingDefinition(key, self.rel, node.lineno, f"{how}, consumed by an "
                                             "expression prepctl does not fold", DefaultKind.COMPUTED,
@@ -242,11 +253,17 @@ class PythonScanner:
             field_call = _field_call(stmt.value) or _annotated_field_call(stmt.annotation)
             aliases = _aliases(field_call) if field_call is not None else []
             self.seen.extend(Seen(n, stmt.lineno) for n in aliases)
-            if config.settings and not aliases:
+            if config.settings and not aliases and not config.prefix_unknown:
                 env_name = config.env_prefix + field_name
                 self.seen.append(Seen(env_name if config.case_sensitive else env_name.upper(), stmt.lineno))
-            self.seen.append(Seen(field_name, stmt.lineno, f"a field of {cls.name}" if config.settings else
-                                  f"a field of {cls.name}, a plain BaseModel: give it alias="))
+            if not config.settings:
+                note = f"a field of {cls.name}, a plain BaseModel: give it alias="
+            elif config.prefix_unknown:
+                note = f"a field of {cls.name}, whose env_prefix {config.prefix_unknown}; name the field " \
+                       "with `attribute`"
+            else:
+                note = f"a field of {cls.name}"
+            self.seen.append(Seen(field_name, stmt.lineno, note))
             how = self._field_match(field_name, aliases, config)
             if how is None:
                 continue
@@ -263,8 +280,10 @@ class PythonScanner:
                 return self.classes[last]
             # A subclass of a settings class imported from elsewhere is named *Settings by
             # convention; we cannot follow the import without running it.
-            if last == _BASE_SETTINGS or last.endswith("Settings"):
+            if last == _BASE_SETTINGS:
                 return ClassConfig()
+            if last.endswith("Settings"):
+                return ClassConfig(prefix_unknown=f"may be set in {last}, imported from another module")
             if last == _BASE_MODEL:
                 return ClassConfig(settings=False)
         return None
@@ -279,7 +298,7 @@ class PythonScanner:
             # An alias replaces the env name entirely (env_prefix does not apply to it).
             matching = [alias for alias in aliases if same(alias, self.name)]
             return f"alias {matching[0]}" if matching else None
-        if config.settings and same(config.env_prefix + field_name, self.name):
+        if config.settings and not config.prefix_unknown and same(config.env_prefix + field_name, self.name):
             return f"env {(config.env_prefix + field_name).upper()}"
         return None
 
@@ -297,6 +316,16 @@ class PythonScanner:
         if factory is not None:
             return _factory_default(factory, self.folder.text(factory))
         return Default(DefaultKind.REQUIRED, None, "")
+
+
+def _schema_default(parent: ast.AST | None, value: ast.expr) -> ast.expr | None:
+    """The ``"default"`` entry of a dict that holds ``value`` under another key, if any."""
+    if not isinstance(parent, ast.Dict) or value not in parent.values:
+        return None
+    for key, item in zip(parent.keys, parent.values, strict=True):
+        if literal_string(key) == "default" and item is not value:
+            return item
+    return None
 
 
 def _field_call(node: ast.expr | None) -> ast.Call | None:
@@ -345,7 +374,9 @@ def class_config(cls: ast.ClassDef, parent: ClassConfig) -> ClassConfig:
     for stmt in cls.body:
         target, value = simple_assignment(stmt)
         if target == "model_config" and value is not None:
-            if isinstance(value, ast.Call):
+            if isinstance(value, ast.Call) and last_name(value.func) not in _CONFIG_DICTS:
+                values["prefix_unknown"] = f"is set by {ast.unparse(value)}"
+            elif isinstance(value, ast.Call):
                 for kw in value.keywords:
                     if kw.arg in ("env_prefix", "case_sensitive"):
                         values[kw.arg] = _maybe_literal(kw.value)
@@ -361,9 +392,14 @@ def class_config(cls: ast.ClassDef, parent: ClassConfig) -> ClassConfig:
                     values[inner_target] = _maybe_literal(inner_value)
     prefix = values.get("env_prefix", parent.env_prefix)
     case = values.get("case_sensitive", parent.case_sensitive)
+    unknown = values.get("prefix_unknown", "")
+    if not unknown and "env_prefix" in values and not isinstance(prefix, str):
+        unknown = "is not a literal"
+    if not unknown and "env_prefix" not in values:
+        unknown = parent.prefix_unknown  # a literal env_prefix here overrides an unknown parent
     return ClassConfig(env_prefix=prefix if isinstance(prefix, str) else parent.env_prefix,
                        case_sensitive=case if isinstance(case, bool) else parent.case_sensitive,
-                       settings=parent.settings)
+                       settings=parent.settings, prefix_unknown=unknown)
 
 
 def _maybe_literal(node: ast.expr) -> Any:
