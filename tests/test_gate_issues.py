@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from prepctl.sources.issue_reports import SeverityMap, parse_csv, parse_json, parse_markdown, read_markdown
 from tests.conftest import EXAMPLE, run_cli, write_plan
 
@@ -258,3 +260,19 @@ def test_a_report_that_is_a_folder_is_a_clear_error(tmp_path: Path):
     (tmp_path / "reports").mkdir()
     code, crit = _gate(tmp_path, tmp_path, "reports")
     assert code == 2 and crit["summary"] == "report reports is a folder, not a file; name the report file inside it"
+
+
+def test_items_nested_deeper_than_the_parser_follows_are_an_error_not_lost():
+    """markdown-it drops blocks nested past maxNesting; an open P0 inside 500 quotes was silently lost."""
+    with pytest.raises(ValueError, match="line 3: nested too deeply"):
+        read_markdown("## P0\n\n" + ">" * 500 + " - [ ] Q-1 open\n\n- [x] Q-2 closed\n", "R.md", SeverityMap())
+    # Container-only lines and link reference definitions are not lost text.
+    reading = read_markdown("## P0\n\n>\n> - [ ] Q-3 open\n-\n\n[ref]: https://example.com\n", "R.md", SeverityMap())
+    assert [i.id for i in reading.items] == ["Q-3"]
+
+
+def test_headings_that_group_or_say_none_are_not_issues():
+    text = ("## 🔥 P0 — Drop everything\n\n_None found._\n\n## 🔴 High\n\n### H-1: Timing attack\n\n"
+            "**Status:** Open\n\n### H-2: Debug toolbar\n\n**Status:** Fixed\n\n## P2\n\n- None\n")
+    items = parse_markdown(text, "R.md", SeverityMap())
+    assert [(i.id, i.severity, i.closed) for i in items] == [("H-1", "P1", False), ("H-2", "P1", True)]

@@ -17,7 +17,9 @@ any mark in the row), or a section headed "Resolved"/"Closed". JSON and CSV expo
 
 from __future__ import annotations
 
+import itertools
 import re
+import threading
 from dataclasses import dataclass, field, replace
 
 from markdown_it import MarkdownIt
@@ -67,8 +69,15 @@ _CHECKBOX = re.compile(r"^\s*\[( |x|X)\]\s*")
 MAX_NESTING = 40
 
 
+_LOCAL = threading.local()
+
+
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
+    """One parser per thread (criteria are checked concurrently); building one costs more than
+    parsing a small fenced block with it."""
+    md = getattr(_LOCAL, "md", None)
+    if md is None:
+        md = _LOCAL.md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
     return md
 
 
@@ -168,7 +177,7 @@ class _Walker:
             if node.type == "heading":
                 body = []
                 subheadings = False
-                for later in nodes[index + 1:]:
+                for later in itertools.islice(nodes, index + 1, None):
                     if later.type == "heading":
                         subheadings = int(later.tag[1:]) > int(node.tag[1:])
                         break
@@ -474,16 +483,25 @@ def _residual(title: str, severities: SeverityMap) -> str:
     return " ".join(words)
 
 
+#: Blocks that hold a line's own text; containers (lists, quotes) only hold these.
+_LEAF_BLOCKS = frozenset({"paragraph_open", "heading_open", "fence", "code_block", "html_block", "hr",
+                          "table_open"})
+#: A line with nothing but container markers ("> > -", "1.") or a link reference definition
+#: produces no leaf block, and loses nothing.
+_MARKERS_ONLY = re.compile(r"^(?:\s*(?:>|[-*+]|\d{1,9}[.)]))*\s*$|^\s{0,3}\[[^\]]+\]:\s*\S")
+
+
 def _uncovered_line(text: str, tokens: list[Token]) -> int | None:
-    """The first non-blank line no block token covers: markdown-it drops what is nested deeper
+    """The first line with text that no leaf block holds: markdown-it drops what is nested deeper
     than ``maxNesting``, and a dropped item must not vanish silently."""
-    covered = [False] * (text.count("\n") + 2)
+    lines = text.split("\n")
+    covered = [False] * (len(lines) + 1)
     for token in tokens:
-        if token.map and token.level == 0:
+        if token.map and token.type in _LEAF_BLOCKS:
             for n in range(token.map[0], min(token.map[1], len(covered))):
                 covered[n] = True
-    for number, line in enumerate(text.split("\n")):
-        if line.strip() and not covered[number]:
+    for number, line in enumerate(lines):
+        if not covered[number] and not _MARKERS_ONLY.match(line):
             return number + 1
     return None
 
@@ -494,8 +512,8 @@ def read_markdown(text: str, path: str, severities: SeverityMap) -> ReportReadin
     tokens = _parser().parse(text)
     missing = _uncovered_line(text, tokens)
     if missing is not None:
-        raise ValueError(f"line {missing}: nested deeper than {MAX_NESTING} levels, so the Markdown "
-                         "parser cannot read it; flatten the report there")
+        raise ValueError(f"line {missing}: nested too deeply (lists or quotes) for the Markdown parser to "
+                         "read, so its items would be lost; flatten the report there")
     walker = _Walker(path, severities)
     walker.flow(list(SyntaxTreeNode(tokens).children))
     walker.finish_issue()
