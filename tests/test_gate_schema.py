@@ -278,3 +278,30 @@ def test_gate_at_revision_validates_the_committed_config(tmp_path: Path):
     assert now.code == 1 and json.loads(now.stdout)["criteria"][0]["status"] == "fail"
     assert then.code == 0, then.stdout + then.stderr
     assert json.loads(then.stdout)["criteria"][0]["status"] == "pass"
+
+
+def test_keyword_typo_is_an_error_at_its_line(tmp_path: Path):
+    schema = '{\n  "type": "object",\n  "properties": {\n    "threshold": {"maximun": 10}\n  }\n}\n'
+    root = _root(tmp_path, {"eng/a/config.yaml": "threshold: 50\n", "eng/a/config.schema.json": schema})
+    result = _schema(tmp_path, root, "engines: eng/*/")
+    assert result.status == "error"
+    assert "config.schema.json:4: unknown keyword 'maximun' at /properties/threshold; did you mean 'maximum'?" \
+        in result.verdict.summary
+
+
+def test_schema_that_constrains_nothing_fails(tmp_path: Path):
+    root = _root(tmp_path, {"eng/a/config.yaml": "threshold: 50\n",
+                            "eng/a/config.schema.json": '{"title": "placeholder"}'})
+    result = _schema(tmp_path, root, "engines: eng/*/")
+    assert result.status == "fail"
+    assert "constrains nothing" in result.verdict.summary
+
+
+def test_nan_in_a_yaml_config_is_an_error_at_its_line(tmp_path: Path):
+    schema = '{"properties": {"limits": {"items": {"maximum": 10}}}}'
+    root = _root(tmp_path, {"eng/a/config.yaml": "name: x\nlimits:\n  - 1\n  - .nan\n",
+                            "eng/a/config.schema.json": schema})
+    result = _schema(tmp_path, root, "engines: eng/*/")
+    assert result.status == "error"
+    nan = [e for e in result.verdict.evidence if "NaN or infinite" in e.label]
+    assert nan and nan[0].line == 4 and "$.limits[1]" in nan[0].label

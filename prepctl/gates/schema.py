@@ -16,8 +16,10 @@ evidence is its JSON path at file:line. No engine found, no config in any engine
 schema that cannot be parsed is ``error``: there is nothing we could honestly judge. So is a
 config or schema with a duplicate key (which one counts is undefined), a NaN or infinity (it
 compares false against every bound, so `maximum: 10` would let NaN through), a `$schema` naming
-a dialect jsonschema does not know (validating it as another draft would guess), and a `$ref`
-that leaves the root.
+a dialect jsonschema does not know (validating it as another draft would guess), a keyword
+that is a typo of one of the dialect's (`maximun`: unknown keywords are ignored, so the bound it
+meant would never be checked), and a `$ref` that leaves the root. A schema that constrains nothing
+(`{}`, `true`, or only titles and descriptions) fails: every config would pass it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,20 @@ from prepctl.verdicts import Evidence, Status, Verdict
 if TYPE_CHECKING:
     from prepctl.sources.documents import Document
     from prepctl.sources.tree import Tree
+
+#: Keywords that describe but never reject: a schema with only these constrains nothing.
+ANNOTATIONS = frozenset({"$schema", "$id", "id", "$defs", "definitions", "$comment", "$anchor", "$dynamicAnchor",
+                         "$recursiveAnchor", "$vocabulary", "title", "description", "default", "examples",
+                         "readOnly", "writeOnly", "deprecated", "contentMediaType", "contentEncoding",
+                         "contentSchema", "then", "else",
+                         # checked by another keyword's code in some drafts (contains, maximum, $ref)
+                         "minContains", "maxContains", "exclusiveMaximum", "exclusiveMinimum",
+                         "$recursiveRef", "$dynamicRef"})
+# Where subschemas live, by shape; enum/const/default/examples hold data and are not walked.
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies")
+_SUBSCHEMA_ONE = ("additionalProperties", "additionalItems", "items", "contains", "not", "if", "then", "else",
+                  "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
 
 #: Past this many, further validation errors of one config are counted but not listed.
 MAX_ERRORS_PER_CONFIG = 25
@@ -161,6 +177,13 @@ def _validate_pair(tree: Tree, config_rel: str, schema_rel: str, result: EngineC
         result.errors.append(str(exc))
         result.evidence.append(Evidence(str(exc), path=schema_rel, revision=revision))
         return
+    if constrains_nothing(schema_doc.data):
+        result.failures.append(f"{schema_rel} constrains nothing, so every config passes it")
+        result.evidence.append(Evidence("the schema has no keyword that can reject a config (only "
+                                        "titles, descriptions or nothing); write the real schema",
+                                        path=schema_rel, line=1, value=_shorten(str(schema_doc.data)),
+                                        revision=revision))
+        return
     if not errors:
         result.evidence.append(Evidence(f"valid against {_beside(schema_rel, config_rel)}",
                                         path=config_rel, line=1,
@@ -216,6 +239,10 @@ def validation_errors(tree: Tree, config: Document, schema_doc: Document) -> lis
         line = schema_doc.line_of(list(exc.absolute_path))
         raise GateError(f"{schema_doc.path}:{line or 1}: the schema itself is invalid at /{where}: "
                         f"{_shorten(exc.message)}") from None
+    for json_path, keyword, meant in keyword_typos(schema, set(validator_cls.VALIDATORS)):
+        line = schema_doc.line_of([*json_path, keyword])
+        raise GateError(f"{schema_doc.path}:{line or 1}: unknown keyword {keyword!r} at /{'/'.join(json_path)}; "
+                        f"did you mean {meant!r}? An unknown keyword is ignored, so it checks nothing")
     validator = validator_cls(schema, registry=_registry(tree, schema_doc, validator_cls),
                               format_checker=validator_cls.FORMAT_CHECKER)
     try:
@@ -235,6 +262,51 @@ def validation_errors(tree: Tree, config: Document, schema_doc: Document) -> lis
     # oneOf/anyOf wrap the real complaint; a reader wants the most specific one.
     specific = [best_match(e.context) or e if e.context else e for e in found]
     return sorted(specific, key=lambda e: (config.line_of(list(e.absolute_path)) or 0, e.message))
+
+
+def constrains_nothing(schema: Any) -> bool:
+    """`true`, `{}` or a schema of annotations only: no config can fail it."""
+    from jsonschema import validators
+
+    if schema is True:
+        return True
+    if not isinstance(schema, dict):
+        return False
+    validator_cls = validators.validator_for(schema, default=validators.Draft202012Validator)
+    return not (set(schema) & set(validator_cls.VALIDATORS))
+
+
+def keyword_typos(schema: Any, checks: set[str], path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str, str]]:
+    """(where, keyword, the checking keyword it is close to) for each unknown keyword that looks
+    like a typo of one that rejects (``checks``), so a bound the author wrote is really checked.
+
+    Only near misses count: schemas carry custom keywords (`x-...`, `markdownDescription`,
+    `errorMessage`, OpenAPI's `example`) that are ignored on purpose; none is near a checking one.
+    """
+    import difflib
+
+    if not isinstance(schema, dict):
+        return []
+    found = []
+    for key in schema:
+        if isinstance(key, str) and key not in checks and key not in ANNOTATIONS and not key.startswith("x-"):
+            same_letters = [k for k in checks if k.lower() == key.lower()]  # `oneof`, `Required`
+            close = same_letters or difflib.get_close_matches(key, sorted(checks), n=1, cutoff=0.85)
+            if close:
+                found.append((path, key, close[0]))
+    for keyword in _SUBSCHEMA_MAPS:
+        children = schema.get(keyword)
+        if isinstance(children, dict):
+            for name, child in children.items():
+                found += keyword_typos(child, checks, (*path, keyword, str(name)))
+    for keyword in _SUBSCHEMA_ONE:
+        found += keyword_typos(schema.get(keyword), checks, (*path, keyword))
+    for keyword in _SUBSCHEMA_LISTS:
+        children = schema.get(keyword)
+        if isinstance(children, list):
+            for index, child in enumerate(children):
+                found += keyword_typos(child, checks, (*path, keyword, str(index)))
+    return found
 
 
 def _registry(tree: Tree, schema_doc: Document, validator_cls: Any) -> Any:

@@ -265,6 +265,23 @@ SCHEMA_CASES = [
         _pair("threshold: 5\nports:\n  8080: web\n", json.dumps(
             {"type": "object", "properties": {"ports": {"patternProperties": {"^[0-9]+$": {"type": "string"}}}}})),
         ERROR, "is every mapping key text?"),
+    _sc("schema-keyword-typo", "`maximun: 10` is an unknown keyword, ignored: 50 passed",
+        _pair("threshold: 50\n", json.dumps({"type": "object", "properties": {"threshold": {"maximun": 10}}})),
+        ERROR, "unknown keyword 'maximun'", "did you mean 'maximum'"),
+    _sc("schema-keyword-wrong-case", "`oneof` is not `oneOf`: the alternatives were never checked",
+        _pair("threshold: x\n", json.dumps({"properties": {"threshold": {"oneof": [{"type": "number"}]}}})),
+        ERROR, "did you mean 'oneOf'"),
+    _sc("schema-empty-object", "`{}` accepts every config: a placeholder passed as a schema",
+        _pair("threshold: 50\n", "{}"), FAIL, "constrains nothing"),
+    _sc("schema-true", "`true` accepts every config", _pair("threshold: 50\n", "true"), FAIL, "constrains nothing"),
+    _sc("schema-annotations-only", "a title and a description check nothing",
+        _pair("threshold: 50\n", json.dumps({"$schema": "https://json-schema.org/draft/2020-12/schema",
+                                              "title": "Engine config", "description": "TODO"})),
+        FAIL, "constrains nothing"),
+    _sc("schema-custom-keywords-are-not-typos", "editor keywords (markdownDescription, x-...) are fine "
+        "(truth: pass)", _pair("threshold: 5\n", json.dumps(
+            {"type": "object", "markdownDescription": "**engine**", "x-owner": "qa",
+             "properties": {"threshold": {"type": "number", "maximum": 10, "errorMessage": "too big"}}})), PASS),
     _sc("config-two-documents", "a second YAML document in a config is not ignored",
         _pair("threshold: 5\n---\nthreshold: 50\n"), ERROR, "found 2"),
     _sc("config-empty", "an empty config is not an empty object", _pair(""), ERROR, "found 0"),
