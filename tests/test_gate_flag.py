@@ -645,3 +645,38 @@ def test_env_read_beside_a_default_in_a_config_schema_dict(tmp_path: Path):
     assert url.status == "pass" and url.verdict.evidence[0].line == 4
     debug = _flag(tmp_path, root, name="PRETALX_DEBUG")
     assert debug.status == "error" and 'computed default: "runserver" in sys.argv' in debug.verdict.summary
+
+
+def test_helper_imported_from_a_module_in_the_tree_is_folded(tmp_path: Path):
+    """Superset: `from superset.utils.core import parse_boolean_string`, read as text, not imported."""
+    root = _tree(tmp_path, {
+        "superset/utils/core.py": '''
+            def parse_boolean_string(bool_str):
+                """Convert a string to a bool."""
+                if bool_str is None:
+                    return False
+                return bool_str.lower() in ("y", "yes", "t", "true", "on", "1")
+            ''',
+        "superset/utils/__init__.py": "from .core import parse_boolean_string\n",
+        "superset/config.py": 'import os\nfrom superset.utils.core import parse_boolean_string\n'
+                              'DEBUG = parse_boolean_string(os.environ.get("FLASK_DEBUG"))\n'
+                              'VERBOSE = parse_boolean_string(os.environ.get("VERBOSE", "On"))\n',
+        "superset/other.py": 'import os\nfrom .utils import parse_boolean_string as pbs\n'
+                             'X = pbs(os.environ.get("OTHER_X", "yes"))\n',
+    })
+    assert _flag(tmp_path, root, name="FLASK_DEBUG", expect="false").status == "pass"
+    assert _flag(tmp_path, root, name="VERBOSE", expect="false").status == "fail"  # "on" is truthy
+    # relative import through a package __init__ that re-exports it, under another name
+    assert _flag(tmp_path, root, name="OTHER_X", expect="true").status == "pass"
+
+
+def test_imported_helper_that_is_missing_or_loops_is_computed(tmp_path: Path):
+    root = _tree(tmp_path, {
+        "app/a.py": "from app.b import helper_env\n",
+        "app/b.py": "from app.a import helper_env\n",
+        "app/settings.py": 'import os\nfrom app.a import helper_env\nfrom nowhere import get_env\n'
+                           'X = helper_env("X_FLAG", False)\nY = get_env("Y_FLAG", False)\n',
+    })
+    for name in ("X_FLAG", "Y_FLAG"):
+        result = _flag(tmp_path, root, name=name)
+        assert result.status == "error" and "computed default" in result.verdict.summary, result.verdict.summary

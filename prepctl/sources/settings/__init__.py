@@ -34,7 +34,7 @@ from prepctl.sources.settings.model import (
     Unreadable,
     closeness,
 )
-from prepctl.sources.settings.python import CLASS_HINT, scan_python
+from prepctl.sources.settings.python import CLASS_HINT, Loader, ModuleIndex, scan_python
 from prepctl.sources.settings.structured import scan_structured, scan_toml
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ def find_setting(tree: Tree, name: str, attribute: str | None = None,
 
     search = SettingSearch(name=name, attribute=attribute)
     needles = _needles(name, attribute)
+    loader = module_loader(tree)
+    modules: dict[str, ModuleIndex | None] = {}  # modules read to follow imported helpers
     for rel in candidate_files(tree, files):
         if exclude and matches_any(rel, exclude):
             continue
@@ -82,7 +84,7 @@ def find_setting(tree: Tree, name: str, attribute: str | None = None,
         # not appear in its file; any file that declares a settings/model class gets parsed.
         if not mentions and not (file_type == "python" and CLASS_HINT.search(text)):
             continue
-        found, seen, problem = _scan(file_type, text, rel, name, attribute)
+        found, seen, problem = _scan(file_type, text, rel, name, attribute, loader, modules)
         search.definitions.extend(found)
         if problem is not None and mentions:
             search.unreadable.append(problem)
@@ -104,11 +106,40 @@ def _needles(name: str, attribute: str | None) -> list[str]:
     return needles
 
 
-def _scan(file_type: str, text: str, rel: str, name: str, attribute: str | None
+def module_loader(tree: Tree) -> Loader:
+    """Finds the text of a module a settings file imports from, as a file of ``tree``: relative
+    imports beside the importer; absolute ones under each folder above it (``src/`` layouts,
+    ``backend/`` folders) and the root. Nothing is imported."""
+
+    def load(module: str, level: int, importer: str) -> tuple[str, str] | None:
+        parts = [p for p in module.split(".") if p]
+        folder = PurePosixPath(importer).parent
+        if level:
+            bases = [folder.parents[level - 2] if level >= 2 else folder] if level - 2 < len(folder.parents) \
+                else []
+        else:
+            bases = [folder, *folder.parents]
+        for base in bases:
+            stem = PurePosixPath(base, *parts)
+            for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
+                rel = candidate.removeprefix("./")
+                if rel.startswith("/") or ".." in PurePosixPath(rel).parts:
+                    continue
+                try:
+                    return tree.read_bytes(rel).decode("utf-8"), rel
+                except (FileNotFoundError, IsADirectoryError, NotADirectoryError, UnicodeDecodeError):
+                    continue
+        return None
+
+    return load
+
+
+def _scan(file_type: str, text: str, rel: str, name: str, attribute: str | None, loader: Loader,
+          modules: dict[str, ModuleIndex | None]
           ) -> tuple[list[SettingDefinition], Sequence[tuple[str, int] | tuple[str, int, str]],
                      Unreadable | None]:
     if file_type == "python":
-        found, seen, problem = scan_python(text, rel, name, attribute)
+        found, seen, problem = scan_python(text, rel, name, attribute, loader, modules)
         return found, [(s.name, s.line, s.note) for s in seen], problem
     if file_type == "dotenv":
         found, pairs = scan_dotenv(text, rel, name, attribute)

@@ -10,7 +10,8 @@ The subset, and nothing more (the README's ``### flag`` section lists it too):
 - ``x == y``, ``x != y``, ``x in y``, ``x not in y``, ``x is None``, ``x is not None``, ``not x``
   between folded values; ``"X" in os.environ`` is ``False`` (the variable is unset);
 - ``strtobool(x)`` with distutils' word table (y/yes/t/true/on/1 and n/no/f/false/off/0);
-- a helper defined in the same module whose body is only assignments, ``if <foldable>: return
+- a helper defined in the same module, or imported with ``from module import helper`` from a
+  module in the tree (read as text, never imported), whose body is only assignments, ``if <foldable>: return
   <foldable>`` (any body when the test folds to false) and a final ``return <foldable>`` (e.g.
   ``return str(value).lower() in TRUTHY``).
 
@@ -46,6 +47,8 @@ _TYPED_METHODS: dict[str, tuple[type, ...]] = {"bool": (bool,), "int": (int,), "
 #: django-environ `env("X", bool)`: a bare type as the second argument is a cast, not a default.
 _CAST_NAMES = frozenset({"bool", "int", "float", "str", "list", "dict", "tuple", "set"})
 _MAX_DEPTH = 8
+
+Resolver = Callable[[str], "tuple[Folder, ast.FunctionDef] | None"]
 
 
 def env_reader(call: ast.Call) -> str | None:
@@ -90,10 +93,18 @@ class Folder:
     its top-level functions (only used when their body stays inside the subset)."""
 
     def __init__(self, source: str, constants: Mapping[str, ast.expr],
-                 helpers: Mapping[str, ast.FunctionDef]):
+                 helpers: Mapping[str, ast.FunctionDef], resolver: Resolver | None = None):
         self.source = source
         self.constants = constants
         self.helpers = helpers
+        #: Finds a helper imported with `from module import name` (its module's Folder and def).
+        self.resolver = resolver
+
+    def helper(self, name: str) -> tuple[Folder, ast.FunctionDef] | None:
+        """The definition of helper ``name``: this module's, or one imported from the tree."""
+        if name in self.helpers:
+            return self, self.helpers[name]
+        return self.resolver(name) if self.resolver is not None else None
 
     def text(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.source, node) or ast.unparse(node)
@@ -176,7 +187,12 @@ class Folder:
                 return None
             return _value(getattr(inner[0], func.attr)())
         name = func.id if isinstance(func, ast.Name) else None
-        if name is None or call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
+        if name is None or any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        found = self.helper(name) if name not in scope else None
+        if found is not None:
+            return self._helper(found, call, scope, depth)
+        if call.keywords:
             return None
         if name in _CONVERTERS and len(call.args) == 1:
             inner = self._literal(call.args[0], scope, depth)
@@ -194,8 +210,6 @@ class Folder:
             if word in STRTOBOOL_FALSE:
                 return _value(0)
             return None
-        if name in self.helpers and name not in scope:
-            return self._helper(self.helpers[name], call, scope, depth)
         return None
 
     def _env_default(self, call: ast.Call, reader: str, scope: Mapping[str, Default],
@@ -219,26 +233,39 @@ class Folder:
             return _value(value)  # the libraries return a non-string default as it is
         return None  # a string default is parsed by the library's own rules: not folded
 
-    def _helper(self, func: ast.FunctionDef, call: ast.Call, scope: Mapping[str, Default],
+    def _helper(self, found: tuple[Folder, ast.FunctionDef], call: ast.Call, scope: Mapping[str, Default],
                 depth: int) -> Default | None:
+        """Bind the call's folded arguments here, then fold the body where it is defined."""
+        home, func = found
         params = func.args
-        if params.vararg or params.kwarg or params.kwonlyargs or func.decorator_list:
+        if params.vararg or params.kwarg or func.decorator_list:
             return None
-        names = [p.arg for p in (*params.posonlyargs, *params.args)]
-        if len(call.args) > len(names):
+        positional = [p.arg for p in (*params.posonlyargs, *params.args)]
+        if len(call.args) > len(positional):
+            return None
+        defaults: dict[str, ast.expr] = dict(zip(positional[len(positional) - len(params.defaults):],
+                                                 params.defaults, strict=True))
+        defaults.update({p.arg: d for p, d in zip(params.kwonlyargs, params.kw_defaults, strict=True)
+                         if d is not None})
+        given: dict[str, ast.expr] = dict(zip(positional, call.args, strict=False))
+        for kw in call.keywords:
+            if kw.arg is None or kw.arg in given or kw.arg in [p.arg for p in params.posonlyargs]:
+                return None
+            given[kw.arg] = kw.value
+        names = positional + [p.arg for p in params.kwonlyargs]
+        if set(given) - set(names):
             return None
         local: dict[str, Default] = {}
-        defaults = dict(zip(names[len(names) - len(params.defaults):], params.defaults, strict=True))
-        for index, pname in enumerate(names):
-            if index < len(call.args):
-                local[pname] = self.fold(call.args[index], scope, depth + 1)
+        for pname in names:
+            if pname in given:
+                local[pname] = self.fold(given[pname], scope, depth + 1)
             elif pname in defaults:
-                local[pname] = self.fold(defaults[pname], None, depth + 1)
+                local[pname] = home.fold(defaults[pname], None, depth + 1)
             else:
                 return None
-        return self._run_body(func.body, local, depth)
+        return home.run_body(func.body, local, depth)
 
-    def _run_body(self, body: list[ast.stmt], local: dict[str, Default], depth: int) -> Default | None:
+    def run_body(self, body: list[ast.stmt], local: dict[str, Default], depth: int) -> Default | None:
         for index, stmt in enumerate(body):
             if index == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
                 continue  # docstring
@@ -255,7 +282,7 @@ class Folder:
                 if not test[0]:
                     continue  # a branch not taken when the variable is unset is never read
                 if len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Return):
-                    return self._run_body(stmt.body, local, depth)
+                    return self.run_body(stmt.body, local, depth)
                 return None
             return None
         return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,24 +64,23 @@ class Seen:
     note: str = ""  # said after the reason, e.g. "a field of Settings"
 
 
-def scan_python(text: str, rel: str, name: str,
-                attribute: str | None) -> tuple[list[SettingDefinition], list[Seen], Unreadable | None]:
-    try:
-        module = ast.parse(text, filename=rel)
-    except SyntaxError as exc:
-        return [], [], Unreadable(rel, f"Python syntax error: {exc.msg}", exc.lineno)
-    except ValueError as exc:  # e.g. NUL bytes
-        return [], [], Unreadable(rel, f"cannot parse: {exc}")
-    scanner = PythonScanner(text, rel, name, attribute, module)
-    return scanner.scan(), scanner.seen, None
+#: (module, level, importing file) -> (text, path) of that module in the tree, or None.
+Loader = Callable[[str, int, str], "tuple[str, str] | None"]
+#: How many other modules one search may read to follow imported helpers.
+MAX_MODULES = 40
 
 
-class PythonScanner:
-    def __init__(self, text: str, rel: str, name: str, attribute: str | None, module: ast.Module):
+class ModuleIndex:
+    """One module's top-level constants, functions and ``from X import name`` names, and the
+    :class:`Folder` over them; imported helpers are found through ``loader`` (read, never run)."""
+
+    def __init__(self, text: str, rel: str, module: ast.Module, loader: Loader | None,
+                 cache: dict[str, ModuleIndex | None]):
         self.rel = rel
-        self.name = name
-        self.attribute = attribute
-        self.module = module
+        self.loader = loader
+        self.cache = cache
+        self.imports: dict[str, tuple[str, int, str]] = {}
+        self._resolving: set[str] = set()
         constants: dict[str, ast.expr] = {}
         helpers: dict[str, ast.FunctionDef] = {}
         for stmt in module.body:
@@ -89,8 +88,68 @@ class PythonScanner:
             if target is not None and value is not None:
                 constants[target] = value
             elif isinstance(stmt, ast.FunctionDef):
-                helpers[stmt.name] = stmt
-        self.folder = Folder(text, constants, helpers)
+                helpers[stmt.name] = stmt  # the last definition wins, as at run time
+            elif isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        self.imports[alias.asname or alias.name] = (stmt.module or "", stmt.level, alias.name)
+        self.folder = Folder(text, constants, helpers, resolver=self.resolve)
+
+    def resolve(self, name: str) -> tuple[Folder, ast.FunctionDef] | None:
+        if name not in self.imports or self.loader is None or name in self._resolving:
+            return None
+        module, level, original = self.imports[name]
+        self._resolving.add(name)  # `from .a import f` in a.py's package __init__ may loop
+        try:
+            target = self._load(module, level)
+            if target is None:
+                return None
+            if original in target.folder.helpers:
+                return target.folder, target.folder.helpers[original]
+            return target.resolve(original)  # re-exported from a package __init__
+        finally:
+            self._resolving.discard(name)
+
+    def _load(self, module: str, level: int) -> ModuleIndex | None:
+        assert self.loader is not None
+        found = self.loader(module, level, self.rel)
+        if found is None:
+            return None
+        text, rel = found
+        if rel not in self.cache:
+            if len(self.cache) >= MAX_MODULES:
+                return None
+            try:
+                tree = ast.parse(text, filename=rel)
+            except (SyntaxError, ValueError, MemoryError, RecursionError):
+                self.cache[rel] = None
+            else:
+                self.cache[rel] = None  # a module importing itself finds no helper, not a loop
+                self.cache[rel] = ModuleIndex(text, rel, tree, self.loader, self.cache)
+        return self.cache[rel]
+
+
+def scan_python(text: str, rel: str, name: str, attribute: str | None, loader: Loader | None = None,
+                cache: dict[str, ModuleIndex | None] | None = None
+                ) -> tuple[list[SettingDefinition], list[Seen], Unreadable | None]:
+    try:
+        module = ast.parse(text, filename=rel)
+    except SyntaxError as exc:
+        return [], [], Unreadable(rel, f"Python syntax error: {exc.msg}", exc.lineno)
+    except (ValueError, MemoryError, RecursionError) as exc:  # NUL bytes; absurd nesting
+        return [], [], Unreadable(rel, f"cannot parse: {type(exc).__name__}: {exc}")
+    index = ModuleIndex(text, rel, module, loader, {} if cache is None else cache)
+    scanner = PythonScanner(rel, name, attribute, module, index.folder)
+    return scanner.scan(), scanner.seen, None
+
+
+class PythonScanner:
+    def __init__(self, rel: str, name: str, attribute: str | None, module: ast.Module, folder: Folder):
+        self.rel = rel
+        self.name = name
+        self.attribute = attribute
+        self.module = module
+        self.folder = folder
         self.parents: dict[ast.AST, ast.AST] = {}
         for node in ast.walk(module):
             for child in ast.iter_child_nodes(node):
@@ -234,7 +293,7 @@ class PythonScanner:
         if not isinstance(parent, ast.Call) or child not in parent.args:
             return False
         callee = last_name(parent.func)
-        return callee in _WRAPPERS or (isinstance(parent.func, ast.Name) and callee in self.folder.helpers)
+        return callee in _WRAPPERS or (isinstance(parent.func, ast.Name) and self.folder.helper(callee) is not None)
 
     # -- pydantic classes
 
