@@ -294,3 +294,53 @@ def test_bad_graph_section_patterns_are_config_errors(tmp_path: Path):
     result = run_cli("-c", path, "validate")
     assert result.code == 2 and "Traceback" not in result.stderr
     assert f"{path}:" in result.stderr and "'prep..analytics' has an empty segment" in result.stderr
+
+
+# ----------------------------------------------------------------------------- summaries say the size
+
+
+def _ring(tmp_path: Path, size: int, package_depth: bool = False) -> Path:
+    """``size`` packages (or modules) that import each other round a ring: one strongly
+    connected component, though any one cycle shown names only some of them."""
+    files = {}
+    for i in range(size):
+        nxt = (i + 1) % size
+        if package_depth:
+            files[f"p{i}/__init__.py"] = ""
+            files[f"p{i}/m.py"] = f"import p{nxt}.m\n"
+        else:
+            files[f"ring/m{i}.py"] = f"import ring.m{nxt}\n"
+    if not package_depth:
+        files["ring/__init__.py"] = ""
+    return write(tmp_path / "ring", files)
+
+
+def test_acyclic_states_the_component_size_and_lists_every_member(tmp_path: Path):
+    root = _ring(tmp_path, 8)
+    outcome = evaluate_contract("p/c", contract(type="acyclic"), build_graph(GraphSettings(root=root)),
+                                ContractContext(), None)
+    summary = outcome.verdict().summary
+    assert "8 modules import each other in a cycle (ring.m0, ring.m1, ring.m2, ring.m3, ring.m4, +3 more)" in summary
+    members = [e for e in outcome.evidence() if e.label.startswith("members of cycle (8)")]
+    assert members and members[0].value == ", ".join(f"ring.m{i}" for i in range(8))
+    assert outcome.to_dict()["new"][0]["members"] == [f"ring.m{i}" for i in range(8)]
+
+
+def test_acyclic_by_package_names_the_whole_component_not_one_pair(tmp_path: Path):
+    root = _ring(tmp_path, 31, package_depth=True)
+    result = run_contract(contract(type="acyclic", depth=1), build_graph(GraphSettings(root=root)))
+    (violation,) = result.violations
+    assert violation.message.startswith("31 packages at depth 1 import each other in a cycle (p0, p1, p10, "
+                                        "p11, p12, +26 more); one cycle: p0 -> p1 -> ")
+    assert len(violation.members) == 31
+
+
+def test_forbidden_counts_importing_modules_and_edges(example):
+    # bookings and kitchens import the ORM directly (one edge each); jobs.nightly_rollup only
+    # through modules outside the source (reconcile_payments' chain leaves through bookings, a source).
+    result = run_contract(contract(type="forbidden", source=["jobs", "prep.bookings", "prep.kitchens"],
+                                   forbidden=["prep.models.orm"]), example)
+    assert result.headline == "3 module(s) import prep.models.orm (2 direct edge(s), 1 of them transitively only)"
+    direct = run_contract(contract(type="forbidden", source=["prep.bookings"], forbidden=["prep.models"],
+                                   transitive=False), example)
+    assert direct.headline.startswith("1 module(s) import prep.models (") and "transitively" not in direct.headline

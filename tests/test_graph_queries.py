@@ -162,3 +162,23 @@ def test_pattern_validation():
     assert "empty segment" in patterns.validate("prep..orm")
     assert "whole segment" in patterns.validate("prep.a**")
     assert "not a Python name" in patterns.validate("prep.my-module")
+
+
+def test_importers_say_when_a_skipped_file_may_hide_one(tmp_path: Path):
+    from prepctl.graph import output
+
+    root = tmp_path / "mono"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "target.py").write_text("")
+    (root / "pkg" / "user.py").write_text("import pkg.target\n")
+    (root / "pkg" / "broken.py").write_text("import pkg.target\ndef f(:\n")
+    (root / "pkg" / "bad name.py").write_text("import pkg.target\n")
+    result = queries.importers(build_graph(GraphSettings(root=root)), "pkg.target", transitive=True)
+    assert [d.module for d in result.direct] == ["pkg.user"]
+    assert [(p.path, p.line) for p in result.unknown] == [("pkg/bad name.py", None), ("pkg/broken.py", 2)]
+    data = result.to_dict()
+    assert data["complete"] is False and data["unknown"][1]["module"] == "pkg.broken"
+    assert "incomplete: 2 skipped file(s) or computed dynamic import(s) may also import it: " \
+           "pkg/bad name.py, pkg/broken.py:2" in output.importers_text(result)
+    assert "## Transitive only (shortest chain)" in output.importers_markdown(result)

@@ -215,6 +215,11 @@ def test_module_names_for_packages_namespace_and_script_folders(tmp_path: Path):
     assert edges(result) == {("ns.inner.thing", "ns.inner.other"), ("scripts.backfill", "app.core"),
                              ("scripts.backfill", "scripts.helper"), ("setup", "app"),
                              ("app.migrations.0001_initial", "app.core")}
+    # The files without a dotted name are not modules, but they are reported, never dropped quietly,
+    # each with the module it would be read literally (for a contract's scope).
+    assert {(p.path, p.kind, p.module) for p in result.problems} == {
+        ("my-tools/", "skipped", "my-tools"), (".hidden/", "skipped", ".hidden"),
+        ("app/<odd>.py", "skipped", "app.<odd>"), ("app/two.dots.py", "skipped", "app.two.dots")}
 
 
 def test_source_roots_excludes_and_packages(tmp_path: Path):
@@ -347,3 +352,30 @@ def test_parallel_parse_equals_in_process_parse(tmp_path: Path, monkeypatch: pyt
     parallel = scan_tree(WorkTree(tmp_path), ScanConfig())
     assert parallel.stats.workers >= 2
     assert (parallel.modules, parallel.edges) == (sequential.modules, sequential.edges)
+
+
+def test_reported_files_survive_a_warm_scan(tmp_path: Path):
+    """Walk problems (a link out of the root, a FIFO) are not in the snapshot: a warm scan, which
+    reuses the snapshot and the remembered folder listings, reports them all the same."""
+    root = write(tmp_path / "repo", {"app/__init__.py": "", "app/a.py": "", "app/b c.py": "import app.a\n"})
+    (tmp_path / "elsewhere.py").write_text("import app.a\n")
+    os.symlink(tmp_path / "elsewhere.py", root / "app" / "out.py")
+    os.mkfifo(root / "app" / "pipe.py")
+    for path in [root, root / "app", *(root / "app").iterdir()]:
+        os.utime(path, (1_500_000_000, 1_500_000_000), follow_symlinks=False)  # old: listings trusted
+    cache = ParseCache(tmp_path / "cache")
+    runs = [scan_tree(WorkTree(root), ScanConfig(), cache) for _ in range(2)]
+    assert runs[1].stats.snapshot_hit
+    for result in runs:
+        assert [(p.path, p.kind) for p in result.problems] == [
+            ("app/b c.py", "skipped"), ("app/out.py", "skipped"), ("app/pipe.py", "skipped")]
+        assert "outside the root" in result.problems[1].reason and "FIFO" in result.problems[2].reason
+
+
+def test_fullwidth_names_are_nfkc_normalised_like_python(tmp_path: Path):
+    root = write(tmp_path / "repo", {"pkg/__init__.py": "", "pkg/target.py": "",
+                                     "app/__init__.py": "", "app/a.py": "import pkg.\uff54arget\n",
+                                     "app/b.py": "from pkg import \uff54arget as t\n",
+                                     "app/\uff43.py": "import pkg\n"})
+    result = scan_tree(WorkTree(root), ScanConfig())
+    assert {("app.a", "pkg.target"), ("app.b", "pkg.target"), ("app.c", "pkg")} <= edges(result)

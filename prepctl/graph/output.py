@@ -202,6 +202,8 @@ def check_text(outcomes: list[ContractOutcome], errors: dict[str, str], markdown
                                                                  if v.hops else ""))
         for key in o.fixed:
             out.append(f"FIXED {o.contract_id}: {key} (still in the baseline; --update-baseline drops it)")
+        # Why a contract is `error`: the skipped files in its scope (allow_skipped tolerates them).
+        out.extend(f"SKIPPED {o.contract_id}: {p}" for p in o.blocking)
     return "\n".join(out) + ("\n" if len(out) > 1 else "")
 
 

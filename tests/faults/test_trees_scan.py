@@ -152,6 +152,9 @@ CASES = [
     TreeCase("graph_check_ratchet", "`graph check` exits 2 on a skipped file in scope, not 0",
              {"app/broken.py": BROKEN}, command="check", codes=(2,), statuses=(),
              mentions=("skipped file(s) in the contract's scope", '"in_scope": true')),
+    TreeCase("graph_check_ratchet_text", "`graph check` (table) names each skipped file in scope",
+             {"app/broken.py": BROKEN}, command="check-text", codes=(2,), statuses=(),
+             mentions=("SKIPPED p/c: app/broken.py:2: syntax error",)),
     TreeCase("graph_importers_incomplete", "`graph importers` says its answer may miss a skipped file",
              {"app/broken.py": BROKEN}, command="importers", codes=(0,), statuses=(),
              mentions=('"complete": false', "app/broken.py")),
@@ -199,6 +202,7 @@ def build(tmp_path: Path, case: TreeCase) -> Path:
 def test_tree_scan_fault(tmp_path: Path, case: TreeCase):
     plan = build(tmp_path, case)
     args = {"gate": ("gate", "p", "--format", "json"), "check": ("graph", "check", "--format", "json"),
+            "check-text": ("graph", "check"),
             "importers": ("graph", "importers", "pkg.target", "--format", "json")}[case.command]
     outcome = run_prepctl("-c", plan, *args, cwd=tmp_path)
     check(outcome, Expect(codes=case.codes, criterion="c" if case.statuses else None,
