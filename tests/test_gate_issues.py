@@ -276,3 +276,24 @@ def test_headings_that_group_or_say_none_are_not_issues():
             "**Status:** Open\n\n### H-2: Debug toolbar\n\n**Status:** Fixed\n\n## P2\n\n- None\n")
     items = parse_markdown(text, "R.md", SeverityMap())
     assert [(i.id, i.severity, i.closed) for i in items] == [("H-1", "P1", False), ("H-2", "P1", True)]
+
+
+def test_bold_and_id_led_paragraphs_with_fields_are_issues():
+    text = ("## P1\n\n**Flaky test**\nStatus: open\n\n**Slow rebuild**\n\nStatus: Resolved\n\n"
+            "PREP-7 Retry storm\nStatus: Closed\n\nSee PREP-12 for background.\n")
+    items = parse_markdown(text, "R.md", SeverityMap())
+    assert [(i.title, i.closed, i.line) for i in items] == [("Flaky test", False, 3), ("Slow rebuild", True, 6),
+                                                            ("PREP-7 Retry storm", True, 10)]
+
+
+def test_only_a_plain_resolved_section_closes_its_items():
+    text = ("## ✅ Resolved (since last report)\n- R-1 [P0] done\n- [ ] R-2 [P0] unchecked\n"
+            "## Fixed in the next release\n- R-3 [P0] crash\n")
+    assert _open(text) == {"R-2": 3, "R-3": 5}
+
+
+def test_csv_separated_by_semicolons_and_gitlab_json():
+    items = parse_csv("Summary;Issue key;Priority;Status\r\nA;X-1;High;Open\r\n", "r.csv", SeverityMap())
+    assert [(i.id, i.severity, i.closed) for i in items] == [("X-1", "P1", False)]
+    gitlab = json.dumps([{"iid": 4, "title": "t", "state": "opened", "labels": ["priority::critical"]}])
+    assert [(i.id, i.severity, i.closed) for i in parse_json(gitlab, "r.json", SeverityMap())] == [("#4", "P0", False)]

@@ -157,7 +157,7 @@ def read_json(text: str, path: str, severities: SeverityMap, priority_field: str
         status_key, status_text = _status(obj, status_field)
         closed = obj.get("closed") is True or closed_by_status(status_text)
         title = _named(obj.get("title") or obj.get("summary") or _dig(obj, "fields.summary")) or f"item {index}"
-        number = obj.get("number")
+        number = obj.get("number", obj.get("iid"))  # GitLab numbers issues per project as iid
         ident = obj.get("key") or (f"#{number}" if isinstance(number, int) else None) or obj.get("id")
         how = (f"{status_key}: {status_text}" if status_key else "closed: true") if closed else None
         reading.items.append(ReportedIssue(severity, title, closed, path, line, str(ident) if ident else None,
@@ -174,7 +174,11 @@ def read_csv(text: str, path: str, severities: SeverityMap, priority_field: str 
              status_field: str | None = None) -> ReportReading:
     """A Jira (or similar) CSV export: a header row, then one record per issue. Jira repeats a
     column for multi-valued fields (``Labels,Labels``); every copy is read."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    # Excel in many locales writes ';' (and some tools tabs); the header row says which.
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [" ".join(h.lower().split()) for h in next(reader)]
     except StopIteration:

@@ -51,7 +51,7 @@ __all__ = ["CLOSED_WORDS", "DEFAULT_SEVERITY_ALIASES", "UNRECOGNISED", "ReportRe
            "SeverityMap", "closed_by_status", "parse_csv", "parse_json", "parse_markdown", "read_csv",
            "read_json", "read_markdown"]
 
-_SEVERITY_COLUMNS = ("severity", "sev", "priority", "prio", "level", "criticality")
+_SEVERITY_COLUMNS = ("severity", "sev", "priority", "prio", "pri", "level", "criticality", "risk")
 _STATUS_COLUMNS = ("status", "state", "resolution")
 _TITLE_COLUMNS = ("title", "summary", "description", "finding", "issue", "problem", "name", "item", "task",
                   "bug", "defect")
@@ -63,6 +63,11 @@ _GROUP_WORDS = {"issue", "issues", "bug", "bugs", "defect", "defects", "item", "
                 "tasks", "ticket", "tickets", "problems", "level", "and", "the", "of", "sev", "known"}
 _CLOSED_SECTION = re.compile(r"^[\W_]*(?:closed|resolved|done|fixed|completed|won'?t fix|wontfix)\b",
                              re.IGNORECASE)
+#: Words a "closed" section heading may hold besides the closing word: "✅ Resolved issues (since
+#: last report)" closes its items, "Fixed in the next release" does not.
+_CLOSED_SECTION_WORDS = {"closed", "resolved", "done", "fixed", "completed", "won", "t", "wont", "fix",
+                         "wontfix", "since", "last", "report", "this", "sprint", "week", "recently",
+                         "already", "verified"}
 _CHECKBOX = re.compile(r"^\s*\[( |x|X)\]\s*")
 #: Block nesting markdown-it follows; deeper content is dropped by the parser, which the coverage
 #: check below turns into an error instead of a silent loss.
@@ -165,6 +170,10 @@ class _Walker:
     issue_meta: _Meta | None = None
     issue_fields: dict | None = None
     nested: int = 0
+    #: The paragraph item a following metadata paragraph belongs to.
+    last_paragraph: _ParagraphItem | None = None
+    #: A wholly bold paragraph that becomes an item if metadata lines follow it.
+    bold_candidate: tuple[SyntaxTreeNode, list[_Line], _Context] | None = None
 
     def context(self) -> _Context:
         severity = next((sev for _, sev, _ in reversed(self.headings) if sev), None)
@@ -174,6 +183,8 @@ class _Walker:
     # -- blocks -------------------------------------------------------------------------------
     def flow(self, nodes: list[SyntaxTreeNode]) -> None:
         for index, node in enumerate(nodes):
+            if node.type != "paragraph":
+                self.last_paragraph = self.bold_candidate = None
             if node.type == "heading":
                 body = []
                 subheadings = False
@@ -189,6 +200,8 @@ class _Walker:
                 self.list_items(node, self.context())
             elif node.type == "table":
                 self.table(node, self.context())
+            elif node.type == "paragraph":
+                self.paragraph(node, self.context())
             elif node.type == "blockquote":
                 self.flow(list(node.children))
             elif node.type in ("fence", "code_block", "html_block"):
@@ -236,7 +249,7 @@ class _Walker:
             not has_items and not subheadings and (prose or first_id(title) is not None)))
         if not is_issue:
             named = self.severities.classify(title)
-            closed_section = title if named is None and _CLOSED_SECTION.match(title) else None
+            closed_section = title if named is None and _closed_section(title) else None
             self.headings.append((depth, named, closed_section))
             return
         self.issue_depth = depth
@@ -280,6 +293,56 @@ class _Walker:
         if self.issue_meta is not None:
             for block in body:
                 self.collect_meta(block, self.issue_meta)
+
+    # -- paragraphs ---------------------------------------------------------------------------
+    def paragraph(self, node: SyntaxTreeNode, context: _Context) -> None:
+        """A paragraph is an item when it is written like one: its first line starts with an issue
+        id (``PREP-5 Crash on boot``), or is wholly bold (``**Flaky checkout test**``) with metadata
+        lines under it. A paragraph of metadata lines alone belongs to the item just above it."""
+        lines = _inline_lines(_first_inline(node))
+        if not lines or not lines[0].text.strip():
+            return
+        meta = _Meta()
+        rest_meta = [meta.take(line.text) for line in lines[1:]]
+        head = lines[0].text.strip()
+        if meta_line(head) is not None:
+            if not all(meta_line(line.text) for line in lines if line.text.strip()):
+                return
+            candidate, self.bold_candidate = self.bold_candidate, None
+            if self.last_paragraph is None and candidate is not None:
+                # "**Search index blocks writes**", a blank line, then its Status/Owner lines.
+                meta = _Meta()
+                for line in lines:
+                    meta.take(line.text)
+                self.paragraph_item(_ListEntry(candidate[0], candidate[1], meta), candidate[2])
+            elif self.last_paragraph is not None:
+                for line in lines:
+                    self.last_paragraph.entry.meta.take(line.text)
+                self.refresh_paragraph_item()
+            return
+        bold = _wholly_bold(node)
+        self.bold_candidate = None
+        if not (_ID_LED.match(head) or (bold and any(rest_meta))):
+            self.last_paragraph = None
+            if bold:
+                self.bold_candidate = (node, lines, context)
+            return
+        self.paragraph_item(_ListEntry(node, lines, meta), context)
+
+    def paragraph_item(self, entry: _ListEntry, context: _Context) -> None:
+        self.last_paragraph = None
+        self.add_list_item(entry, context)
+        if self.reading.items and self.reading.items[-1].line == _line_of(entry.node):
+            self.last_paragraph = _ParagraphItem(entry, context, len(self.reading.items) - 1)
+
+    def refresh_paragraph_item(self) -> None:
+        last = self.last_paragraph
+        if last is None:
+            return
+        kept = self.reading.items[last.index + 1:]
+        del self.reading.items[last.index:]
+        self.add_list_item(last.entry, last.context)
+        self.reading.items.extend(kept)
 
     # -- lists --------------------------------------------------------------------------------
     def list_items(self, node: SyntaxTreeNode, context: _Context) -> None:
@@ -389,7 +452,8 @@ class _Walker:
         marked = marked or (roles.id is not None and roles.id < len(cells) and
                             any(wholly_struck(line.segments) for line in cells[roles.id][:1]))
         segments = [("~~", True)] if marked else [(title, False)]
-        if not marked and any(t.strip() in CLOSED_MARKS or marked_closed(t) for t in (title, cell(roles.id))):
+        if not marked and (any(marked_closed(t) for t in (title, cell(roles.id))) or
+                           any(t.strip() in CLOSED_MARKS for t in texts)):
             segments = [(title + " ✅", False)]
         closed, how = _closed(segments, status, None, context.closed_section)
         return ReportedIssue(severity, clean_title(title), closed, self.path, _line_of(row), ident, how,
@@ -401,6 +465,27 @@ class _ListEntry:
     node: SyntaxTreeNode
     lines: list[_Line]
     meta: _Meta
+
+
+@dataclass
+class _ParagraphItem:
+    entry: _ListEntry
+    context: _Context
+    index: int
+
+
+_ID_LED = re.compile(r"^[\W_]*(?:[A-Z][A-Z0-9]*(?:-\d+)+\b|#\d+\b)")
+
+
+def _wholly_bold(node: SyntaxTreeNode) -> bool:
+    """Whether the paragraph's first line is all ``**bold**`` (a heading written as a paragraph)."""
+    inline = _first_inline(node)
+    children = inline.token.children if inline is not None and inline.token is not None else None
+    if not children:
+        return False
+    first_line = [t for t in itertools.takewhile(lambda t: t.type not in ("softbreak", "hardbreak"), children)
+                  if not (t.type == "text" and not t.content.strip())]
+    return bool(first_line) and first_line[0].type == "strong_open" and first_line[-1].type == "strong_close"
 
 
 @dataclass
@@ -470,9 +555,18 @@ def _closed(segments: list[tuple[str, bool]], status: str | None, checked: bool 
         return True, "struck through"
     if marked_closed("".join(t for t, _ in segments)):
         return True, "✅"
-    if closed_section:
+    if closed_section and checked is None:
+        # An explicit "[ ]" under "Resolved" says open; only an item with no state of its own
+        # takes its section's.
         return True, f"under '{closed_section}'"
     return False, None
+
+
+def _closed_section(title: str) -> bool:
+    if not _CLOSED_SECTION.match(title):
+        return False
+    words = re.findall(r"[^\W_]+", re.sub(r"\([^)]*\)", " ", title).lower())
+    return all(w in _CLOSED_SECTION_WORDS or w in _GROUP_WORDS or w.isdigit() for w in words)
 
 
 def _residual(title: str, severities: SeverityMap) -> str:
