@@ -302,3 +302,21 @@ def test_syntax_error_in_an_override_names_file_and_line(tmp_path):
     result = run_cli("-c", project.plan, "render", "runbook")
     assert result.code == 2
     assert f"{override}:3" in result.stderr and "template syntax error" in result.stderr
+
+
+def test_absolute_paths_of_this_checkout_are_written_relative(tmp_path):
+    from prepctl.reports.rfc import relative_paths
+    from prepctl.reports.views import CriterionView, EvidenceView
+
+    project = make_project(tmp_path, git=False)
+    plan = project.load()
+    home, mono = str(project.dir), str(project.mono)
+    evidence = EvidenceView(label=f"scanned {mono}", location=f"{home}/signoffs.yaml",
+                            value=f"{home}2/other and {mono}/app", expected="", revision="", url="")
+    view = CriterionView("c", "imports", "t", "", False, (), "error", "x", f"{mono}: matched nothing",
+                         (evidence,), True)
+    (fixed,) = relative_paths(plan, (view,))
+    assert fixed.summary == "mono: matched nothing"
+    (shown,) = fixed.evidence
+    assert (shown.label, shown.location) == ("scanned mono", "signoffs.yaml")
+    assert shown.value == f"{home}2/other and mono/app"  # another folder's name is left alone

@@ -17,7 +17,10 @@ approvals, not with an edit).
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path, PurePath
 
 from prepctl.errors import GateError, PrepctlError, Problem
@@ -148,23 +151,41 @@ def stable_state(state: SignoffState) -> SignoffState:
         unmatched=tuple(steady(a) for a in state.unmatched))
 
 
-def relative_locations(plan: LoadedPlan, criteria: tuple[CriterionView, ...]) -> tuple[CriterionView, ...]:
-    """Evidence paths under the plan's folder or the monolith's root, written relative to it:
-    an absolute path would make every clone render a different document."""
-    bases = sorted({str(plan.config_dir), str(plan.root), str(plan.config_dir.resolve()),
-                    str(plan.root.resolve())}, key=len, reverse=True)
+def relative_paths(plan: LoadedPlan, criteria: tuple[CriterionView, ...]) -> tuple[CriterionView, ...]:
+    """Absolute paths of this checkout, written relative: an absolute path would make every clone
+    render a different document. Evidence locations under the monolith's root or the plan's
+    folder become relative to it; in summaries and evidence text, the plan's folder and the
+    root become paths relative to the plan's folder."""
+    home = plan.config_dir.resolve()
+    bases = sorted({plan.config_dir, plan.root, home, plan.root.resolve()}, key=lambda b: len(str(b)),
+                   reverse=True)
+    # A base is replaced where it names a folder: /work/main must not match inside /work/main2.
+    patterns = [(re.compile(re.escape(str(base).rstrip("/")) + r"(/|(?![\w.-]))"),
+                 os.path.relpath(base.resolve(), home)) for base in bases if str(base) != "/"]
 
     def relative(location: str) -> str:
         for base in bases:
-            prefix = base.rstrip("/") + "/"
+            prefix = str(base).rstrip("/") + "/"
             if location.startswith(prefix):
                 return PurePath(location[len(prefix):]).as_posix()
-        return location
+        return text(location)
+
+    def swap(rel: str, match: re.Match[str]) -> str:
+        if match[1] == "/":
+            return "" if rel == "." else rel + "/"
+        return rel
+
+    def text(value: str) -> str:
+        for pattern, rel in patterns:
+            value = pattern.sub(partial(swap, rel), value)
+        return value
 
     def fixed(view: EvidenceView) -> EvidenceView:
-        return replace(view, location=relative(view.location))
+        return replace(view, location=relative(view.location), label=text(view.label), value=text(view.value),
+                       expected=text(view.expected))
 
-    return tuple(replace(c, evidence=tuple(fixed(e) for e in c.evidence)) for c in criteria)
+    return tuple(replace(c, summary=text(c.summary), evidence=tuple(fixed(e) for e in c.evidence))
+                 for c in criteria)
 
 
 def build_view(plan: LoadedPlan, phase: Phase, result: PhaseResult, state: SignoffState,
@@ -179,7 +200,7 @@ def build_view(plan: LoadedPlan, phase: Phase, result: PhaseResult, state: Signo
         dates=phase_dates(plan, phase), depends_on=tuple((d, titles.get(d, "")) for d in phase.depends_on),
         tasks=tuple(phase.tasks), deliverables=tuple(phase.deliverables), risks=tuple(phase.risks),
         rollback_flags=tuple(phase.rollback_flags),
-        criteria=relative_locations(plan, criterion_views(phase, result)),
+        criteria=relative_paths(plan, criterion_views(phase, result)),
         signoffs=signoff_table(state, digest))
 
 
