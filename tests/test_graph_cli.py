@@ -275,6 +275,20 @@ def test_the_gate_catches_the_same_import(repo_with_branch: Path):
     assert at_main.code == 0, at_main.stdout
 
 
+def test_diff_is_an_error_when_the_head_skips_a_file_in_scope(repo_with_branch: Path):
+    """A branch that breaks a source file's syntax (or names it `bad name.py`) hides whatever it
+    imports: the diff cannot say "no new violations", so it exits 2 naming the file."""
+    repo = repo_with_branch
+    git(repo, "checkout", "-q", "main")
+    (repo / "mono" / "prep" / "bookings" / "bad name.py").write_text("import prep.analytics.queries\n")
+    result = run_cli("graph", "diff", "--base", "main", "-f", "json", cwd=repo)
+    assert result.code == 2, result.stdout
+    [contract] = json.loads(result.stdout)["contracts"]
+    assert contract["new"] == [] and "prep/bookings/bad name.py" in contract["error"]
+    text = run_cli("graph", "diff", "--base", "main", cwd=repo)
+    assert text.code == 2 and "skipped file(s) in the contract's scope on head" in text.stdout
+
+
 def test_diff_with_a_bad_revision_is_a_clear_error(repo_with_branch: Path):
     result = run_cli("graph", "diff", "--base", "no-such-branch", cwd=repo_with_branch)
     assert result.code == 2 and "bad revision 'no-such-branch'" in result.stderr

@@ -357,7 +357,7 @@ def diff(
         _emit(output.to_json(result.to_dict()), out)
     else:
         _emit(output.diff_text(result, markdown=fmt is QueryFormat.md), out)
-    raise typer.Exit(1 if result.new_violations else 0)
+    raise typer.Exit(result.exit_code)
 
 
 class TrendFormat(StrEnum):

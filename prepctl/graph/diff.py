@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from prepctl.errors import PrepctlError
+from prepctl.graph.check import scope_problems
 from prepctl.graph.contracts import ContractContext, Violation, run_contract
 from prepctl.graph.load import GraphSettings, plan_contracts, require_modules, scan
 from prepctl.graph.model import ImportGraph
@@ -64,13 +65,21 @@ class GraphDiff:
     def new_violations(self) -> int:
         return sum(len(c.new) for c in self.contracts)
 
+    @property
+    def exit_code(self) -> int:
+        """2 when a contract could not be judged on head (its answer is unknown, e.g. a skipped
+        file in its scope), else 1 on new violations, else 0."""
+        if any(c.error for c in self.contracts):
+            return 2
+        return 1 if self.new_violations else 0
+
     def to_dict(self) -> dict:
         return {"base": {"label": self.base_label, "revision": self.base_revision},
                 "head": {"label": self.head_label, "revision": self.head_revision},
                 "added": [c.to_dict() for c in self.added], "removed": [c.to_dict() for c in self.removed],
                 "modules_added": self.modules_added, "modules_removed": self.modules_removed,
                 "contracts": [c.to_dict() for c in self.contracts],
-                "new_violations": self.new_violations}
+                "new_violations": self.new_violations, "exit_code": self.exit_code}
 
 
 def _edge_changes(graph: ImportGraph, pairs: set[tuple[str, str]]) -> list[EdgeChange]:
@@ -123,5 +132,11 @@ def diff_graphs(settings: GraphSettings, base_tree: Tree, head_tree: Tree) -> Gr
             base_keys = set()  # not evaluable on base (e.g. its modules are new): all is new
         item.new = [v for v in head_violations.violations if v.key not in base_keys]
         item.fixed = sorted(base_keys - {v.key for v in head_violations.violations})
+        _shown, blocking = scope_problems(options, head_graph, head_scan.problems)
+        if blocking:
+            # A new import in a file the head's scan skipped would be invisible: not "ok".
+            item.error = (f"{len(blocking)} skipped file(s) in the contract's scope on head, imports "
+                          f"unknown: {'; '.join(str(p) for p in blocking[:3])}"
+                          + (f" (+{len(blocking) - 3} more)" if len(blocking) > 3 else ""))
         result.contracts.append(item)
     return result
