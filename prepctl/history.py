@@ -242,9 +242,12 @@ class HistoryStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = open_shared(path, self._prepare, BUSY_TIMEOUT_MS / 1000)
         except sqlite3.DatabaseError as exc:
-            raise HistoryError(Problem(file=str(path), message=f"history store unusable: {exc}",
-                                       hint="move the file away; `history import` can restore an "
-                                       "export")) from None
+            # A read-only store is intact: moving it away would be the wrong advice.
+            read_only = path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+            raise HistoryError(Problem(
+                file=str(path), message=f"history store unusable: {exc}",
+                hint=f"it or {path.parent.name}/ is read-only: make both writable, or set {DISABLE_ENV}=1"
+                if read_only else "move the file away; `history import` can restore an export")) from None
         except OSError as exc:
             raise HistoryError(Problem(file=str(path), message=f"cannot open history: {exc}")) from None
 
