@@ -226,39 +226,46 @@ class _NodeWalk:
     """Records each node's line, once per path, within a node budget and refusing alias cycles."""
 
     def __init__(self, rel: str):
+        import yaml
+
         self.rel = rel
         self.lines: dict[JsonPath, int] = {}
         self.duplicates: list[DuplicateKey] = []
         self.visited = 0
         self.open: set[int] = set()  # ids of the collections being walked: an alias cycle
+        self.scalar, self.mapping = yaml.ScalarNode, yaml.MappingNode
 
     def record(self, node: yaml.Node, path: JsonPath) -> None:
-        import yaml
-
         self.visited += 1
         if self.visited > MAX_NODES:
             raise DocumentError(self.rel, f"invalid YAML: aliases expand to more than {MAX_NODES:,} "
                                 "nodes (a YAML bomb?); prepctl will not expand it", node.start_mark.line + 1)
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        lines = self.lines
+        lines.setdefault(path, node.start_mark.line + 1)
+        if type(node) is self.scalar:
             return
         if id(node) in self.open:
             raise DocumentError(self.rel, "invalid YAML: an alias refers to a node that contains it "
                                 "(a recursive structure)", node.start_mark.line + 1)
         self.open.add(id(node))
-        if isinstance(node, yaml.MappingNode):
+        scalar = self.scalar
+        if type(node) is self.mapping:
             first_lines: dict[str, int] = {}
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
+                if type(key_node) is not scalar:
                     continue
                 # The key's own line: a value that is a nested mapping starts on the next line.
-                line = key_node.start_mark.line + 1
-                child = (*path, key_node.value)
-                if key_node.value in first_lines and key_node.tag != "tag:yaml.org,2002:merge":
-                    self.duplicates.append(DuplicateKey(child, line, first_lines[key_node.value]))
-                first_lines.setdefault(key_node.value, line)
-                self.lines.setdefault(child, line)
-                self.record(value_node, child)
+                key, line = key_node.value, key_node.start_mark.line + 1
+                child = (*path, key)
+                if key not in first_lines:
+                    first_lines[key] = line
+                elif key_node.tag != "tag:yaml.org,2002:merge":
+                    self.duplicates.append(DuplicateKey(child, line, first_lines[key]))
+                lines.setdefault(child, line)
+                if type(value_node) is scalar:
+                    self.visited += 1  # its line is its key's, recorded just above
+                else:
+                    self.record(value_node, child)
         else:
             for index, item in enumerate(node.value):
                 self.record(item, (*path, index))
