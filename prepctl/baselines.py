@@ -188,7 +188,7 @@ def capture(plan: LoadedPlan, phase_id: str, name: str | None = None, force: boo
     from prepctl.evaluate import make_context
     from prepctl.fileio import atomic_write_text
     from prepctl.gates.slo import SloSpec, iso, measure_all
-    from prepctl.sources.prometheus import prometheus_source
+    from prepctl.sources.metrics import prometheus_source
 
     phase = plan.phase(phase_id)
     name = name or phase.id

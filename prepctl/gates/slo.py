@@ -562,7 +562,7 @@ class SloGate(Gate[SloSpec]):
 
     def check(self, spec: SloSpec, phase: Phase, ctx: GateContext) -> Verdict:
         from prepctl.baselines import BaselineStore
-        from prepctl.sources.prometheus import prometheus_source
+        from prepctl.sources.metrics import prometheus_source
 
         source = prometheus_source(ctx)
         store = ctx.shared("baselines", lambda: BaselineStore(ctx.plan))

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from prepctl.sources.http import Auth, SourceError, safe_url
 
 if TYPE_CHECKING:
-    from prepctl.gates.base import GateContext
     from prepctl.sources.http import HttpClient
 
 Labels = tuple[tuple[str, str], ...]
@@ -114,23 +113,6 @@ class PrometheusAPI(MetricsSource):
         # POST keeps long PromQL out of URLs (and out of proxies' access logs).
         data, _ = self.client.post_json(self.base_url + path, what="Prometheus", form=form, auth=self.auth)
         return data
-
-
-def prometheus_source(ctx: GateContext) -> MetricsSource:
-    """The plan's Prometheus: a live server, or a snapshot for a ``file:`` URL. Built once a run."""
-    from prepctl.sources.http import shared_client
-
-    config = ctx.plan.model.sources.prometheus
-    if config is None:
-        raise SourceError("no Prometheus configured: add sources.prometheus.url to phases.yaml "
-                          "(a URL, or file:PATH of a snapshot)")
-    if config.url.startswith("file:"):
-        from prepctl.sources.metrics_snapshot import load_snapshot
-
-        rel = config.url[len("file:"):]
-        return ctx.shared(f"metrics-snapshot:{rel}", lambda: load_snapshot(ctx.plan.root, rel))
-    auth = Auth(bearer_env=config.token_env) if config.token_env else Auth()
-    return PrometheusAPI(shared_client(ctx), config.url, auth)
 
 
 def parse_query_response(data: Any, query: str, at: float, source: str) -> QueryResult:
