@@ -680,3 +680,72 @@ def test_imported_helper_that_is_missing_or_loops_is_computed(tmp_path: Path):
     for name in ("X_FLAG", "Y_FLAG"):
         result = _flag(tmp_path, root, name=name)
         assert result.status == "error" and "computed default" in result.verdict.summary, result.verdict.summary
+
+
+@pytest.mark.parametrize("code, status, value", [
+    # the module's later code decides: the last assignment wins
+    ("DEBUG = False\nDEBUG = True\n", "fail", True),
+    # an `if` whose test folds with the environment unset takes its branch
+    ('import os\nDEBUG = False\nif not os.environ.get("PRODUCTION"):\n    DEBUG = True\n', "fail", True),
+    ('import os\nDEBUG = False\nif os.environ.get("DEV"):\n    DEBUG = True\n', "pass", False),
+    # a test that does not fold, or a try block, makes it computed: never the first literal
+    ("import sys\nDEBUG = False\nif 'runserver' in sys.argv:\n    DEBUG = True\n", "error", None),
+    ("DEBUG = False\ntry:\n    from .local import DEBUG_LOCAL\n    DEBUG = True\nexcept ImportError:\n"
+     "    pass\n", "error", None),
+    ("DEBUG = False\nDEBUG |= True\n", "error", None),
+])
+def test_module_constant_is_its_value_after_the_module_ran(tmp_path: Path, code: str, status: str,
+                                                          value: object):
+    root = _tree(tmp_path, {"settings.py": code})
+    result = _flag(tmp_path, root, name="DEBUG", expect="false")
+    assert result.status == status, result.verdict.summary
+    if value is not None:
+        assert [e.value for e in result.verdict.evidence] == [value]
+
+
+def test_constant_used_in_a_default_but_reassigned_conditionally_is_computed(tmp_path: Path):
+    root = _tree(tmp_path, {"settings.py": "import sys\nBASE = False\nif sys.argv:\n    BASE = True\n"
+                                           "import os\nX = os.getenv('X', BASE)\n"})
+    assert _flag(tmp_path, root, name="X").status == "error"
+
+
+@pytest.mark.parametrize("code, expected", [
+    ('from decouple import config\nX = config("FEATURE_X", default=False, cast=bool)\n', False),
+    ('from decouple import config\nX = config("FEATURE_X", default="on", cast=bool)\n', True),
+    ('from decouple import config\nX = config("FEATURE_X", "0", cast=bool)\n', False),
+    ('from decouple import config as cfg\nX = cfg("FEATURE_X", default="15", cast=int)\n', 15),
+    ('import decouple\nX = decouple.config("FEATURE_X", default="a")\n', "a"),
+    ('from django.conf import settings\nX = getattr(settings, "FEATURE_X", False)\n', False),
+    ('import ast, os\nX = ast.literal_eval(os.environ.get("FEATURE_X", "False"))\n', False),
+    ('class Config:\n    FEATURE_X = False\n', False),
+    ('class Base:\n    pass\nclass ProductionConfig(Base):\n    FEATURE_X = True\n', True),
+])
+def test_more_python_styles(tmp_path: Path, code: str, expected: object):
+    root = _tree(tmp_path, {"app/settings.py": code})
+    search = find_setting(WorkTree(root), "FEATURE_X")
+    assert [(d.kind, d.value) for d in search.definitions] == [(DefaultKind.LITERAL, expected)], search.definitions
+
+
+@pytest.mark.parametrize("code", [
+    'from decouple import config\nX = config("FEATURE_X", default="maybe", cast=bool)\n',
+    'from decouple import config, Csv\nX = config("FEATURE_X", default="a,b", cast=Csv())\n',
+    'import ast, os\nX = ast.literal_eval(os.environ.get("FEATURE_X", "no"))\n',
+])
+def test_more_python_styles_outside_the_subset(tmp_path: Path, code: str):
+    root = _tree(tmp_path, {"app/settings.py": code})
+    assert _flag(tmp_path, root, name="FEATURE_X").status == "error"
+
+
+def test_decouple_without_default_and_django_getattr_without_default_are_required(tmp_path: Path):
+    root = _tree(tmp_path, {"app/settings.py": 'from decouple import config\nfrom django.conf import settings\n'
+                            'A = config("FEATURE_A")\nB = getattr(settings, "FEATURE_B")\n'})
+    for name in ("FEATURE_A", "FEATURE_B"):
+        result = _flag(tmp_path, root, name=name)
+        assert result.status == "fail" and "no static default" in result.verdict.summary
+
+
+def test_flask_config_classes_that_disagree_are_error(tmp_path: Path):
+    root = _tree(tmp_path, {"config.py": "class Config:\n    DEBUG = False\n"
+                                         "class DevelopmentConfig(Config):\n    DEBUG = True\n"})
+    result = _flag(tmp_path, root, name="DEBUG")
+    assert result.status == "error" and "disagree" in result.verdict.summary

@@ -9,6 +9,9 @@ The subset, and nothing more (the README's ``### flag`` section lists it too):
 - ``x.lower()``, ``x.upper()``, ``x.strip()`` (also ``lstrip``/``rstrip``) on a folded string;
 - ``x == y``, ``x != y``, ``x in y``, ``x not in y``, ``x is None``, ``x is not None``, ``not x``
   between folded values; ``"X" in os.environ`` is ``False`` (the variable is unset);
+- ``ast.literal_eval(x)`` of a folded string (it is itself a safe, literal-only parser);
+- python-decouple's ``config("X", default=d, cast=bool|int|float|str)`` with decouple's own bool
+  table (1/yes/true/on, 0/no/false/off/empty); ``getattr(settings, "X", d)`` is ``d``;
 - ``strtobool(x)`` with distutils' word table (y/yes/t/true/on/1 and n/no/f/false/off/0);
 - a helper defined in the same module, or imported with ``from module import helper`` from a
   module in the tree (read as text, never imported), whose body is only assignments, ``if <foldable>: return
@@ -22,7 +25,7 @@ Anything else is ``COMPUTED`` with its exact source text: the caller reports
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from prepctl.sources.settings.astutil import (
@@ -51,16 +54,24 @@ _MAX_DEPTH = 8
 Resolver = Callable[[str], "tuple[Folder, ast.FunctionDef] | None"]
 
 
-def env_reader(call: ast.Call) -> str | None:
-    """What kind of environment read ``call`` is: "os", "library", "helper" or None.
+def env_reader(call: ast.Call, decouple: Collection[str] = ()) -> str | None:
+    """What kind of settings read ``call`` is: "os", "library", "decouple", "getattr", "helper" or None.
 
     "library" is django-environ / environs (``env.bool("X", default=False)``, ``env("X")``);
-    "helper" is a project's own function with ``env`` in its name (``get_env_bool("X", False)``)."""
+    "decouple" is python-decouple's ``config("X", default=False, cast=bool)`` (``decouple`` names
+    the local names it was imported as); "getattr" is a Django app's ``getattr(settings, "X",
+    default)``; "helper" is a project's own function with ``env`` in its name
+    (``get_env_bool("X", False)``)."""
     if is_environment_get(call):
         return "os"
     func = call.func
+    if isinstance(func, ast.Name) and func.id == "getattr" and len(call.args) >= 2 \
+            and dotted_name(call.args[0]).lower().endswith("settings") and literal_string(call.args[1]):
+        return "getattr"
     if not call.args or literal_string(call.args[0]) is None:
         return None
+    if (isinstance(func, ast.Name) and func.id in decouple) or dotted_name(func) == "decouple.config":
+        return "decouple"
     if isinstance(func, ast.Attribute) and "env" in dotted_name(func.value).lower().rsplit(".", 1)[-1]:
         return "library"
     if isinstance(func, ast.Name) and func.id.lower() in ("env", "environ"):
@@ -70,10 +81,23 @@ def env_reader(call: ast.Call) -> str | None:
     return None
 
 
+def env_key(call: ast.Call, reader: str) -> str | None:
+    """The setting name a read of kind ``reader`` asks for."""
+    if reader == "getattr":
+        return literal_string(call.args[1])
+    return literal_string(arg(call, 0, "key"))
+
+
 def env_default_expr(call: ast.Call, reader: str) -> tuple[ast.expr | None, str | None]:
     """(the default's expression or None, the cast it goes through or None) for an env read."""
     if reader == "os":
         return arg(call, 1, "default"), None
+    if reader == "getattr":
+        return (call.args[2] if len(call.args) > 2 else None), None
+    if reader == "decouple":
+        cast_expr = arg(call, 2, "cast")
+        cast = cast_expr.id if isinstance(cast_expr, ast.Name) else ("?" if cast_expr is not None else None)
+        return arg(call, 1, "default"), cast
     func = call.func
     if isinstance(func, ast.Attribute) and reader == "library":
         return arg(call, 1, "default"), func.attr
@@ -93,10 +117,15 @@ class Folder:
     its top-level functions (only used when their body stays inside the subset)."""
 
     def __init__(self, source: str, constants: Mapping[str, ast.expr],
-                 helpers: Mapping[str, ast.FunctionDef], resolver: Resolver | None = None):
+                 helpers: Mapping[str, ast.FunctionDef], resolver: Resolver | None = None,
+                 unstable: Collection[str] = (), decouple: Collection[str] = ()):
         self.source = source
         self.constants = constants
         self.helpers = helpers
+        #: Module names also assigned inside an if/try/for/with: their value depends on the run.
+        self.unstable = unstable
+        #: Local names of python-decouple's `config`.
+        self.decouple = decouple
         #: Finds a helper imported with `from module import name` (its module's Folder and def).
         self.resolver = resolver
 
@@ -122,7 +151,7 @@ class Folder:
         if isinstance(expr, ast.Name):
             if expr.id in scope:
                 return scope[expr.id]
-            if expr.id in self.constants:
+            if expr.id in self.constants and expr.id not in self.unstable:
                 inner = self.fold(self.constants[expr.id], None, depth + 1)
                 return Default(inner.kind, inner.value, f"{text} = {inner.text}")
             return computed
@@ -177,8 +206,8 @@ class Folder:
 
     def _call(self, call: ast.Call, scope: Mapping[str, Default], depth: int) -> Default | None:
         func = call.func
-        reader = env_reader(call)
-        if reader in ("os", "library"):
+        reader = env_reader(call, self.decouple)
+        if reader in ("os", "library", "decouple", "getattr"):
             return self._env_default(call, reader, scope, depth)
         if isinstance(func, ast.Attribute) and func.attr in _STRING_METHODS and not call.args \
                 and not call.keywords:
@@ -186,6 +215,8 @@ class Folder:
             if inner is None or not isinstance(inner[0], str):
                 return None
             return _value(getattr(inner[0], func.attr)())
+        if isinstance(func, ast.Attribute) and dotted_name(func) == "ast.literal_eval":
+            func = ast.Name("literal_eval")
         name = func.id if isinstance(func, ast.Name) else None
         if name is None or any(isinstance(a, ast.Starred) for a in call.args):
             return None
@@ -202,6 +233,14 @@ class Folder:
                 return _value(_CONVERTERS[name](inner[0]))
             except (ValueError, TypeError, OverflowError):  # int("abc") raises when the app starts
                 return None
+        if last_name(func) == "literal_eval" and len(call.args) == 1:
+            inner = self._literal(call.args[0], scope, depth)
+            if inner is None or not isinstance(inner[0], str):
+                return None
+            try:
+                return _value(ast.literal_eval(inner[0]))
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                return None  # raises when the app starts
         if last_name(func) == "strtobool" and len(call.args) == 1:
             inner = self._literal(call.args[0], scope, depth)
             word = inner[0].lower() if inner is not None and isinstance(inner[0], str) else None
@@ -223,6 +262,8 @@ class Folder:
         if inner is None:
             return None
         value = inner[0]
+        if reader == "decouple":
+            return _decouple_cast(value, cast)
         if cast is None or value is None:
             return _value(value)
         wanted = _TYPED_METHODS.get(cast)
@@ -286,6 +327,26 @@ class Folder:
                 return None
             return None
         return None
+
+
+#: python-decouple's cast=bool table; any other word raises ValueError.
+DECOUPLE_BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
+                     "0": False, "no": False, "false": False, "off": False, "": False}
+
+
+def _decouple_cast(value: Any, cast: str | None) -> Default | None:
+    """decouple applies ``cast`` to the default too: cast=bool reads ``str(default).lower()``."""
+    if cast is None:
+        return _value(value)
+    if cast == "bool":
+        word = str(value).lower()
+        return _value(DECOUPLE_BOOLEANS[word]) if word in DECOUPLE_BOOLEANS else None
+    if cast in _CONVERTERS:
+        try:
+            return _value(_CONVERTERS[cast](value))
+        except (ValueError, TypeError, OverflowError):
+            return None
+    return None  # Csv(), a lambda, ...: not folded
 
 
 def _value(value: Any) -> Default:

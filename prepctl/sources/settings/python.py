@@ -29,7 +29,7 @@ from prepctl.sources.settings.astutil import (
     simple_assignment,
     strings_in,
 )
-from prepctl.sources.settings.fold import Folder, env_reader
+from prepctl.sources.settings.fold import Folder, env_key, env_reader
 from prepctl.sources.settings.model import Default, DefaultKind, SettingDefinition, Unreadable, definition
 
 #: A class with a *Settings or *Model base: its fields may be settings.
@@ -38,11 +38,13 @@ _BASE_SETTINGS = "BaseSettings"
 _BASE_MODEL = "BaseModel"
 #: Calls that build model_config from literal keywords; any other call computes it.
 _CONFIG_DICTS = frozenset({"SettingsConfigDict", "ConfigDict", "dict"})
+#: Plain classes whose attributes are settings (Flask's `class ProductionConfig(Config)`).
+_CONFIG_CLASS = re.compile(r"(Config|Configuration|Settings|Defaults)$")
 #: Parents an env read may have and still be the value itself (not consumed by something else).
 _VALUE_PARENTS = (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr, ast.Dict, ast.List, ast.Tuple,
                   ast.Set, ast.NamedExpr)
 _STRING_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip"})
-_WRAPPERS = frozenset({"bool", "int", "float", "str", "strtobool"})
+_WRAPPERS = frozenset({"bool", "int", "float", "str", "strtobool", "literal_eval"})
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,12 @@ class ModuleIndex:
                 for alias in stmt.names:
                     if alias.name != "*":
                         self.imports[alias.asname or alias.name] = (stmt.module or "", stmt.level, alias.name)
-        self.folder = Folder(text, constants, helpers, resolver=self.resolve)
+        unstable = {name for stmt in module.body if not isinstance(stmt, ast.Assign | ast.AnnAssign)
+                    for name in assigned_names(stmt)}
+        decouple = {local for local, (mod, level, original) in self.imports.items()
+                    if mod == "decouple" and not level and original == "config"}
+        self.folder = Folder(text, constants, helpers, resolver=self.resolve, unstable=unstable,
+                             decouple=decouple)
 
     def resolve(self, name: str) -> tuple[Folder, ast.FunctionDef] | None:
         if name not in self.imports or self.loader is None or name in self._resolving:
@@ -165,6 +172,7 @@ class PythonScanner:
         for node in ast.walk(self.module):
             if isinstance(node, ast.ClassDef):
                 found.extend(self._class_fields(node))
+        found.extend(self._config_class_attributes())
         return found
 
     def _wanted(self, candidate: str) -> bool:
@@ -173,14 +181,66 @@ class PythonScanner:
     # -- module constants: NAME = ... (Django settings.py is this shape)
 
     def _module_constants(self) -> Iterator[SettingDefinition]:
-        for stmt in self.module.body:
+        """The value a module constant has once the module ran with the variables unset: the
+        last assignment wins; an `if` whose test folds takes its branch; an assignment under a
+        test that does not fold, or inside try/for/while/with/match, is computed."""
+        state: dict[str, SettingDefinition] = {}
+        self._run_block(self.module.body, state, None)
+        yield from state.values()
+
+    def _run_block(self, body: list[ast.stmt], state: dict[str, SettingDefinition], condition: str | None) -> None:
+        for stmt in body:
             target, value = simple_assignment(stmt)
-            if target is None or value is None:
+            if target is not None:
+                if value is None:
+                    continue  # `X: int` declares, it does not assign
+                self.seen.append(Seen(target, stmt.lineno))
+                if self._wanted(target):
+                    how = f"module constant {target}"
+                    default = self.folder.fold(value)
+                    if condition is not None:
+                        how += f", assigned {condition}"
+                        default = Default(DefaultKind.COMPUTED, None, f"{default.text} ({condition})")
+                    state[target] = definition(target, self.rel, stmt.lineno, how, default)
                 continue
-            self.seen.append(Seen(target, stmt.lineno))
-            if self._wanted(target):
-                yield definition(target, self.rel, stmt.lineno, f"module constant {target}",
-                                 self.folder.fold(value))
+            if isinstance(stmt, ast.If):
+                test = self.folder.fold(stmt.test)
+                if condition is None and test.kind is DefaultKind.LITERAL:
+                    self._run_block(stmt.body if test.value else stmt.orelse, state, None)
+                else:
+                    inner = condition or f"under `if {self.folder.text(stmt.test)}` (line {stmt.lineno})"
+                    self._run_block(stmt.body, state, inner)
+                    self._run_block(stmt.orelse, state, inner)
+                continue
+            blocks = _blocks(stmt)
+            if blocks:
+                inner = condition or f"inside `{type(stmt).__name__.lower()}` (line {stmt.lineno})"
+                for block in blocks:
+                    self._run_block(block, state, inner)
+                continue
+            for name in assigned_names(stmt):  # `X += 1`, `X, Y = ...`, `for X in ...`
+                if self._wanted(name):
+                    state[name] = SettingDefinition(name, self.rel, stmt.lineno, f"module constant {name}, "
+                                                    "changed by a statement prepctl does not fold",
+                                                    DefaultKind.COMPUTED, None, self.folder.text(stmt))
+
+    # -- class attributes of plain config classes (Flask: class ProductionConfig(Config): DEBUG = False)
+
+    def _config_class_attributes(self) -> Iterator[SettingDefinition]:
+        for node in ast.walk(self.module):
+            if not isinstance(node, ast.ClassDef) or node.name in self.classes:
+                continue  # pydantic classes are read by _class_fields
+            names = [node.name, *(last_name(b) for b in node.bases)]
+            if not any(_CONFIG_CLASS.search(n) for n in names):
+                continue
+            for stmt in node.body:
+                target, value = simple_assignment(stmt)
+                if target is None or value is None:
+                    continue
+                self.seen.append(Seen(target, stmt.lineno))
+                if self._wanted(target):
+                    yield definition(target, self.rel, stmt.lineno, f"class attribute {node.name}.{target}",
+                                     self.folder.fold(value))
 
     # -- DEFAULT_FEATURE_FLAGS = {"ALERT_REPORTS": False}
 
@@ -209,19 +269,20 @@ class PythonScanner:
                 yield definition(key, self.rel, line, f"environ.Env scheme {key}", default)
         for node in ast.walk(self.module):
             if isinstance(node, ast.Call):
-                reader = env_reader(node)
+                reader = env_reader(node, self.folder.decouple)
                 if reader is None:
                     continue
-                key = literal_string(arg(node, 0, "key"))
+                key = env_key(node, reader)
                 if key is None:
                     continue
                 self.seen.append(Seen(key, node.lineno))
                 if key != self.name:
                     continue
-                if reader != "os" and key in schemes and self.folder.fold(node).kind is DefaultKind.REQUIRED:
+                if reader == "library" and key in schemes and self.folder.fold(node).kind is DefaultKind.REQUIRED:
                     continue  # env("X") with the default in the Env(X=(type, default)) scheme
                 top, consumer = self._consumer(node)
-                how = f"{self.folder.text(node.func)}({key!r})"
+                how = f"{self.folder.text(node.func)}({key!r})" if reader != "getattr" else \
+                    f"getattr({self.folder.text(node.args[0])}, {key!r})"
                 beside = _schema_default(self.parents.get(top), top)
                 if beside is not None:
                     # {"default": D, "env": os.getenv("X")} (pretalx): unset means D.
@@ -375,6 +436,38 @@ class PythonScanner:
         if factory is not None:
             return _factory_default(factory, self.folder.text(factory))
         return Default(DefaultKind.REQUIRED, None, "")
+
+
+def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists inside a try/for/while/with/match (an `if` is handled apart)."""
+    if isinstance(stmt, ast.Try | ast.TryStar):
+        return [stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody]
+    if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
+        return [stmt.body, stmt.orelse]
+    if isinstance(stmt, ast.With | ast.AsyncWith):
+        return [stmt.body]
+    if isinstance(stmt, ast.Match):
+        return [case.body for case in stmt.cases]
+    return []
+
+
+def assigned_names(stmt: ast.stmt) -> set[str]:
+    """Names a module-level statement binds (not inside functions or classes it defines)."""
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {stmt.name}
+    names: set[str] = set()
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        todo.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _schema_default(parent: ast.AST | None, value: ast.expr) -> ast.expr | None:
