@@ -90,6 +90,11 @@ def test_queries_a_snapshot_cannot_answer_are_errors_with_a_hint(tmp_path, query
     (OM.replace("0.9 1060", "0.9"), "snap.om:5: sample of lat has no timestamp"),
     (OM.replace("0.9 1060", "zero 1060"), "snap.om:5: bad value"),
     ("# EOF\n", "holds no samples"),
+    # Timestamps that are not times: 1e300 once became "now" and passed (issue 12).
+    (OM.replace("0.9 1060", "0.9 1e300"), "snap.om:5: timestamp '1e300' is not a time"),
+    (OM.replace("0.9 1060", "0.9 NaN"), "snap.om:5: timestamp 'NaN' is not a time"),
+    (OM.replace("0.9 1060", "0.9 +Inf"), "snap.om:5: timestamp '+Inf' is not a time"),
+    (OM.replace("0.9 1060", "0.9 -60"), "snap.om:5: timestamp '-60' is not a time"),
 ])
 def test_broken_snapshots_are_errors(tmp_path, text, reason):
     path = snapshot_plan(tmp_path, text, [{"name": "q", "query": "lat", "pass": "< 1"}])
@@ -179,3 +184,25 @@ def test_the_example_snapshot_is_promtool_compatible(tmp_path):
 def _write(folder, text: str) -> str:
     (folder / "s.om").write_text(text, encoding="utf-8")
     return "s.om"
+
+
+def saved_answer(captured_at: object, stamp: float) -> str:
+    return json.dumps({"captured_at": captured_at, "queries": [
+        {"query": "up", "response": {"status": "success", "data": {"resultType": "vector", "result": [
+            {"metric": {"job": "api"}, "value": [stamp, "1"]}]}}}]})
+
+
+@pytest.mark.parametrize(("captured_at", "stamp", "reason"), [
+    # An instant answer must be about the capture time, as a live one is about "now" (issue 12).
+    ("2024-06-03T12:00:00Z", 1717416000 + 86400, "is in the future"),
+    ("2024-06-03T12:00:00Z", 1717416000 - 86400, "before the instant query time"),
+    ("2024-06-03T12:00:00Z", 0, "sample stamped 1970-01-01T00:00:00Z"),
+    (1e300, 1717416000, "captured_at '1e+300' is not a time"),
+    ("last tuesday", 1717416000, "captured_at 'last tuesday' is not a time"),
+])
+def test_saved_answers_from_the_wrong_time_are_errors(tmp_path, captured_at, stamp, reason):
+    path = snapshot_plan(tmp_path, saved_answer(captured_at, stamp),
+                         [{"name": "up", "query": "up", "pass": ">= 1"}], name="saved.json")
+    result = only_criterion(path)
+    assert result.status is Status.ERROR, result.verdict.summary
+    assert reason in result.verdict.summary

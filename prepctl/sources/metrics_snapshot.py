@@ -21,7 +21,6 @@ committed snapshot gives the same verdict next year.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from prepctl.sources.prometheus import (
     Series,
     labels_of,
     parse_query_response,
+    plausible_timestamp,
 )
 
 #: Prometheus's default lookback: a sample older than this is no longer "current".
@@ -169,6 +169,9 @@ def _parse_sample_line(line: str) -> tuple[Labels, Sample]:
         timestamp = float(ts_text)
     except ValueError:
         raise ValueError(f"bad value or timestamp in {line[:80]!r}") from None
+    if not plausible_timestamp(timestamp):
+        raise ValueError(f"timestamp {ts_text[:40]!r} is not a time (Unix seconds between 1970 and "
+                         f"9999) in {line[:80]!r}")
     return labels_of(labels), Sample(timestamp, value)
 
 
@@ -383,6 +386,10 @@ class QueryApiSnapshot(MetricsSource):
                 raise SourceError(f"{location}: queries[{index}] needs 'query' and 'response'")
             answers.append(_SavedAnswer(_normal(entry["query"]), entry["response"]))
         captured = _epoch(data.get("captured_at"))
+        if captured is None and data.get("captured_at") is not None:
+            # Present but unreadable: falling back to the newest sample would hide the mistake.
+            raise SourceError(f"{location}: captured_at {str(data['captured_at'])[:40]!r} is not a time "
+                              "(write an ISO 8601 time such as 2024-06-03T12:00:00Z)")
         if captured is None:
             captured = _newest_timestamp(answers)
         if captured is None:
@@ -441,8 +448,8 @@ def _normal(query: str) -> str:
 
 
 def _epoch(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if plausible_timestamp(float(value)) else None
     if isinstance(value, str):
         from datetime import datetime
 

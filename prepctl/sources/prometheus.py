@@ -162,6 +162,12 @@ def parse_query_response(data: Any, query: str, at: float, source: str) -> Query
 LATEST_TIMESTAMP = 253402300799.0
 
 
+def plausible_timestamp(stamp: float) -> bool:
+    """Unix seconds between 1970 and 9999. "NaN", "Inf" and 1e300 parse as floats; none of
+    them is a moment a sample was taken."""
+    return math.isfinite(stamp) and 0 <= stamp <= LATEST_TIMESTAMP
+
+
 def _sample(pair: Any, what: str) -> Sample:
     if not isinstance(pair, list | tuple) or len(pair) != 2:
         raise SourceError(f"{what} returned a malformed sample: {str(pair)[:80]}")
@@ -170,8 +176,7 @@ def _sample(pair: Any, what: str) -> Sample:
     except (TypeError, ValueError, OverflowError):
         raise SourceError(f"{what} returned a sample whose timestamp is not a number: "
                           f"{str(pair)[:80]}") from None
-    # "NaN", "Inf" and 1e300 parse as floats; none of them is a moment a sample was taken.
-    if not math.isfinite(stamp) or not 0 <= stamp <= LATEST_TIMESTAMP:
+    if not plausible_timestamp(stamp):
         raise SourceError(f"{what} returned a sample whose timestamp {pair[0]!r} is not a time "
                           f"(Unix seconds between 0 and {LATEST_TIMESTAMP:.0f}): {str(pair)[:80]}")
     try:
