@@ -131,7 +131,10 @@ def read_regular_file(path: Path, shown: str) -> bytes:
 
 
 def _inside(path: Path, folder: Path, report: str, what: str) -> Path:
-    resolved, base = path.resolve(), folder.resolve()
+    try:
+        resolved, base = path.resolve(), folder.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise GateError(f"report {report} cannot be resolved: {exc}") from None
     if resolved != base and base not in resolved.parents:
         raise GateError(f"report {report} is outside {what} {base}; keep the report inside it"
                         + ("" if report.startswith(PLAN_PREFIX) else

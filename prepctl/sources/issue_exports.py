@@ -175,6 +175,8 @@ def read_csv(text: str, path: str, severities: SeverityMap, priority_field: str 
     """A Jira (or similar) CSV export: a header row, then one record per issue. Jira repeats a
     column for multi-valued fields (``Labels,Labels``); every copy is read."""
     text = text.removeprefix("\ufeff")
+    # Jira puts whole descriptions in a field; the csv module's default cap is 128 KiB.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     first = text.split("\n", 1)[0]
     # Excel in many locales writes ';' (and some tools tabs); the header row says which.
     delimiter = max((",", ";", "\t"), key=first.count)

@@ -68,6 +68,7 @@ _CLOSED_SECTION = re.compile(r"^[\W_]*(?:closed|resolved|done|fixed|completed|wo
 _CLOSED_SECTION_WORDS = {"closed", "resolved", "done", "fixed", "completed", "won", "t", "wont", "fix",
                          "wontfix", "since", "last", "report", "this", "sprint", "week", "recently",
                          "already", "verified"}
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _CHECKBOX = re.compile(r"^\s*\[( |x|X)\]\s*")
 #: Block nesting markdown-it follows; deeper content is dropped by the parser, which the coverage
 #: check below turns into an error instead of a silent loss.
@@ -207,18 +208,41 @@ class _Walker:
             elif node.type in ("fence", "code_block", "html_block"):
                 self.ignored_block(node)
 
-    def ignored_block(self, node: SyntaxTreeNode) -> None:
+    def ignored_block(self, node: SyntaxTreeNode, in_issue: bool = False) -> None:
         """Items written inside code or a comment are examples, not issues; count them so the
-        evidence shows they were seen and left out."""
-        where = "in comments" if node.type == "html_block" else "in code"
+        evidence shows they were seen and left out. Other raw HTML (``<details>``) shows its text
+        to a reader, so items written in it are read."""
         content = node.content
+        if node.type == "html_block" and not content.lstrip().startswith("<!--"):
+            if not in_issue:
+                self.html_block(node)
+            return
         if node.type == "html_block":
             content = re.sub(r"<!--|-->|<[^>\n]*>", "\n", content)
+        self.reading.ignore("in comments" if node.type == "html_block" else "in code", self.count_items(content))
+
+    def count_items(self, content: str) -> int:
         if self.nested >= 2 or not content.strip():
-            return
+            return 0
         sub = _Walker(self.path, self.severities, headings=list(self.headings), nested=self.nested + 1)
         sub.flow(list(SyntaxTreeNode(_parser().parse(content)).children))
-        self.reading.ignore(where, len(sub.reading.items) + sum(sub.reading.ignored.values()))
+        return len(sub.reading.items) + sum(sub.reading.ignored.values())
+
+    def html_block(self, node: SyntaxTreeNode) -> None:
+        comments = _HTML_COMMENT.findall(node.content)
+        self.reading.ignore("in comments", sum(self.count_items(re.sub(r"<!--|-->", "\n", c)) for c in comments))
+        # Keep the line structure: tags vanish in place, comments become as many empty lines.
+        visible = _HTML_COMMENT.sub(lambda m: "\n" * m[0].count("\n"), node.content)
+        visible = re.sub(r"<[^>\n]*>", "", visible)
+        if self.nested >= 2 or not visible.strip():
+            return
+        sub = _Walker(self.path, self.severities, headings=list(self.headings), nested=self.nested + 1)
+        sub.flow(list(SyntaxTreeNode(_parser().parse(visible)).children))
+        sub.finish_issue()
+        offset = _line_of(node) - 1
+        self.reading.items.extend(replace(i, line=i.line + offset) for i in sub.reading.items)
+        for where, count in sub.reading.ignored.items():
+            self.reading.ignore(where, count)
 
     def heading(self, node: SyntaxTreeNode, body: list[SyntaxTreeNode], subheadings: bool = False) -> None:
         self.finish_issue(at_depth=int(node.tag[1:]))
@@ -287,7 +311,7 @@ class _Walker:
 
     def issue_body(self, node: SyntaxTreeNode) -> None:
         if node.type in ("fence", "code_block", "html_block"):
-            self.ignored_block(node)
+            self.ignored_block(node, in_issue=True)
 
     def issue_body_meta(self, body: list[SyntaxTreeNode]) -> None:
         if self.issue_meta is not None:

@@ -185,6 +185,14 @@ CASES = [
             "'Needs triage'", report="r.csv"),
     _fails("huge-single-line-title", "a 2 MB title line", md("## P0\n- [ ] L-1 " + "x" * 2_000_000 + "\n"),
            "L-1 (R.md:2)"),
+    _errors("symlink-loop", "a report that is a link to itself gave a raw RuntimeError",
+            {}, "cannot be resolved", setup=_link("R.md", "R.md")),
+    _fails("items-inside-details-html-are-read", "an open P0 inside <details> (visible on GitHub) vanished",
+           md("## P0\n\n<details><summary>Open</summary>\n- [ ] D-1 crash\n<!-- - [ ] D-2 -->\n</details>\n\n"
+              "- [x] D-3 done\n"), "D-1 (R.md:4)", "1 in comments"),
+    _fails("csv-with-a-200k-description", "a Jira description over the csv module's 128 KiB field cap",
+           {"r.csv": b'Summary,Issue key,Priority,Status,Description\r\nbig,J-1,P0,Open,"' + b"x" * 200_000
+            + b'"\r\n'}, "J-1 (r.csv:2)", report="r.csv"),
     _passes("none-under-a-severity-heading", "'None.' under a P0 heading counted as an open P0",
             "## P0\n\nNone.\n\n## P1\n\n- None\n\n## P2\n\n- [ ] Z-1 minor\n"),
 ]
