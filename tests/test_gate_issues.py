@@ -297,3 +297,11 @@ def test_csv_separated_by_semicolons_and_gitlab_json():
     assert [(i.id, i.severity, i.closed) for i in items] == [("X-1", "P1", False)]
     gitlab = json.dumps([{"iid": 4, "title": "t", "state": "opened", "labels": ["priority::critical"]}])
     assert [(i.id, i.severity, i.closed) for i in parse_json(gitlab, "r.json", SeverityMap())] == [("#4", "P0", False)]
+
+
+def test_items_in_details_html_are_read_and_a_numbered_issue_keeps_its_steps():
+    text = ("## P1\n\n<details><summary>More</summary>\n- [ ] D-1 crash\n<!-- - [ ] D-2 -->\n</details>\n\n"
+            "### 3. Flaky test\n\n- Labels: testing\n\nSteps:\n\n- run it\n- see it fail\n")
+    reading = read_markdown(text, "R.md", SeverityMap())
+    assert [(i.id or i.title, i.line) for i in reading.items] == [("D-1", 4), ("3. Flaky test", 8)]
+    assert reading.ignored == {"in comments": 1}

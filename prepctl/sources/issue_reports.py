@@ -68,6 +68,7 @@ _CLOSED_SECTION = re.compile(r"^[\W_]*(?:closed|resolved|done|fixed|completed|wo
 _CLOSED_SECTION_WORDS = {"closed", "resolved", "done", "fixed", "completed", "won", "t", "wont", "fix",
                          "wontfix", "since", "last", "report", "this", "sprint", "week", "recently",
                          "already", "verified"}
+_NUMBERED = re.compile(r"^[\W_]*(?:(?:issue|bug|finding|item|defect)\s*)?#?\d+\s*[.:)\-—–]", re.IGNORECASE)
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _CHECKBOX = re.compile(r"^\s*\[( |x|X)\]\s*")
 #: Block nesting markdown-it follows; deeper content is dropped by the parser, which the coverage
@@ -264,8 +265,11 @@ class _Walker:
         residual = _residual(title, self.severities)
         own = self.severities.marked(title)
         severity = self.priority_of(meta) or own or context.severity
+        numbered = first_id(title) is not None or _NUMBERED.match(title) is not None
+        # "### 3. Flaky test" with a Labels line and a list of repro steps is one issue; a plain
+        # "### Backend" over a list groups that list's items.
         decisive_meta = meta.status is not None or meta.priority is not None or \
-            (meta.other > 0 and severity is not None and not has_items)
+            (meta.other > 0 and severity is not None and (not has_items or numbered))
         prose = any(b.type == "paragraph" and not _NOTHING.match(_block_text(b)) for b in body)
         # A heading with sub-headings groups them ("## 🔴 High" over "### H-1 ..."), and so does one
         # whose only prose says there is nothing ("## 🔥 P0 — Drop everything" / "_None found._").
