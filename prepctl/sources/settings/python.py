@@ -18,7 +18,6 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from prepctl.sources.settings.astutil import (
     arg,
@@ -27,17 +26,22 @@ from prepctl.sources.settings.astutil import (
     last_name,
     literal_string,
     simple_assignment,
-    strings_in,
 )
 from prepctl.sources.settings.fold import Folder, env_key, env_reader
 from prepctl.sources.settings.model import Default, DefaultKind, SettingDefinition, Unreadable, definition
+from prepctl.sources.settings.pydantic import (
+    ClassConfig,
+    aliases,
+    annotated_field_call,
+    class_config,
+    factory_default,
+    field_call,
+)
 
 #: A class with a *Settings or *Model base: its fields may be settings.
 CLASS_HINT = re.compile(r"class\s+\w+\s*\([^)]*(Settings|BaseModel)\b")
 _BASE_SETTINGS = "BaseSettings"
 _BASE_MODEL = "BaseModel"
-#: Calls that build model_config from literal keywords; any other call computes it.
-_CONFIG_DICTS = frozenset({"SettingsConfigDict", "ConfigDict", "dict"})
 #: Plain classes whose attributes are settings (Flask's `class ProductionConfig(Config)`).
 _CONFIG_CLASS = re.compile(r"(Config|Configuration|Settings|Defaults)$")
 #: Parents an env read may have and still be the value itself (not consumed by something else).
@@ -45,16 +49,6 @@ _VALUE_PARENTS = (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr, ast.Dict, ast
                   ast.Set, ast.NamedExpr)
 _STRING_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip"})
 _WRAPPERS = frozenset({"bool", "int", "float", "str", "strtobool", "literal_eval"})
-
-
-@dataclass(frozen=True)
-class ClassConfig:
-    env_prefix: str = ""
-    case_sensitive: bool = False
-    settings: bool = True  # False for a plain BaseModel: it does not read the environment itself
-    #: Why env_prefix cannot be read ("" when it can): set by a call (`build_settings_config(...)`)
-    #: or inherited from a base class imported from elsewhere. Field names then match nothing.
-    prefix_unknown: str = ""
 
 
 @dataclass(frozen=True)
@@ -370,10 +364,10 @@ class PythonScanner:
             field_name = stmt.target.id
             if field_name == "model_config" or last_name(stmt.annotation) == "ClassVar":
                 continue
-            field_call = _field_call(stmt.value) or _annotated_field_call(stmt.annotation)
-            aliases = _aliases(field_call) if field_call is not None else []
-            self.seen.extend(Seen(n, stmt.lineno) for n in aliases)
-            if config.settings and not aliases and not config.prefix_unknown:
+            call = field_call(stmt.value) or annotated_field_call(stmt.annotation)
+            names = aliases(call) if call is not None else []
+            self.seen.extend(Seen(n, stmt.lineno) for n in names)
+            if config.settings and not names and not config.prefix_unknown:
                 env_name = config.env_prefix + field_name
                 self.seen.append(Seen(env_name if config.case_sensitive else env_name.upper(), stmt.lineno))
             if not config.settings:
@@ -384,11 +378,11 @@ class PythonScanner:
             else:
                 note = f"a field of {cls.name}"
             self.seen.append(Seen(field_name, stmt.lineno, note))
-            how = self._field_match(field_name, aliases, config)
+            how = self._field_match(field_name, names, config)
             if how is None:
                 continue
-            default = self._field_default(stmt, field_call)
-            shown = aliases[0] if aliases else field_name
+            default = self._field_default(stmt, call)
+            shown = names[0] if names else field_name
             kind = "settings" if config.settings else "model"
             yield definition(shown, self.rel, stmt.lineno, f"{kind} field {cls.name}.{field_name} ({how})",
                              default)
@@ -408,33 +402,33 @@ class PythonScanner:
                 return ClassConfig(settings=False)
         return None
 
-    def _field_match(self, field_name: str, aliases: list[str], config: ClassConfig) -> str | None:
+    def _field_match(self, field_name: str, names: list[str], config: ClassConfig) -> str | None:
         def same(a: str, b: str) -> bool:
             return a == b if config.case_sensitive else a.lower() == b.lower()
 
         if self.attribute is not None and field_name == self.attribute:
             return f"attribute {field_name}"
-        if aliases:
+        if names:
             # An alias replaces the env name entirely (env_prefix does not apply to it).
-            matching = [alias for alias in aliases if same(alias, self.name)]
+            matching = [alias for alias in names if same(alias, self.name)]
             return f"alias {matching[0]}" if matching else None
         if config.settings and not config.prefix_unknown and same(config.env_prefix + field_name, self.name):
             return f"env {(config.env_prefix + field_name).upper()}"
         return None
 
-    def _field_default(self, stmt: ast.AnnAssign, field_call: ast.Call | None) -> Default:
-        if stmt.value is not None and _field_call(stmt.value) is None:
+    def _field_default(self, stmt: ast.AnnAssign, call: ast.Call | None) -> Default:
+        if stmt.value is not None and field_call(stmt.value) is None:
             return self.folder.fold(stmt.value)
-        if field_call is None:
+        if call is None:
             return Default(DefaultKind.REQUIRED, None, "")
-        default_expr = arg(field_call, 0, "default")
+        default_expr = arg(call, 0, "default")
         if default_expr is not None:
             if isinstance(default_expr, ast.Constant) and default_expr.value is Ellipsis:
                 return Default(DefaultKind.REQUIRED, None, "...")
             return self.folder.fold(default_expr)
-        factory = keyword(field_call, "default_factory")
+        factory = keyword(call, "default_factory")
         if factory is not None:
-            return _factory_default(factory, self.folder.text(factory))
+            return factory_default(factory, self.folder.text(factory))
         return Default(DefaultKind.REQUIRED, None, "")
 
 
@@ -480,82 +474,3 @@ def _schema_default(parent: ast.AST | None, value: ast.expr) -> ast.expr | None:
     return None
 
 
-def _field_call(node: ast.expr | None) -> ast.Call | None:
-    if isinstance(node, ast.Call) and last_name(node.func) == "Field":
-        return node
-    return None
-
-
-def _annotated_field_call(annotation: ast.expr) -> ast.Call | None:
-    if (isinstance(annotation, ast.Subscript) and last_name(annotation.value) == "Annotated"
-            and isinstance(annotation.slice, ast.Tuple)):
-        for element in annotation.slice.elts[1:]:
-            call = _field_call(element)
-            if call is not None:
-                return call
-    return None
-
-
-def _aliases(call: ast.Call) -> list[str]:
-    """Environment names a Field declares: alias, validation_alias (incl. AliasChoices), env."""
-    names: list[str] = []
-    for name in ("validation_alias", "alias", "env"):
-        value = keyword(call, name)
-        if value is not None:
-            names.extend(strings_in(value))
-    return names
-
-
-def _factory_default(factory: ast.expr, source: str) -> Default:
-    text = f"default_factory={source}"
-    if isinstance(factory, ast.Lambda) and not factory.args.args:
-        try:
-            return Default(DefaultKind.LITERAL, ast.literal_eval(factory.body), text)
-        except (ValueError, TypeError, SyntaxError):
-            pass
-    empties: dict[str, Any] = {"list": [], "dict": {}, "set": set(), "tuple": (), "str": "", "int": 0,
-                               "float": 0.0, "bool": False}
-    if isinstance(factory, ast.Name) and factory.id in empties:
-        return Default(DefaultKind.LITERAL, empties[factory.id], text)
-    return Default(DefaultKind.COMPUTED, None, text)
-
-
-def class_config(cls: ast.ClassDef, parent: ClassConfig) -> ClassConfig:
-    """env_prefix and case_sensitive from `model_config = SettingsConfigDict(...)` or `class Config`."""
-    values: dict[str, Any] = {}
-    for stmt in cls.body:
-        target, value = simple_assignment(stmt)
-        if target == "model_config" and value is not None:
-            if isinstance(value, ast.Call) and last_name(value.func) not in _CONFIG_DICTS:
-                values["prefix_unknown"] = f"is set by {ast.unparse(value)}"
-            elif isinstance(value, ast.Call):
-                for kw in value.keywords:
-                    if kw.arg in ("env_prefix", "case_sensitive"):
-                        values[kw.arg] = _maybe_literal(kw.value)
-            elif isinstance(value, ast.Dict):
-                for key, item in zip(value.keys, value.values, strict=True):
-                    key_text = literal_string(key) if key is not None else None
-                    if key_text in ("env_prefix", "case_sensitive"):
-                        values[key_text] = _maybe_literal(item)
-        elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
-            for inner in stmt.body:
-                inner_target, inner_value = simple_assignment(inner)
-                if inner_target in ("env_prefix", "case_sensitive") and inner_value is not None:
-                    values[inner_target] = _maybe_literal(inner_value)
-    prefix = values.get("env_prefix", parent.env_prefix)
-    case = values.get("case_sensitive", parent.case_sensitive)
-    unknown = values.get("prefix_unknown", "")
-    if not unknown and "env_prefix" in values and not isinstance(prefix, str):
-        unknown = "is not a literal"
-    if not unknown and "env_prefix" not in values:
-        unknown = parent.prefix_unknown  # a literal env_prefix here overrides an unknown parent
-    return ClassConfig(env_prefix=prefix if isinstance(prefix, str) else parent.env_prefix,
-                       case_sensitive=case if isinstance(case, bool) else parent.case_sensitive,
-                       settings=parent.settings, prefix_unknown=unknown)
-
-
-def _maybe_literal(node: ast.expr) -> Any:
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError):
-        return None
