@@ -271,3 +271,22 @@ def test_timestamps_that_are_not_times_are_errors(httpserver, tmp_path, stamp, r
     assert result.status is Status.ERROR
     assert reason in result.verdict.summary
     assert "while checking" not in result.verdict.summary  # not a raw exception text
+
+
+@pytest.mark.parametrize(("offsets", "values", "reason"), [
+    # Newest first: read in the order sent, `last` would be the old 0.2, not the newest 5.
+    ([0, -60], ["5", "0.2"], "samples out of time order"),
+    ([-60, 0, 0], ["0.2", "5", "0.2"], "two samples stamped"),
+])
+def test_window_points_out_of_order_are_errors(httpserver, tmp_path, offsets, values, reason):
+    def answer(request):
+        end = float(request.form["end"])
+        item = {"metric": {}, "values": [[end + o, v] for o, v in zip(offsets, values, strict=True)]}
+        return Response(json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [item]}}),
+                        content_type="application/json")
+
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(answer)
+    objective = {**WINDOW, "aggregate": "last"}
+    result = gate(tmp_path, httpserver.url_for(""), objective=objective)
+    assert result.status is Status.ERROR, result.verdict.summary
+    assert reason in result.verdict.summary

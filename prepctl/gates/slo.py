@@ -42,7 +42,7 @@ from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_v
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.gates.slo_samples import iso, num, out_of_range, series_labels
+from prepctl.gates.slo_samples import iso, num, out_of_order, out_of_range, series_labels
 from prepctl.plan import CriterionSpec, Phase, Slug, StrictModel
 from prepctl.verdicts import Evidence, Status, Verdict
 
@@ -377,7 +377,8 @@ def _reduce(labels: Labels, points: list[tuple[float, float]], objective: Object
     if not points:
         return SeriesValue(labels, None, end, "no points", no_data=True, points=0)
     # Before NaN and staleness: a sample from the wrong time is a broken answer, never "no data".
-    wrong_time = out_of_range((t for t, _ in points), start, end, staleness)
+    wrong_time = out_of_range((t for t, _ in points), start, end, staleness) \
+        or out_of_order(t for t, _ in points)
     if wrong_time is not None:
         return SeriesValue(labels, None, end, wrong_time, points=len(points))
     if any(math.isinf(v) for _, v in points):

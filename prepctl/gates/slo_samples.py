@@ -50,6 +50,20 @@ def out_of_range(stamps: Iterable[float], start: float, end: float, staleness: f
     return None
 
 
+def out_of_order(stamps: Iterable[float]) -> str | None:
+    """Why a series' samples are not strictly in time order, or None. Prometheus sends each
+    series oldest first, one sample per time; an answer that does not would make ``last`` and
+    staleness read the wrong point (a passing old value taken as the newest)."""
+    previous: float | None = None
+    for stamp in stamps:
+        if previous is not None and stamp <= previous:
+            if stamp == previous:
+                return f"two samples stamped {iso(stamp)}: which one holds is unknown"
+            return f"samples out of time order: {iso(stamp)} comes after {iso(previous)}"
+        previous = stamp
+    return None
+
+
 def _span(seconds: float) -> str:
     """A rough human duration: 3d, 5h, 12m, 40s."""
     if seconds >= 1:

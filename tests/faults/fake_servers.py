@@ -80,6 +80,8 @@ def prometheus_body(mode: str, query: Query, auth: str) -> Any:
         "stale-window": lambda: _result(query, [t for t in _stamps(query) if t <= query.end - 1800]
                                         or [query.end - 1800]),
         "epoch-1970": lambda: _result(query, [0.0]),
+        "unsorted-points": lambda: _result(query, list(reversed(_stamps(query)))),
+        "duplicate-timestamps": lambda: _result(query, _stamps(query) + _stamps(query)[-1:]),
         "nan-value": lambda: _result(query, _stamps(query), "NaN"),
         "inf-value": lambda: _result(query, _stamps(query), "+Inf"),
         "neg-inf-value": lambda: _result(query, _stamps(query), "-Inf"),
@@ -116,6 +118,7 @@ def prometheus_body(mode: str, query: Query, auth: str) -> Any:
 PROMETHEUS_MODES = (
     # JSON shapes
     "healthy", "future", "future-minute", "future-last-point", "stale", "stale-window", "epoch-1970",
+    "unsorted-points", "duplicate-timestamps",
     "nan-value", "inf-value", "neg-inf-value", "null-value", "huge-value", "nan-timestamp", "inf-timestamp",
     "huge-timestamp", "negative-timestamp", "string-timestamp", "empty", "wrong-result-type", "scalar-future",
     "status-error", "no-data", "null-body", "list-body", "metric-not-object", "values-not-list",

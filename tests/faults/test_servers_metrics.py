@@ -91,6 +91,9 @@ CASES: list[ServerCase] = [
     slo("epoch-1970", D1, "sample stamped 1970-01-01T00:00:00Z"),
     slo("epoch-1970", D1, "sample stamped 1970-01-01T00:00:00Z", window=True),
     slo("scalar-future", D1 + " (a scalar answer)", "is in the future"),
+    slo("unsorted-points", OWN + ": 'last' and staleness would read an old point as the newest",
+        "samples out of time order", window=True),
+    slo("duplicate-timestamps", OWN, "two samples stamped", window=True),
     # ---- defect 3 / §10: numbers that are not numbers give a clear message
     slo("nan-timestamp", D3, "timestamp 'NaN' is not a time"),
     slo("inf-timestamp", D3, "timestamp '+Inf' is not a time"),
