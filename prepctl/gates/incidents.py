@@ -6,9 +6,11 @@
       matchers: ['severity=~"sev0|sev1"', 'service=~"api|worker"']
       max_active: 0
 
-An alert counts when it is active and matches every matcher. Silenced and inhibited alerts do
-not count; the evidence still lists them, so a reader sees what was muted. The evidence lists
-each counted alert's labels and start time.
+An alert counts when it is active (or unprocessed) and matches every matcher. Silenced and
+inhibited alerts do not count; the evidence still lists them, so a reader sees what was muted.
+The evidence lists each counted alert's labels and start time. Alerts are checked against the v2
+schema first (``prepctl.sources.alertmanager.parse_alert``): one that is malformed or contradicts
+itself makes the verdict ``error``, since the count is then unknown.
 """
 
 from __future__ import annotations
