@@ -34,14 +34,79 @@ T = TypeVar("T")
 
 def read_input_text(path: str | Path, *, what: str = "file", missing_hint: str | None = None,
                     error: type[PrepctlError] = PrepctlError) -> str:
-    """A UTF-8 input file's text; a missing or unreadable one raises ``error`` naming the file
-    (exit 2 at the CLI, never a traceback)."""
+    """A UTF-8 input file's text; a missing, unreadable or undecodable one, or one that is not a
+    regular file (a FIFO would block forever, /dev/zero never end), raises ``error`` naming the
+    file (exit 2 at the CLI, never a traceback)."""
+    data = read_regular_file(path, what=what, missing_hint=missing_hint, error=error)
+    return decode_utf8(data, str(path), error)
+
+
+def _kind_of(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_regular_file(path: str | Path, *, what: str = "file", missing_hint: str | None = None,
+                      max_bytes: int | None = None, error: type[PrepctlError] = PrepctlError) -> bytes:
+    """The bytes of ``path`` if it is a regular file (of at most ``max_bytes``); never blocks.
+
+    ``os.stat`` first, so a device or FIFO is never opened at all; then ``O_NONBLOCK`` and
+    ``fstat`` on the open descriptor, so a file swapped for a FIFO in between cannot block either.
+    """
+    file = str(path)
+
+    def refuse(message: str, hint: str | None = None) -> PrepctlError:
+        return error(Problem(file=file, line=None, message=message, hint=hint))
+
+    def check(info: os.stat_result) -> None:
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse(f"{what} is {_kind_of(info.st_mode)}, not a regular file",
+                         "point it at a regular file")
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise refuse(f"{what} is {info.st_size:,} bytes; more than {max_bytes:,} is refused",
+                         "is this the right file?")
+
     try:
-        return Path(path).read_text(encoding="utf-8")
+        check(os.stat(path))  # before opening: a device or FIFO is never opened at all
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise error(Problem(file=str(path), message=f"{what} not found", hint=missing_hint)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(Problem(file=str(path), message=f"cannot read {what}: {exc}")) from None
+        raise refuse(f"{what} not found", missing_hint) from None
+    except OSError as exc:
+        raise refuse(f"cannot read {what}: {exc.strerror or exc}") from None
+    try:
+        check(os.fstat(fd))  # the file opened may not be the one stat saw
+        chunks: list[bytes] = []
+        size = 0
+        while max_bytes is None or size <= max_bytes:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise refuse(f"cannot read {what}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if max_bytes is not None and size > max_bytes:
+        raise refuse(f"{what} grew past {max_bytes:,} bytes while being read")
+    return b"".join(chunks)
+
+
+def decode_utf8(data: bytes, file: str, error: type[PrepctlError] = PrepctlError) -> str:
+    """UTF-8 text without a leading BOM; undecodable bytes are an error at their line:col."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+        raise error(Problem(file=file, line=data.count(b"\n", 0, exc.start) + 1, column=column,
+                            message=f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
+                            hint="save the file as UTF-8")) from None
+    return text.removeprefix("\ufeff")
 
 
 class OutputError(PrepctlError):

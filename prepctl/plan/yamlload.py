@@ -17,13 +17,12 @@ memory, before anything else reads the data:
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prepctl.errors import ConfigError, PrepctlError, Problem
+from prepctl.errors import ConfigError, Problem
+from prepctl.fileio import decode_utf8, read_regular_file
 
 #: Larger configs are refused: ruamel reads about 2 MB/s, and no plan is near this size.
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
@@ -37,71 +36,6 @@ CORE_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
                       for name in ("str", "int", "float", "bool", "null", "map", "seq"))
 
 Positions = dict[tuple[Any, ...], tuple[int, int]]
-
-
-def _kind_of(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return name
-    return "not a regular file"
-
-
-def read_regular_file(path: Path, *, what: str, missing_hint: str | None,
-                      max_bytes: int = MAX_CONFIG_BYTES,
-                      error: type[PrepctlError] = ConfigError) -> bytes:
-    """The bytes of ``path`` if it is a regular file of at most ``max_bytes``; never blocks."""
-    file = str(path)
-
-    def refuse(message: str, hint: str | None = None) -> PrepctlError:
-        return error(Problem(file=file, line=None, message=message, hint=hint))
-
-    def check(info: os.stat_result) -> None:
-        if not stat.S_ISREG(info.st_mode):
-            raise refuse(f"{what} is {_kind_of(info.st_mode)}, not a regular file",
-                         "point it at a regular file")
-        if info.st_size > max_bytes:
-            raise refuse(f"{what} is {info.st_size:,} bytes; more than {max_bytes:,} is refused",
-                         "is this the right file?")
-
-    try:
-        check(os.stat(path))  # before opening: a device or FIFO is never opened at all
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise refuse(f"{what} not found", missing_hint) from None
-    except OSError as exc:
-        raise refuse(f"cannot read {what}: {exc.strerror or exc}") from None
-    try:
-        check(os.fstat(fd))  # the file opened may not be the one stat saw
-        chunks: list[bytes] = []
-        size = 0
-        while size <= max_bytes:
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        raise refuse(f"cannot read {what}: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
-    if size > max_bytes:
-        raise refuse(f"{what} grew past {max_bytes:,} bytes while being read")
-    return b"".join(chunks)
-
-
-def decode_utf8(data: bytes, file: str, error: type[PrepctlError] = ConfigError) -> str:
-    """UTF-8 text without a leading BOM; undecodable bytes are an error at their line:col."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
-        raise error(Problem(file=file, line=data.count(b"\n", 0, exc.start) + 1, column=column,
-                            message=f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
-                            hint="save the file as UTF-8")) from None
-    return text.removeprefix("\ufeff")
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
@@ -240,7 +174,8 @@ def read_yaml_with_positions(path: Path, *, what: str = "file", missing_hint: st
     from ruamel.yaml.error import YAMLError
 
     file = str(path)
-    text = decode_utf8(read_regular_file(path, what=what, missing_hint=missing_hint), file)
+    text = decode_utf8(read_regular_file(path, what=what, missing_hint=missing_hint,
+                                         max_bytes=MAX_CONFIG_BYTES, error=ConfigError), file, ConfigError)
     check_shape(text, file)
     try:
         raw = _loader().load(text)

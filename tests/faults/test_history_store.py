@@ -291,3 +291,44 @@ def test_concurrent_gate_runs_all_land(tmp_path: Path) -> None:
         assert len(counts) == 4 and len({c for (c,) in counts}) == 1  # each run whole
     finally:
         connection.close()
+
+
+@dataclass(frozen=True)
+class ImportCase:
+    name: str
+    defect: str
+    #: Makes the file given to `history import` in a folder.
+    make: Callable[[Path], Path]
+    says: tuple[str, ...]
+
+
+def _fifo_file(folder: Path) -> Path:
+    os.mkfifo(folder / "export.jsonl")
+    return folder / "export.jsonl"
+
+
+def _latin1_file(folder: Path) -> Path:
+    (folder / "export.jsonl").write_bytes(b'{"title": "caf\xe9"}\n')
+    return folder / "export.jsonl"
+
+
+IMPORT_CASES = [
+    ImportCase("import-fifo", "`history import FIFO` blocked forever", _fifo_file,
+               ("is a FIFO (named pipe), not a regular file",)),
+    ImportCase("import-dev-zero", "`history import /dev/zero` read without end",
+               lambda _: Path("/dev/zero"), ("is a character device",)),
+    ImportCase("import-folder", "a folder", lambda folder: folder, ("is a folder",)),
+    ImportCase("import-not-utf8", "undecodable bytes, at their line:col", _latin1_file,
+               (":1:15: not UTF-8: byte 0xe9",)),
+]
+
+
+@pytest.mark.parametrize("case", IMPORT_CASES, ids=[case.name for case in IMPORT_CASES])
+def test_history_import_input(case: ImportCase, tmp_path: Path) -> None:
+    project = make_project(tmp_path, git=False)
+    source = tmp_path / "in"
+    source.mkdir()
+    target = case.make(source)
+    outcome = run_prepctl("-c", project.plan, "history", "import", target, cwd=project.dir, limit=20)
+    check(outcome, Expect(codes=[2], mentions=[f"prepctl: {target}", *case.says]))
+    assert not store(project).exists()  # nothing imported, no store created for nothing
