@@ -158,3 +158,28 @@ def test_phase_dag_order_and_predecessors():
     order = plan.order()
     assert order.index("phase-0") < order.index("phase-1") < order.index("phase-4")
     assert plan.predecessors("phase-3") == ["phase-0", "phase-2"]
+
+
+def test_merge_keys_inherit_and_override(tmp_path: Path):
+    path = write_plan(tmp_path, """
+        - &base {id: a, kind: paths, title: shared title, exists: [phases.yaml], advisory: true}
+        - <<: *base
+          id: b
+          advisory: false
+        """)
+    plan = load_plan(path)
+    a, b = plan.phases[0].criteria
+    assert (b.id, b.title, b.advisory, b.exists) == ("b", "shared title", False, ["phases.yaml"])
+    assert a.advisory is True
+    # Own keys keep their own lines; merged keys point at the mapping they were merged into.
+    own = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "id: b" in text)
+    assert plan.positions[("phases", 0, "criteria", 1, "id")][0] == own
+    assert plan.positions[("phases", 0, "criteria", 1, "title")][0] == own - 1
+
+
+def test_dates_are_validated_by_the_model_not_the_yaml_reader(tmp_path: Path):
+    path = write_plan(tmp_path, PATHS_CRITERION, extra="start_date: 2026-02-29")
+    (problem,) = _problems(path)
+    assert ":4:1: start_date: Input should be a valid date" in problem
+    path.write_text(path.read_text().replace("2026-02-29", "2028-02-29"))
+    assert str(load_plan(path).model.start_date) == "2028-02-29"
