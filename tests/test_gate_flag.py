@@ -749,3 +749,28 @@ def test_flask_config_classes_that_disagree_are_error(tmp_path: Path):
                                          "class DevelopmentConfig(Config):\n    DEBUG = True\n"})
     result = _flag(tmp_path, root, name="DEBUG")
     assert result.status == "error" and "disagree" in result.verdict.summary
+
+
+def test_flag_dict_overrides_later_in_the_module_win(tmp_path: Path):
+    root = _tree(tmp_path, {"config.py": """
+        import os
+        DEFAULT_FEATURE_FLAGS = {"ALERT_REPORTS": False, "THUMBNAILS": False, "DRILL_BY": True}
+        DEFAULT_FEATURE_FLAGS["THUMBNAILS"] = True
+        DEFAULT_FEATURE_FLAGS.update({"DRILL_BY": False})
+        DEFAULT_FEATURE_FLAGS.update(
+            {k[len("SUPERSET_FEATURE_"):]: v for k, v in os.environ.items() if k.startswith("SUPERSET_FEATURE_")}
+        )
+        """})
+    assert _flag(tmp_path, root, name="ALERT_REPORTS").status == "pass"
+    thumbnails = _flag(tmp_path, root, name="THUMBNAILS")
+    assert thumbnails.status == "fail" and thumbnails.verdict.evidence[0].line == 3
+    drill = _flag(tmp_path, root, name="DRILL_BY")
+    assert drill.status == "pass" and drill.verdict.evidence[0].line == 4
+
+
+def test_helm_template_is_named_as_a_template(tmp_path: Path):
+    root = _tree(tmp_path, {"chart/templates/deployment.yaml":
+                            "env:\n  {{- if .Values.x }}\n  - name: FEATURE_X\n    value: \"1\"\n  {{- end }}\n"})
+    result = _flag(tmp_path, root, name="FEATURE_X")
+    assert result.status == "error"
+    assert any("template" in e.label and "exclude" in e.label for e in result.verdict.evidence)

@@ -239,20 +239,23 @@ class PythonScanner:
     # -- DEFAULT_FEATURE_FLAGS = {"ALERT_REPORTS": False}
 
     def _dict_keys(self) -> Iterator[SettingDefinition]:
+        """Keys of module- or class-level dicts, in order: ``D = {"X": v}``, then ``D["X"] = v``
+        and ``D.update({"X": v})`` / ``D.update(X=v)`` override (the last one wins). An
+        ``update`` with a non-literal argument (Superset's overlay from ``SUPERSET_FEATURE_*``
+        variables) is the environment's layer and changes nothing while they are unset."""
         bodies = [self.module.body] + [n.body for n in ast.walk(self.module) if isinstance(n, ast.ClassDef)]
         for body in bodies:
+            state: dict[str, SettingDefinition] = {}
             for stmt in body:
-                target, value = simple_assignment(stmt)
-                if target is None or not isinstance(value, ast.Dict):
-                    continue
-                for key, item in zip(value.keys, value.values, strict=True):
-                    key_text = literal_string(key)
-                    if key is None or key_text is None:
+                for owner, key, item in _dict_entries(stmt):
+                    key_text = literal_string(key) if isinstance(key, ast.expr) else key
+                    if key_text is None:
                         continue
-                    self.seen.append(Seen(key_text, key.lineno))
+                    self.seen.append(Seen(key_text, getattr(key, "lineno", stmt.lineno)))
                     if key_text == self.name:
-                        yield definition(key_text, self.rel, key.lineno, f"dict key {target}[{key_text!r}]",
-                                         self.folder.fold(item))
+                        state[owner] = definition(key_text, self.rel, getattr(key, "lineno", item.lineno),
+                                                  f"dict key {owner}[{key_text!r}]", self.folder.fold(item))
+            yield from state.values()
 
     # -- os.getenv / os.environ / django-environ / environs / own helpers
 
@@ -430,6 +433,28 @@ class PythonScanner:
         if factory is not None:
             return factory_default(factory, self.folder.text(factory))
         return Default(DefaultKind.REQUIRED, None, "")
+
+
+def _dict_entries(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | str | None, ast.expr]]:
+    """(dict name, key, value) that a statement puts into a named dict."""
+    target, value = simple_assignment(stmt)
+    if target is not None and isinstance(value, ast.Dict):
+        for key, item in zip(value.keys, value.values, strict=True):
+            yield target, key, item
+    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript) \
+            and isinstance(stmt.targets[0].value, ast.Name):
+        yield stmt.targets[0].value.id, stmt.targets[0].slice, stmt.value
+    elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "update" \
+            and isinstance(stmt.value.func.value, ast.Name):
+        owner = stmt.value.func.value.id
+        for argument in stmt.value.args:
+            if isinstance(argument, ast.Dict):
+                for key, item in zip(argument.keys, argument.values, strict=True):
+                    yield owner, key, item
+        for kw in stmt.value.keywords:
+            if kw.arg is not None:
+                yield owner, kw.arg, kw.value
 
 
 def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:

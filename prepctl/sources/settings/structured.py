@@ -28,6 +28,9 @@ def scan_structured(text: str, rel: str, name: str, attribute: str | None
     try:
         documents = [parse_json(text, rel)] if is_json(rel) else list(iter_yaml_documents(text, rel))
     except DocumentError as exc:
+        if "{{" in text or "{%" in text:
+            return [], [], Unreadable(rel, f"{exc.message}; this is a template ({{{{ … }}}} / {{% … %}}), "
+                                      "not plain YAML: leave it out with `exclude`", exc.line)
         return [], [], Unreadable(rel, exc.message, exc.line)
     compose = "compose" in PurePosixPath(rel).name.lower()
     found: list[SettingDefinition] = []
