@@ -18,7 +18,7 @@ running systems, so under ``gate --at REV`` this part is ``skip``.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 from pydantic import AfterValidator, Field
 
@@ -29,7 +29,6 @@ from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:
     from prepctl.gates.base import GateContext
-    from prepctl.gates.issues import IssuesSpec
     from prepctl.sources.github import RemoteIssue
     from prepctl.sources.validation import GitValidator, Validation
 
@@ -54,6 +53,19 @@ class JiraIssues(StrictModel):
     user_env: EnvName | None = Field(None, description="Default: sources.jira.user_env.")
 
 
+class RemoteSpec(Protocol):
+    """What the remote part reads of an ``issues`` criterion (``IssuesSpec``); a protocol so this
+    module does not import the gate module that imports it."""
+
+    github: GitHubIssues | None
+    jira: JiraIssues | None
+    severities: list[str]
+    max_open: int
+    validated_in: str | None
+    validated_label: str | None
+    git_repo: str | None
+
+
 _ORDER = (Status.FAIL, Status.ERROR, Status.SKIP, Status.WARN, Status.PASS)
 
 
@@ -66,7 +78,7 @@ def combine(verdicts: list[Verdict]) -> Verdict:
                       [e for v in verdicts for e in v.evidence])
 
 
-def remote_verdict(spec: IssuesSpec, ctx: GateContext) -> Verdict:
+def remote_verdict(spec: RemoteSpec, ctx: GateContext) -> Verdict:
     if ctx.revision is not None:
         return Verdict.of(Status.SKIP, "GitHub/Jira are live sources, not historical",
                           [Evidence("revision", revision=ctx.revision)])
@@ -81,7 +93,7 @@ def remote_verdict(spec: IssuesSpec, ctx: GateContext) -> Verdict:
     return redact_verdict(combine(verdicts))
 
 
-def _validator(spec: IssuesSpec, ctx: GateContext) -> GitValidator | None:
+def _validator(spec: RemoteSpec, ctx: GateContext) -> GitValidator | None:
     if spec.validated_in is None:
         return None
     from prepctl.sources.validation import GitValidator
@@ -91,7 +103,7 @@ def _validator(spec: IssuesSpec, ctx: GateContext) -> GitValidator | None:
                       lambda: GitValidator(folder, spec.validated_in or ""))
 
 
-def _github(spec: IssuesSpec, ctx: GateContext, validator: GitValidator | None) -> Verdict:
+def _github(spec: RemoteSpec, ctx: GateContext, validator: GitValidator | None) -> Verdict:
     from prepctl.sources.config import GitHubSource
     from prepctl.sources.github import GitHubAPI
     from prepctl.sources.http import Auth, shared_client
@@ -119,7 +131,7 @@ def _github(spec: IssuesSpec, ctx: GateContext, validator: GitValidator | None) 
     return Verdict.of(verdict.status, verdict.summary, [*verdict.evidence, read, pages])
 
 
-def _jira(spec: IssuesSpec, ctx: GateContext, validator: GitValidator | None) -> Verdict:
+def _jira(spec: RemoteSpec, ctx: GateContext, validator: GitValidator | None) -> Verdict:
     from prepctl.sources.http import Auth, shared_client
     from prepctl.sources.jira import JiraAPI
 
@@ -138,7 +150,7 @@ def _jira(spec: IssuesSpec, ctx: GateContext, validator: GitValidator | None) ->
     return Verdict.of(verdict.status, verdict.summary, [*verdict.evidence, read])
 
 
-def judge_remote(source: str, issues: list[RemoteIssue], spec: IssuesSpec, validator: GitValidator | None,
+def judge_remote(source: str, issues: list[RemoteIssue], spec: RemoteSpec, validator: GitValidator | None,
                  tracker_commits) -> Verdict:
     open_items = [i for i in issues if not i.closed]
     closed = [i for i in issues if i.closed]
@@ -170,7 +182,7 @@ def judge_remote(source: str, issues: list[RemoteIssue], spec: IssuesSpec, valid
     return Verdict.of(Status.FAIL if failed else Status.PASS, "; ".join(parts), evidence)
 
 
-def _validate_all(closed: list[RemoteIssue], spec: IssuesSpec, validator: GitValidator | None,
+def _validate_all(closed: list[RemoteIssue], spec: RemoteSpec, validator: GitValidator | None,
                   tracker_commits) -> list[tuple[RemoteIssue, Validation]]:
     from concurrent.futures import ThreadPoolExecutor
 

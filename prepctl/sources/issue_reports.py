@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 from dataclasses import dataclass, field, replace
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
 from prepctl.sources.issue_exports import parse_csv, parse_json, read_csv, read_json
@@ -31,8 +28,6 @@ from prepctl.sources.issue_items import (
     CLOSED_MARKS,
     CLOSED_WORDS,
     DEFAULT_SEVERITY_ALIASES,
-    PRIORITY_KEYS,
-    STATUS_KEYS,
     UNRECOGNISED,
     ReportedIssue,
     ReportReading,
@@ -46,114 +41,36 @@ from prepctl.sources.issue_items import (
     meta_line,
     wholly_struck,
 )
+from prepctl.sources.issue_markdown import (
+    COUNT_COLUMNS,
+    NOTHING,
+    ItemMeta,
+    MdLine,
+    TableColumns,
+    block_text,
+    cell_text,
+    closed_state,
+    drop_prefix,
+    first_inline,
+    heading_residual,
+    inline_lines,
+    is_closed_section,
+    is_meta_list,
+    line_of,
+    markdown_parser,
+    norm_header,
+    table_columns,
+    uncovered_line,
+    wholly_bold,
+)
 
 __all__ = ["CLOSED_WORDS", "DEFAULT_SEVERITY_ALIASES", "UNRECOGNISED", "ReportReading", "ReportedIssue",
            "SeverityMap", "closed_by_status", "parse_csv", "parse_json", "parse_markdown", "read_csv",
            "read_json", "read_markdown"]
 
-_SEVERITY_COLUMNS = ("severity", "sev", "priority", "prio", "pri", "level", "criticality", "risk")
-_STATUS_COLUMNS = ("status", "state", "resolution")
-_TITLE_COLUMNS = ("title", "summary", "description", "finding", "issue", "problem", "name", "item", "task",
-                  "bug", "defect")
-_ID_COLUMNS = ("id", "key", "issue key", "ticket", "incident", "#", "no", "no.", "number", "ref")
-_COUNT_COLUMNS = ("count", "open", "closed", "total", "remaining", "fixed", "resolved", "#open", "# open")
-#: Words of a heading that only groups items ("## Critical issues", "## 🔴 High priority").
-_GROUP_WORDS = {"issue", "issues", "bug", "bugs", "defect", "defects", "item", "items", "priority",
-                "severity", "open", "remaining", "finding", "findings", "blocker", "blockers", "task",
-                "tasks", "ticket", "tickets", "problems", "level", "and", "the", "of", "sev", "known"}
-_CLOSED_SECTION = re.compile(r"^[\W_]*(?:closed|resolved|done|fixed|completed|won'?t fix|wontfix)\b",
-                             re.IGNORECASE)
-#: Words a "closed" section heading may hold besides the closing word: "✅ Resolved issues (since
-#: last report)" closes its items, "Fixed in the next release" does not.
-_CLOSED_SECTION_WORDS = {"closed", "resolved", "done", "fixed", "completed", "won", "t", "wont", "fix",
-                         "wontfix", "since", "last", "report", "this", "sprint", "week", "recently",
-                         "already", "verified"}
 _NUMBERED = re.compile(r"^[\W_]*(?:(?:issue|bug|finding|item|defect)\s*)?#?\d+\s*[.:)\-—–]", re.IGNORECASE)
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _CHECKBOX = re.compile(r"^\s*\[( |x|X)\]\s*")
-#: Block nesting markdown-it follows; deeper content is dropped by the parser, which the coverage
-#: check below turns into an error instead of a silent loss.
-MAX_NESTING = 40
-
-
-_LOCAL = threading.local()
-
-
-def _parser() -> MarkdownIt:
-    """One parser per thread (criteria are checked concurrently); building one costs more than
-    parsing a small fenced block with it."""
-    md = getattr(_LOCAL, "md", None)
-    if md is None:
-        md = _LOCAL.md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
-    return md
-
-
-@dataclass
-class _Line:
-    """One line of an inline token, as plain text and as (text, struck) segments."""
-
-    segments: list[tuple[str, bool]]
-
-    @property
-    def text(self) -> str:
-        return "".join(t for t, _ in self.segments)
-
-
-def _inline_lines(node: SyntaxTreeNode | None) -> list[_Line]:
-    if node is None or node.token is None:
-        return []
-    lines: list[_Line] = [_Line([])]
-    struck = 0
-    for child in node.token.children or []:
-        if child.type == "s_open":
-            struck += 1
-        elif child.type == "s_close":
-            struck = max(0, struck - 1)
-        elif child.type in ("softbreak", "hardbreak"):
-            lines.append(_Line([]))
-        elif child.type in ("text", "code_inline", "html_inline", "image"):
-            lines[-1].segments.append((child.content, struck > 0))
-    return lines
-
-
-def _first_inline(node: SyntaxTreeNode) -> SyntaxTreeNode | None:
-    for child in node.children:
-        if child.type == "inline":
-            return child
-        if child.type in ("paragraph", "th", "td", "heading"):
-            return _first_inline(child)
-        return None
-    return None
-
-
-def _line_of(node: SyntaxTreeNode) -> int:
-    try:
-        mapped = node.map
-    except AttributeError:
-        mapped = None
-    return mapped[0] + 1 if mapped else 0
-
-
-@dataclass
-class _Meta:
-    status: str | None = None
-    priority: str | None = None
-    other: int = 0
-
-    def take(self, line: str) -> bool:
-        found = meta_line(line)
-        if found is None:
-            return False
-        key, value = found
-        if key in STATUS_KEYS and self.status is None and value:
-            self.status = value
-        elif key in PRIORITY_KEYS and self.priority is None and value:
-            self.priority = value
-        else:
-            self.other += 1
-        return True
-
-
 @dataclass
 class _Context:
     severity: str | None
@@ -169,13 +86,13 @@ class _Walker:
     headings: list[tuple[int, str | None, str | None]] = field(default_factory=list)
     #: Depth of the issue heading whose body we are in, if any.
     issue_depth: int | None = None
-    issue_meta: _Meta | None = None
+    issue_meta: ItemMeta | None = None
     issue_fields: dict | None = None
     nested: int = 0
     #: The paragraph item a following metadata paragraph belongs to.
     last_paragraph: _ParagraphItem | None = None
     #: A wholly bold paragraph that becomes an item if metadata lines follow it.
-    bold_candidate: tuple[SyntaxTreeNode, list[_Line], _Context] | None = None
+    bold_candidate: tuple[SyntaxTreeNode, list[MdLine], _Context] | None = None
 
     def context(self) -> _Context:
         severity = next((sev for _, sev, _ in reversed(self.headings) if sev), None)
@@ -226,7 +143,7 @@ class _Walker:
         if self.nested >= 2 or not content.strip():
             return 0
         sub = _Walker(self.path, self.severities, headings=list(self.headings), nested=self.nested + 1)
-        sub.flow(list(SyntaxTreeNode(_parser().parse(content)).children))
+        sub.flow(list(SyntaxTreeNode(markdown_parser().parse(content)).children))
         return len(sub.reading.items) + sum(sub.reading.ignored.values())
 
     def html_block(self, node: SyntaxTreeNode) -> None:
@@ -238,9 +155,9 @@ class _Walker:
         if self.nested >= 2 or not visible.strip():
             return
         sub = _Walker(self.path, self.severities, headings=list(self.headings), nested=self.nested + 1)
-        sub.flow(list(SyntaxTreeNode(_parser().parse(visible)).children))
+        sub.flow(list(SyntaxTreeNode(markdown_parser().parse(visible)).children))
         sub.finish_issue()
-        offset = _line_of(node) - 1
+        offset = line_of(node) - 1
         self.reading.items.extend(replace(i, line=i.line + offset) for i in sub.reading.items)
         for where, count in sub.reading.ignored.items():
             self.reading.ignore(where, count)
@@ -253,16 +170,16 @@ class _Walker:
             self.issue_body_meta(body)
             return
         self.headings = [h for h in self.headings if h[0] < depth]
-        lines = _inline_lines(_first_inline(node))
+        lines = inline_lines(first_inline(node))
         title = " ".join(line.text for line in lines).strip()
         segments = [s for line in lines for s in line.segments]
         context = self.context()
-        meta = _Meta()
+        meta = ItemMeta()
         for block in body:
             self.collect_meta(block, meta)
-        has_items = any(b.type == "table" or (b.type in ("bullet_list", "ordered_list") and not _meta_list(b))
+        has_items = any(b.type == "table" or (b.type in ("bullet_list", "ordered_list") and not is_meta_list(b))
                         for b in body)
-        residual = _residual(title, self.severities)
+        residual = heading_residual(title, self.severities)
         own = self.severities.marked(title)
         severity = self.priority_of(meta) or own or context.severity
         numbered = first_id(title) is not None or _NUMBERED.match(title) is not None
@@ -270,19 +187,19 @@ class _Walker:
         # "### Backend" over a list groups that list's items.
         decisive_meta = meta.status is not None or meta.priority is not None or \
             (meta.other > 0 and severity is not None and (not has_items or numbered))
-        prose = any(b.type == "paragraph" and not _NOTHING.match(_block_text(b)) for b in body)
+        prose = any(b.type == "paragraph" and not NOTHING.match(block_text(b)) for b in body)
         # A heading with sub-headings groups them ("## 🔴 High" over "### H-1 ..."), and so does one
         # whose only prose says there is nothing ("## 🔥 P0 — Drop everything" / "_None found._").
         is_issue = bool(residual) and severity is not None and (decisive_meta or (
             not has_items and not subheadings and (prose or first_id(title) is not None)))
         if not is_issue:
             named = self.severities.classify(title)
-            closed_section = title if named is None and _closed_section(title) else None
+            closed_section = title if named is None and is_closed_section(title) else None
             self.headings.append((depth, named, closed_section))
             return
         self.issue_depth = depth
         self.issue_meta = meta
-        self.issue_fields = {"severity": severity, "title": clean_title(title), "line": _line_of(node),
+        self.issue_fields = {"severity": severity, "title": clean_title(title), "line": line_of(node),
                              "id": first_id(title), "segments": segments, "closed_section": context.closed_section}
 
     def finish_issue(self, at_depth: int | None = None) -> None:
@@ -291,26 +208,26 @@ class _Walker:
         if at_depth is not None and at_depth > self.issue_depth:
             return
         fields, meta = self.issue_fields, self.issue_meta
-        closed, how = _closed(fields["segments"], meta.status, None, fields["closed_section"])
+        closed, how = closed_state(fields["segments"], meta.status, None, fields["closed_section"])
         severity = fields["severity"]
         self.reading.items.append(ReportedIssue(
             severity, fields["title"], closed, self.path, fields["line"], fields["id"], how,
             meta.priority if severity == UNRECOGNISED else None))
         self.issue_depth = self.issue_meta = self.issue_fields = None
 
-    def priority_of(self, meta: _Meta) -> str | None:
+    def priority_of(self, meta: ItemMeta) -> str | None:
         if meta.priority is None:
             return None
         return self.severities.classify(meta.priority) or UNRECOGNISED
 
-    def collect_meta(self, block: SyntaxTreeNode, meta: _Meta) -> None:
+    def collect_meta(self, block: SyntaxTreeNode, meta: ItemMeta) -> None:
         """Metadata lines in an issue's body: paragraph lines and single-line list items."""
         if block.type == "paragraph":
-            for line in _inline_lines(_first_inline(block)):
+            for line in inline_lines(first_inline(block)):
                 meta.take(line.text)
-        elif block.type in ("bullet_list", "ordered_list") and _meta_list(block):
+        elif block.type in ("bullet_list", "ordered_list") and is_meta_list(block):
             for item in block.children:
-                for line in _inline_lines(_first_inline(item)):
+                for line in inline_lines(first_inline(item)):
                     meta.take(line.text)
 
     def issue_body(self, node: SyntaxTreeNode) -> None:
@@ -327,10 +244,10 @@ class _Walker:
         """A paragraph is an item when it is written like one: its first line starts with an issue
         id (``PREP-5 Crash on boot``), or is wholly bold (``**Flaky checkout test**``) with metadata
         lines under it. A paragraph of metadata lines alone belongs to the item just above it."""
-        lines = _inline_lines(_first_inline(node))
+        lines = inline_lines(first_inline(node))
         if not lines or not lines[0].text.strip():
             return
-        meta = _Meta()
+        meta = ItemMeta()
         rest_meta = [meta.take(line.text) for line in lines[1:]]
         head = lines[0].text.strip()
         if meta_line(head) is not None:
@@ -339,7 +256,7 @@ class _Walker:
             candidate, self.bold_candidate = self.bold_candidate, None
             if self.last_paragraph is None and candidate is not None:
                 # "**Search index blocks writes**", a blank line, then its Status/Owner lines.
-                meta = _Meta()
+                meta = ItemMeta()
                 for line in lines:
                     meta.take(line.text)
                 self.paragraph_item(_ListEntry(candidate[0], candidate[1], meta), candidate[2])
@@ -348,7 +265,7 @@ class _Walker:
                     self.last_paragraph.entry.meta.take(line.text)
                 self.refresh_paragraph_item()
             return
-        bold = _wholly_bold(node)
+        bold = wholly_bold(node)
         self.bold_candidate = None
         if not (_ID_LED.match(head) or (bold and any(rest_meta))):
             self.last_paragraph = None
@@ -360,7 +277,7 @@ class _Walker:
     def paragraph_item(self, entry: _ListEntry, context: _Context) -> None:
         self.last_paragraph = None
         self.add_list_item(entry, context)
-        if self.reading.items and self.reading.items[-1].line == _line_of(entry.node):
+        if self.reading.items and self.reading.items[-1].line == line_of(entry.node):
             self.last_paragraph = _ParagraphItem(entry, context, len(self.reading.items) - 1)
 
     def refresh_paragraph_item(self) -> None:
@@ -376,17 +293,17 @@ class _Walker:
     def list_items(self, node: SyntaxTreeNode, context: _Context) -> None:
         previous: _ListEntry | None = None
         for item in node.children:
-            lines = _inline_lines(_first_inline(item))
+            lines = inline_lines(first_inline(item))
             if not lines or not lines[0].text.strip():
                 continue
             head = lines[0]
-            if _NOTHING.match(head.text.strip()) and len(item.children) == 1:
+            if NOTHING.match(head.text.strip()) and len(item.children) == 1:
                 continue  # "- None" under a severity heading: nothing to count
             if meta_line(head.text) is not None and previous is not None and len(lines) == 1:
                 # "- Status: fixed" right after an item is that item's metadata, not an issue.
                 previous.meta.take(head.text)
                 continue
-            entry = _ListEntry(item, lines, _Meta())
+            entry = _ListEntry(item, lines, ItemMeta())
             for line in lines[1:]:
                 entry.meta.take(line.text)
             subs = [c for c in item.children if c.type in ("bullet_list", "ordered_list")]
@@ -399,11 +316,11 @@ class _Walker:
                 continue
             for sub in subs:
                 for child in sub.children:
-                    for line in _inline_lines(_first_inline(child)):
+                    for line in inline_lines(first_inline(child)):
                         entry.meta.take(line.text)
             for block in item.children[1:]:
                 if block.type == "paragraph":
-                    for line in _inline_lines(_first_inline(block)):
+                    for line in inline_lines(first_inline(block)):
                         entry.meta.take(line.text)
                 elif block.type in ("fence", "code_block", "html_block"):
                     self.ignored_block(block)
@@ -423,18 +340,18 @@ class _Walker:
         if box:
             checked = box[1] in "xX"
             text = text[box.end():]
-            segments = _drop_prefix(segments, len(head.text) - len(head.text.lstrip()) + box.end())
+            segments = drop_prefix(segments, len(head.text) - len(head.text.lstrip()) + box.end())
         status = entry.meta.status or inline_status(text)
         priority = entry.meta.priority or inline_priority(text)
         severity = (self.severities.classify(priority) or UNRECOGNISED) if priority else None
         severity = severity or self.severities.marked(text) or context.severity
         if severity is None:
             return
-        closed, how = _closed(segments, status, checked, context.closed_section)
+        closed, how = closed_state(segments, status, checked, context.closed_section)
         # "~~dup of PREP-1~~ PREP-10 crash": an open item is named by what is not struck out.
         ident = first_id(text) if closed else first_id("".join(t for t, s in segments if not s)) or first_id(text)
         self.reading.items.append(ReportedIssue(
-            severity, clean_title(text), closed, self.path, _line_of(entry.node), ident, how,
+            severity, clean_title(text), closed, self.path, line_of(entry.node), ident, how,
             priority if severity == UNRECOGNISED else None))
 
     # -- tables -------------------------------------------------------------------------------
@@ -442,11 +359,11 @@ class _Walker:
         rows = [tr for part in node.children for tr in part.children if tr.type == "tr"]
         if not rows:
             return
-        header = [_norm_header(_cell_text(c)) for c in rows[0].children]
-        roles = _columns(header)
+        header = [norm_header(cell_text(c)) for c in rows[0].children]
+        roles = table_columns(header)
         body = rows[1:]
         if roles.title is None and roles.id is None and roles.status is None and \
-                any(h in _COUNT_COLUMNS for h in header):
+                any(h in COUNT_COLUMNS for h in header):
             # "| Severity | Open | Closed |": a summary of counts, not the issues themselves.
             self.reading.ignore("summary tables", len(body))
             return
@@ -455,8 +372,8 @@ class _Walker:
             if item is not None:
                 self.reading.items.append(item)
 
-    def table_row(self, row: SyntaxTreeNode, roles: _Columns, context: _Context) -> ReportedIssue | None:
-        cells = [_inline_lines(_first_inline(c)) for c in row.children]
+    def table_row(self, row: SyntaxTreeNode, roles: TableColumns, context: _Context) -> ReportedIssue | None:
+        cells = [inline_lines(first_inline(c)) for c in row.children]
         texts = [" ".join(line.text for line in c).strip() for c in cells]
 
         def cell(index: int | None) -> str:
@@ -483,16 +400,16 @@ class _Walker:
         if not marked and (any(marked_closed(t) for t in (title, cell(roles.id))) or
                            any(t.strip() in CLOSED_MARKS for t in texts)):
             segments = [(title + " ✅", False)]
-        closed, how = _closed(segments, status, None, context.closed_section)
-        return ReportedIssue(severity, clean_title(title), closed, self.path, _line_of(row), ident, how,
+        closed, how = closed_state(segments, status, None, context.closed_section)
+        return ReportedIssue(severity, clean_title(title), closed, self.path, line_of(row), ident, how,
                              sev_text if severity == UNRECOGNISED else None)
 
 
 @dataclass
 class _ListEntry:
     node: SyntaxTreeNode
-    lines: list[_Line]
-    meta: _Meta
+    lines: list[MdLine]
+    meta: ItemMeta
 
 
 @dataclass
@@ -505,134 +422,11 @@ class _ParagraphItem:
 _ID_LED = re.compile(r"^[\W_]*(?:[A-Z][A-Z0-9]*(?:-\d+)+\b|#\d+\b)")
 
 
-def _wholly_bold(node: SyntaxTreeNode) -> bool:
-    """Whether the paragraph's first line is all ``**bold**`` (a heading written as a paragraph)."""
-    inline = _first_inline(node)
-    children = inline.token.children if inline is not None and inline.token is not None else None
-    if not children:
-        return False
-    first_line = [t for t in itertools.takewhile(lambda t: t.type not in ("softbreak", "hardbreak"), children)
-                  if not (t.type == "text" and not t.content.strip())]
-    return bool(first_line) and first_line[0].type == "strong_open" and first_line[-1].type == "strong_close"
-
-
-@dataclass
-class _Columns:
-    severity: int | None
-    status: int | None
-    title: int | None
-    id: int | None
-    labels: int | None
-
-
-_NOTHING = re.compile(r"^[\W_]*(?:none|n/?a|nothing|no (?:open |known )?(?:issues?|items?|bugs?|findings?|"
-                      r"defects?|blockers?))(?: (?:found|open|yet|so far|at the moment|right now|reported))?"
-                      r"[\W_]*$", re.IGNORECASE)
-
-
-def _meta_list(block: SyntaxTreeNode) -> bool:
-    """A list whose every item is a metadata line (``- **Status:** open``): the fields of the issue
-    above it, not issues."""
-    heads = [_inline_lines(_first_inline(item)) for item in block.children]
-    return bool(heads) and all(lines and meta_line(lines[0].text) is not None for lines in heads)
-
-
-def _block_text(block: SyntaxTreeNode) -> str:
-    return " ".join(line.text for line in _inline_lines(_first_inline(block))).strip()
-
-
-def _columns(header: list[str]) -> _Columns:
-    def find(names: tuple[str, ...]) -> int | None:
-        for name in names:
-            if name in header:
-                return header.index(name)
-        return None
-
-    return _Columns(find(_SEVERITY_COLUMNS), find(_STATUS_COLUMNS), find(_TITLE_COLUMNS), find(_ID_COLUMNS),
-                    find(("labels", "tags", "label")))
-
-
-def _norm_header(text: str) -> str:
-    return " ".join(re.sub(r"[*_`:]", "", text).lower().split())
-
-
-def _cell_text(cell: SyntaxTreeNode) -> str:
-    return " ".join(line.text for line in _inline_lines(_first_inline(cell)))
-
-
-def _drop_prefix(segments: list[tuple[str, bool]], count: int) -> list[tuple[str, bool]]:
-    out: list[tuple[str, bool]] = []
-    for text, struck in segments:
-        if count >= len(text):
-            count -= len(text)
-            continue
-        out.append((text[count:], struck))
-        count = 0
-    return out
-
-
-def _closed(segments: list[tuple[str, bool]], status: str | None, checked: bool | None,
-            closed_section: str | None) -> tuple[bool, str | None]:
-    """Whether an item is closed, and what says so. An explicit status decides when there is one:
-    a row that says Open is open whatever mark its title carries."""
-    if status:
-        return (True, f"Status: {status}") if closed_by_status(status) else (False, None)
-    if checked:
-        return True, "[x]"
-    if wholly_struck(segments):
-        return True, "struck through"
-    if marked_closed("".join(t for t, _ in segments)):
-        return True, "✅"
-    if closed_section and checked is None:
-        # An explicit "[ ]" under "Resolved" says open; only an item with no state of its own
-        # takes its section's.
-        return True, f"under '{closed_section}'"
-    return False, None
-
-
-def _closed_section(title: str) -> bool:
-    if not _CLOSED_SECTION.match(title):
-        return False
-    words = re.findall(r"[^\W_]+", re.sub(r"\([^)]*\)", " ", title).lower())
-    return all(w in _CLOSED_SECTION_WORDS or w in _GROUP_WORDS or w.isdigit() for w in words)
-
-
-def _residual(title: str, severities: SeverityMap) -> str:
-    """A heading's words once severity names, ids and grouping words are gone: empty for
-    "## P0 — Critical issues", "Fix login crash" for "### [P1] Fix login crash"."""
-    text = severities.without_names(title)
-    words = [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in _GROUP_WORDS and not w.isdigit()]
-    return " ".join(words)
-
-
-#: Blocks that hold a line's own text; containers (lists, quotes) only hold these.
-_LEAF_BLOCKS = frozenset({"paragraph_open", "heading_open", "fence", "code_block", "html_block", "hr",
-                          "table_open"})
-#: A line with nothing but container markers ("> > -", "1.") or a link reference definition
-#: produces no leaf block, and loses nothing.
-_MARKERS_ONLY = re.compile(r"^(?:\s*(?:>|[-*+]|\d{1,9}[.)]))*\s*$|^\s{0,3}\[[^\]]+\]:\s*\S")
-
-
-def _uncovered_line(text: str, tokens: list[Token]) -> int | None:
-    """The first line with text that no leaf block holds: markdown-it drops what is nested deeper
-    than ``maxNesting``, and a dropped item must not vanish silently."""
-    lines = text.split("\n")
-    covered = [False] * (len(lines) + 1)
-    for token in tokens:
-        if token.map and token.type in _LEAF_BLOCKS:
-            for n in range(token.map[0], min(token.map[1], len(covered))):
-                covered[n] = True
-    for number, line in enumerate(lines):
-        if not covered[number] and not _MARKERS_ONLY.match(line):
-            return number + 1
-    return None
-
-
 def read_markdown(text: str, path: str, severities: SeverityMap) -> ReportReading:
     """Every item of a Markdown report, and what was deliberately left out (code, comments)."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    tokens = _parser().parse(text)
-    missing = _uncovered_line(text, tokens)
+    tokens = markdown_parser().parse(text)
+    missing = uncovered_line(text, tokens)
     if missing is not None:
         raise ValueError(f"line {missing}: nested too deeply (lists or quotes) for the Markdown parser to "
                          "read, so its items would be lost; flatten the report there")
