@@ -295,3 +295,39 @@ def test_only_an_answer_that_says_json_is_read_as_json(httpserver, content_type,
     else:
         with pytest.raises(SourceError, match="not JSON"):
             client().get_json(httpserver.url_for("/x"), what="Test")
+
+
+def test_trickled_headers_time_out():
+    """Each header byte arrives within the per-read timeout; the headers never end. Only a bound
+    on the whole attempt stops it (a raw socket server: werkzeug would not send half a header)."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nX-Pad: ")
+                while not stop.wait(0.1):
+                    try:
+                        conn.sendall(b"a")
+                    except OSError:
+                        break
+
+    threading.Thread(target=serve, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(SourceError, match="timeout"):
+            client(retries=0, timeout=0.5).get_json(f"http://127.0.0.1:{listener.getsockname()[1]}/x", what="Test")
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 2.5

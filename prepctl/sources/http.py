@@ -160,7 +160,7 @@ class HttpClient:
             try:
                 request = self._client.build_request(method, url, params=params, json=json_body, data=form,
                                                      headers=headers, timeout=timeout)
-                response = self._send(request, where, timeout)
+                response = self._bounded(request, where, timeout)
             except httpx.TimeoutException:
                 failure = f"no answer within {timeout:.3g}s (timeout)"
                 delay = self._backoff(attempt)
@@ -189,17 +189,43 @@ class HttpClient:
             self._sleep(delay)
             attempt += 1
 
-    def _send(self, request: httpx.Request, where: str, timeout: float) -> httpx.Response:
-        """One attempt: same-server redirects followed, the body read within ``timeout`` seconds
-        and at most MAX_BODY_BYTES decoded bytes (httpx's timeout is per socket read, so a server
-        trickling a byte a second would otherwise never time out)."""
+    def _bounded(self, request: httpx.Request, where: str, timeout: float) -> httpx.Response:
+        """One attempt that ends within ``timeout`` seconds whatever the server does.
+
+        httpx's timeout is per socket operation: a server trickling its headers a byte at a time
+        resets it with every byte. So the attempt runs in a daemon thread and is abandoned (as a
+        timeout) when it overruns; the thread ends when the server gives up, and never holds up
+        prepctl's exit."""
+        import httpx
+
+        outcome: list[httpx.Response | BaseException] = []
+
+        def attempt() -> None:
+            try:
+                outcome.append(self._send(request, where, time.monotonic() + timeout))
+            except BaseException as exc:  # handed to the caller's thread as is
+                outcome.append(exc)
+
+        worker = threading.Thread(target=attempt, name="prepctl-http", daemon=True)
+        worker.start()
+        # A little grace, so the body's own deadline (a clearer message) fires first.
+        worker.join(timeout + 0.5)
+        if not outcome:
+            raise httpx.ReadTimeout("the answer did not arrive in time", request=request)
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    def _send(self, request: httpx.Request, where: str, deadline: float) -> httpx.Response:
+        """One attempt: same-server redirects followed, the whole answer read before ``deadline``
+        and at most MAX_BODY_BYTES decoded bytes."""
         origin = _origin(request.url)
         for _ in range(MAX_REDIRECTS + 1):
             response = self._client.send(request, stream=True)
             try:
                 follow = response.next_request if response.is_redirect else None
                 if follow is None:
-                    return _read_capped(response, where, time.monotonic() + timeout, self.max_body)
+                    return _read_capped(response, where, deadline, self.max_body)
             finally:
                 response.close()
             if _origin(follow.url) != origin:

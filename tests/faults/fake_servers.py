@@ -124,8 +124,8 @@ PROMETHEUS_MODES = (
     "status-error", "no-data", "null-body", "list-body", "metric-not-object", "values-not-list",
     "native-histogram", "echo-auth-label",
     # transport
-    "healthy-chunked", "healthy-gzip", "healthy-redirect", "slow", "slow-body", "truncated", "chunked-endless",
-    "chunked-broken", "gzip-bomb", "gzip-broken", "huge-body", "wrong-content-type", "html-200",
+    "healthy-chunked", "healthy-gzip", "healthy-redirect", "slow", "slow-body", "slow-headers", "truncated",
+    "chunked-endless", "chunked-broken", "gzip-bomb", "gzip-broken", "huge-body", "wrong-content-type", "html-200",
     "redirect-other-host", "redirect-loop", "retry-after-nan", "retry-after-inf", "retry-after-negative",
     "retry-after-huge", "retry-after-past-date", "retry-after-far-date", "echo-auth-401", "echo-auth-500",
     "reset-connection",
@@ -279,6 +279,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(bytes([byte]))
             self.wfile.flush()
             time.sleep(0.2)
+
+    def _mode_slow_headers(self, body: bytes, auth: str) -> None:
+        # Slowloris in reverse: the headers never end, each byte well within a per-read timeout.
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: ")
+        self.wfile.flush()
+        deadline = time.monotonic() + SLOW * 2
+        while time.monotonic() < deadline:
+            self.wfile.write(b"a")
+            self.wfile.flush()
+            time.sleep(0.2)
+        self.close_connection = True
 
     def _mode_truncated(self, body: bytes, auth: str) -> None:
         self.send_response(200)

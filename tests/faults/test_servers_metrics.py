@@ -126,6 +126,7 @@ CASES: list[ServerCase] = [
     # ---- transport
     slo("slow", D5, "(timeout)"),
     slo("slow-body", D5 + " (a body trickled a byte at a time)", "(timeout)"),
+    slo("slow-headers", OWN + ": headers trickled a byte at a time", "(timeout)"),
     slo("truncated", D5, "broke off"),
     slo("chunked-endless", D5, "larger than 32 MiB"),
     slo("chunked-broken", D5, "broke off"),
