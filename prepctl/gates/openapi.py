@@ -126,7 +126,7 @@ def check_document(tree: Tree, rel: str) -> CheckedDocument:
     """Parse and validate. GateError if it cannot be parsed or judged; problems if it is not valid."""
     from dataclasses import replace
 
-    from prepctl.sources.documents import DocumentError, load_document, with_string_keys
+    from prepctl.sources.documents import DocumentError, json_shaped, load_document
 
     try:
         document = load_document(tree, rel)
@@ -141,7 +141,7 @@ def check_document(tree: Tree, rel: str) -> CheckedDocument:
         raise GateError(f"OpenAPI document {first.describe(rel)}{more}: which one counts is "
                         "undefined; remove or rename one")
     # OpenAPI keys are text; YAML reads `200:` as an int, which the validator cannot handle.
-    document = replace(document, data=with_string_keys(document.data))
+    document = replace(document, data=json_shaped(document.data))
     data = document.data
     if not isinstance(data, dict):
         return CheckedDocument(document, None, [SpecProblem(

@@ -164,6 +164,8 @@ def parse_json(text: str, rel: str, allow_non_finite: bool = True) -> Document:
     except json.JSONDecodeError as exc:
         raise DocumentError(rel, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except ValueError as exc:
+        if str(exc) not in ("NaN", "Infinity", "-Infinity"):  # e.g. an integer of 5,000 digits
+            raise DocumentError(rel, f"invalid JSON: {exc}") from None
         line = next((text.count("\n", 0, m.start()) + 1 for m in _NON_FINITE.finditer(text) if m.group(1)),
                     None)
         raise DocumentError(rel, f"invalid JSON: {exc} is not a JSON number", line) from None
@@ -199,6 +201,9 @@ def iter_yaml_documents(text: str, rel: str) -> Iterator[Document]:
             yield Document(rel, data, walk.lines, tuple(walk.duplicates))
     except RecursionError:
         raise DocumentError(rel, "invalid YAML: nested too deeply to read") from None
+    except (ValueError, OverflowError) as exc:
+        # A scalar the constructor cannot make: `2024-02-31`, an integer of 5,000 digits.
+        raise DocumentError(rel, f"invalid YAML: {exc}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
@@ -284,12 +289,17 @@ def non_finite_paths(data: Any, path: JsonPath = ()) -> Iterator[JsonPath]:
             yield from non_finite_paths(value, (*path, index))
 
 
-def with_string_keys(data: Any) -> Any:
-    """The document with every mapping key as text, as JSON has it: YAML reads `200:` as an int."""
+def json_shaped(data: Any) -> Any:
+    """The document as JSON has it: YAML reads `200:` as an int key and `version: 2024-01-01` as a
+    date; both are text to OpenAPI (its own tools read YAML timestamps as text)."""
+    import datetime
+
     if isinstance(data, dict):
-        return {_key_text(key): with_string_keys(value) for key, value in data.items()}
+        return {_key_text(key): json_shaped(value) for key, value in data.items()}
     if isinstance(data, list):
-        return [with_string_keys(item) for item in data]
+        return [json_shaped(item) for item in data]
+    if isinstance(data, datetime.date):
+        return data.isoformat()
     return data
 
 
