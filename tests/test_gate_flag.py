@@ -774,3 +774,12 @@ def test_helm_template_is_named_as_a_template(tmp_path: Path):
     result = _flag(tmp_path, root, name="FEATURE_X")
     assert result.status == "error"
     assert any("template" in e.label and "exclude" in e.label for e in result.verdict.evidence)
+
+
+def test_flag_dict_key_set_under_a_condition_is_computed(tmp_path: Path):
+    root = _tree(tmp_path, {"settings.py": "import sys\nDEBUG = 'runserver' in sys.argv\n"
+                                           "REST = {'PAGE_SIZE': 50}\nif DEBUG:\n    REST['COMPACT_JSON'] = False\n"
+                                           "if False:\n    REST['PAGE_SIZE'] = 10\n"})
+    compact = _flag(tmp_path, root, name="COMPACT_JSON")
+    assert compact.status == "error" and "under `if DEBUG`" in compact.verdict.summary
+    assert _flag(tmp_path, root, name="PAGE_SIZE", expect="50").status == "pass"

@@ -184,6 +184,7 @@ class PythonScanner:
 
     def _run_block(self, body: list[ast.stmt], state: dict[str, SettingDefinition], condition: str | None) -> None:
         for stmt in body:
+            self._dict_statement(stmt, state, condition)
             target, value = simple_assignment(stmt)
             if target is not None:
                 if value is None:
@@ -239,23 +240,33 @@ class PythonScanner:
     # -- DEFAULT_FEATURE_FLAGS = {"ALERT_REPORTS": False}
 
     def _dict_keys(self) -> Iterator[SettingDefinition]:
-        """Keys of module- or class-level dicts, in order: ``D = {"X": v}``, then ``D["X"] = v``
-        and ``D.update({"X": v})`` / ``D.update(X=v)`` override (the last one wins). An
-        ``update`` with a non-literal argument (Superset's overlay from ``SUPERSET_FEATURE_*``
-        variables) is the environment's layer and changes nothing while they are unset."""
-        bodies = [self.module.body] + [n.body for n in ast.walk(self.module) if isinstance(n, ast.ClassDef)]
-        for body in bodies:
-            state: dict[str, SettingDefinition] = {}
-            for stmt in body:
-                for owner, key, item in _dict_entries(stmt):
-                    key_text = literal_string(key) if isinstance(key, ast.expr) else key
-                    if key_text is None:
-                        continue
-                    self.seen.append(Seen(key_text, getattr(key, "lineno", stmt.lineno)))
-                    if key_text == self.name:
-                        state[owner] = definition(key_text, self.rel, getattr(key, "lineno", item.lineno),
-                                                  f"dict key {owner}[{key_text!r}]", self.folder.fold(item))
-            yield from state.values()
+        """Keys of dicts: ``D = {"X": v}``, then ``D["X"] = v`` and ``D.update({"X": v})`` /
+        ``D.update(X=v)`` override (the last one wins; under a condition that does not fold it is
+        computed). An ``update`` with a non-literal argument (Superset's overlay from
+        ``SUPERSET_FEATURE_*`` variables) is the environment's layer and changes nothing while
+        they are unset. Module-level dicts are read by :meth:`_run_block`; class-level ones here."""
+        for node in ast.walk(self.module):
+            if isinstance(node, ast.ClassDef):
+                state: dict[str, SettingDefinition] = {}
+                for stmt in node.body:
+                    self._dict_statement(stmt, state, None)
+                yield from state.values()
+
+    def _dict_statement(self, stmt: ast.stmt, state: dict[str, SettingDefinition], condition: str | None) -> None:
+        for owner, key, item in _dict_entries(stmt):
+            key_text = literal_string(key) if isinstance(key, ast.expr) else key
+            if key_text is None:
+                continue
+            line = getattr(key, "lineno", item.lineno)
+            self.seen.append(Seen(key_text, line))
+            if key_text != self.name:
+                continue
+            how = f"dict key {owner}[{key_text!r}]"
+            default = self.folder.fold(item)
+            if condition is not None:
+                how += f", set {condition}"
+                default = Default(DefaultKind.COMPUTED, None, f"{default.text} ({condition})")
+            state[f"dict {owner}"] = definition(key_text, self.rel, line, how, default)
 
     # -- os.getenv / os.environ / django-environ / environs / own helpers
 
