@@ -191,6 +191,17 @@ OPENAPI_CASES = [
         "openapi: 3.0\ninfo: {title: t, version: '1'}\npaths: {}\n", "", FAIL, "quote it"),
     _oa("unquoted-response-codes", "YAML's `200:` is an int key and crashed the validator (truth: pass)",
         HEAD + "paths:\n  /analytics/x:\n    get:\n      responses:\n        200: {description: ok}\n", GLOB, PASS),
+    _oa("schema-ref-cycle", "`A: {$ref: A}` sends the validator round for ever (RecursionError)",
+        HEAD + "paths:\n  /analytics/x:\n    get:\n      responses:\n        '200':\n          description: ok\n"
+        "          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\n"
+        "components:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {$ref: '#/components/schemas/A'}\n",
+        GLOB, ERROR, "$refs nest too deeply"),
+    _oa("path-item-ref-cycle-across-files", "a path item whose `$ref` comes back to itself through another file",
+        HEAD + "paths:\n  /analytics/x:\n    $ref: 'a.yaml'\n", GLOB, ERROR, "$refs nest too deeply",
+        more={"a.yaml": "$ref: 'openapi.yaml#/paths/~1analytics~1x'\n"}),
+    DocCase("ref-to-a-fifo", "a `$ref` to a FIFO blocked the validator", "openapi",
+            {"openapi.yaml": HEAD + "paths:\n  /analytics/x:\n    $ref: 'items.yaml#/x'\n"}, GLOB, FAIL,
+            ("unresolvable $ref", "not a regular file"), _fifo("items.yaml")),
     _oa("yaml-impossible-date", "`2024-02-31` made the YAML constructor raise (ValueError while checking)",
         "openapi: 3.1.0\ninfo: {title: t, version: 2024-02-31}\npaths: {}\n", GLOB, ERROR, "invalid YAML"),
     _oa("yaml-integer-of-5000-digits", "an integer past Python's digit limit (ValueError while checking)",
@@ -291,6 +302,9 @@ SCHEMA_CASES = [
         "(truth: pass)", _pair("threshold: 5\n", json.dumps(
             {"type": "object", "markdownDescription": "**engine**", "x-owner": "qa",
              "properties": {"threshold": {"type": "number", "maximum": 10, "errorMessage": "too big"}}})), PASS),
+    _sc("schema-ref-cycle", "a `$ref` that only refers to itself never reaches a check (RecursionError)",
+        _pair("threshold: 50\n", json.dumps({"$ref": "#/$defs/a", "$defs": {"a": {"$ref": "#/$defs/a"}}})),
+        ERROR, "$refs nest too deeply"),
     _sc("config-two-documents", "a second YAML document in a config is not ignored",
         _pair("threshold: 5\n---\nthreshold: 50\n"), ERROR, "found 2"),
     _sc("config-empty", "an empty config is not an empty object", _pair(""), ERROR, "found 0"),
