@@ -110,7 +110,16 @@ def _parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     # CommonMark with raw HTML on (markers are HTML comments) and GFM tables, as GitHub reads it.
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+    # Block structure only: inline parsing is most of the cost on a long file, and only the few
+    # paragraphs that hold the marker syntax need it (see _inline_line).
+    return MarkdownIt("commonmark", {"html": True}).enable("table").disable(["inline", "text_join"])
+
+
+@lru_cache(maxsize=1)
+def _inline_parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True})
 
 
 def _malformed(file: str, index: int) -> RegionError:
@@ -122,7 +131,8 @@ def _inline_line(token: Token) -> Iterator[tuple[int, Token]]:
     """Each child of an inline token with the 0-based line it sits on."""
     assert token.map is not None
     line = token.map[0]
-    for child in token.children or ():
+    (parsed,) = _inline_parser().parseInline(token.content)
+    for child in parsed.children or ():
         if child.type in ("softbreak", "hardbreak"):
             line += 1
         yield line, child
@@ -134,10 +144,12 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
     Raises RegionError for the marker syntax where it is neither a marker nor text (code or a
     comment), so a typo never silently turns generated text into hand-written text.
     """
-    lines = split_lines(text)
-    source = text[1:] if text.startswith(_BOM) else text
     markers: list[Marker] = []
     quoted: list[Quoted] = []
+    if "prepctl:" not in text:
+        return markers, quoted  # no marker, not even a malformed one: skip the Markdown parse
+    lines = split_lines(text)
+    source = text[1:] if text.startswith(_BOM) else text
     # HTML comments do not nest, but people nest them: "<!-- old:\n<!-- note -->" leaves, as the
     # author sees it, a comment open that only a later "-->" closes. Until then marker lines are
     # text (commented out), never a region whose body a render would overwrite.
@@ -183,7 +195,7 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
                 block = "".join(lines[first:stop])
                 depth = max(0, block.count("<!--") - block.count("-->"))
                 done = stop
-        elif token.type == "inline":
+        elif token.type == "inline" and MARKER_LIKE.search(token.content):
             for line, child in _inline_line(token):
                 if child.type == "html_inline" and MARKER_LIKE.search(child.content):
                     raise _malformed(file, line)
