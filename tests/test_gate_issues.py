@@ -305,3 +305,20 @@ def test_items_in_details_html_are_read_and_a_numbered_issue_keeps_its_steps():
     reading = read_markdown(text, "R.md", SeverityMap())
     assert [(i.id or i.title, i.line) for i in reading.items] == [("D-1", 4), ("3. Flaky test", 8)]
     assert reading.ignored == {"in comments": 1}
+
+
+def test_severity_written_anywhere_raises_never_lowers_and_unplaced_items_are_counted():
+    text = ("# Notes\n- [ ] N-1 checkout broken — P0\n- [ ] N-2 cart empty (critical)\n- [ ] N-3 no severity\n\n"
+            "| ID | Title | Status |\n|--|--|--|\n| N-4 | x | Open |\n"
+            "## P2\n- [ ] N-5 regression of the P0 outage\n- [ ] N-6 Low disk\n"
+            "## Sev 1\n- [ ] N-7 ✅ passes locally, not in prod\n")
+    reading = read_markdown(text, "R.md", SeverityMap())
+    assert [(i.id, i.severity, i.closed) for i in reading.items] == [
+        ("N-1", "P0", False), ("N-2", "P0", False), ("N-5", "P0", False), ("N-6", "P2", False),
+        ("N-7", "P1", False)]
+    assert reading.ignored == {"without a severity": 2}
+
+
+def test_headers_that_contain_the_column_word_are_recognised():
+    text = "| Issue ID | Issue title | Severity level | Current status |\n|--|--|--|--|\n| H-1 | t | High | Closed |\n"
+    assert [(i.id, i.severity, i.closed) for i in parse_markdown(text, "R.md", SeverityMap())] == [("H-1", "P1", True)]

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 #: Jira's priorities (Highest..Lowest, Blocker..Trivial) and Linear's Urgent are in here too.
 DEFAULT_SEVERITY_ALIASES: dict[str, list[str]] = {
-    "P0": ["P0", "Sev-0", "Sev0", "SEV-0", "Critical", "Blocker", "Highest", "Urgent", "🔴 Critical"],
-    "P1": ["P1", "Sev-1", "Sev1", "SEV-1", "High", "Major", "🔴 High", "🟠 High"],
-    "P2": ["P2", "Sev-2", "Sev2", "Medium", "Moderate", "🟡 Medium"],
-    "P3": ["P3", "Sev-3", "Sev3", "Low", "Lowest", "Minor", "Trivial", "🟢 Low"],
+    "P0": ["P0", "Sev-0", "Sev0", "SEV-0", "Sev 0", "Critical", "Blocker", "Highest", "Urgent", "🔴 Critical"],
+    "P1": ["P1", "Sev-1", "Sev1", "SEV-1", "Sev 1", "High", "Major", "🔴 High", "🟠 High"],
+    "P2": ["P2", "Sev-2", "Sev2", "Sev 2", "Medium", "Moderate", "🟡 Medium"],
+    "P3": ["P3", "Sev-3", "Sev3", "Sev 3", "Low", "Lowest", "Minor", "Trivial", "🟢 Low"],
 }
 #: The severity of an item whose priority is written but is no word of the severity map: it could
 #: be a P0, so an open one keeps the gate from passing.
@@ -42,7 +42,9 @@ _MARKUP = re.compile(r"[*_`]+")
 _INLINE_STATUS = re.compile(r"\bstatus\s*[:=]\s*([^,;|)\n]+)", re.IGNORECASE)
 _INLINE_PRIORITY = re.compile(r"\b(?:priority|severity)\s*[:=]\s*([^,;|)\n]+)", re.IGNORECASE)
 _CODE_SEVERITY = re.compile(r"(?i)^(?:p\d|sev-?\d)$")
-_TAGGED_CODE = re.compile(r"(?i)[\[(]\s*(p\d|sev-?\d)\s*[\])]")
+_TAGGED_CODE = re.compile(r"(?i)[\[(]\s*(p\d|sev[- ]?\d)\s*[\])]")
+_CODE_ANYWHERE = re.compile(r"(?i)(?<![\w-])(?:p[0-4]|sev[- ]?[0-4])(?![\w-])")
+_TAGGED_WORD = re.compile(r"[\[(]\s*([^\[\]()]{1,24}?)\s*[\])]")
 _NOTE_START = re.compile(r"^[\s(\[—–:;,.-]*(?:" + "|".join(re.escape(w) for w in CLOSED_WORDS)
                          + r"|dup\b|moved|superseded|[✅✔☑])", re.IGNORECASE)
 
@@ -110,6 +112,12 @@ class SeverityMap:
         if tagged and self.classify(tagged[1]):
             # "Fix the retry storm (P1)": a bracketed code is a label wherever it stands.
             return self.classify(tagged[1])
+        for word in _TAGGED_WORD.finditer(plain):
+            # "Checkout broken (critical)", "[🔴 High]": a bracket holding nothing but a severity.
+            inner = word[1].strip()
+            found = self._match(inner)
+            if found is not None and len(found[3]) >= len(inner.strip(" :-")) - 2:
+                return found[2]
         found = self._match(plain[:60])
         if found is None:
             return None
@@ -127,10 +135,18 @@ class SeverityMap:
             text = pattern.sub(" ", text)
         return text
 
+    def codes_in(self, text: str) -> list[str]:
+        """The P0..P3 / Sev-N codes written anywhere in ``text`` (not plain words like "high")."""
+        return [m[0] for m in _CODE_ANYWHERE.finditer(text)]
+
     def most_severe(self, texts: list[str]) -> str | None:
         """The most severe level any of ``texts`` names (labels: ``[bug, P2, P0]`` -> P0)."""
-        levels = [lvl for lvl in (self.classify(t) for t in texts) if lvl is not None]
-        return min(levels, key=lambda lvl: self._order.get(lvl, len(self._order))) if levels else None
+        return self.worst([lvl for lvl in (self.classify(t) for t in texts) if lvl is not None])
+
+    def worst(self, levels: list[str | None]) -> str | None:
+        """The most severe of ``levels`` (the map's order: first is worst)."""
+        known = [lvl for lvl in levels if lvl is not None]
+        return min(known, key=lambda lvl: self._order.get(lvl, len(self._order))) if known else None
 
 
 def closed_by_status(text: str) -> bool:

@@ -167,6 +167,11 @@ def table_columns(header: list[str]) -> TableColumns:
         for name in names:
             if name in header:
                 return header.index(name)
+        # "Severity level", "Current status", "Issue title": a header that contains the word.
+        for name in names:
+            for index, words in enumerate(h.split() for h in header):
+                if len(words) <= 3 and name in words:
+                    return index
         return None
 
     return TableColumns(find(_SEVERITY_COLUMNS), find(_STATUS_COLUMNS), find(_TITLE_COLUMNS), find(_ID_COLUMNS),
@@ -202,7 +207,8 @@ def closed_state(segments: list[tuple[str, bool]], status: str | None, checked: 
         return True, "[x]"
     if wholly_struck(segments):
         return True, "struck through"
-    if marked_closed("".join(t for t, _ in segments)):
+    if checked is None and marked_closed("".join(t for t, _ in segments)):
+        # An explicit "[ ]" says open whatever ✅ the text carries ("- [ ] ✅ passes locally, not in prod").
         return True, "✅"
     if closed_section and checked is None:
         # An explicit "[ ]" under "Resolved" says open; only an item with no state of its own

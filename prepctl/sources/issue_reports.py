@@ -344,8 +344,14 @@ class _Walker:
         status = entry.meta.status or inline_status(text)
         priority = entry.meta.priority or inline_priority(text)
         severity = (self.severities.classify(priority) or UNRECOGNISED) if priority else None
-        severity = severity or self.severities.marked(text) or context.severity
+        # A code written anywhere in the item ("crash on checkout — P0") can raise the severity
+        # its heading gives, never lower it; an explicit label ("[P2]") is the item's own word.
+        severity = severity or self.severities.marked(text) or \
+            self.severities.worst([context.severity, *map(self.severities.classify, self.severities.codes_in(text))])
         if severity is None:
+            if checked is not None or first_id(text):
+                # An item-like entry no severity reaches: counted, so it cannot vanish unseen.
+                self.reading.ignore("without a severity")
             return
         closed, how = closed_state(segments, status, checked, context.closed_section)
         # "~~dup of PREP-1~~ PREP-10 crash": an open item is named by what is not struck out.
@@ -371,6 +377,8 @@ class _Walker:
             item = self.table_row(row, roles, context)
             if item is not None:
                 self.reading.items.append(item)
+            elif roles.id is not None or roles.status is not None:
+                self.reading.ignore("without a severity")
 
     def table_row(self, row: SyntaxTreeNode, roles: TableColumns, context: _Context) -> ReportedIssue | None:
         cells = [inline_lines(first_inline(c)) for c in row.children]
