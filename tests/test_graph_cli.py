@@ -66,8 +66,15 @@ def test_a_file_with_a_syntax_error_is_reported_and_skipped(tmp_path: Path):
     result = run_cli("-c", plan, "graph", "importers", "prep.models.orm", "-f", "json")
     assert result.code == 0
     assert "prep/broken.py:3: syntax error" in result.stderr
-    direct = {d["module"]: d["names"] for d in json.loads(result.stdout)["direct"]}
+    data = json.loads(result.stdout)
+    direct = {d["module"]: d["names"] for d in data["direct"]}
     assert direct == TRUTH["direct"]  # the rest still counts; the broken file is skipped
+    # ... but the answer says it may be incomplete: the broken file's imports are unknown.
+    assert data["complete"] is False and [u["path"] for u in data["unknown"]] == ["prep/broken.py"]
+    report = run_cli("-c", plan, "graph", "report", "prep.models.orm", "--out", tmp_path / "rep")
+    assert report.code == 0, report.stderr
+    assert "**Incomplete**: 1 skipped file(s)" in (tmp_path / "rep" / "dependency-report.md").read_text()
+    assert json.loads((tmp_path / "rep" / "dependency-report.json").read_text())["complete"] is False
 
 
 def test_cycles_orphans_usage_and_rollup_commands():

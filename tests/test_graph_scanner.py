@@ -299,6 +299,25 @@ def test_a_git_revision_reuses_blobs_parsed_from_the_work_tree(tmp_path: Path):
     assert edges(at_head) == edges(work) and at_head.revision is not None
 
 
+def test_a_git_revision_reports_the_files_it_cannot_name_like_the_work_tree(tmp_path: Path):
+    from prepctl.sources.git import GitRevisionTree
+    from tests.graph_support import git
+
+    repo = write(tmp_path / "repo", {"app/__init__.py": "", "app/bad name.py": "import app\n",
+                                     "app/tool.pyw": "import app\n", "app/my-tools/x.py": "import app\n"})
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "initial")
+    work = scan_tree(WorkTree(repo), ScanConfig())
+    at_head = scan_tree(GitRevisionTree.open(repo, "HEAD"), ScanConfig())
+    # The walk reports a non-identifier folder once; a revision's listing names each file in it.
+    assert [(p.path, p.module) for p in work.problems] == [
+        ("app/bad name.py", "app.bad name"), ("app/my-tools/", "app.my-tools"), ("app/tool.pyw", "app.tool")]
+    assert [(p.path, p.module) for p in at_head.problems] == [
+        ("app/bad name.py", "app.bad name"), ("app/my-tools/x.py", "app.my-tools.x"), ("app/tool.pyw", "app.tool")]
+    assert {p.kind for p in work.problems + at_head.problems} == {"skipped"}
+
+
 _SCAN_SCRIPT = textwrap.dedent("""
     import sys
     sys.path.insert(0, sys.argv[3])

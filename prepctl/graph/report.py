@@ -46,6 +46,7 @@ class ReportData:
         return {"generated_by": MARKER, "target": self.target, "tree": self.label, "revision": self.revision,
                 "modules_scanned": self.modules, "direct": data["direct"],
                 "transitive": data.get("transitive", []), "by_group": data["by_group"],
+                "complete": data["complete"], "unknown": data["unknown"],
                 "usage": self.usage.to_dict(),
                 "contract_violations": [{"contract": c, "importer": a, "imported": b}
                                         for c, a, b in self.violations],
@@ -190,7 +191,9 @@ def render_markdown(data: ReportData, svg_file: str | None) -> str:
              f"Scanned {data.modules:,} modules in `{data.label}`"
              + (f" at revision `{data.revision[:12]}`" if data.revision else " (work tree)") + ". "
              f"**{len(found.direct)}** module(s) import `{data.target}` directly and "
-             f"**{len(found.transitive)}** more transitive only (through other modules).", ""]
+             f"**{len(found.transitive)}** more transitive only (through other modules)."
+             + (f" **Incomplete**: {len(found.unknown)} skipped file(s) or computed dynamic import(s) may "
+                "import it too (see Files skipped)." if found.unknown else ""), ""]
     if svg_file:
         lines += [f"![Who imports {data.target}]({svg_file})", ""]
     else:
@@ -249,7 +252,9 @@ th{background:#f6f8fa} td.n{text-align:right}
 <p>Scanned {{ "{:,}".format(d.modules) }} modules in <code>{{ d.label }}</code>{% if d.revision %} at revision
 <code>{{ d.revision[:12] }}</code>{% else %} (work tree){% endif %}.
 <strong>{{ d.importers.direct|length }}</strong> module(s) import it directly and
-<strong>{{ d.importers.transitive|length }}</strong> more transitive only (through other modules).</p>
+<strong>{{ d.importers.transitive|length }}</strong> more transitive only (through other modules).
+{% if d.importers.unknown %}<strong class="bad">Incomplete</strong>: {{ d.importers.unknown|length }} skipped
+file(s) or computed dynamic import(s) may import it too (see Files skipped).{% endif %}</p>
 <div class="graph">{% if svg %}{{ svg }}{% else %}<p class="note">No picture: {{ d.graphviz_hint }}.
 The DOT source is in dependency-graph.dot.</p>{% endif %}</div>
 {% if d.violations %}<p class="bad">Red edges break a contract of the plan:</p><ul>

@@ -65,6 +65,7 @@ from prepctl.sources.scan_files import (
     Listing,
     ScanProblem,
     nfkc,
+    other_sources,
     select_modules,
     source_roots,
     walk_problems,
@@ -1500,7 +1501,9 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
         paths: Iterable[str] = (rel for rel, _ in listing.files)
         walked = walk_problems(listing, config)
     else:
-        paths = (rel for rel in tree.files() if rel.endswith(".py"))
+        listed = list(tree.files())
+        paths = [rel for rel in listed if rel.endswith(".py")]
+        walked = other_sources(listed, config)
     entries, problems = select_modules(paths, config)
 
     # Blob ids: from the stat index for unchanged work-tree files, from git for revisions,

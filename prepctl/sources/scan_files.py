@@ -245,6 +245,30 @@ def _holds_python(path: str, budget: int = 5_000) -> bool:
     return False
 
 
+def other_source_reason(name: str) -> str:
+    why = ("a Windows-only source suffix (.pyw): importable on Windows" if name.endswith(".pyw")
+           else "the name ends in '.py' and a space, so it is no module by name, but importlib can "
+                "load it by path")
+    return f"{why}; not scanned"
+
+
+def other_sources(paths: Iterable[str], config: ScanScope) -> list[ScanProblem]:
+    """Files of a listing (a git revision's) that are Python source but not ``.py``: reported,
+    as the work-tree walk reports them."""
+    roots = source_roots(config)
+    found = []
+    for rel in paths:
+        name = rel.rpartition("/")[2]
+        if not _OTHER_SOURCE.search(name) or excluded(rel, config.exclude):
+            continue
+        literal = literal_module(rel, roots)
+        if config.packages and literal.partition(".")[0] not in config.packages:
+            continue
+        if any(_below(rel, root) is not None for root in roots):
+            found.append(ScanProblem(printable(rel), None, other_source_reason(name), SKIPPED, literal))
+    return found
+
+
 def _kind_of(mode: int) -> str:
     for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
@@ -284,10 +308,7 @@ def _read_folder(path: str, rel: str, exclude: tuple[str, ...]) -> list:
                         kind = _kind_of(entry.stat(follow_symlinks=False).st_mode)
                         odd.append([child, f"{kind}, not a regular file; never opened, not scanned"])
                 elif _OTHER_SOURCE.search(name) and not excluded(child, exclude):
-                    why = ("a Windows-only source suffix (.pyw): importable on Windows" if name.endswith(".pyw")
-                           else "the name ends in '.py' and a space, so it is no module by name, but "
-                                "importlib can load it by path")
-                    odd.append([child, f"{why}; not scanned"])
+                    odd.append([child, other_source_reason(name)])
             except OSError:
                 continue
     subdirs.sort()
