@@ -783,3 +783,15 @@ def test_flag_dict_key_set_under_a_condition_is_computed(tmp_path: Path):
     compact = _flag(tmp_path, root, name="COMPACT_JSON")
     assert compact.status == "error" and "under `if DEBUG`" in compact.verdict.summary
     assert _flag(tmp_path, root, name="PAGE_SIZE", expect="50").status == "pass"
+
+
+def test_evidence_shows_the_source_a_default_was_folded_from(tmp_path: Path):
+    root = _tree(tmp_path, {"app/config.py": 'import os\nFEATURE_BOOL = bool(os.getenv("FEATURE_BOOL", "false"))\n'})
+    result = _flag(tmp_path, root, name="FEATURE_BOOL", expect="true")
+    [evidence] = result.verdict.evidence
+    assert evidence.value is True
+    assert evidence.label.endswith(': bool(os.getenv("FEATURE_BOOL", "false"))'), evidence.label
+    # a plain literal keeps its short label (rendered documents quote it)
+    plain = _flag(tmp_path, EXAMPLE)
+    assert plain.verdict.evidence[0].label == ("settings field Settings.analytics_endpoints_enabled "
+                                               "(alias ANALYTICS_ENDPOINTS_ENABLED)")

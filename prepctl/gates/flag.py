@@ -16,6 +16,7 @@ we cannot say what the default is. Found and different from ``expect`` is ``fail
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any, Literal
 
@@ -174,6 +175,17 @@ def _json_plain(value: Any) -> bool:
     return False
 
 
+def _plain(definition: SettingDefinition) -> bool:
+    """Whether the source text is just the value written out (nothing folded to show)."""
+    text = definition.text
+    if not text or text == str(definition.value):
+        return True
+    try:
+        return bool(ast.literal_eval(text) == definition.value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
 def _format(value: Scalar, secret: bool) -> str:
     return "***" if secret else _URL_PASSWORD.sub(r"\1:***@", repr(value))
 
@@ -184,7 +196,11 @@ def _evidence(definition: SettingDefinition, expect: Scalar, secret: bool,
     if (secret or definition.kind is not DefaultKind.LITERAL or not _json_plain(value)
             or (isinstance(value, str) and _URL_PASSWORD.search(value))):
         value = _shown(definition, secret)
-    return Evidence(definition.how, path=definition.path, line=definition.line, value=value,
+    label = definition.how
+    if definition.kind is DefaultKind.LITERAL and not secret and not _plain(definition):
+        # A folded default shows the source it came from: `bool(os.getenv("X", "false"))`.
+        label += ": " + _URL_PASSWORD.sub(r"\1:***@", definition.text)
+    return Evidence(label, path=definition.path, line=definition.line, value=value,
                     expected="***" if secret else (_URL_PASSWORD.sub(r"\1:***@", expect)
                                                    if isinstance(expect, str) else expect),
                     revision=revision)
