@@ -1,11 +1,15 @@
-"""The openapi gate on real OpenAPI documents nobody here wrote: FastAPI-generated JSON, Apache
+"""The openapi and schema gates on real documents nobody here wrote. The openapi gate: FastAPI-generated JSON, Apache
 Airflow's 3.0 and 3.1 YAML, openapi-spec-validator's and openapi-core's test documents (a `$ref`'d
 path item, path items and schemas in other files, a webhooks-only 3.1 document, Swagger 2.0), plus
 three written here (an undeclared path parameter, YAML anchors and merge keys, OpenAPI 3.2).
 Provenance, versions and sha256 are in ``openapi/README.md``.
 
-``openapi/truth.yaml`` holds each criterion's expected verdict and counts, written by reading the
-documents, never by running prepctl. Zero false passes: every verdict and count must equal it.
+The schema gate: Apache Airflow's config template and the JSON Schema it ships (whose
+`additional_properties` typo made every option key pass), with derived schemas (``schema/``).
+
+``openapi/truth.yaml`` and ``schema/truth.yaml`` hold each criterion's expected verdict and counts,
+written by reading the documents, never by running prepctl. Zero false passes: every verdict and
+count must equal them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from prepctl.verdicts import CriterionResult
 from tests.conftest import write_plan
 
 CORPUS = Path(__file__).parent / "openapi"
+SCHEMA_CORPUS = Path(__file__).parent / "schema"
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def _lacking(result: CriterionResult) -> int:
 def test_corpus_is_at_least_eight_documents_each_under_one_megabyte():
     documents = {case.document for case in CASES}
     assert len(documents) >= 8
-    for path in CORPUS.rglob("*"):
+    for path in [*CORPUS.rglob("*"), *(Path(__file__).parent / "schema").rglob("*")]:
         if path.is_file():
             assert path.stat().st_size < 1_000_000, path
 
@@ -108,3 +113,37 @@ def test_openapi_corpus_verdict_and_counts_equal_the_truth(tmp_path: Path, case:
     if case.problems is not None:
         problems = [e for e in result.verdict.evidence if e.label.startswith("invalid at ")]
         assert len(problems) == case.problems, [e.label for e in problems]
+
+
+@dataclass(frozen=True)
+class SchemaCase:
+    name: str
+    engines: str
+    config: str
+    schema_file: str
+    status: str
+    errors: int | None = None
+    mentions: list[str] = field(default_factory=list)
+
+
+SCHEMA_CASES = [SchemaCase(**entry) for entry in
+                yaml.safe_load((SCHEMA_CORPUS / "truth.yaml").read_text(encoding="utf-8"))["cases"]]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("case", SCHEMA_CASES, ids=[c.name for c in SCHEMA_CASES])
+def test_schema_corpus_verdict_and_counts_equal_the_truth(tmp_path: Path, case: SchemaCase):
+    criterion = {"id": "schemas", "kind": "schema", "title": "configs validate", "engines": case.engines,
+                 "config": case.config, "schema_file": case.schema_file}
+    config = write_plan(tmp_path, "- " + json.dumps(criterion), root=str(SCHEMA_CORPUS))
+    result = evaluate(load_plan(config), ["p"]).phases[0].criteria[0]
+    summary = result.verdict.summary
+    if case.status != "pass":
+        assert result.status != "pass", f"false pass: {summary}"
+    assert result.status == case.status, summary
+    for text in case.mentions:
+        assert text in summary + "\n".join(e.label for e in result.verdict.evidence), summary
+    if case.errors is not None:
+        # A validation error's evidence is labelled with its JSON path.
+        listed = [e for e in result.verdict.evidence if e.label.startswith("$")]
+        assert len(listed) == case.errors, [e.label for e in listed]
