@@ -38,8 +38,8 @@ from prepctl.sources.settings.pydantic import (
     field_call,
 )
 
-#: A class with a *Settings or *Model base: its fields may be settings.
-CLASS_HINT = re.compile(r"class\s+\w+\s*\([^)]*(Settings|BaseModel)\b")
+#: A class with a *Settings base: its env names may be env_prefix + field, absent from the text.
+CLASS_HINT = re.compile(r"class\s+\w+\s*\([^)]*Settings\b")
 _BASE_SETTINGS = "BaseSettings"
 _BASE_MODEL = "BaseModel"
 #: Plain classes whose attributes are settings (Flask's `class ProductionConfig(Config)`).
