@@ -143,6 +143,9 @@ def check_document(tree: Tree, rel: str) -> CheckedDocument:
     # OpenAPI keys are text; YAML reads `200:` as an int, which the validator cannot handle.
     document = replace(document, data=json_shaped(document.data))
     data = document.data
+    if isinstance(data, str) and data.startswith("version https://git-lfs."):
+        # A checkout without `git lfs pull`: the real document was never here to judge.
+        raise GateError(f"{rel} is a Git LFS pointer, not the document; run `git lfs pull` first")
     if not isinstance(data, dict):
         return CheckedDocument(document, None, [SpecProblem(
             f"the document is a {type(data).__name__}, not a mapping with `openapi:` and `paths:`", "$", 1)])
