@@ -322,3 +322,10 @@ def test_severity_written_anywhere_raises_never_lowers_and_unplaced_items_are_co
 def test_headers_that_contain_the_column_word_are_recognised():
     text = "| Issue ID | Issue title | Severity level | Current status |\n|--|--|--|--|\n| H-1 | t | High | Closed |\n"
     assert [(i.id, i.severity, i.closed) for i in parse_markdown(text, "R.md", SeverityMap())] == [("H-1", "P1", True)]
+
+
+def test_dashed_priority_labels_and_jira_custom_field_columns():
+    gh = json.dumps([{"number": 1, "title": "a", "state": "open", "labels": ["priority-high", "bug"]}])
+    assert [i.severity for i in parse_json(gh, "r.json", SeverityMap())] == ["P1"]
+    csv_text = "Summary,Issue key,Custom field (Severity),Status\nx,J-1,Critical,Open\n"
+    assert [(i.id, i.severity) for i in parse_csv(csv_text, "r.csv", SeverityMap())] == [("J-1", "P0")]

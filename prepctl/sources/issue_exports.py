@@ -9,6 +9,7 @@ import bisect
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from prepctl.sources.issue_items import (
@@ -101,6 +102,12 @@ def _labels(obj: dict) -> list[str] | None:
     return [_named(label) for label in labels]
 
 
+def label_texts(labels: list[str]) -> list[str]:
+    """Each label as written and with its separators as spaces: ``priority-high`` and ``P1-high``
+    name a severity only once the dash is gone (a word followed by '-' is not that word)."""
+    return [text for label in labels for text in (label, re.sub(r"[-_/:]+", " ", label))]
+
+
 def _status(obj: dict, status_field: str | None) -> tuple[str | None, str]:
     if status_field:
         return status_field, _named(_dig(obj, status_field))
@@ -129,7 +136,7 @@ def _priority(obj: dict, index: int, priority_field: str | None,
     labels = _labels(obj)
     if labels is None or priority_field:
         raise ValueError(f"item {index} has no priority field ({priority_field or 'priority'}) and no labels")
-    severity = severities.most_severe(labels)
+    severity = severities.most_severe(label_texts(labels))
     return (severity, None) if severity else (UNRECOGNISED, "labels: " + (", ".join(labels) or "none"))
 
 
@@ -182,7 +189,8 @@ def read_csv(text: str, path: str, severities: SeverityMap, priority_field: str 
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = [" ".join(h.lower().split()) for h in next(reader)]
+        # Jira names custom fields "Custom field (Severity)".
+        header = [re.sub(r"^custom field \((.*)\)$", r"\1", " ".join(h.lower().split())) for h in next(reader)]
     except StopIteration:
         raise ValueError("empty CSV: expected a header row") from None
     except csv.Error as exc:
@@ -215,7 +223,7 @@ def read_csv(text: str, path: str, severities: SeverityMap, priority_field: str 
                 severity = severities.classify(written) or UNRECOGNISED
             else:
                 labels = [record[c] for c in label_cols if c < len(record) and record[c].strip()]
-                severity = severities.most_severe(labels) or UNRECOGNISED
+                severity = severities.most_severe(label_texts(labels)) or UNRECOGNISED
                 written = "labels: " + (", ".join(labels) or "none") if prio_cols == [] else "(empty priority)"
             status = cell(status_cols)
             closed = closed_by_status(status)
