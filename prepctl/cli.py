@@ -188,12 +188,13 @@ app.command(name="report")(_report.report)
 
 def main() -> None:
     from prepctl.errors import PrepctlError
+    from prepctl.inert import inert  # errors quote input (names, YAML values): no escapes to the terminal
 
     try:
         app()
     except PrepctlError as exc:
         for problem in exc.problems:
-            typer.echo(f"prepctl: {problem}", err=True)
+            typer.echo(f"prepctl: {inert(str(problem))}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         typer.echo("prepctl: interrupted", err=True)
@@ -205,6 +206,6 @@ def main() -> None:
             raise
         from prepctl.secrets import redact
 
-        typer.echo(f"prepctl: internal error: {type(exc).__name__}: {redact(str(exc))} "
+        typer.echo(f"prepctl: internal error: {type(exc).__name__}: {inert(redact(str(exc)))} "
                    "(set PREPCTL_DEBUG=1 for the traceback, and please report it)", err=True)
         sys.exit(2)

@@ -171,3 +171,82 @@ def test_an_error_about_no_file_is_printed_once_prefixed():
     result = run_cli("status", "--format", "xml", env={"PREPCTL_NO_HISTORY": "1"})
     assert result.code == 2
     assert result.stderr == "prepctl: status supports --format table or json, not 'xml'\n"
+
+
+# ---------------------------------------------------------------- inert output (issue 12 §9)
+# The full payload × output matrix runs as subprocesses in tests/faults/test_injection_outputs.py;
+# these pin the sanitisers' rules in-process.
+
+
+def test_inert_strips_escape_sequences_and_controls_but_keeps_newlines_and_tabs():
+    from prepctl.inert import inert
+
+    text = ("a\x1b]0;title\x07b\x1b]8;;http://x\x1b\\c\x1b[31md\x1b[0m\x9b2Je\x1bP+q\x1b\\f\x07\x00\tg\nh"
+            "\x1b]unterminated\u202eX")
+    assert inert(text) == "abcde" + "f\tg\nhunterminatedX"
+
+
+def test_inert_breaks_workflow_commands_at_every_kind_of_line_start():
+    from prepctl.inert import ZWSP, inert
+
+    text = "::error::a\n  ::add-mask::b\r::warning::c\u2028::notice::d\nsection_start:1:x\nx ##[error]y ##vso[task]z"
+    out = inert(text)
+    for line in out.splitlines():
+        assert not line.lstrip().startswith(("::", "section_start:")), line
+    assert "##[" not in out and "##vso[" not in out and f"#{ZWSP}#[error]" in out
+    assert inert(out) == out  # idempotent: formats and templates may both apply it
+    assert inert("a::b ::c") == "a::b ::c"  # mid-line :: is no command and stays as written
+
+
+def test_markdown_inline_escapes_html_and_structure():
+    from prepctl.inert import markdown_inline
+
+    out = markdown_inline("</details><script>x</script> a|b `c` [l](u) \\ &amp;\nnext")
+    assert out == ("&lt;/details&gt;&lt;script&gt;x&lt;/script&gt; a\\|b \\`c\\` \\[l\\](u) \\\\ &amp;amp; next")
+
+
+def test_markdown_code_cannot_be_closed_from_inside():
+    from prepctl.inert import markdown_code_block, markdown_code_span
+
+    span = markdown_code_span("a `` b")
+    assert span.startswith("```") and span.endswith("```")
+    block = markdown_code_block("x\n````\n<script>")
+    assert block.startswith("`````\n") and block.endswith("\n`````") and "<script" not in block
+    assert markdown_code_span("a|b", in_table=True) == "`a\\|b`"
+
+
+def test_json_escapes_what_a_terminal_would_act_on_and_round_trips():
+    from prepctl.formats.json import status_json
+
+    class Row:
+        def to_dict(self) -> dict:
+            return {"title": "x\x9b2J\ud800\u2028\u202e\x1b]0;t\x07"}
+
+    text = status_json([Row()])  # type: ignore[list-item]
+    assert not any(ch in text for ch in "\x9b\ud800\u2028\u202e\x1b\x07")
+    assert json.loads(text)["phases"][0]["title"] == "x\x9b2J\ud800\u2028\u202e\x1b]0;t\x07"
+
+
+def test_table_output_has_no_escape_sequence_from_gate_text(tmp_path: Path):
+    plan = write_plan(tmp_path, r"""
+        - id: c
+          kind: command
+          title: "t\e]0;pwned\a"
+          run: [sh, -c, 'printf "\033]0;title\007\033[2Jx\n::error::y\n"; exit 1']
+        """)
+    result = run_cli("-c", plan, "gate", "p", env={"PREPCTL_NO_HISTORY": "1"})
+    assert result.code == 1 and "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert all(not line.split("│")[-2].strip().startswith("::") for line in result.stdout.splitlines()
+               if line.count("│") > 2)
+
+
+def test_errors_and_graph_tables_reach_the_terminal_inert(tmp_path: Path):
+    from prepctl.graph.output import table
+
+    result = run_cli("-c", _tree(tmp_path), "gate", "\x1b]0;pwned\x07p\n::error::x",
+                     env={"PREPCTL_NO_HISTORY": "1"})
+    assert result.code == 2 and "unknown phase" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert not any(line.lstrip().startswith("::") for line in result.stderr.splitlines())
+    shown = table(["module"], [["app.\x1b[2Jevil\x9b"]])
+    assert "\x1b" not in shown and "\x9b" not in shown and "app.evil" in shown

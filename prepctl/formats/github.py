@@ -1,7 +1,8 @@
 """`--format github`: workflow commands that annotate files in a GitHub Actions run.
 
 Each failing or erroring piece of evidence with a location becomes ``::error file=…,line=…::``.
-When ``$GITHUB_STEP_SUMMARY`` is set, the Markdown report is appended to it.
+When ``$GITHUB_STEP_SUMMARY`` is set, the Markdown report is appended to it. Gate text is made
+inert (``clean``) and then percent-escaped, so it can only ever be the data of our own command.
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prepctl.formats.base import Format
+from prepctl.formats.base import Format, clean
 from prepctl.formats.markdown import MarkdownFormat
-from prepctl.secrets import redact
 from prepctl.verdicts import GateReport, Status
 
 
@@ -46,10 +46,10 @@ class GitHubFormat(Format):
                 title = _escape_property(f"{phase.phase}/{c.id} {c.status.value}")
                 located = [e for e in c.verdict.evidence if e.path and e.line]
                 if not located:
-                    lines.append(f"::{level} title={title}::{_escape_data(redact(c.verdict.summary))}")
+                    lines.append(f"::{level} title={title}::{_escape_data(clean(c.verdict.summary))}")
                 for e in located:
-                    file = _escape_property(_workspace_path(report.root, e.path or ""))
-                    message = _escape_data(redact(f"{c.verdict.summary} — {e.label}"))
+                    file = _escape_property(clean(_workspace_path(report.root, e.path or "")))
+                    message = _escape_data(clean(f"{c.verdict.summary} — {e.label}"))
                     lines.append(f"::{level} file={file},line={e.line},title={title}::{message}")
             lines.append(f"{phase.phase}: {phase.status.value}")
         lines.append(f"prepctl gate: {report.status.value}")

@@ -1,11 +1,15 @@
-"""`--format junit`: JUnit XML that Jenkins and GitLab display as a test report."""
+"""`--format junit`: JUnit XML that Jenkins and GitLab display as a test report.
+
+All gate text passes ``clean`` (prepctl.inert): a character XML 1.0 forbids (ESC, BEL, a lone
+surrogate, U+FFFF) would make CI reject the whole report, and a CI job that prints the file must
+not meet a workflow command at a line start.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from prepctl.formats.base import Format
-from prepctl.secrets import redact
+from prepctl.formats.base import Format, clean
 from prepctl.verdicts import CriterionResult, GateReport, Status
 
 
@@ -16,7 +20,7 @@ def _evidence_text(result: CriterionResult) -> str:
         value = f" value={e.value}" if e.value is not None else ""
         expected = f" expected={e.expected}" if e.expected is not None else ""
         lines.append(f"{e.label}{where}{value}{expected}")
-    return redact("\n".join(lines))
+    return clean("\n".join(lines))
 
 
 class JUnitFormat(Format):
@@ -37,8 +41,8 @@ class JUnitFormat(Format):
                                   **{k: str(v) for k, v in counts.items()})
             for c in phase.criteria:
                 case = ET.SubElement(suite, "testcase", classname=f"prepctl.{phase.phase}",
-                                     name=f"{c.id}: {c.title}", time=f"{c.seconds:.3f}")
-                summary = redact(c.verdict.summary)
+                                     name=f"{c.id}: {clean(c.title)}", time=f"{c.seconds:.3f}")
+                summary = clean(c.verdict.summary)
                 # Advisory criteria never block, so CI should not show them as failed.
                 if c.status is Status.FAIL and not c.advisory:
                     ET.SubElement(case, "failure", message=summary, type=c.kind).text = _evidence_text(c)

@@ -1,22 +1,39 @@
-"""`--format markdown`: a report to paste into a PR, an RFC or a CI summary."""
+"""`--format markdown`: a report to paste into a PR, an RFC or a CI summary.
+
+Every piece of gate text (titles, summaries, evidence) is untrusted: it goes through
+prepctl.inert, so raw HTML shows as text, a `|` cannot split a row, a backtick cannot close a
+code span, and no line of the report is a CI workflow command. prepctl's own markup (the table,
+``<details>``, code spans around ids) is written here around the escaped text.
+"""
 
 from __future__ import annotations
 
-from prepctl.formats.base import Format
-from prepctl.secrets import redact
-from prepctl.verdicts import GateReport, PhaseResult, Status
+from prepctl.formats.base import Format, clean
+from prepctl.inert import markdown_code_block, markdown_code_span, markdown_inline
+from prepctl.verdicts import Evidence, GateReport, PhaseResult, Status
 
 ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "🛑", Status.SKIP: "⏭️"}
 
 
-def md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def md_escape(text: object) -> str:
+    """Untrusted text for one line of Markdown prose or a table cell."""
+    return markdown_inline(clean(text))
+
+
+def _evidence_lines(e: Evidence) -> list[str]:
+    where = f" — {markdown_code_span(clean(e.location))}" if e.location else ""
+    multiline = isinstance(e.value, str) and "\n" in e.value.strip("\n")
+    shown = e.value is not None and e.value != "" and not multiline
+    lines = [f"- {md_escape(e.label)}{where}{': ' + md_escape(e.value) if shown else ''}"]
+    if multiline:
+        lines += ["", markdown_code_block(clean(e.value)), ""]
+    return lines
 
 
 def phase_markdown(phase: PhaseResult) -> str:
     lines = [f"## {ICONS[phase.status]} {phase.phase}: {md_escape(phase.title)} — **{phase.status.value.upper()}**", ""]
     if phase.revision:
-        lines += [f"Evaluated at revision `{phase.revision}`.", ""]
+        lines += [f"Evaluated at revision {markdown_code_span(clean(phase.revision))}.", ""]
     lines += ["| | Criterion | Kind | Summary |", "|---|---|---|---|"]
     for c in phase.criteria:
         advisory = " _(advisory)_" if c.advisory else ""
@@ -28,12 +45,7 @@ def phase_markdown(phase: PhaseResult) -> str:
             continue
         lines.append(f"<details><summary><code>{c.id}</code> evidence</summary>\n")
         for e in c.verdict.evidence:
-            where = f" — `{e.location}`" if e.location else ""
-            value = f": {e.value}" if e.value is not None and not isinstance(e.value, str) or (
-                isinstance(e.value, str) and "\n" not in e.value and e.value) else ""
-            lines.append(f"- {md_escape(e.label)}{where}{md_escape(str(value))}")
-            if isinstance(e.value, str) and "\n" in e.value:
-                lines += ["", "```", e.value, "```"]
+            lines += _evidence_lines(e)
         lines += ["", "</details>", ""]
     return "\n".join(lines)
 
@@ -43,4 +55,4 @@ class MarkdownFormat(Format):
 
     def render(self, report: GateReport) -> str:
         head = f"# prepctl gate: **{report.status.value.upper()}**\n\n"
-        return redact(head + "\n".join(phase_markdown(p) for p in report.phases)).rstrip("\n") + "\n"
+        return (head + "\n".join(phase_markdown(p) for p in report.phases)).rstrip("\n") + "\n"

@@ -1,4 +1,9 @@
-"""`--format table`: a rich table for people. No colour when NO_COLOR is set or not a terminal."""
+"""`--format table`: a rich table for people. No colour when NO_COLOR is set or not a terminal.
+
+Gate text reaches a terminal here: ``shown`` strips its escape sequences and controls (an OSC
+could retitle the window or plant a hyperlink) and escapes rich markup; rich's own styles, added
+around it, still colour the table.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,7 @@ import shutil
 import sys
 from typing import TYPE_CHECKING
 
-from prepctl.formats.base import Format
-from prepctl.secrets import redact
+from prepctl.formats.base import Format, clean
 from prepctl.verdicts import GateReport, Status
 
 if TYPE_CHECKING:
@@ -22,6 +26,13 @@ STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "red", Statu
 #: Schedule states worth a colour; "in progress" and "upcoming" stay plain.
 SCHEDULE_STYLES = {"overdue": "bold red", "late start": "yellow", "done": "green"}
 MAX_EVIDENCE = 8
+
+
+def shown(text: object) -> str:
+    """Untrusted text for a rich cell or title: inert, redacted, markup-escaped."""
+    from rich.markup import escape
+
+    return escape(clean(text))
 
 
 def _console(buffer: io.StringIO) -> Console:
@@ -38,14 +49,13 @@ class TableFormat(Format):
     name = "table"
 
     def render(self, report: GateReport) -> str:
-        from rich.markup import escape
         from rich.table import Table
 
         buffer = io.StringIO()
         console = _console(buffer)
         for phase in report.phases:
             at = f" @ {phase.revision[:12]}" if phase.revision else ""
-            table = Table(title=f"{phase.phase}: {escape(phase.title)}{at} — "
+            table = Table(title=f"{phase.phase}: {shown(phase.title)}{shown(at)} — "
                           f"[{STYLES[phase.status]}]{phase.status.value.upper()}[/]",
                           title_justify="left", expand=False, show_lines=False)
             table.add_column("status", no_wrap=True)
@@ -53,16 +63,16 @@ class TableFormat(Format):
             table.add_column("kind", no_wrap=True)
             table.add_column("summary / evidence")
             for c in phase.criteria:
-                detail = escape(redact(c.verdict.summary))
+                detail = shown(c.verdict.summary)
                 if c.status is not Status.PASS:
-                    shown = [e for e in c.verdict.evidence if e.location or e.label][:MAX_EVIDENCE]
-                    for e in shown:
+                    listed = [e for e in c.verdict.evidence if e.location or e.label][:MAX_EVIDENCE]
+                    for e in listed:
                         where = f" ({e.location})" if e.location else ""
-                        detail += "\n  · " + escape(redact(f"{e.label}{where}"))
-                    extra = len(c.verdict.evidence) - len(shown)
+                        detail += "\n  · " + shown(f"{e.label}{where}")
+                    extra = len(c.verdict.evidence) - len(listed)
                     if extra > 0:
                         detail += f"\n  · … {extra} more (see --format json)"
-                name = escape(c.id) + (" [dim](advisory)[/]" if c.advisory else "")
+                name = shown(c.id) + (" [dim](advisory)[/]" if c.advisory else "")
                 table.add_row(f"[{STYLES[c.status]}]{c.status.value}[/]", name, c.kind, detail)
             console.print(table)
             console.print()
@@ -71,7 +81,6 @@ class TableFormat(Format):
 
 
 def status_table(rows: list[PhaseState]) -> str:
-    from rich.markup import escape
     from rich.table import Table
 
     buffer = io.StringIO()
@@ -82,11 +91,11 @@ def status_table(rows: list[PhaseState]) -> str:
             ("schedule",) if scheduled else ()):
         table.add_column(column)
     for row in rows:
-        cells = [row.phase, escape(row.title), row.weeks, ", ".join(row.depends_on) or "—",
-                 f"[{STYLES[row.status]}]{escape(row.state)}[/]", row.counts_text()]
+        cells = [row.phase, shown(row.title), shown(row.weeks), shown(", ".join(row.depends_on) or "—"),
+                 f"[{STYLES[row.status]}]{shown(row.state)}[/]", shown(row.counts_text())]
         if row.schedule:
             style = SCHEDULE_STYLES.get(row.schedule.state)
-            cells.append(f"[{style}]{escape(row.schedule.text)}[/]" if style else escape(row.schedule.text))
+            cells.append(f"[{style}]{shown(row.schedule.text)}[/]" if style else shown(row.schedule.text))
         table.add_row(*cells)
     console.print(table)
     return buffer.getvalue()

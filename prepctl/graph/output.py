@@ -9,6 +9,8 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from prepctl.inert import inert
+
 if TYPE_CHECKING:
     from prepctl.graph.check import ContractOutcome
     from prepctl.graph.diff import GraphDiff
@@ -21,7 +23,8 @@ def to_json(data: object) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    # Module and file names are untrusted (a file may be named with ESC): inert for the terminal.
+    cells = [[str(h) for h in headers]] + [["" if c is None else inert(str(c)) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -30,7 +33,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     def esc(value: object) -> str:
-        return str("" if value is None else value).replace("|", "\\|").replace("\n", " ")
+        return inert(str("" if value is None else value)).replace("|", "\\|").replace("\n", " ")
 
     out = ["| " + " | ".join(esc(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     out += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]

@@ -4,19 +4,23 @@ Lookup: a ``templates/`` folder next to phases.yaml wins over the templates ship
 ``prepctl/templates/``, name for name, so a project can change one document without forking
 prepctl. Undefined variables are errors (StrictUndefined): a typo in an override must not
 silently render as an empty cell in a signed-off RFC. HTML templates are autoescaped; Markdown
-templates mark source-provided text inert with the ``code``/``cell``/``text`` filters.
+templates mark source-provided text inert with the ``code``/``cell``/``text``/``block`` filters.
+Whatever the filter, every expression's output passes ``finalize`` (no escape sequence, control
+character or CI workflow command: see prepctl.inert), and a rendered Markdown document is made
+inert as a whole.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from prepctl.errors import PrepctlError, Problem
+from prepctl.formats.base import clean, clean_value
+from prepctl.inert import markdown_code_block, markdown_code_span, markdown_inline
 
 if TYPE_CHECKING:
     import jinja2
@@ -89,44 +93,30 @@ def eject(config_dir: Path, name: str) -> Path:
 
 def md_code(value: Any) -> str:
     """An inline code span that holds any text: Markdown renders its content literally."""
-    text = _one_line(value)
-    if not text:
-        return "``"
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return markdown_code_span(_source_text(value))
 
 
 def md_text(value: Any) -> str:
-    """Source-provided text inside Markdown prose: HTML stays text, the line stays one line."""
-    text = _one_line(value)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Source-provided text inside Markdown prose: HTML and Markdown structure stay text, the
+    line stays one line, no workflow command or escape sequence survives (prepctl.inert)."""
+    return markdown_inline(_source_text(value))
 
 
 def md_cell(value: Any) -> str:
-    """Like md_text, for a table cell: a `|` would split the cell."""
-    return md_text(value).replace("|", "\\|")
+    """Like md_text, for a table cell (md_text already escapes the `|` that would split it)."""
+    return md_text(value)
 
 
-def _one_line(value: Any) -> str:
-    from prepctl.secrets import redact
-
+def _source_text(value: Any) -> str:
     if value is None:
         return ""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return redact(re.sub(r"\s*\n\s*", " ", text).strip())
+    return clean(value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str))
 
 
 def md_block(value: Any) -> str:
     """A fenced code block for multi-line values (command output tails, queries)."""
-    from prepctl.secrets import redact
-
-    text = redact(value if isinstance(value, str) else json.dumps(value, indent=2, sort_keys=True,
-                                                                  default=str)).rstrip("\n")
-    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
-    fence = "`" * (longest + 1)
-    return f"{fence}\n{text}\n{fence}"
+    text = value if isinstance(value, str) else json.dumps(value, indent=2, sort_keys=True, default=str)
+    return markdown_code_block(clean(text))
 
 
 def to_json(value: Any) -> str:
@@ -169,6 +159,10 @@ class Renderer:
             file, line = _template_frame(exc.__traceback__, name)
             raise PrepctlError(Problem(file=file, line=line,
                                        message=f"template error: {exc}", hint=self._hint(name))) from None
+        if not self.env.autoescape(name):  # type: ignore[operator] - select_autoescape: a callable
+            # A text document (Markdown) is printed by CI and pasted into terminals: the whole of
+            # it is made inert, so text split over two expressions cannot start a command either.
+            text = clean(text)
         # Deterministic bytes whatever the platform: one newline style, one final newline.
         return text.replace("\r\n", "\n").rstrip("\n") + "\n"
 
@@ -196,6 +190,7 @@ def _environment(config_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        finalize=clean_value,
     )
     env.filters.update(code=md_code, text=md_text, cell=md_cell, block=md_block, tojson_safe=to_json)
     return env

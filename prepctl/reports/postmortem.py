@@ -20,7 +20,7 @@ from prepctl.history import Run, read_runs
 from prepctl.plan import LoadedPlan, Phase
 from prepctl.reports import documents
 from prepctl.reports.documents import DocFormat, Planned
-from prepctl.reports.engine import Renderer
+from prepctl.reports.engine import Renderer, md_text
 from prepctl.reports.views import DateRange, phase_dates, value_text
 from prepctl.verdicts import Status
 
@@ -214,10 +214,11 @@ def build_view(plan: LoadedPlan, phase: Phase, runs: list[Run], incident: str | 
             went_badly.append(f"`{story.id}` could not be evaluated in {story.errors} of {story.runs} runs "
                               "(error: its evidence was unavailable).")
         if story.latest_status in ("fail", "error"):
-            actions.append(f"Make `{story.id}` pass ({story.title}): now {story.latest_status}, "
-                           f"{story.latest_summary}")
+            # Markdown built here: the titles and summaries in it are escaped here, not in the template.
+            actions.append(f"Make `{story.id}` pass ({md_text(story.title)}): now {story.latest_status}, "
+                           f"{md_text(story.latest_summary)}")
         elif story.latest_status == "not recorded":
-            actions.append(f"Evaluate `{story.id}` ({story.title}): no recorded run has it.")
+            actions.append(f"Evaluate `{story.id}` ({md_text(story.title)}): no recorded run has it.")
     slow = sorted((s for s in stories if s.hours_to_pass), key=lambda s: -(s.hours_to_pass or 0))
     if slow:
         worst = slow[0]

@@ -1,5 +1,6 @@
 """A self-contained HTML page of a ShadowReport (no scripts, no external assets: it opens offline
-and can be attached to a CI run). Autoescaped: response values are data, never markup.
+and can be attached to a CI run). Autoescaped: response values are data, never markup; and inert
+(prepctl.inert): no control character or workflow command from a response reaches the file.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import json
 from typing import Any
 
 from prepctl import secrets
+from prepctl.formats.base import clean_value
 from prepctl.shadow.render import percent, summary_line
 from prepctl.shadow.report import ShadowReport
 
@@ -106,7 +108,8 @@ def _ms(value: float | None) -> str:
 def render_html(report: ShadowReport) -> str:
     from jinja2 import Environment
 
-    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    # finalize: response values reach the page without escape sequences or CI workflow commands.
+    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, finalize=clean_value)
     template = env.from_string(_TEMPLATE)
     page = template.render(r=report, summary=summary_line(report), match_rate=percent(report.match_rate),
                            show=_show, ms=_ms)
