@@ -322,8 +322,9 @@ def refuse_userinfo(url: str, where: str) -> None:
     if "@" not in parts.netloc:
         return
     userinfo = parts.netloc.rpartition("@")[0]
-    user, _, password = userinfo.partition(":")
-    for piece in {userinfo, user, password, urllib.parse.unquote(user), urllib.parse.unquote(password)}:
+    password = userinfo.partition(":")[2]
+    # Not the bare user name: it is no secret, and hiding every "admin" would mangle output.
+    for piece in {userinfo, password, urllib.parse.unquote(userinfo), urllib.parse.unquote(password)}:
         if piece:
             remember(piece)
     remember(base64.b64encode(urllib.parse.unquote(userinfo).encode()).decode("ascii"))
