@@ -206,3 +206,18 @@ def test_saved_answers_from_the_wrong_time_are_errors(tmp_path, captured_at, sta
     result = only_criterion(path)
     assert result.status is Status.ERROR, result.verdict.summary
     assert reason in result.verdict.summary
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda path: __import__("os").mkfifo(path), "is a FIFO (named pipe), not a regular file"),
+    (lambda path: path.mkdir(), "is a folder, not a regular file"),
+    (lambda path: path.write_bytes(b"# TYPE g gauge\ng 1 \xff\n# EOF\n"), "snap.om:2:5: not UTF-8"),
+])
+def test_a_snapshot_that_is_not_a_readable_file_is_an_error(tmp_path, make, reason):
+    # A FIFO once blocked the gate forever: it is refused without being opened.
+    make(tmp_path / "snap.om")
+    path = write_live_plan(tmp_path, {"prometheus": {"url": "file:snap.om"}},
+                           criteria=[slo([{"name": "q", "query": "g", "pass": "< 1"}])])
+    result = only_criterion(path)
+    assert result.status is Status.ERROR
+    assert reason in result.verdict.summary

@@ -52,16 +52,24 @@ AGGREGATIONS: dict[str, Callable[[list[float]], float]] = {
 }
 
 
+#: Largest snapshot read: days of recording-rule series fit many times over; a file past it is
+#: not a snapshot (or was pointed at by mistake) and would only exhaust memory.
+MAX_SNAPSHOT_BYTES = 256 * 2**20
+
+
 def load_snapshot(root: Path, rel: str) -> MetricsSource:
+    from prepctl.errors import PrepctlError
+    from prepctl.fileio import decode_utf8, read_regular_file
+
     path = Path(rel) if Path(rel).is_absolute() else root / rel
     shown = f"file:{rel}"
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SourceError(f"metrics snapshot {shown} not found (looked for {path}; file: paths are "
-                          "relative to the plan's root:)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"metrics snapshot {shown} cannot be read: {exc}") from None
+        # Only a regular file: a FIFO would block the gate forever, /dev/zero never end.
+        data = read_regular_file(path, what=f"metrics snapshot {shown}", max_bytes=MAX_SNAPSHOT_BYTES,
+                                 missing_hint="file: paths are relative to the plan's root:")
+        text = decode_utf8(data, str(path))
+    except PrepctlError as exc:
+        raise SourceError(str(exc)) from None
     if text.lstrip().startswith("{"):
         return QueryApiSnapshot.parse(text, shown)
     return OpenMetricsSnapshot.parse(text, shown)
