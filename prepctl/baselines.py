@@ -38,7 +38,9 @@ class _Model(BaseModel):
 
 class CapturedSeries(_Model):
     labels: dict[str, str] = Field(default_factory=dict)
-    value: float
+    # Capture refuses NaN and ±Inf; a file holding one was edited, and `<=+10%` of Infinity
+    # would pass anything.
+    value: float = Field(allow_inf_nan=False)
 
 
 class CapturedObjective(_Model):

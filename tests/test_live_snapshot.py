@@ -221,3 +221,23 @@ def test_a_snapshot_that_is_not_a_readable_file_is_an_error(tmp_path, make, reas
     result = only_criterion(path)
     assert result.status is Status.ERROR
     assert reason in result.verdict.summary
+
+
+@pytest.mark.parametrize("value", ["Infinity", "NaN", "-Infinity"])
+def test_a_baseline_file_holding_a_non_number_is_an_error(tmp_path, cli, value):
+    # `<=+10%` of Infinity holds for any value: an edited baseline must not make everything pass.
+    (tmp_path / "snap.om").write_text(OM, encoding="utf-8")
+    path = write_live_plan(tmp_path, {"prometheus": {"url": "file:snap.om"}}, phases=[
+        {"id": "phase-0", "criteria": [slo([{"name": "lat", "query": 'lat{svc="a",zone="x"}', "pass": "< 1"}],
+                                           id="freeze")]},
+        {"id": "phase-1", "criteria": [slo([{"name": "new", "query": 'lat{svc="b"}', "pass": "<=+10%"}],
+                                           baseline="phase-0/lat")]}])
+    assert cli("-c", path, "baseline", "capture", "phase-0").code == 0
+    baseline = tmp_path / "baselines" / "phase-0.json"
+    data = json.loads(baseline.read_text())
+    assert only_criterion(path, "phase-1").status is Status.FAIL  # 0.9 is far above 0.3 + 10%
+    data["objectives"]["lat"]["series"][0]["value"] = float(value.replace("Infinity", "inf"))
+    baseline.write_text(json.dumps(data))
+    result = only_criterion(path, "phase-1")
+    assert result.status is Status.ERROR, result.verdict.summary
+    assert "baselines/phase-0.json is malformed at objectives.lat.series.0.value" in result.verdict.summary
