@@ -290,3 +290,14 @@ def test_window_points_out_of_order_are_errors(httpserver, tmp_path, offsets, va
     result = gate(tmp_path, httpserver.url_for(""), objective=objective)
     assert result.status is Status.ERROR, result.verdict.summary
     assert reason in result.verdict.summary
+
+
+@pytest.mark.parametrize("criterion", ["< 1e999", "<=+1e999%", "<= baseline * 1e400"])
+def test_a_threshold_too_large_to_compare_is_a_config_error(tmp_path, cli, criterion):
+    # float("1e999") is infinity, and every value is below it: the plan is refused instead.
+    objective = {"name": "latency", "query": "latency_seconds", "pass": criterion}
+    path = write_live_plan(tmp_path, {"prometheus": {"url": "http://127.0.0.1:9"}},
+                           criteria=[slo([objective], baseline="phase-0")])
+    result = cli("-c", path, "validate")
+    assert result.code == 2, result.stdout + result.stderr
+    assert "too large to compare" in result.stderr and f"{path}:" in result.stderr

@@ -136,6 +136,14 @@ class Condition:
 
 
 def parse_condition(text: str) -> Condition:
+    condition = _parse_condition(text)
+    # float("1e999") is inf: "< 1e999" would hold for every value, so would "<=+1e999%".
+    if not math.isfinite(condition.number):
+        raise ValueError(f"criterion {text!r}: the number is too large to compare with")
+    return condition
+
+
+def _parse_condition(text: str) -> Condition:
     match = _CONDITION.match(text)
     if not match:
         raise ValueError(f"criterion {text!r} must start with <, <=, >, >=, == or !=, e.g. '<= 0.8' "
