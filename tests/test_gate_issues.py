@@ -329,3 +329,13 @@ def test_dashed_priority_labels_and_jira_custom_field_columns():
     assert [i.severity for i in parse_json(gh, "r.json", SeverityMap())] == ["P1"]
     csv_text = "Summary,Issue key,Custom field (Severity),Status\nx,J-1,Critical,Open\n"
     assert [(i.id, i.severity) for i in parse_csv(csv_text, "r.csv", SeverityMap())] == [("J-1", "P0")]
+
+
+def test_audit_ids_field_lists_and_count_tables():
+    text = ("| Severity | Findings | Remediated |\n|--|--|--|\n| High | 3 | 2 |\n\n## Findings\n\n"
+            "### 🔴 P0-1: Session fixation\n\n- **CVSS:** 9.8\n- **Status:** Open\n\n"
+            "### BUG-7: Login loop\n\nStatus: Open\n\n## Overview\n\nStatus: Draft\n")
+    reading = read_markdown(text, "R.md", SeverityMap())
+    assert [(i.id, i.severity, i.closed, i.priority_text) for i in reading.items] == [
+        ("P0-1", "P0", False, None), ("BUG-7", "?", False, "(no priority written)")]
+    assert reading.ignored == {"summary tables": 1}

@@ -21,7 +21,7 @@ DEFAULT_SEVERITY_ALIASES: dict[str, list[str]] = {
 #: be a P0, so an open one keeps the gate from passing.
 UNRECOGNISED = "?"
 CLOSED_WORDS = ("closed", "resolved", "done", "fixed", "verified", "won't fix", "wont fix", "wontfix",
-                "completed", "complete", "merged", "duplicate", "cancelled", "canceled", "not a bug",
+                "completed", "complete", "remediated", "merged", "duplicate", "cancelled", "canceled", "not a bug",
                 "obsolete", "invalid")
 CLOSED_MARKS = ("✅", "✔", "☑")
 ISSUE_ID = re.compile(r"\b[A-Z][A-Z0-9]*(?:-\d+)+\b|#\d+")
@@ -39,11 +39,13 @@ OTHER_META_KEYS = frozenset({
 META_KEYS = STATUS_KEYS | PRIORITY_KEYS | OTHER_META_KEYS
 _META_LINE = re.compile(r"^\s*(?:[-*+]\s+)?([A-Za-z][A-Za-z ]{0,20}?)\s*[:=]\s*(.*?)\s*$")
 _MARKUP = re.compile(r"[*_`]+")
+_FIELD_LINE = re.compile(r"^\s*[A-Za-z][\w()/ -]{0,30}?\s*:\s*\S")
 _INLINE_STATUS = re.compile(r"\bstatus\s*[:=]\s*([^,;|)\n]+)", re.IGNORECASE)
 _INLINE_PRIORITY = re.compile(r"\b(?:priority|severity)\s*[:=]\s*([^,;|)\n]+)", re.IGNORECASE)
 _CODE_SEVERITY = re.compile(r"(?i)^(?:p\d|sev-?\d)$")
 _TAGGED_CODE = re.compile(r"(?i)[\[(]\s*(p\d|sev[- ]?\d)\s*[\])]")
-_CODE_ANYWHERE = re.compile(r"(?i)(?<![\w-])(?:p[0-4]|sev[- ]?[0-4])(?![\w-])")
+#: "P0", "Sev 1", and the severity prefix of audit ids such as "P0-1".
+_CODE_ANYWHERE = re.compile(r"(?i)(?<![\w-])(?:p[0-4]|sev[- ]?[0-4])(?=-\d|(?![\w-]))")
 _TAGGED_WORD = re.compile(r"[\[(]\s*([^\[\]()]{1,24}?)\s*[\])]")
 _NOTE_START = re.compile(r"^[\s(\[—–:;,.-]*(?:" + "|".join(re.escape(w) for w in CLOSED_WORDS)
                          + r"|dup\b|moved|superseded|[✅✔☑])", re.IGNORECASE)
@@ -156,6 +158,11 @@ def closed_by_status(text: str) -> bool:
         return True
     lowered = re.sub(r"^[\W_]+", "", _MARKUP.sub("", text).strip().lower())
     return any(lowered.startswith(w) and not lowered[len(w):len(w) + 1].isalnum() for w in CLOSED_WORDS)
+
+
+def field_line(line: str) -> bool:
+    """Whether a line reads ``Key: value`` with a short key (``**CVSS:** 9.8``), known key or not."""
+    return _FIELD_LINE.match(_MARKUP.sub("", line)) is not None
 
 
 def meta_line(line: str) -> tuple[str, str] | None:

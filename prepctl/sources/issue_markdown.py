@@ -19,6 +19,7 @@ from prepctl.sources.issue_items import (
     STATUS_KEYS,
     SeverityMap,
     closed_by_status,
+    field_line,
     marked_closed,
     meta_line,
     wholly_struck,
@@ -155,7 +156,10 @@ def is_meta_list(block: SyntaxTreeNode) -> bool:
     """A list whose every item is a metadata line (``- **Status:** open``): the fields of the issue
     above it, not issues."""
     heads = [inline_lines(first_inline(item)) for item in block.children]
-    return bool(heads) and all(lines and meta_line(lines[0].text) is not None for lines in heads)
+    # Every item a "Key: value" field, at least one of them a field an issue has (Status, Labels…):
+    # "- **CVSS:** 9.8 / - **Status:** Open" describes the finding above it.
+    return bool(heads) and all(lines and field_line(lines[0].text) for lines in heads) and \
+        any(meta_line(lines[0].text) is not None for lines in heads)
 
 
 def block_text(block: SyntaxTreeNode) -> str:

@@ -181,8 +181,14 @@ class _Walker:
                         for b in body)
         residual = heading_residual(title, self.severities)
         own = self.severities.marked(title)
-        severity = self.priority_of(meta) or own or context.severity
+        severity = self.priority_of(meta) or own or \
+            self.severities.worst([context.severity, *map(self.severities.classify, self.severities.codes_in(title))])
         numbered = first_id(title) is not None or _NUMBERED.match(title) is not None
+        if severity is None and meta.status is not None and numbered and not subheadings:
+            # "### BUG-7: Login loop" with a Status line but no priority anywhere: an issue whose
+            # severity is unknown, which an open one must not let pass.
+            severity = UNRECOGNISED
+            meta.priority = meta.priority or "(no priority written)"
         # "### 3. Flaky test" with a Labels line and a list of repro steps is one issue; a plain
         # "### Backend" over a list groups that list's items.
         decisive_meta = meta.status is not None or meta.priority is not None or \
@@ -368,8 +374,8 @@ class _Walker:
         header = [norm_header(cell_text(c)) for c in rows[0].children]
         roles = table_columns(header)
         body = rows[1:]
-        if roles.title is None and roles.id is None and roles.status is None and \
-                any(h in COUNT_COLUMNS for h in header):
+        if roles.title is None and roles.id is None and roles.status is None and (
+                any(h in COUNT_COLUMNS for h in header) or _numbers_only(body, roles.severity)):
             # "| Severity | Open | Closed |": a summary of counts, not the issues themselves.
             self.reading.ignore("summary tables", len(body))
             return
@@ -411,6 +417,12 @@ class _Walker:
         closed, how = closed_state(segments, status, None, context.closed_section)
         return ReportedIssue(severity, clean_title(title), closed, self.path, line_of(row), ident, how,
                              sev_text if severity == UNRECOGNISED else None)
+
+
+def _numbers_only(rows: list[SyntaxTreeNode], severity_column: int | None) -> bool:
+    """Whether every cell but the severity holds a number: "| High | 3 | 2 |" counts issues."""
+    cells = [cell_text(c).strip() for row in rows for n, c in enumerate(row.children) if n != severity_column]
+    return bool(cells) and all(re.fullmatch(r"[\d.,%/ -]*", c) for c in cells)
 
 
 @dataclass
