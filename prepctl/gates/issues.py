@@ -217,10 +217,13 @@ def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: s
                                  path=i.path, line=i.line, value=i.priority_text, expected="a mapped priority",
                                  revision=revision) for i in unknown]
         words = sorted({str(i.priority_text) for i in unknown})
+        # "(no priority written)", "labels: bug": nothing to map, a priority to add.
+        no_priority = any(w.startswith(("(", "labels:")) for w in words)
         names = first_few([f"{i.id or i.title} ({i.path}:{i.line})" for i in unknown], 5)
         return Verdict.of(Status.ERROR, f"{len(unknown)} open item(s) with a priority severity_map does not "
                           f"know ({', '.join(repr(w) for w in words)}), so whether they are {levels} is "
-                          f"unknown: {names}; map those words in severity_map", evidence)
+                          f"unknown: {names}; map those words in severity_map"
+                          + (", or give the items without one a priority" if no_priority else ""), evidence)
     return Verdict.of(Status.PASS, f"{len(open_items)} open {levels} (max {spec.max_open}); "
                       f"{closed} closed", evidence)
 
