@@ -795,3 +795,14 @@ def test_evidence_shows_the_source_a_default_was_folded_from(tmp_path: Path):
     plain = _flag(tmp_path, EXAMPLE)
     assert plain.verdict.evidence[0].label == ("settings field Settings.analytics_endpoints_enabled "
                                                "(alias ANALYTICS_ENDPOINTS_ENABLED)")
+
+
+def test_did_you_mean_reaches_files_that_only_hold_a_shorter_form(tmp_path: Path):
+    """ZenML: a plain BaseModel filled from ZENML_SERVER_* by a loader; its file never spells the
+    env name, so it is read for hints once nothing was found."""
+    root = _tree(tmp_path, {"config/server.py": "class ServerConfiguration(BaseModel):\n"
+                                                "    auto_activate: bool = False\n    activate: bool = True\n"})
+    result = _flag(tmp_path, root, name="ZENML_SERVER_AUTO_ACTIVATE")
+    assert result.status == "error"
+    assert "did you mean auto_activate at config/server.py:2" in result.verdict.summary
+    assert "did you mean activate" not in result.verdict.summary and "; activate" not in result.verdict.summary

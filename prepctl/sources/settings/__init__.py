@@ -51,6 +51,8 @@ DEFAULT_EXCLUDE: tuple[str, ...] = ("**/tests/**", "**/test/**", "tests/**", "te
                                     "**/*_test.py", "**/conftest.py")
 #: How many "did you mean" names a search keeps.
 MAX_NEAR = 5
+#: How many more files a search that found nothing may parse for "did you mean" hints.
+MAX_NEAR_FILES = 200
 
 
 def find_setting(tree: Tree, name: str, attribute: str | None = None,
@@ -63,6 +65,7 @@ def find_setting(tree: Tree, name: str, attribute: str | None = None,
     needles = _needles(name, attribute)
     loader = module_loader(tree)
     modules: dict[str, ModuleIndex | None] = {}  # modules read to follow imported helpers
+    texts: dict[str, str] = {}  # files not parsed, kept for the "did you mean" pass
     for rel in candidate_files(tree, files):
         if exclude and matches_any(rel, exclude):
             continue
@@ -81,22 +84,54 @@ def find_setting(tree: Tree, name: str, attribute: str | None = None,
         mentions = any(n in lowered for n in needles)
         file_type = file_type_of(rel)
         # A settings class may build the env name from env_prefix + field, so the full name need
-        # not appear in its file; any file that declares a settings/model class gets parsed.
+        # not appear in its file; any file that declares a settings class gets parsed.
         if not mentions and not (file_type == "python" and CLASS_HINT.search(text)):
+            texts[rel] = lowered
             continue
         found, seen, problem = _scan(file_type, text, rel, name, attribute, loader, modules)
         search.definitions.extend(found)
         if problem is not None and mentions:
             search.unreadable.append(problem)
-        for seen_name, line, *note in seen:
-            why = closeness(name, seen_name) or (closeness(attribute, seen_name) if attribute else None)
-            if why and note and note[0]:
-                why = f"{why}, {note[0]}"
-            if why and len(search.near) < MAX_NEAR and not any(
-                    n.name == seen_name and n.path == rel for n in search.near):
-                search.near.append(NearName(seen_name, rel, line, why))
+        _collect_near(search, rel, seen)
+    if not search.definitions and not search.unreadable:
+        _near_pass(tree, search, texts, loader, modules)
     search.definitions = dedupe(search.definitions)
     return search
+
+
+def _collect_near(search: SettingSearch, rel: str,
+                  seen: Sequence[tuple[str, int] | tuple[str, int, str]]) -> None:
+    for seen_name, line, *note in seen:
+        why = closeness(search.name, seen_name) or (
+            closeness(search.attribute, seen_name) if search.attribute else None)
+        if why and note and note[0]:
+            why = f"{why}, {note[0]}"
+        if why and len(search.near) < MAX_NEAR and not any(
+                n.name == seen_name and n.path == rel for n in search.near):
+            search.near.append(NearName(seen_name, rel, line, why))
+
+
+def _near_pass(tree: Tree, search: SettingSearch, texts: dict[str, str], loader: Loader,
+               modules: dict[str, ModuleIndex | None]) -> None:
+    """Nothing found: parse the files that mention a shorter form of the name (``auto_activate``
+    for ``ZENML_SERVER_AUTO_ACTIVATE``, at least two words) for "did you mean" hints only."""
+    words = search.name.lower().split("_")
+    shorter = ["_".join(words[i:]) for i in range(1, len(words) - 1) if "".join(words[i:])]
+    if not shorter:
+        return
+    parsed = 0
+    for rel, lowered in texts.items():
+        if parsed >= MAX_NEAR_FILES or len(search.near) >= MAX_NEAR:
+            return
+        if not any(s in lowered for s in shorter):
+            continue
+        parsed += 1
+        try:
+            text = tree.read_bytes(rel).decode("utf-8")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, UnicodeDecodeError):
+            continue
+        _, seen, _ = _scan(file_type_of(rel), text, rel, search.name, search.attribute, loader, modules)
+        _collect_near(search, rel, seen)
 
 
 def _needles(name: str, attribute: str | None) -> list[str]:

@@ -85,13 +85,16 @@ def closeness(wanted: str, seen: str) -> str | None:
     """Why ``seen`` is close to ``wanted`` (None when it is not), for a "did you mean" hint.
 
     Close means: the same name in another case (``debug`` for ``DEBUG``), or the same name with a
-    prefix added or dropped at an underscore boundary (``PREFECT_API_URL`` / ``API_URL``,
+    prefix added or dropped at an underscore boundary, two words at least on the short side
+    (``PREFECT_API_URL`` / ``API_URL``,
     ``AIRFLOW__CORE__LOAD_EXAMPLES`` / ``load_examples``)."""
     if not wanted or not seen or wanted == seen:
         return None
     a, b = wanted.lower(), seen.lower()
     if a == b:
         return "same name, other case"
-    if len(a) >= 3 and len(b) >= 3 and (a.endswith("_" + b) or b.endswith("_" + a)):
+    shorter = min(a, b, key=len)
+    # At least two words on the short side: "activate" is not close to "AUTO_ACTIVATE".
+    if "_" in shorter.strip("_") and (a.endswith("_" + b) or b.endswith("_" + a)):
         return "prefix differs"
     return None
