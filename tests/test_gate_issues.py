@@ -339,3 +339,16 @@ def test_audit_ids_field_lists_and_count_tables():
     assert [(i.id, i.severity, i.closed, i.priority_text) for i in reading.items] == [
         ("P0-1", "P0", False, None), ("BUG-7", "?", False, "(no priority written)")]
     assert reading.ignored == {"summary tables": 1}
+
+
+def test_an_absolute_report_path_inside_the_root_is_read_and_outside_says_so(tmp_path: Path):
+    root = tmp_path / "mono"
+    root.mkdir()
+    (root / "R.md").write_text("## P0\n- [ ] A-1 x\n", encoding="utf-8")
+    (tmp_path / "out.md").write_text("## P0\n- [ ] A-2 x\n", encoding="utf-8")
+    code, crit = _gate(tmp_path, root, str(root / "R.md"))
+    assert code == 1 and "A-1" in crit["summary"]
+    code, crit = _gate(tmp_path, root, str(tmp_path / "out.md"))
+    assert code == 2 and f"outside the monolith root {root.resolve()}" in crit["summary"]
+    code, crit = _gate(tmp_path, root, "nope.md")
+    assert code == 2 and f"report nope.md not found (looked for {root.resolve() / 'nope.md'})" == crit["summary"]

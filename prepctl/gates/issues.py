@@ -101,7 +101,7 @@ def read_regular_file(path: Path, shown: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise GateError(f"report {shown} not found") from None
+        raise GateError(f"report {shown} not found" + ("" if str(path) in shown else f" (looked for {path})")) from None
     except IsADirectoryError:
         raise GateError(f"report {shown} is a folder, not a file; name the report file inside it") from None
     except OSError as exc:
@@ -150,7 +150,10 @@ def report_bytes(ctx: GateContext, report: str) -> bytes:
         return read_regular_file(path, f"{report} ({path})")
     if isinstance(ctx.tree, WorkTree):
         root = Path(ctx.tree.root)
-        return read_regular_file(_inside(root / normalise(report), root, report, "the monolith root"), report)
+        # An absolute path is taken as written, so one outside the root says so instead of "not found".
+        wanted = Path(report) if Path(report).is_absolute() else root / normalise(report)
+        path = _inside(wanted, root, report, "the monolith root")
+        return read_regular_file(path, report if path == (root / normalise(report)).resolve() else f"{report} ({path})")
     try:
         return ctx.tree.read_bytes(report)
     except FileNotFoundError:
