@@ -259,7 +259,7 @@ class PythonScanner:
                 continue
             line = getattr(key, "lineno", item.lineno)
             self.seen.append(Seen(key_text, line))
-            if key_text != self.name:
+            if not self._wanted(key_text):
                 continue
             how = f"dict key {owner}[{key_text!r}]"
             default = self.folder.fold(item)
