@@ -215,14 +215,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _alertmanager(self, path: str) -> None:
         mode = self.server.mode
+        path = path.removesuffix("/moved")
         if path == "/api/v2/status":
             body = {"hello": "world"} if mode == "not-alertmanager" else \
                 {"versionInfo": {"version": "0.25.0"}, "uptime": "2026-01-01T00:00:00Z", "cluster": {}}
-            self._json(body)
         elif path == "/api/v2/alerts":
-            self._json(ALERTS.get(mode, ALERTS["healthy"])())
+            body = ALERTS.get(mode, ALERTS["healthy"])()
         else:
             self._send(404, b"no such path", "text/plain")
+            return
+        # The transport modes (slow, bombs, redirects...) wrap Alertmanager's answers too.
+        transport = getattr(self, "_mode_" + mode.replace("-", "_"), None)
+        if transport is not None:
+            transport(json.dumps(body).encode(), self.headers.get("Authorization", ""))
+        else:
+            self._json(body)
 
     # ------------------------------------------------------------ Prometheus
 
@@ -257,10 +264,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, gzip.compress(body), "application/json", {"Content-Encoding": "gzip"})
 
     def _mode_healthy_redirect(self, body: bytes, auth: str) -> None:
-        if self.path.endswith("/moved"):
+        parts = urllib.parse.urlsplit(self.path)
+        if parts.path.endswith("/moved"):
             self._send(200, body, "application/json")
         else:
-            self._send(307, b"", "text/plain", {"Location": self.path + "/moved"})
+            moved = urllib.parse.urlunsplit(("", "", parts.path + "/moved", parts.query, ""))
+            self._send(307, b"", "text/plain", {"Location": moved})
 
     def _mode_slow(self, body: bytes, auth: str) -> None:
         time.sleep(SLOW)

@@ -163,6 +163,15 @@ CASES: list[ServerCase] = [
     am("alerts-null", OWN, "answered null"),
     am("one-bad-among-good", D2, "fingerprint 'bad1'"),
     am("not-alertmanager", OWN, "does not answer like an Alertmanager v2 API"),
+    # ---- the same transport hostility in front of Alertmanager
+    am("healthy-gzip", "control", **PASS),
+    am("healthy-redirect", "control: a same-server redirect is followed", **PASS),
+    am("slow", D5, "(timeout)"),
+    am("gzip-bomb", D5, "larger than 32 MiB once decoded"),
+    am("html-200", D5, "not JSON"),
+    am("redirect-other-host", D5 + "; " + D4, "redirects to another server"),
+    am("echo-auth-401", D4, "HTTP 401", "Bearer ***"),
+    am("retry-after-nan", D3, "HTTP 429"),
 ]
 
 
@@ -187,7 +196,7 @@ def write_plan(folder: Path, case: ServerCase, url: str) -> Path:
 def test_every_mode_has_a_case():
     # A mode the fake offers but no case runs would be a hostility silently untested.
     used = {(c.kind == "incidents", c.mode) for c in CASES}
-    missing = [m for m in PROMETHEUS_MODES if (False, m) not in used]
+    missing = [m for m in PROMETHEUS_MODES if (False, m) not in used]  # all on Prometheus; some on both
     missing += [m for m in ALERTMANAGER_MODES if (True, m) not in used]
     assert missing == []
 
