@@ -221,6 +221,17 @@ def test_a_redirect_to_another_host_is_not_followed(httpserver, monkeypatch):
     assert [r.path for r, _ in httpserver.log] == ["/x"]
 
 
+def test_a_redirect_to_a_url_with_credentials_is_not_followed(httpserver, monkeypatch):
+    monkeypatch.setenv("TEST_LIVE_TOKEN", "tok-kept-321")
+    target = httpserver.url_for("/y").replace("://", "://mallory:hunter2-x@")
+    httpserver.expect_request("/x").respond_with_data("", status=302, headers={"Location": target})
+    httpserver.expect_request("/y").respond_with_json({"ok": True})
+    with pytest.raises(SourceError, match="redirects to a URL with credentials") as caught:
+        client().get_json(httpserver.url_for("/x"), what="Test", auth=Auth(bearer_env="TEST_LIVE_TOKEN"))
+    assert "hunter2-x" not in str(caught.value)
+    assert [r.path for r, _ in httpserver.log] == ["/x"]
+
+
 def test_a_redirect_on_the_same_server_is_followed_with_the_token(httpserver, monkeypatch):
     monkeypatch.setenv("TEST_LIVE_TOKEN", "tok-same-789")
     httpserver.expect_request("/x").respond_with_data("", status=308, headers={"Location": "/y"})

@@ -228,6 +228,11 @@ class HttpClient:
                     return _read_capped(response, where, deadline, self.max_body)
             finally:
                 response.close()
+            if follow.url.userinfo:
+                # httpx would turn them into a Basic header replacing the configured token.
+                raise SourceError(f"{where}: HTTP {response.status_code} redirects to a URL with "
+                                  "credentials in it (user:password@); prepctl does not follow it",
+                                  status=response.status_code)
             if _origin(follow.url) != origin:
                 raise SourceError(f"{where}: HTTP {response.status_code} redirects to another server "
                                   f"({safe_url(str(follow.url))}); prepctl follows redirects only on the "
