@@ -352,3 +352,8 @@ def test_an_absolute_report_path_inside_the_root_is_read_and_outside_says_so(tmp
     assert code == 2 and f"outside the monolith root {root.resolve()}" in crit["summary"]
     code, crit = _gate(tmp_path, root, "nope.md")
     assert code == 2 and f"report nope.md not found (looked for {root.resolve() / 'nope.md'})" == crit["summary"]
+
+
+def test_a_reopened_status_is_open():
+    text = "| Priority | ID | Status |\n|--|--|--|\n| P1 | R-1 | Closed (reopened 06-10) |\n| P1 | R-2 | ✅ Closed |\n"
+    assert _open(text) == {"R-1": 3}

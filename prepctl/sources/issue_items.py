@@ -154,9 +154,11 @@ class SeverityMap:
 def closed_by_status(text: str) -> bool:
     """A status value that means closed: ``Closed``, ``✅ Done``, ``🟢 Fixed (v1.2)``; not ``Open``,
     ``Reopened``, ``Unresolved`` or ``Not fixed``."""
+    lowered = re.sub(r"^[\W_]+", "", _MARKUP.sub("", text).strip().lower())
+    if "reopen" in lowered or "re-open" in lowered:
+        return False  # "Closed (reopened 06-10)": the last word on it is open
     if any(mark in text for mark in CLOSED_MARKS):
         return True
-    lowered = re.sub(r"^[\W_]+", "", _MARKUP.sub("", text).strip().lower())
     return any(lowered.startswith(w) and not lowered[len(w):len(w) + 1].isalnum() for w in CLOSED_WORDS)
 
 

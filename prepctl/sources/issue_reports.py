@@ -144,6 +144,7 @@ class _Walker:
             return 0
         sub = _Walker(self.path, self.severities, headings=list(self.headings), nested=self.nested + 1)
         sub.flow(list(SyntaxTreeNode(markdown_parser().parse(content)).children))
+        sub.finish_issue()
         return len(sub.reading.items) + sum(sub.reading.ignored.values())
 
     def html_block(self, node: SyntaxTreeNode) -> None:
