@@ -806,3 +806,13 @@ def test_did_you_mean_reaches_files_that_only_hold_a_shorter_form(tmp_path: Path
     assert result.status == "error"
     assert "did you mean auto_activate at config/server.py:2" in result.verdict.summary
     assert "did you mean activate" not in result.verdict.summary and "; activate" not in result.verdict.summary
+
+
+def test_settings_field_with_an_unknown_prefix_is_suggested_even_as_one_word(tmp_path: Path):
+    """FastMCP: env_prefixes in a custom SettingsConfigDict read by a custom source."""
+    root = _tree(tmp_path, {"settings.py": "class Settings(BaseSettings):\n"
+                                           "    model_config = ExtendedSettingsConfigDict(env_prefixes=['FASTMCP_'])\n"
+                                           "    debug: bool = False\n"})
+    result = _flag(tmp_path, root, name="FASTMCP_DEBUG")
+    assert result.status == "error" and "did you mean debug at settings.py:3" in result.verdict.summary
+    assert find_setting(WorkTree(root), "DEBUG").definitions == []  # the prefix is not known to be ""

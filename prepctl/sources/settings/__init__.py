@@ -49,6 +49,8 @@ DEFAULT_FILES: tuple[str, ...] = ("**/*.py", "**/.env", "**/.env.*", "**/*.env",
 #: Tests set flags to whatever they exercise; their values are not the product's defaults.
 DEFAULT_EXCLUDE: tuple[str, ...] = ("**/tests/**", "**/test/**", "tests/**", "test/**", "**/test_*.py",
                                     "**/*_test.py", "**/conftest.py")
+#: A name seen while scanning: (name, line) or (name, line, note, loose) from Python.
+Seen = tuple[str, int] | tuple[str, int, str, bool]
 #: How many "did you mean" names a search keeps.
 MAX_NEAR = 5
 #: How many more files a search that found nothing may parse for "did you mean" hints.
@@ -99,13 +101,13 @@ def find_setting(tree: Tree, name: str, attribute: str | None = None,
     return search
 
 
-def _collect_near(search: SettingSearch, rel: str,
-                  seen: Sequence[tuple[str, int] | tuple[str, int, str]]) -> None:
-    for seen_name, line, *note in seen:
-        why = closeness(search.name, seen_name) or (
-            closeness(search.attribute, seen_name) if search.attribute else None)
-        if why and note and note[0]:
-            why = f"{why}, {note[0]}"
+def _collect_near(search: SettingSearch, rel: str, seen: Sequence[Seen]) -> None:
+    for seen_name, line, *extra in seen:
+        note, loose = (extra[0], bool(extra[1])) if len(extra) == 2 else ("", False)
+        why = closeness(search.name, seen_name, loose) or (
+            closeness(search.attribute, seen_name, loose) if search.attribute else None)
+        if why and note:
+            why = f"{why}, {note}"
         if why and len(search.near) < MAX_NEAR and not any(
                 n.name == seen_name and n.path == rel for n in search.near):
             search.near.append(NearName(seen_name, rel, line, why))
@@ -171,11 +173,10 @@ def module_loader(tree: Tree) -> Loader:
 
 def _scan(file_type: str, text: str, rel: str, name: str, attribute: str | None, loader: Loader,
           modules: dict[str, ModuleIndex | None]
-          ) -> tuple[list[SettingDefinition], Sequence[tuple[str, int] | tuple[str, int, str]],
-                     Unreadable | None]:
+          ) -> tuple[list[SettingDefinition], Sequence[Seen], Unreadable | None]:
     if file_type == "python":
         found, seen, problem = scan_python(text, rel, name, attribute, loader, modules)
-        return found, [(s.name, s.line, s.note) for s in seen], problem
+        return found, [(s.name, s.line, s.note, s.loose) for s in seen], problem
     if file_type == "dotenv":
         found, pairs = scan_dotenv(text, rel, name, attribute)
         return found, pairs, None

@@ -81,7 +81,7 @@ class SettingSearch:
     near: list[NearName] = field(default_factory=list)
 
 
-def closeness(wanted: str, seen: str) -> str | None:
+def closeness(wanted: str, seen: str, loose: bool = False) -> str | None:
     """Why ``seen`` is close to ``wanted`` (None when it is not), for a "did you mean" hint.
 
     Close means: the same name in another case (``debug`` for ``DEBUG``), or the same name with a
@@ -94,7 +94,8 @@ def closeness(wanted: str, seen: str) -> str | None:
     if a == b:
         return "same name, other case"
     shorter = min(a, b, key=len)
-    # At least two words on the short side: "activate" is not close to "AUTO_ACTIVATE".
-    if "_" in shorter.strip("_") and (a.endswith("_" + b) or b.endswith("_" + a)):
+    # At least two words on the short side ("activate" is not close to "AUTO_ACTIVATE"), unless
+    # ``loose``: a settings field whose env prefix is unknown (`debug` for FASTMCP_DEBUG).
+    if (loose or "_" in shorter.strip("_")) and len(shorter) >= 3 and (a.endswith("_" + b) or b.endswith("_" + a)):
         return "prefix differs"
     return None

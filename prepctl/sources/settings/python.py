@@ -58,6 +58,8 @@ class Seen:
     name: str
     line: int
     note: str = ""  # said after the reason, e.g. "a field of Settings"
+    #: A settings-class field: one word is close enough (`debug` for FASTMCP_DEBUG).
+    loose: bool = False
 
 
 #: (module, level, importing file) -> (text, path) of that module in the tree, or None.
@@ -391,7 +393,7 @@ class PythonScanner:
                        "with `attribute`"
             else:
                 note = f"a field of {cls.name}"
-            self.seen.append(Seen(field_name, stmt.lineno, note))
+            self.seen.append(Seen(field_name, stmt.lineno, note, loose=config.settings))
             how = self._field_match(field_name, names, config)
             if how is None:
                 continue
