@@ -357,3 +357,13 @@ def test_an_absolute_report_path_inside_the_root_is_read_and_outside_says_so(tmp
 def test_a_reopened_status_is_open():
     text = "| Priority | ID | Status |\n|--|--|--|\n| P1 | R-1 | Closed (reopened 06-10) |\n| P1 | R-2 | ✅ Closed |\n"
     assert _open(text) == {"R-1": 3}
+
+
+def test_hostile_markdown_is_refused_or_read_in_bounded_time():
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="Markdown delimiters"):
+        read_markdown("## P0\n- [ ] A-1 " + "[" * 300_000 + "\n", "R.md", SeverityMap())
+    (item,) = parse_markdown("## P0\n\n### A-1 crash\n\nStatus: x" + " " * 200_000 + "y\n", "R.md", SeverityMap())
+    assert not item.closed and time.monotonic() - start < 20

@@ -37,7 +37,8 @@ OTHER_META_KEYS = frozenset({
     "workaround", "fix", "fixed in", "blocked by", "depends on", "notes", "note", "id", "key",
 })
 META_KEYS = STATUS_KEYS | PRIORITY_KEYS | OTHER_META_KEYS
-_META_LINE = re.compile(r"^\s*(?:[-*+]\s+)?([A-Za-z][A-Za-z ]{0,20}?)\s*[:=]\s*(.*?)\s*$")
+#: The value is taken whole and stripped in Python: "(.*?)\s*$" is quadratic on a line of spaces.
+_META_LINE = re.compile(r"^\s*(?:[-*+]\s+)?([A-Za-z][A-Za-z ]{0,20}?)\s*[:=]\s*(.*)$")
 _MARKUP = re.compile(r"[*_`]+")
 _FIELD_LINE = re.compile(r"^\s*[A-Za-z][\w()/ -]{0,30}?\s*:\s*\S")
 _INLINE_STATUS = re.compile(r"\bstatus\s*[:=]\s*([^,;|)\n]+)", re.IGNORECASE)
@@ -173,7 +174,7 @@ def meta_line(line: str) -> tuple[str, str] | None:
     if match is None:
         return None
     key = " ".join(match[1].lower().split())
-    return (key, match[2]) if key in META_KEYS else None
+    return (key, match[2].strip()) if key in META_KEYS else None
 
 
 def inline_status(text: str) -> str | None:

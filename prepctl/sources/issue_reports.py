@@ -69,6 +69,8 @@ __all__ = ["CLOSED_WORDS", "DEFAULT_SEVERITY_ALIASES", "UNRECOGNISED", "ReportRe
            "read_json", "read_markdown"]
 
 _NUMBERED = re.compile(r"^[\W_]*(?:(?:issue|bug|finding|item|defect)\s*)?#?\d+\s*[.:)\-—–]", re.IGNORECASE)
+_DELIMITERS = "[*_~`<!"
+MAX_DELIMITERS = 200_000
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _CHECKBOX = re.compile(r"^\s*\[( |x|X)\]\s*")
 @dataclass
@@ -446,6 +448,12 @@ _ID_LED = re.compile(r"^[\W_]*(?:[A-Z][A-Z0-9]*(?:-\d+)+\b|#\d+\b)")
 def read_markdown(text: str, path: str, severities: SeverityMap) -> ReportReading:
     """Every item of a Markdown report, and what was deliberately left out (code, comments)."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    delimiters = sum(text.count(c) for c in _DELIMITERS)
+    if delimiters > MAX_DELIMITERS:
+        # markdown-it spends up to ~0.2 ms on each link/emphasis opener; a report made of them
+        # would hold the gate for minutes. Real reports have a few thousand.
+        raise ValueError(f"{delimiters} Markdown delimiters ({' '.join(_DELIMITERS)}), more than the "
+                         f"{MAX_DELIMITERS} the reader parses in bounded time; split the report")
     tokens = markdown_parser().parse(text)
     missing = uncovered_line(text, tokens)
     if missing is not None:

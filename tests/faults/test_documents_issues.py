@@ -193,6 +193,10 @@ CASES = [
     _fails("csv-with-a-200k-description", "a Jira description over the csv module's 128 KiB field cap",
            {"r.csv": b'Summary,Issue key,Priority,Status,Description\r\nbig,J-1,P0,Open,"' + b"x" * 200_000
             + b'"\r\n'}, "J-1 (r.csv:2)", report="r.csv"),
+    _errors("a-million-brackets", "markdown-it spends ~0.1 ms per '[': a report of them held the gate for minutes",
+            md("## P0\n- [ ] A-1 " + "[" * 1_000_000 + "\n"), "Markdown delimiters"),
+    _fails("a-line-of-spaces-after-a-field", "a quadratic field pattern on 'Status: x<200,000 spaces>y' hung",
+           md("## P0\n\n### A-1 crash\n\nStatus: x" + " " * 200_000 + "y\n"), "A-1 (R.md:3)"),
     _passes("none-under-a-severity-heading", "'None.' under a P0 heading counted as an open P0",
             "## P0\n\nNone.\n\n## P1\n\n- None\n\n## P2\n\n- [ ] Z-1 minor\n"),
 ]
