@@ -32,7 +32,7 @@ def _strings(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...
             stack.extend(((*where, k), v) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend(((*where, i), v) for i, v in enumerate(value))
-    return sorted(found, key=lambda item: str(item[0]))
+    return found
 
 
 def url_credential_problems(raw: Any, positions: Positions, file: str) -> list[Problem]:
