@@ -113,8 +113,6 @@ class OutputError(PrepctlError):
     """An output path prepctl will not write to; nothing was written."""
 
 
-_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
 _HINT = "prepctl writes output only to regular files; pass a file path, or - for stdout"
 
 
@@ -146,10 +144,11 @@ def output_target(path: str | Path) -> Path:
         if exc.errno == errno.ELOOP:
             raise _refuse(path, "is a loop of symbolic links", "remove or fix the link") from None
         raise _refuse(path, f"cannot inspect: {exc.strerror or exc}") from None
-    for test, kind in _KINDS:
-        if test(mode):
-            where = "" if target == path else f" (the link's target {target})"
-            raise _refuse(path, f"is {kind}{where}, not a regular file")
+    if not stat.S_ISREG(mode):
+        kind = _kind_of(mode)
+        where = "" if target == path else f" (the link's target {target})"
+        raise _refuse(path, f"is {kind}{where}, not a regular file" if kind.startswith("a ")
+                      else f"is not a regular file{where}")
     return target
 
 
