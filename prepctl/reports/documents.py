@@ -71,6 +71,9 @@ class Planned:
 
 
 def read_existing(path: Path) -> str | None:
+    from prepctl.fileio import output_target
+
+    output_target(path)  # a FIFO would block the read; a device, socket or bad link is refused
     if not path.exists():
         return None
     if path.is_dir():

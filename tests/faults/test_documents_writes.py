@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from prepctl.reports.documents import GENERATOR_META
 from tests.docs_support import RUNBOOK, Project, make_project
 from tests.faults.harness import Expect, check, run_prepctl
 
@@ -133,7 +134,11 @@ class Writer:
     name: str
     args: Callable[[Project, Path], list[str]]
     codes: tuple[int, ...]  # exit codes of a successful run
-    in_place: bool = False  # the target is RUNBOOK.md itself, not --out
+    #: Where the writer writes by itself (RUNBOOK.md, DIR/index.html): that name becomes a link
+    #: to the hostile target, which then holds ``seed`` when it is a file. None: --out TARGET.
+    link_at: Callable[[Project], Path] | None = None
+    seed: str = RUNBOOK
+    kinds: tuple[str, ...] | None = None  # the targets that apply (None: all)
 
 
 WRITERS = [
@@ -141,7 +146,12 @@ WRITERS = [
     Writer("history-export-out", lambda p, t: ["history", "export", "--out", str(t)], (0,)),
     Writer("render-rfc-out", lambda p, t: ["render", "rfc", "phase-1", "--out", str(t)], (0,)),
     Writer("render-runbook-out", lambda p, t: ["render", "runbook", "--out", str(t)], (0,)),
-    Writer("render-runbook-in-place", lambda p, t: ["render", "runbook"], (0,), in_place=True),
+    Writer("render-runbook-in-place", lambda p, t: ["render", "runbook"], (0,),
+           link_at=lambda p: p.mono / "RUNBOOK.md"),
+    # `report --out DIR` reads DIR/index.html before writing it: a FIFO there blocked forever.
+    Writer("report-index", lambda p, t: ["report", "--out", str(p.dir / "site")], (0,),
+           link_at=lambda p: p.dir / "site" / "index.html", seed=f"<html>{GENERATOR_META}</html>\n",
+           kinds=("fifo", "socket", "device", "symlink", "dangling-symlink", "symlink-loop", "folder")),
 ]
 
 
@@ -156,21 +166,22 @@ class WriteCase:
 CASES = [WriteCase(f"{w.name}-{t.kind}",
                    f"{w.name} aimed at a {t.kind}: " + ("refused, left as it was" if t.refused else
                                                         "written through, never replaced"), w, t)
-         for w in WRITERS for t in TARGETS]
+         for w in WRITERS for t in TARGETS if w.kinds is None or t.kind in w.kinds]
 
 
 def _place(case: WriteCase, project: Project, scratch: Path) -> tuple[Path, Path, list[str]]:
     """Make the hostile target. Returns the path the writer is given, the hostile thing itself
     (for an in-place runbook, RUNBOOK.md becomes a link to it) and the arguments."""
     target = case.target.make(scratch)
-    if not case.writer.in_place:
+    if case.writer.link_at is None:
         return target, target, case.writer.args(project, target)
-    runbook = project.mono / "RUNBOOK.md"
-    runbook.unlink()
+    link = case.writer.link_at(project)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
     if case.target.kind == "symlink":
-        target.write_text(RUNBOOK, encoding="utf-8")
-    os.symlink(target, runbook)
-    return runbook, target, case.writer.args(project, runbook)
+        target.write_text(case.writer.seed, encoding="utf-8")
+    os.symlink(target, link)
+    return link, target, case.writer.args(project, link)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -198,7 +209,9 @@ def test_hostile_output_targets(case: WriteCase, tmp_path: Path) -> None:
     written = path.resolve().read_bytes()
     if case.writer.name != "history-export-out":  # no gate runs recorded yet: an empty export
         assert written and written not in (b"old content\n", RUNBOOK.encode()), case.name
-    if case.writer.in_place or case.writer.name == "render-runbook-out" and case.target.kind != "symlink":
+    # Every file a runbook render meets holds the hand-written RUNBOOK, but --out's plain symlink target.
+    holds_runbook = case.target.kind != "symlink" or case.writer.link_at is not None
+    if case.writer.name.startswith("render-runbook") and holds_runbook:
         # The hand-written runbook behind the link (or in the folder) keeps its bytes as the prefix.
         head = tmp_path / "head.bin"
         head.write_bytes(written[:len(RUNBOOK.encode())])
