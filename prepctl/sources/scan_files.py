@@ -214,9 +214,13 @@ def select_modules(paths: Iterable[str], config: ScanScope) -> tuple[list[FileEn
                 problems.append(ScanProblem(drop.rel, None, f"shadowed by package {keep.rel}; skipped",
                                             LAYOUT, name))
             else:
-                problems.append(ScanProblem(rel, None, f"module {name} is also {existing.rel} "
+                # Overlapping roots: the same file under two names, its imports known. Two files whose
+                # names are equal after NFKC (`target.py`, `ｔarget.py`): import_module() still loads
+                # the dropped one by its literal name, so its imports are unknown.
+                kind = LAYOUT if rel.isascii() and existing.rel.isascii() else SKIPPED
+                problems.append(ScanProblem(printable(rel), None, f"module {name} is also {existing.rel} "
                                             "(overlapping source roots, or names equal after NFKC "
-                                            "normalisation); skipped", LAYOUT, name))
+                                            "normalisation); skipped", kind, name))
             break
     return sorted(by_module.values(), key=lambda e: e.module), problems
 
@@ -237,11 +241,14 @@ class Listing:
 def _holds_python(path: str, budget: int = 5_000) -> bool:
     """Whether a folder has a Python file somewhere below it (at most ``budget`` entries read)."""
     seen = 0
-    for _folder, dirnames, filenames in os.walk(path):
-        dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
-        seen += len(dirnames) + len(filenames)
-        if any(name.endswith(".py") for name in filenames) or seen > budget:
-            return True
+    try:
+        for _folder, dirnames, filenames in os.walk(path):
+            dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
+            seen += len(dirnames) + len(filenames)
+            if any(name.endswith(".py") for name in filenames) or seen > budget:
+                return True
+    except RecursionError:  # os.walk recurses per level (before Python 3.12): absurdly deep
+        return True
     return False
 
 
@@ -415,7 +422,9 @@ def walk_work_tree(root: Path, starts: list[str], exclude: tuple[str, ...],
         else:
             try:
                 listing = _read_folder(path, rel, exclude)
-            except OSError:
+            except OSError as exc:
+                walk.report((rel or ".") + "/", f"cannot list this folder ({exc.strerror or exc}): the "
+                            "modules below it are not scanned")
                 continue
         subdirs, pyfiles, links, odd = listing
         dirs[rel] = [mtime if mtime < now_ns - RACY_NS else -1, *listing]

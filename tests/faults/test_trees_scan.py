@@ -91,6 +91,14 @@ CASES = [
              links={"app/loop": "."}, **WARN, mentions=("symlink loop",)),
     TreeCase("symlink_loop_with_import", "a loop does not hide a real import next to it",
              {"app/bad.py": FORBIDDEN}, links={"app/loop": "."}, **FAIL, mentions=("symlink loop",)),
+    TreeCase("symlink_cycle_between_links", "two links pointing at each other (ELOOP): no hang; nothing "
+             "importable hides there, so the clean tree passes", links={"app/a": "b", "app/b": "a"},
+             codes=(0,), statuses=("pass",)),
+    TreeCase("deep_non_identifier_folder", "a 1,200-level deep folder tree: no RecursionError, reported",
+             {"app/my-tools/" + "d/" * 1200 + "x.py": FORBIDDEN}, **ERROR, mentions=("my-tools",)),
+    TreeCase("nfkc_twin_file", "`ｔwin.py` beside `twin.py`: import_module loads it by its literal name",
+             {"app/twin.py": b"", "app/\uff54win.py":
+              FORBIDDEN}, **ERROR, mentions=("names equal after NFKC",)),
     TreeCase("symlink_to_fifo", "a symlink to a FIFO must be reported, never opened (no hang)",
              links={"app/f.py": "../pipe"}, fifos=("pipe",), **ERROR, mentions=("FIFO",)),
     TreeCase("fifo_named_py", "a FIFO named .py must be reported, never opened (no hang)",
@@ -161,6 +169,37 @@ CASES = [
 ]
 
 
+def make_folders(path: Path) -> None:
+    """The folders above ``path``, one level at a time (pathlib recurses per level, and a case
+    nests deeper than the recursion limit)."""
+    missing = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        folder.mkdir()
+
+
+def flatten(top: Path, limit: int = 20) -> None:
+    """Move folders nested deeper than ``limit`` up to ``top``, so that removing the tree later
+    (pytest's tmp_path clean-up, shutil.rmtree: recursive) never nests that deep."""
+    stack = [(top, 0)]
+    moved = 0
+    while stack:
+        folder, depth = stack.pop()
+        for entry in list(os.scandir(folder)):
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if depth >= limit:
+                dest = top / f".flat{moved}"
+                moved += 1
+                os.rename(entry.path, dest)
+                stack.append((dest, 1))
+            else:
+                stack.append((Path(entry.path), depth + 1))
+
+
 def build(tmp_path: Path, case: TreeCase) -> Path:
     mono = tmp_path / "mono"
     outside = tmp_path / "outside"
@@ -170,14 +209,13 @@ def build(tmp_path: Path, case: TreeCase) -> Path:
     (outside / "o.py").write_bytes(FORBIDDEN)
     (outside / "ext" / "m.py").write_bytes(FORBIDDEN)
     for rel, data in {**base, **case.files}.items():
-        path = mono / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        make_folders(mono / rel)
+        (mono / rel).write_bytes(data)
     for rel in case.fifos:
-        (mono / rel).parent.mkdir(parents=True, exist_ok=True)
+        make_folders(mono / rel)
         os.mkfifo(mono / rel)
     for rel, target in case.links.items():
-        (mono / rel).parent.mkdir(parents=True, exist_ok=True)
+        make_folders(mono / rel)
         os.symlink(target.replace("{outside}", str(outside)), mono / rel)
     plan = tmp_path / "phases.yaml"
     plan.write_text(textwrap.dedent(f"""\
@@ -204,7 +242,10 @@ def test_tree_scan_fault(tmp_path: Path, case: TreeCase):
     args = {"gate": ("gate", "p", "--format", "json"), "check": ("graph", "check", "--format", "json"),
             "check-text": ("graph", "check"),
             "importers": ("graph", "importers", "pkg.target", "--format", "json")}[case.command]
-    outcome = run_prepctl("-c", plan, *args, cwd=tmp_path)
+    try:
+        outcome = run_prepctl("-c", plan, *args, cwd=tmp_path)
+    finally:
+        flatten(tmp_path / "mono")
     check(outcome, Expect(codes=case.codes, criterion="c" if case.statuses else None,
                           statuses=case.statuses, mentions=case.mentions))
     for text in case.absent:
