@@ -367,3 +367,11 @@ def test_hostile_markdown_is_refused_or_read_in_bounded_time():
         read_markdown("## P0\n- [ ] A-1 " + "[" * 300_000 + "\n", "R.md", SeverityMap())
     (item,) = parse_markdown("## P0\n\n### A-1 crash\n\nStatus: x" + " " * 200_000 + "y\n", "R.md", SeverityMap())
     assert not item.closed and time.monotonic() - start < 20
+
+
+def test_a_priority_table_inside_an_issue_body_lists_issues():
+    text = ("## Issues\n\n### Issue #13: Old banner\n\n**Severity:** Low\n**Status:** ✅\n\n"
+            "| Priority | Task | State |\n|---|---|---|\n| 🔴 High | Rotate keys | ❌ |\n")
+    items = parse_markdown(text, "R.md", SeverityMap())
+    assert [(i.id or i.title, i.severity, i.closed, i.line) for i in items] == [
+        ("#13", "P3", True, 3), ("Rotate keys", "P1", False, 10)]

@@ -242,6 +242,9 @@ class _Walker:
     def issue_body(self, node: SyntaxTreeNode) -> None:
         if node.type in ("fence", "code_block", "html_block"):
             self.ignored_block(node, in_issue=True)
+        elif node.type == "table" and _issue_table(node):
+            # A table with its own Priority and Title/ID columns lists issues, wherever it stands.
+            self.table(node, self.context())
 
     def issue_body_meta(self, body: list[SyntaxTreeNode]) -> None:
         if self.issue_meta is not None:
@@ -422,6 +425,14 @@ class _Walker:
                              sev_text if severity == UNRECOGNISED else None)
 
 
+def _issue_table(node: SyntaxTreeNode) -> bool:
+    rows = [tr for part in node.children for tr in part.children if tr.type == "tr"]
+    if not rows:
+        return False
+    roles = table_columns([norm_header(cell_text(c)) for c in rows[0].children])
+    return roles.severity is not None and (roles.title is not None or roles.id is not None)
+
+
 def _numbers_only(rows: list[SyntaxTreeNode], severity_column: int | None) -> bool:
     """Whether every cell but the severity holds a number: "| High | 3 | 2 |" counts issues."""
     cells = [cell_text(c).strip() for row in rows for n, c in enumerate(row.children) if n != severity_column]
@@ -462,7 +473,8 @@ def read_markdown(text: str, path: str, severities: SeverityMap) -> ReportReadin
     walker = _Walker(path, severities)
     walker.flow(list(SyntaxTreeNode(tokens).children))
     walker.finish_issue()
-    walker.reading.items = [replace(i, title=i.title or (i.id or "(untitled)")) for i in walker.reading.items]
+    walker.reading.items = sorted((replace(i, title=i.title or (i.id or "(untitled)")) for i in walker.reading.items),
+                                  key=lambda i: i.line)
     return walker.reading
 
 
