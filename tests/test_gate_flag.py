@@ -816,3 +816,28 @@ def test_settings_field_with_an_unknown_prefix_is_suggested_even_as_one_word(tmp
     result = _flag(tmp_path, root, name="FASTMCP_DEBUG")
     assert result.status == "error" and "did you mean debug at settings.py:3" in result.verdict.summary
     assert find_setting(WorkTree(root), "DEBUG").definitions == []  # the prefix is not known to be ""
+
+
+def test_unparseable_python_only_matters_when_it_could_define_the_name(tmp_path: Path):
+    """Weblate uses Python 3.12 syntax; `logger.debug(...)` there must not make DEBUG unknown."""
+    newer = "type Alias[T] = list[T]\n"
+    root = _tree(tmp_path, {"app/settings.py": "DEBUG = False\n",
+                            "app/log.py": newer + "logger.debug('x')\n"})
+    assert _flag(tmp_path, root, name="DEBUG").status == "pass"
+    (root / "app" / "other.py").write_text(newer + "DEBUG = True\n", encoding="utf-8")
+    result = _flag(tmp_path, root, name="DEBUG")
+    assert result.status == "error" and "app/other.py:1" in result.verdict.summary
+    assert any("prepctl reads Python" in e.label for e in result.verdict.evidence)
+
+
+def test_private_and_lower_case_dicts_are_data_not_settings(tmp_path: Path):
+    root = _tree(tmp_path, {"env.py": '_LEVEL_MAP = {"DEBUG": "debug"}\nlevels = {"DEBUG": 10}\nDEBUG = False\n'})
+    assert [d.line for d in find_setting(WorkTree(root), "DEBUG").definitions] == [3]
+
+
+def test_constant_reading_a_schemed_variable_takes_the_scheme_default(tmp_path: Path):
+    """wger: env = environ.Env(DJANGO_DEBUG=(bool, False)); DEBUG = env("DJANGO_DEBUG")."""
+    root = _tree(tmp_path, {"settings.py": 'import environ\nenv = environ.Env(\n    DJANGO_DEBUG=(bool, False)\n)\n'
+                                           'DEBUG = env("DJANGO_DEBUG")\n'})
+    result = _flag(tmp_path, root, name="DEBUG")
+    assert result.status == "pass" and result.verdict.evidence[0].line == 5

@@ -118,7 +118,8 @@ class Folder:
 
     def __init__(self, source: str, constants: Mapping[str, ast.expr],
                  helpers: Mapping[str, ast.FunctionDef], resolver: Resolver | None = None,
-                 unstable: Collection[str] = (), decouple: Collection[str] = ()):
+                 unstable: Collection[str] = (), decouple: Collection[str] = (),
+                 schemes: Mapping[str, ast.expr] | None = None):
         self.source = source
         self.constants = constants
         self.helpers = helpers
@@ -126,6 +127,8 @@ class Folder:
         self.unstable = unstable
         #: Local names of python-decouple's `config`.
         self.decouple = decouple
+        #: django-environ `Env(NAME=(type, default))` defaults, for `env("NAME")` without one.
+        self.schemes = schemes or {}
         #: Finds a helper imported with `from module import name` (its module's Folder and def).
         self.resolver = resolver
 
@@ -257,7 +260,11 @@ class Folder:
         if default_expr is None:
             if reader == "os":  # os.getenv("X") is None when X is unset
                 return _value(None)
-            return Default(DefaultKind.REQUIRED, None, "")  # the libraries raise when X is unset
+            key = env_key(call, reader)
+            if reader == "library" and key in self.schemes:
+                default_expr = self.schemes[key]  # environ.Env(X=(bool, False)) then env("X")
+            else:
+                return Default(DefaultKind.REQUIRED, None, "")  # the libraries raise when X is unset
         inner = self._literal(default_expr, scope, depth)
         if inner is None:
             return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ from prepctl.sources.settings.astutil import (
     literal_string,
     simple_assignment,
 )
-from prepctl.sources.settings.fold import Folder, env_key, env_reader
+from prepctl.sources.settings.fold import Folder, env_default_expr, env_key, env_reader
 from prepctl.sources.settings.model import Default, DefaultKind, SettingDefinition, Unreadable, definition
 from prepctl.sources.settings.pydantic import (
     ClassConfig,
@@ -42,6 +43,8 @@ from prepctl.sources.settings.pydantic import (
 CLASS_HINT = re.compile(r"class\s+\w+\s*\([^)]*Settings\b")
 _BASE_SETTINGS = "BaseSettings"
 _BASE_MODEL = "BaseModel"
+#: A dict whose keys are settings: a public constant-style name.
+_SETTINGS_DICT = re.compile(r"^[A-Z][A-Z0-9_]*$")
 #: Plain classes whose attributes are settings (Flask's `class ProductionConfig(Config)`).
 _CONFIG_CLASS = re.compile(r"(Config|Configuration|Settings|Defaults)$")
 #: Parents an env read may have and still be the value itself (not consumed by something else).
@@ -96,7 +99,7 @@ class ModuleIndex:
         decouple = {local for local, (mod, level, original) in self.imports.items()
                     if mod == "decouple" and not level and original == "config"}
         self.folder = Folder(text, constants, helpers, resolver=self.resolve, unstable=unstable,
-                             decouple=decouple)
+                             decouple=decouple, schemes={k: v[1] for k, v in env_schemes(module).items()})
 
     def resolve(self, name: str) -> tuple[Folder, ast.FunctionDef] | None:
         if name not in self.imports or self.loader is None or name in self._resolving:
@@ -138,12 +141,34 @@ def scan_python(text: str, rel: str, name: str, attribute: str | None, loader: L
     try:
         module = ast.parse(text, filename=rel)
     except SyntaxError as exc:
-        return [], [], Unreadable(rel, f"Python syntax error: {exc.msg}", exc.lineno)
+        if not could_define(text, name, attribute):
+            return [], [], None  # `logger.debug(...)` in a file this Python cannot parse: not a setting
+        if "{{" in text or "{%" in text:
+            why = "a template ({{ … }} / {% … %}), not Python: leave it out with `exclude`"
+        else:
+            why = f"prepctl reads Python {sys.version_info.major}.{sys.version_info.minor} syntax; newer syntax " \
+                  "cannot be read"
+        return [], [], Unreadable(rel, f"Python syntax error: {exc.msg} ({why})", exc.lineno)
     except (ValueError, MemoryError, RecursionError) as exc:  # NUL bytes; absurd nesting
         return [], [], Unreadable(rel, f"cannot parse: {type(exc).__name__}: {exc}")
     index = ModuleIndex(text, rel, module, loader, {} if cache is None else cache)
     scanner = PythonScanner(rel, name, attribute, module, index.folder)
     return scanner.scan(), scanner.seen, None
+
+
+def could_define(text: str, name: str, attribute: str | None) -> bool:
+    """Whether a file we cannot parse could hold a definition: the name (or attribute) as a whole
+    word in its exact case, or in any case when the file declares a *Settings class (whose
+    fields match case-insensitively). `logger.debug` does not make a file define DEBUG."""
+    settings_class = CLASS_HINT.search(text) is not None
+    for wanted in (name, attribute):
+        if not wanted:
+            continue
+        word = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(wanted)}(?![A-Za-z0-9_])",
+                          re.IGNORECASE if settings_class else 0)
+        if word.search(text):
+            return True
+    return False
 
 
 class PythonScanner:
@@ -288,7 +313,7 @@ class PythonScanner:
                 self.seen.append(Seen(key, node.lineno))
                 if key != self.name:
                     continue
-                if reader == "library" and key in schemes and self.folder.fold(node).kind is DefaultKind.REQUIRED:
+                if reader == "library" and key in schemes and env_default_expr(node, reader)[0] is None:
                     continue  # env("X") with the default in the Env(X=(type, default)) scheme
                 top, consumer = self._consumer(node)
                 how = f"{self.folder.text(node.func)}({key!r})" if reader != "getattr" else \
@@ -325,15 +350,9 @@ class PythonScanner:
 
     def _schemes(self) -> Iterator[tuple[str, tuple[int, Default]]]:
         """django-environ ``environ.Env(DEBUG=(bool, False))``: name -> (line, default)."""
-        for node in ast.walk(self.module):
-            if not (isinstance(node, ast.Call) and last_name(node.func) == "Env"):
-                continue
-            for kw in node.keywords:
-                if kw.arg is None:
-                    continue
-                self.seen.append(Seen(kw.arg, kw.value.lineno))
-                if isinstance(kw.value, ast.Tuple) and len(kw.value.elts) == 2:
-                    yield kw.arg, (kw.value.lineno, self.folder.fold(kw.value.elts[1]))
+        for key, (line, expr) in env_schemes(self.module).items():
+            self.seen.append(Seen(key, line))
+            yield key, (line, self.folder.fold(expr))
 
     def _consumer(self, node: ast.expr) -> tuple[ast.expr, ast.AST | None]:
         """Climb from an env read through the foldable wrappers around it. Returns the outermost
@@ -449,7 +468,15 @@ class PythonScanner:
 
 
 def _dict_entries(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | str | None, ast.expr]]:
-    """(dict name, key, value) that a statement puts into a named dict."""
+    """(dict name, key, value) that a statement puts into a named settings dict: an UPPER_CASE,
+    public name (``DEFAULT_FEATURE_FLAGS``, ``REST_FRAMEWORK``); a private ``_LEVEL_MAP`` or a
+    lower-case local table is data, not settings."""
+    for owner, key, item in _all_dict_entries(stmt):
+        if _SETTINGS_DICT.match(owner):
+            yield owner, key, item
+
+
+def _all_dict_entries(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | str | None, ast.expr]]:
     target, value = simple_assignment(stmt)
     if target is not None and isinstance(value, ast.Dict):
         for key, item in zip(value.keys, value.values, strict=True):
@@ -468,6 +495,17 @@ def _dict_entries(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | str | None, 
         for kw in stmt.value.keywords:
             if kw.arg is not None:
                 yield owner, kw.arg, kw.value
+
+
+def env_schemes(module: ast.Module) -> dict[str, tuple[int, ast.expr]]:
+    """django-environ schemes, ``environ.Env(DEBUG=(bool, False))``: name -> (line, default)."""
+    found: dict[str, tuple[int, ast.expr]] = {}
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call) and last_name(node.func) == "Env":
+            for kw in node.keywords:
+                if kw.arg is not None and isinstance(kw.value, ast.Tuple) and len(kw.value.elts) == 2:
+                    found[kw.arg] = (kw.value.lineno, kw.value.elts[1])
+    return found
 
 
 def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
