@@ -71,6 +71,7 @@ __all__ = ["CLOSED_WORDS", "DEFAULT_SEVERITY_ALIASES", "UNRECOGNISED", "ReportRe
 _NUMBERED = re.compile(r"^[\W_]*(?:(?:issue|bug|finding|item|defect)\s*)?#?\d+\s*[.:)\-—–]", re.IGNORECASE)
 _DELIMITERS = "[*_~`<!"
 MAX_DELIMITERS = 200_000
+MAX_MARKDOWN_CHARS = 2 * 1024 * 1024
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _CHECKBOX = re.compile(r"^\s*\[( |x|X)\]\s*")
 @dataclass
@@ -459,6 +460,10 @@ _ID_LED = re.compile(r"^[\W_]*(?:[A-Z][A-Z0-9]*(?:-\d+)+\b|#\d+\b)")
 def read_markdown(text: str, path: str, severities: SeverityMap) -> ReportReading:
     """Every item of a Markdown report, and what was deliberately left out (code, comments)."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > MAX_MARKDOWN_CHARS:
+        # markdown-it reads about 100 kB a second: a bigger report would hold the gate for minutes.
+        raise ValueError(f"{len(text)} characters, more than the {MAX_MARKDOWN_CHARS} a Markdown report is "
+                         "read up to; split it, or export the tracker as JSON or CSV")
     delimiters = sum(text.count(c) for c in _DELIMITERS)
     if delimiters > MAX_DELIMITERS:
         # markdown-it spends up to ~0.2 ms on each link/emphasis opener; a report made of them

@@ -197,6 +197,9 @@ CASES = [
             md("## P0\n- [ ] A-1 " + "[" * 1_000_000 + "\n"), "Markdown delimiters"),
     _fails("a-line-of-spaces-after-a-field", "a quadratic field pattern on 'Status: x<200,000 spaces>y' hung",
            md("## P0\n\n### A-1 crash\n\nStatus: x" + " " * 200_000 + "y\n"), "A-1 (R.md:3)"),
+    _errors("a-3-mib-markdown-report", "a multi-megabyte Markdown report held the gate for minutes",
+            md("## P0\n" + "- [x] B-1 closed item with a long enough title to fill the line\n" * 50_000),
+            "a Markdown report is read up to"),
     _passes("none-under-a-severity-heading", "'None.' under a P0 heading counted as an open P0",
             "## P0\n\nNone.\n\n## P1\n\n- None\n\n## P2\n\n- [ ] Z-1 minor\n"),
 ]
