@@ -183,3 +183,13 @@ def test_dates_are_validated_by_the_model_not_the_yaml_reader(tmp_path: Path):
     assert ":4:1: start_date: Input should be a valid date" in problem
     path.write_text(path.read_text().replace("2026-02-29", "2028-02-29"))
     assert str(load_plan(path).model.start_date) == "2028-02-29"
+
+
+def test_several_merged_mappings_the_first_wins_and_own_keys_win_over_all(tmp_path: Path):
+    path = write_plan(tmp_path, """
+        - &x {id: x, kind: paths, title: from x, exists: [phases.yaml]}
+        - &y {id: y, kind: paths, title: from y, exists: [nothing-here], advisory: true}
+        - {<<: [*x, *y], id: z}
+        """)
+    z = load_plan(path).phases[0].criteria[2]
+    assert (z.id, z.title, z.exists, z.advisory) == ("z", "from x", ["phases.yaml"], True)

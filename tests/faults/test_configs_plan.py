@@ -61,6 +61,23 @@ def symlink_loop(folder: Path) -> Path:
     return folder / "loop-a.yaml"
 
 
+def unix_socket(folder: Path) -> Path:
+    import socket
+
+    path = folder / "sock.yaml"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))  # the file stays after the socket closes
+    server.close()
+    return path
+
+
+def signoffs_fifo(folder: Path) -> Path:
+    os.mkfifo(folder / "signoffs.yaml")
+    (folder / "phases.yaml").write_bytes(BASE.replace(b"exists: [phases.yaml]}", b"exists: [phases.yaml]}\n"
+                                                      b"      - {id: s, kind: signoff, title: s, roles: [dba]}"))
+    return folder / "phases.yaml"
+
+
 def link_to_fifo(folder: Path) -> Path:
     (folder / "link.yaml").symlink_to(fifo(folder))
     return folder / "link.yaml"
@@ -99,6 +116,22 @@ CASES = [
                gate_code=2),
     ConfigCase("symlink-to-fifo", "a link to a FIFO must not block either", link_to_fifo,
                says=("FIFO",)),
+    ConfigCase("socket", "-c at a Unix socket", unix_socket, says=("a socket",)),
+    ConfigCase("signoffs-fifo", "the plan's signoffs.yaml is a FIFO: the gate must not block on it",
+               signoffs_fifo, code=0, gate_code=2),
+    ConfigCase("tag-directive", "%TAG mapping ! to python/ (tags by the back door)",
+               b"%TAG ! tag:yaml.org,2002:python/\n---\nversion: 1\nname: !object/apply:os.system [x]\n",
+               at=(4, 7), says=("python/object/apply", "not supported")),
+    ConfigCase("explicit-int-not-int", "!!int on text: an error at the value, not a crash",
+               with_line(b"description: !!int abc"), at=(3, 14), says=("'abc' is not a int",)),
+    ConfigCase("merge-of-a-scalar", "<<: on a plain value", criteria("""\
+                   - {<<: 1, id: b, kind: paths, title: t, exists: [phases.yaml]}
+                   """), at=(10, 14), says=("a merge key (<<) takes a mapping",)),
+    ConfigCase("merge-of-several", "<<: [*a, *b]: the first wins, own keys win over both", criteria("""\
+                   - &x {id: x, kind: paths, title: from x, exists: [phases.yaml]}
+                   - &y {id: y, kind: paths, title: from y, exists: [nothing-here], advisory: true}
+                   - {<<: [*x, *y], id: z}
+                   """), code=0, gate_code=0),
     ConfigCase("dev-zero", "-c /dev/zero ended in MemoryError", lambda _: Path("/dev/zero"),
                says=("character device",)),
     ConfigCase("directory", "-c at a folder", lambda folder: folder, says=("is a folder",)),
