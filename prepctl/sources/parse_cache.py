@@ -1,0 +1,194 @@
+"""The import scanner's parse cache: each file's unresolved imports keyed by git blob id, and
+per-work-tree snapshots of the last scan, under one folder (``.prepctl/cache``).
+
+Split from ``prepctl.sources.imports`` (which parses and resolves): what is stored, and how,
+changes with ``SCANNER_VERSION``; nothing here is needed for correctness.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from prepctl.sqlitedb import open_shared
+
+#: Bump when what the parser extracts changes: older cache entries are then ignored.
+SCANNER_VERSION = 3
+#: The flag bit of a ``from`` import in ``RawImport.flags`` (the others: ``imports``).
+FROM_FLAG = 1
+
+
+class RawImport(NamedTuple):
+    """One import as written in a file, before resolution. Depends only on the file's bytes."""
+
+    line: int
+    level: int  # 0 absolute; 1 for `from . import`, 2 for `from .. import`
+    module: str  # as written after `from`/`import` ('' for `from . import x`)
+    names: tuple[str, ...]  # names of a `from` import; () for `import a.b`
+    flags: int
+
+    @property
+    def is_from(self) -> bool:
+        return bool(self.flags & FROM_FLAG)
+
+
+class ParsedFile(NamedTuple):
+    """A file's import statements, or why it could not be read (then ``imports`` is empty)."""
+
+    imports: tuple[RawImport, ...]
+    problem: tuple[int | None, str] | None = None
+    #: True when the fast path was not sure and the whole file went through ``ast.parse``.
+    full_parse: bool = False
+    #: True when the whole file is known to compile (or ``problem`` says why not).
+    verified: bool = False
+
+
+def dump_parsed(parsed: ParsedFile) -> str:
+    return json.dumps([parsed.problem, parsed.full_parse,
+                       [[r.line, r.level, r.module, r.names, r.flags] for r in parsed.imports],
+                       parsed.verified], separators=(",", ":"))
+
+
+def load_parsed(data: str) -> ParsedFile:
+    problem, full, imports, verified = json.loads(data)
+    return ParsedFile(tuple(RawImport(line, level, module, tuple(names), flags)
+                            for line, level, module, names, flags in imports),
+                      tuple(problem) if problem else None, full, verified)
+
+
+def _prepare_cache(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA synchronous=NORMAL")
+    # WAL lets concurrent runs read while one writes; the mode sticks to the file.
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS parsed (blob TEXT PRIMARY KEY, data TEXT NOT NULL)")
+
+
+class ParseCache:
+    """Parsed imports keyed by git blob id, plus per-work-tree snapshots, under one folder.
+
+    The parse table is SQLite in WAL mode: two prepctl runs may read and write it at once.
+    Snapshots are one JSON file per (work tree, scan config), replaced atomically; the last
+    writer wins and both versions are valid. Nothing here is needed for correctness: if the
+    folder cannot be written, scans still work, only slower (``disabled_reason`` says why).
+    """
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self.disabled_reason: str | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def under(cls, base: str | Path) -> ParseCache:
+        """The cache of a project: ``BASE/.prepctl/cache`` (BASE: the config dir, or --root)."""
+        return cls(Path(base) / ".prepctl" / "cache")
+
+    @property
+    def _db_path(self) -> Path:
+        return self.directory / f"imports-v{SCANNER_VERSION}.sqlite"
+
+    def _connect(self, create: bool = True) -> sqlite3.Connection | None:
+        if self._conn is not None or self.disabled_reason is not None:
+            return self._conn
+        if not create and not self._db_path.exists():
+            return None  # nothing cached yet: no need to create the database just to read it
+        try:
+            self._ensure_directory()
+            self._conn = open_shared(self._db_path, _prepare_cache, 30, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            self.disabled_reason = f"import cache at {self.directory} not used: {exc}"
+        return self._conn
+
+    def _ensure_directory(self) -> None:
+        if (self.directory / ".gitignore").is_file():
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # The cache never belongs in git, whatever the repository's own .gitignore says.
+        _write_quickly(self.directory / ".gitignore", b"*\n")
+
+    def get_many(self, blobs: Iterable[str]) -> dict[str, ParsedFile]:
+        wanted = list(blobs)
+        found: dict[str, ParsedFile] = {}
+        with self._lock:
+            conn = self._connect(create=False) if wanted else None
+            if conn is None:
+                return found
+            try:
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start:start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for blob, data in conn.execute(
+                            f"SELECT blob, data FROM parsed WHERE blob IN ({marks})", chunk):
+                        try:
+                            found[blob] = load_parsed(data)
+                        except (ValueError, TypeError):
+                            continue  # a damaged entry is parsed again and overwritten
+            except sqlite3.Error as exc:
+                self.disabled_reason = f"import cache unreadable: {exc}"
+        return found
+
+    def put_many(self, items: dict[str, ParsedFile]) -> None:
+        if not items:
+            return
+        with self._lock:
+            conn = self._connect()
+            if conn is None:
+                return
+            rows = [(blob, dump_parsed(parsed)) for blob, parsed in items.items()]
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany("INSERT OR REPLACE INTO parsed (blob, data) VALUES (?, ?)", rows)
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                self.disabled_reason = f"import cache not written: {exc}"
+
+    def _snapshot_path(self, key: str) -> Path:
+        digest = hashlib.sha1(key.encode("utf-8")).hexdigest()
+        return self.directory / f"imports-v{SCANNER_VERSION}-snapshots" / f"{digest}.json"
+
+    def load_snapshot(self, key: str) -> dict | None:
+        try:
+            data = json.loads(self._snapshot_path(key).read_bytes())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) and data.get("key") == key else None
+
+    def save_snapshot(self, key: str, data: dict) -> None:
+        data = {**data, "key": key}
+        try:
+            self._ensure_directory()
+            _write_quickly(self._snapshot_path(key), json.dumps(data, separators=(",", ":")).encode())
+        except OSError as exc:
+            self.disabled_reason = f"import cache snapshot not written: {exc}"
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def _write_quickly(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically but without fsync: a cache file lost in a crash is rebuilt,
+    and a reader never sees half of one (a damaged snapshot fails to load and is ignored)."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
