@@ -166,7 +166,8 @@ def scope_problems(options: ContractOptions, graph: ImportGraph,
         return scope is None or problem.module is None or problem.module in reach \
             or patterns.matches(scope, problem.module)
 
-    shown = [p for p in problems if p.kind != DYNAMIC or inside(p)]
+    # A contract that leaves dynamic imports out (dynamic: false) is not affected by unknown ones.
+    shown = [p for p in problems if p.kind != DYNAMIC or (options.dynamic and inside(p))]
     blocking = [p for p in shown if p.kind == SKIPPED and inside(p)
                 and not (options.allow_skipped and matches_any(p.path, options.allow_skipped))]
     return shown, blocking

@@ -150,6 +150,12 @@ CASES = [
     TreeCase("import_module_computed", "a computed import_module(name) was invisible: now a warn at file:line",
              {"app/dyn.py": b"import importlib\n\n\ndef load(name):\n    return importlib.import_module(name)\n"},
              **WARN, mentions=("dynamic import with a computed module name", '"line": 5')),
+    TreeCase("import_module_computed_not_counted", "dynamic: false leaves dynamic imports out, known or not",
+             {"app/dyn.py": b"import importlib\n\n\ndef load(name):\n    return importlib.import_module(name)\n"},
+             contract=CONTRACT.replace("}", ", dynamic: false}"), codes=(0,), statuses=("pass",)),
+    TreeCase("import_module_computed_out_of_scope", "a computed dynamic import outside the scope does not warn",
+             {"lib/dyn.py": b"import importlib\n\n\ndef load(name):\n    return importlib.import_module(name)\n"},
+             codes=(0,), statuses=("pass",)),
     # --- other contracts and commands over skipped files
     TreeCase("layers_over_skipped_file", "a layers contract over a skipped file is error too",
              {"app/broken.py": BROKEN}, contract="{type: layers, layers: [pkg, app]}", **ERROR,
