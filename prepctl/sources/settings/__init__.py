@@ -34,7 +34,8 @@ from prepctl.sources.settings.model import (
     Unreadable,
     closeness,
 )
-from prepctl.sources.settings.python import CLASS_HINT, Loader, ModuleIndex, scan_python
+from prepctl.sources.settings.modules import Loader, ModuleIndex
+from prepctl.sources.settings.python import CLASS_HINT, scan_python
 from prepctl.sources.settings.structured import scan_structured, scan_toml
 
 if TYPE_CHECKING:
