@@ -310,10 +310,9 @@ def load_plan(config: str | Path | None = None, root_override: str | Path | None
     root = Path(root_override) if root_override is not None else path.parent / plan.root
     if not root.is_dir():
         where = "--root" if root_override is not None else "root:"
-        line = positions.get(("root",), (None, None))
+        line, column = positions.get(("root",), (None, None)) if root_override is None else (None, None)
         raise ConfigError(Problem(
-            file="--root" if root_override is not None else file,
-            line=None if root_override is not None else line[0],
+            file="--root" if root_override is not None else file, line=line, column=column,
             message=f"{where} {root} is not a folder",
             hint="point it at the checkout of the monolith to check",
         ))

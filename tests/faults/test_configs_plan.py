@@ -132,6 +132,8 @@ CASES = [
                    - &y {id: y, kind: paths, title: from y, exists: [nothing-here], advisory: true}
                    - {<<: [*x, *y], id: z}
                    """), code=0, gate_code=0),
+    ConfigCase("root-missing", "root: naming nothing had a line but no column", with_line(b"root: nowhere"),
+               at=(3, 1), says=("root: ", "is not a folder")),
     ConfigCase("dev-zero", "-c /dev/zero ended in MemoryError", lambda _: Path("/dev/zero"),
                says=("character device",)),
     ConfigCase("directory", "-c at a folder", lambda folder: folder, says=("is a folder",)),
