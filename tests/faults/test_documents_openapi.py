@@ -191,7 +191,7 @@ OPENAPI_CASES = [
         "openapi: 3.0\ninfo: {title: t, version: '1'}\npaths: {}\n", "", FAIL, "quote it"),
     _oa("unquoted-response-codes", "YAML's `200:` is an int key and crashed the validator (truth: pass)",
         HEAD + "paths:\n  /analytics/x:\n    get:\n      responses:\n        200: {description: ok}\n", GLOB, PASS),
-    _oa("schema-ref-cycle", "`A: {$ref: A}` sends the validator round for ever (RecursionError)",
+    _oa("component-schema-ref-cycle", "`A: {$ref: A}` sends the validator round for ever (RecursionError)",
         HEAD + "paths:\n  /analytics/x:\n    get:\n      responses:\n        '200':\n          description: ok\n"
         "          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\n"
         "components:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {$ref: '#/components/schemas/A'}\n",
