@@ -25,7 +25,7 @@ from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.plan import LoadedPlan
 
 if TYPE_CHECKING:
-    from prepctl.gates.slo import Objective, SloSpec
+    from prepctl.gates.slo_model import Objective, SloSpec
     from prepctl.sources.prometheus import Labels
 
 BASELINE_DIR = "baselines"
@@ -142,7 +142,7 @@ def read_baseline(plan: LoadedPlan, name: str) -> BaselineFile:
 def staleness(plan: LoadedPlan, found: BaselineFile, objective: str,
               captured: CapturedObjective) -> str | None:
     """Why the captured objective no longer matches phases.yaml, or None when it still does."""
-    from prepctl.gates.slo import objective_hash
+    from prepctl.gates.slo_model import objective_hash
 
     located = find_objective(plan, found.phase, captured.criterion, objective)
     if located is None:
@@ -158,7 +158,7 @@ def staleness(plan: LoadedPlan, found: BaselineFile, objective: str,
 
 def find_objective(plan: LoadedPlan, phase_id: str, criterion_id: str,
                    name: str) -> tuple[SloSpec, Objective] | None:
-    from prepctl.gates.slo import SloSpec
+    from prepctl.gates.slo_model import SloSpec
 
     for phase in plan.phases:
         if phase.id != phase_id:
@@ -189,7 +189,9 @@ def capture(plan: LoadedPlan, phase_id: str, name: str | None = None, force: boo
     """
     from prepctl.evaluate import make_context
     from prepctl.fileio import atomic_write_text
-    from prepctl.gates.slo import SloSpec, iso, measure_all
+    from prepctl.gates.slo_measure import measure_all
+    from prepctl.gates.slo_model import SloSpec
+    from prepctl.gates.slo_samples import iso
     from prepctl.sources.metrics import prometheus_source
 
     phase = plan.phase(phase_id)
@@ -233,7 +235,7 @@ def capture(plan: LoadedPlan, phase_id: str, name: str | None = None, force: boo
             if bad:
                 problems.append(f"{objective.name}: {bad[0].problem}")
                 continue
-            from prepctl.gates.slo import objective_hash
+            from prepctl.gates.slo_model import objective_hash
 
             objectives[objective.name] = CapturedObjective(
                 criterion=spec.id, query=measurement.query, how=measurement.how,
