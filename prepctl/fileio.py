@@ -72,7 +72,9 @@ def read_regular_file(path: str | Path, *, what: str = "file", missing_hint: str
 
     try:
         check(os.stat(path))  # before opening: a device or FIFO is never opened at all
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        # (Windows has no O_NONBLOCK/O_NOCTTY, and no FIFOs to block on either.)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise refuse(f"{what} not found", missing_hint) from None
     except OSError as exc:
