@@ -841,3 +841,16 @@ def test_constant_reading_a_schemed_variable_takes_the_scheme_default(tmp_path: 
                                            'DEBUG = env("DJANGO_DEBUG")\n'})
     result = _flag(tmp_path, root, name="DEBUG")
     assert result.status == "pass" and result.verdict.evidence[0].line == 5
+
+
+def test_lock_files_and_data_tables_are_not_settings(tmp_path: Path):
+    """Airflow: `debug` is an npm package in pnpm-lock.yaml, DEBUG a colour in colored_log.py."""
+    root = _tree(tmp_path, {
+        "ui/pnpm-lock.yaml": "snapshots:\n  agent-base@6.0.2:\n    dependencies:\n      debug: 4.4.3\n",
+        "utils/log/colored_log.py": 'DEFAULT_COLORS = {"DEBUG": "green"}\n',
+        "app/settings.py": "DEBUG = False\n",
+        "app/flags.py": 'FEATURE_FLAGS = {"DEBUG": False}\n',
+    })
+    result = _flag(tmp_path, root, name="DEBUG")
+    assert result.status == "pass", result.verdict.summary
+    assert {(e.path, e.line) for e in result.verdict.evidence} == {("app/settings.py", 1), ("app/flags.py", 1)}

@@ -49,7 +49,11 @@ DEFAULT_FILES: tuple[str, ...] = ("**/*.py", "**/.env", "**/.env.*", "**/*.env",
                                   "**/*.toml", "**/*.cfg", "**/*.ini")
 #: Tests set flags to whatever they exercise; their values are not the product's defaults.
 DEFAULT_EXCLUDE: tuple[str, ...] = ("**/tests/**", "**/test/**", "tests/**", "test/**", "**/test_*.py",
-                                    "**/*_test.py", "**/conftest.py")
+                                    "**/*_test.py", "**/conftest.py",
+                                    # Lock files and vendored packages: a package named `debug`
+                                    # is not the DEBUG setting.
+                                    "**/node_modules/**", "node_modules/**", "**/pnpm-lock.yaml",
+                                    "**/*-lock.yaml", "**/*-lock.yml", "**/*.lock")
 #: A name seen while scanning: (name, line) or (name, line, note, loose) from Python.
 Seen = tuple[str, int] | tuple[str, int, str, bool]
 #: How many "did you mean" names a search keeps.

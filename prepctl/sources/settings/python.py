@@ -46,6 +46,10 @@ _BASE_SETTINGS = "BaseSettings"
 _BASE_MODEL = "BaseModel"
 #: A dict whose keys are settings: a public constant-style name.
 _SETTINGS_DICT = re.compile(r"^[A-Z][A-Z0-9_]*$")
+#: Dict names that hold settings wherever they live.
+_FLAGS_DICT = re.compile(r"FLAG|FEATURE|SETTING|CONFIG|OPTION|TOGGLE|SWITCH")
+#: A path that holds settings: a folder or file named like settings, config, conf or env.
+SETTINGS_PATH = re.compile(r"(?i)(^|/)[^/]*(settings|config|conf|env)[^/]*(/|$)")
 #: Plain classes whose attributes are settings (Flask's `class ProductionConfig(Config)`).
 _CONFIG_CLASS = re.compile(r"(Config|Configuration|Settings|Defaults)$")
 #: Parents an env read may have and still be the value itself (not consumed by something else).
@@ -109,6 +113,7 @@ class PythonScanner:
         self.attribute = attribute
         self.module = module
         self.folder = folder
+        self.settings_file = SETTINGS_PATH.search(rel) is not None
         self.parents: dict[ast.AST, ast.AST] = {}
         for node in ast.walk(module):
             for child in ast.iter_child_nodes(node):
@@ -211,7 +216,7 @@ class PythonScanner:
                 yield from state.values()
 
     def _dict_statement(self, stmt: ast.stmt, state: dict[str, SettingDefinition], condition: str | None) -> None:
-        for owner, key, item in _dict_entries(stmt):
+        for owner, key, item in _dict_entries(stmt, self.settings_file):
             key_text = literal_string(key) if isinstance(key, ast.expr) else key
             if key_text is None:
                 continue
@@ -398,12 +403,13 @@ class PythonScanner:
         return Default(DefaultKind.REQUIRED, None, "")
 
 
-def _dict_entries(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | str | None, ast.expr]]:
+def _dict_entries(stmt: ast.stmt, settings_file: bool) -> Iterator[tuple[str, ast.expr | str | None, ast.expr]]:
     """(dict name, key, value) that a statement puts into a named settings dict: an UPPER_CASE,
-    public name (``DEFAULT_FEATURE_FLAGS``, ``REST_FRAMEWORK``); a private ``_LEVEL_MAP`` or a
-    lower-case local table is data, not settings."""
+    public name, in a settings-like file (``REST_FRAMEWORK`` in settings.py) or named like flags
+    anywhere (``DEFAULT_FEATURE_FLAGS``). A private ``_LEVEL_MAP``, a lower-case table or
+    ``DEFAULT_COLORS`` in a logging module are data, not settings."""
     for owner, key, item in _all_dict_entries(stmt):
-        if _SETTINGS_DICT.match(owner):
+        if _SETTINGS_DICT.match(owner) and (settings_file or _FLAGS_DICT.search(owner)):
             yield owner, key, item
 
 
