@@ -301,3 +301,19 @@ def test_a_threshold_too_large_to_compare_is_a_config_error(tmp_path, cli, crite
     result = cli("-c", path, "validate")
     assert result.code == 2, result.stdout + result.stderr
     assert "too large to compare" in result.stderr and f"{path}:" in result.stderr
+
+
+@pytest.mark.parametrize(("warnings", "status"), [
+    (["partial response: store 10.0.0.7:10901 unavailable"], Status.WARN),
+    ("remote_read: context deadline exceeded", Status.WARN),  # a string, not a list: one warning
+    ([], Status.PASS),
+])
+def test_a_pass_with_prometheus_warnings_is_only_a_warn(httpserver, tmp_path, warnings, status):
+    # A store that did not answer may hold the series that fails: the pass is not certain.
+    httpserver.expect_request("/api/v1/query").respond_with_handler(stamped({**VECTOR_OK, "warnings": warnings}))
+    result = gate(tmp_path, httpserver.url_for(""))
+    assert result.status is status, result.verdict.summary
+    if warnings:
+        assert "Prometheus warned, the answer may be partial" in result.verdict.summary
+        shown = warnings if isinstance(warnings, list) else [warnings]
+        assert any(w in e.value for e in result.verdict.evidence if "Prometheus warning" in e.label for w in shown)

@@ -138,6 +138,12 @@ def judge(spec: SloSpec, measurement: Measurement, baselines: BaselineStore | No
     status = worst(statuses)
     # The summary names the series that decided the status; the evidence has every one.
     shown = [note for note, one in zip(notes, statuses, strict=True) if one is status]
+    if status is Status.PASS and measurement.warnings:
+        # Prometheus warns when its answer may be incomplete (a remote-read or Thanos store that
+        # failed, a partial response): series may be missing, so the pass is only a warn.
+        status = Status.WARN
+        shown.append(f"{objective.name}: Prometheus warned, the answer may be partial: "
+                     f"{measurement.warnings[0][:120]}")
     return ObjectiveOutcome(status, "; ".join(shown), evidence)
 
 

@@ -109,6 +109,8 @@ def prometheus_body(mode: str, query: Query, auth: str) -> Any:
         "native-histogram": lambda: {"status": "success", "data": {"resultType": "vector", "result": [
             {"metric": {}, "histogram": [query.end, {"count": "1"}]}]}},
         "echo-auth-label": lambda: _result(query, _stamps(query), labels={"seen": auth}),
+        "partial-response": lambda: {**_result(query, _stamps(query)),
+                                     "warnings": ["partial response: store 10.0.0.7:10901 unavailable"]},
     }
     if mode in stamped:
         return stamped[mode]()
@@ -122,7 +124,7 @@ PROMETHEUS_MODES = (
     "nan-value", "inf-value", "neg-inf-value", "null-value", "huge-value", "nan-timestamp", "inf-timestamp",
     "huge-timestamp", "negative-timestamp", "string-timestamp", "empty", "wrong-result-type", "scalar-future",
     "status-error", "no-data", "null-body", "list-body", "metric-not-object", "values-not-list",
-    "native-histogram", "echo-auth-label",
+    "native-histogram", "echo-auth-label", "partial-response",
     # transport
     "healthy-chunked", "healthy-gzip", "healthy-redirect", "slow", "slow-body", "slow-headers", "truncated",
     "chunked-endless", "chunked-broken", "gzip-bomb", "gzip-broken", "huge-body", "wrong-content-type", "html-200",

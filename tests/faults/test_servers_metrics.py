@@ -123,6 +123,8 @@ CASES: list[ServerCase] = [
     slo("metric-not-object", OWN, "malformed vector element"),
     slo("values-not-list", OWN, "without values"),
     slo("native-histogram", OWN, "native histogram"),
+    slo("partial-response", OWN + ": a store did not answer; the missing series may be the failing one",
+        "the answer may be partial", statuses=("warn",), codes=(0,)),
     # ---- transport
     slo("slow", D5, "(timeout)"),
     slo("slow-body", D5 + " (a body trickled a byte at a time)", "(timeout)"),
