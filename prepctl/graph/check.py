@@ -157,6 +157,8 @@ def scope_problems(options: ContractOptions, graph: ImportGraph,
     facade, decommission and audit), or, for a transitive contract, one that side reaches: a
     chain through it is invisible. A problem naming no module is in scope (fail closed).
     """
+    if not any(p.kind in (SKIPPED, DYNAMIC) for p in problems):
+        return list(problems), []  # nothing to place: spare the reachability walk
     scope = options.importer_scope()
     reach: set[str] = set()
     if scope is not None and getattr(options, "transitive", False):
