@@ -112,7 +112,7 @@ class ContractOutcome:
                 "new": [v.to_dict() for v in self.new], "known": [v.to_dict() for v in self.known],
                 "fixed": self.fixed, "notes": self.result.notes,
                 "skipped_files": [{"path": p.path, "line": p.line, "reason": p.reason, "kind": p.kind,
-                                   "in_scope": p in self.blocking} for p in self.problems]}
+                                   "module": p.module, "in_scope": p in self.blocking} for p in self.problems]}
 
 
 def _members_evidence(violations: list[Violation], revision: str | None) -> list[Evidence]:

@@ -165,7 +165,7 @@ CASES = [
              mentions=("app/broken.py",)),
     TreeCase("graph_check_ratchet", "`graph check` exits 2 on a skipped file in scope, not 0",
              {"app/broken.py": BROKEN}, command="check", codes=(2,), statuses=(),
-             mentions=("skipped file(s) in the contract's scope", '"in_scope": true')),
+             mentions=("skipped file(s) in the contract's scope", '"module": "app.broken"', '"in_scope": true')),
     TreeCase("graph_check_ratchet_text", "`graph check` (table) names each skipped file in scope",
              {"app/broken.py": BROKEN}, command="check-text", codes=(2,), statuses=(),
              mentions=("SKIPPED p/c: app/broken.py:2: syntax error",)),
