@@ -19,6 +19,7 @@ The result lists each definition with its file and line, plus names close to the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ from prepctl.sources.settings.model import (
     closeness,
 )
 from prepctl.sources.settings.modules import Loader, ModuleIndex
-from prepctl.sources.settings.python import CLASS_HINT, scan_python
+from prepctl.sources.settings.python import CLASS_HINT, could_define, scan_python
 from prepctl.sources.settings.structured import scan_structured, scan_toml
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ Seen = tuple[str, int] | tuple[str, int, str, bool]
 #: How many "did you mean" names a search keeps.
 MAX_NEAR = 5
 #: How many more files a search that found nothing may parse for "did you mean" hints.
-MAX_NEAR_FILES = 200
+MAX_NEAR_FILES = 50
 
 
 def find_setting(tree: Tree, name: str, attribute: str | None = None,
@@ -88,8 +89,11 @@ def find_setting(tree: Tree, name: str, attribute: str | None = None,
                 search.unreadable.append(Unreadable(rel, f"not UTF-8 text (byte {exc.start})"))
             continue
         lowered = text.lower()
-        mentions = any(n in lowered for n in needles)
         file_type = file_type_of(rel)
+        # Python names are case-sensitive: `logger.debug` does not mention DEBUG (this keeps a
+        # common name from parsing half the monolith). Config keys are matched in any case.
+        mentions = could_define(text, name, attribute) if file_type == "python" else \
+            any(n in lowered for n in needles)
         # A settings class may build the env name from env_prefix + field, so the full name need
         # not appear in its file; any file that declares a settings class gets parsed.
         if not mentions and not (file_type == "python" and CLASS_HINT.search(text)):
@@ -120,17 +124,20 @@ def _collect_near(search: SettingSearch, rel: str, seen: Sequence[Seen]) -> None
 
 def _near_pass(tree: Tree, search: SettingSearch, texts: dict[str, str], loader: Loader,
                modules: dict[str, ModuleIndex | None]) -> None:
-    """Nothing found: parse the files that mention a shorter form of the name (``auto_activate``
-    for ``ZENML_SERVER_AUTO_ACTIVATE``, at least two words) for "did you mean" hints only."""
+    """Nothing found: parse the files that mention the name in another case, or a shorter form of
+    it (``auto_activate`` for ``ZENML_SERVER_AUTO_ACTIVATE``, at least two words), for "did you
+    mean" hints only."""
     words = search.name.lower().split("_")
-    shorter = ["_".join(words[i:]) for i in range(1, len(words) - 1) if "".join(words[i:])]
-    if not shorter:
-        return
+    shorter = [search.name.lower()] + ["_".join(words[i:]) for i in range(1, len(words) - 1)
+                                       if "".join(words[i:])]
+    # A word, or the end of a prefixed one, that is not an attribute: `debug = False` and
+    # `MYAPP_DEBUG` are candidates, `logger.debug(...)` is not.
+    word = re.compile("|".join(rf"(?:(?<![.\w])|(?<=_)){re.escape(form)}(?!\w)" for form in shorter))
     parsed = 0
     for rel, lowered in texts.items():
         if parsed >= MAX_NEAR_FILES or len(search.near) >= MAX_NEAR:
             return
-        if not any(s in lowered for s in shorter):
+        if not any(s in lowered for s in shorter) or not word.search(lowered):
             continue
         parsed += 1
         try:
