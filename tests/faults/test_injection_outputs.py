@@ -5,11 +5,12 @@ Each case is one payload. The same project carries it through every source that 
 - a ``command`` criterion whose command prints it (``printf %b``, so phases.yaml stays ASCII);
 - an issue report whose open item's title holds it;
 - a fake Alertmanager (pytest-httpserver on 127.0.0.1) whose alert label holds it;
-- when the payload is printable text, also the phase title and a ``manual`` criterion's title.
+- when the payload is printable text, also the phase title, a ``manual`` criterion's title and a
+  service's title, owners, symptoms, alerts, dashboards and escalation (the runbook).
 
 Then every output is produced as a user would (``gate -f table|json|markdown|junit|github``,
 ``--out``, ``$GITHUB_STEP_SUMMARY``, ``status``, ``render rfc`` as Markdown and HTML,
-``render postmortem``, ``report``) and each must be inert: no line that a CI runner would
+``render runbook``, ``render postmortem``, ``report``) and each must be inert: no line that a CI runner would
 execute, no escape sequence or control byte for a terminal, JUnit that parses, JSON that parses
 and still holds the text exactly, Markdown whose tables keep their columns and whose HTML (raw
 HTML on, as GitHub renders a step summary) holds no script, link or image from the payload.
@@ -60,7 +61,8 @@ CASES = [
     Case("workflow_commands_after_newline",
          "a newline in a label/title/evidence put ::error and ::add-mask:: at a line start in "
          "markdown, junit and RFC output, and a GitHub runner printing them executed them",
-         "ok\n::error file=app.py,line=1::owned\n::add-mask::hunter2\n   ::set-output name=x::y\n::stop-commands::t",
+         "ok\n::error file=app.py,line=1::owned\n::add-mask::hunter2\n   ::set-output name=x::y\n::stop-commands::t"
+         "\n\t::warning::after a tab\n\u00a0\u3000::notice::after Unicode spaces",
          in_titles=True),
     Case("legacy_and_azure_commands",
          "##[…] (GitHub v1) and ##vso[…] (Azure, anywhere in a line) in text formats",
@@ -131,15 +133,19 @@ def build_project(folder: Path, case: Case, alertmanager_url: str) -> Path:
         {"id": "printed", "kind": "command", "title": "prints the payload",
          "run": ["sh", "-c", 'printf "%b" "$1"; exit 3', "sh", printf_b(case.payload)]},
         {"id": "open-issues", "kind": "issues", "title": "no open P1", "report": "ISSUES.md"},
-        {"id": "alerts", "kind": "incidents", "title": "no injected alert", "matchers": ['alertname="Injected"']},
+        {"id": "alerts", "kind": "incidents", "title": "no injected alert", "matchers": ['severity="sev1"']},
         {"id": "signed", "kind": "manual", "role": "qa",
          "title": case.payload if case.in_titles else "a person checked it"},
     ]
     source = {"url": alertmanager_url}
     if case.secret:
         source["token_env"] = "INJECTION_TOKEN"
+    text = case.payload if case.in_titles else "plain"
+    service = {"id": "svc", "title": title, "phase": "p", "owners": [text], "escalation": ["on-call", text],
+               "alerts": [text], "dashboards": [text], "symptoms": [text], "flag": "SVC_ENABLED"}
     plan = {"version": 1, "name": "injection plan", "root": ".",
             "sources": {"alertmanager": source, "http": {"timeout": 5, "retries": 1, "backoff": 0.05}},
+            "services": [service],
             "phases": [{"id": "p", "title": title, "weeks": "0-1", "owners": ["tester"], "criteria": criteria}]}
     path = folder / "phases.yaml"
     path.write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
@@ -149,7 +155,9 @@ def build_project(folder: Path, case: Case, alertmanager_url: str) -> Path:
 def serve_alert(httpserver, label: str) -> None:
     httpserver.expect_request("/api/v2/status").respond_with_json(
         {"versionInfo": {"version": "0.25.0"}, "uptime": "2026-01-01T00:00:00Z"})
-    alert = {"labels": {"alertname": "Injected", "severity": "sev1", "summary": label},
+    # The alert's name is what the table shows of it (its evidence label); the summary label is
+    # quoted whole in the evidence value, which the JSON must round-trip.
+    alert = {"labels": {"alertname": f"Injected {label}", "severity": "sev1", "summary": label},
              "annotations": {}, "receivers": [{"name": "blackhole"}], "fingerprint": "a1b2c3",
              "startsAt": "2026-01-02T03:04:05Z", "updatedAt": "2026-01-02T03:04:05Z",
              "endsAt": "2026-01-02T05:04:05Z",
@@ -296,6 +304,10 @@ def test_injection_outputs(case: Case, tmp_path: Path, httpserver) -> None:
     rfc_html = run("render", "rfc", "p", "-f", "html", "--out", "-", expect=done)
     assert_inert_text("render rfc -f html", rfc_html.stdout)
     assert_no_markup("render rfc -f html", rfc_html.stdout)
+
+    runbook = run("render", "runbook", "--out", "-", expect=done)
+    assert "<!-- prepctl:begin svc -->" in runbook.stdout
+    assert_markdown("render runbook", runbook.stdout)
 
     postmortem = run("render", "postmortem", "p", "--out", "-", expect=done)
     if case.recorded:
