@@ -250,3 +250,16 @@ def test_errors_and_graph_tables_reach_the_terminal_inert(tmp_path: Path):
     assert not any(line.lstrip().startswith("::") for line in result.stderr.splitlines())
     shown = table(["module"], [["app.\x1b[2Jevil\x9b"]])
     assert "\x1b" not in shown and "\x9b" not in shown and "app.evil" in shown
+
+
+def test_shadow_table_and_page_show_response_text_inert():
+    from prepctl.shadow.html import render_html
+    from prepctl.shadow.render import render_table
+    from prepctl.shadow.report import ShadowReport
+
+    hostile = "r.jsonl\x1b]0;pwned\x07\n::error::x"
+    report = ShadowReport(requests_file=hostile, targets={"primary": "http://p\x1b[2J", "candidate": "c"},
+                          total_requests=0, compared=0, matched=0, mismatched=0, primary_failures=0)
+    for text in (render_table(report), render_html(report)):
+        assert "\x1b" not in text and "\x07" not in text
+        assert not any(line.lstrip().startswith("::") for line in text.splitlines())

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from prepctl.errors import PrepctlError, Problem
 from prepctl.graph.model import EdgeFilter, GraphError
+from prepctl.inert import inert
 from prepctl.sources.imports import (
     ImportEdge,
     ParseCache,
@@ -202,7 +203,7 @@ def render_table(result: TrendResult) -> str:
     title = f"Importers of {result.target}: {len(result.points)} commit(s)"
     out = [title, line(header), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
-    return "\n".join(out) + "\n"
+    return inert("\n".join(out)) + "\n"  # skipped file names may hold ESC: none reaches the terminal
 
 
 # ------------------------------------------------------------------------------------------------

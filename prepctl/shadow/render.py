@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from prepctl import secrets
+from prepctl.inert import inert
 from prepctl.shadow.report import ShadowReport
 
 FORMATS = ("table", "json")
@@ -80,7 +81,7 @@ def render_table(report: ShadowReport) -> str:
     if report.skipped:
         out += ["", "Skipped"]
         out += [f"  {s.ref.where} {s.ref.request}: {s.reason}" for s in report.skipped]
-    return secrets.redact("\n".join(out)) + "\n"
+    return secrets.redact(inert("\n".join(out))) + "\n"  # response bodies: no escapes to the terminal
 
 
 def _ms(value: float | None) -> str:
