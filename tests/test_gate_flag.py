@@ -854,3 +854,13 @@ def test_lock_files_and_data_tables_are_not_settings(tmp_path: Path):
     result = _flag(tmp_path, root, name="DEBUG")
     assert result.status == "pass", result.verdict.summary
     assert {(e.path, e.line) for e in result.verdict.evidence} == {("app/settings.py", 1), ("app/flags.py", 1)}
+
+
+def test_environs_prefixed_block_builds_the_env_name(tmp_path: Path):
+    root = _tree(tmp_path, {"settings.py": 'from environs import Env\nenv = Env()\n'
+                                           'with env.prefixed("MYAPP_"):\n    with env.prefixed("CACHE_"):\n'
+                                           '        ENABLED = env.bool("ENABLED", True)\n'})
+    result = _flag(tmp_path, root, name="MYAPP_CACHE_ENABLED", expect="true")
+    assert result.status == "pass" and result.verdict.evidence[0].line == 5
+    bare = find_setting(WorkTree(root), "ENABLED").definitions
+    assert [d.how for d in bare] == ["module constant ENABLED"]  # the constant, not an env read

@@ -94,9 +94,14 @@ def scan_python(text: str, rel: str, name: str, attribute: str | None, loader: L
 def could_define(text: str, name: str, attribute: str | None) -> bool:
     """Whether a file we cannot parse could hold a definition: the name (or attribute) as a whole
     word in its exact case, or in any case when the file declares a *Settings class (whose
-    fields match case-insensitively). `logger.debug` does not make a file define DEBUG."""
+    fields match case-insensitively); with environs' ``env.prefixed(...)``, any tail of the name.
+    `logger.debug` does not make a file define DEBUG."""
     settings_class = CLASS_HINT.search(text) is not None
-    for wanted in (name, attribute):
+    candidates = [name, attribute]
+    if ".prefixed(" in text:  # environs: `with env.prefixed("APP_"): env.bool("X")` reads APP_X
+        parts = name.split("_")
+        candidates += ["_".join(parts[i:]) for i in range(1, len(parts))]
+    for wanted in candidates:
         if not wanted:
             continue
         word = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(wanted)}(?![A-Za-z0-9_])",
@@ -139,8 +144,8 @@ class PythonScanner:
 
     def _module_constants(self) -> Iterator[SettingDefinition]:
         """The value a module constant has once the module ran with the variables unset: the
-        last assignment wins; an `if` whose test folds takes its branch; an assignment under a
-        test that does not fold, or inside try/for/while/with/match, is computed."""
+        last assignment wins; an `if` whose test folds takes its branch; a `with` body runs; an
+        assignment under a test that does not fold, or inside try/for/while/match, is computed."""
         state: dict[str, SettingDefinition] = {}
         self._run_block(self.module.body, state, None)
         yield from state.values()
@@ -169,6 +174,9 @@ class PythonScanner:
                     inner = condition or f"under `if {self.folder.text(stmt.test)}` (line {stmt.lineno})"
                     self._run_block(stmt.body, state, inner)
                     self._run_block(stmt.orelse, state, inner)
+                continue
+            if isinstance(stmt, ast.With | ast.AsyncWith):
+                self._run_block(stmt.body, state, condition)  # a with-body always runs
                 continue
             blocks = _blocks(stmt)
             if blocks:
@@ -246,6 +254,8 @@ class PythonScanner:
                 key = env_key(node, reader)
                 if key is None:
                     continue
+                if reader == "library":
+                    key = self._env_prefix(node) + key
                 self.seen.append(Seen(key, node.lineno))
                 if key != self.name:
                     continue
@@ -283,6 +293,21 @@ class PythonScanner:
                     yield SettingDefinition(key, self.rel, node.lineno,
                                             f"{self.folder.text(node)} has no default (KeyError if unset)",
                                             DefaultKind.REQUIRED, None, "")
+
+    def _env_prefix(self, node: ast.AST) -> str:
+        """environs: ``with env.prefixed("APP_"):`` around a read makes ``env.bool("X")`` read
+        ``APP_X`` (nested blocks add up)."""
+        prefix = ""
+        parent = self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, ast.With):
+                for item in parent.items:
+                    call = item.context_expr
+                    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+                            and call.func.attr == "prefixed" and call.args:
+                        prefix = (literal_string(call.args[0]) or "") + prefix
+            parent = self.parents.get(parent)
+        return prefix
 
     def _schemes(self) -> Iterator[tuple[str, tuple[int, Default]]]:
         """django-environ ``environ.Env(DEBUG=(bool, False))``: name -> (line, default)."""
@@ -435,13 +460,11 @@ def _all_dict_entries(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | str | No
 
 
 def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
-    """The statement lists inside a try/for/while/with/match (an `if` is handled apart)."""
+    """The statement lists inside a try/for/while/match (`if` and `with` are handled apart)."""
     if isinstance(stmt, ast.Try | ast.TryStar):
         return [stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody]
     if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
         return [stmt.body, stmt.orelse]
-    if isinstance(stmt, ast.With | ast.AsyncWith):
-        return [stmt.body]
     if isinstance(stmt, ast.Match):
         return [case.body for case in stmt.cases]
     return []
