@@ -241,7 +241,7 @@ def test_table_output_has_no_escape_sequence_from_gate_text(tmp_path: Path):
 
 
 def test_errors_and_graph_tables_reach_the_terminal_inert(tmp_path: Path):
-    from prepctl.graph.output import table
+    from prepctl.graph.output import problems_note, table
 
     result = run_cli("-c", _tree(tmp_path), "gate", "\x1b]0;pwned\x07p\n::error::x",
                      env={"PREPCTL_NO_HISTORY": "1"})
@@ -250,6 +250,13 @@ def test_errors_and_graph_tables_reach_the_terminal_inert(tmp_path: Path):
     assert not any(line.lstrip().startswith("::") for line in result.stderr.splitlines())
     shown = table(["module"], [["app.\x1b[2Jevil\x9b"]])
     assert "\x1b" not in shown and "\x9b" not in shown and "app.evil" in shown
+
+    class Skipped:  # the one thing problems_note reads from a ScanProblem is its text
+        def __str__(self) -> str:
+            return "app/bad\x1b]0;pwned\x07name.py: not a module name"
+
+    note = problems_note([Skipped()])  # type: ignore[list-item]
+    assert "\x1b" not in note and "\x07" not in note and "app/badname.py" in note
 
 
 def test_shadow_table_and_page_show_response_text_inert():

@@ -44,7 +44,7 @@ def problems_note(problems: Sequence[ScanProblem]) -> str:
     if not problems:
         return ""
     lines = [f"{len(problems)} scan problem(s) (files skipped or imports ignored; the rest counts):"]
-    lines += [f"  {p}" for p in problems[:20]]
+    lines += [f"  {inert(str(p))}" for p in problems[:20]]  # a skipped file's name may hold ESC
     if len(problems) > 20:
         lines.append(f"  ... {len(problems) - 20} more")
     return "\n".join(lines) + "\n"
