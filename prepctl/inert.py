@@ -45,8 +45,9 @@ _NONCHARACTERS = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 #: ``::name`` (GitHub, after any leading whitespace) and GitLab's section markers at a line start.
 _LINE_COMMAND = re.compile(r"^([^\S\n]*)(::|section_start:|section_end:)", re.MULTILINE)
-#: ``##[name]`` (GitHub v1) and ``##vso[`` (Azure Pipelines) are honoured anywhere in a line.
-_ANYWHERE_COMMAND = re.compile(r"#(?=#(?:vso)?\[)", re.IGNORECASE)
+#: ``##[name]`` (GitHub v1) and ``##vso[`` (Azure Pipelines) are honoured anywhere in a line:
+#: this matches the first ``#`` of one.
+ANYWHERE_COMMAND = re.compile(r"#(?=#(?:vso)?\[)", re.IGNORECASE)
 #: ``<`` that could open a tag or comment: broken inside code spans and blocks, where an HTML
 #: escape would show literally but a careless renderer or a log scraper might still see a tag.
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
@@ -69,7 +70,7 @@ def plain_text(text: str) -> str:
 
 def neutralise_commands(text: str) -> str:
     """Break every CI workflow-command prefix so no runner acts on it; idempotent."""
-    text = _ANYWHERE_COMMAND.sub("#" + ZWSP, text)
+    text = ANYWHERE_COMMAND.sub("#" + ZWSP, text)
     return _LINE_COMMAND.sub(lambda m: f"{m[1]}{m[2][0]}{ZWSP}{m[2][1:]}", text)
 
 

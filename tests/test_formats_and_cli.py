@@ -220,11 +220,12 @@ def test_json_escapes_what_a_terminal_would_act_on_and_round_trips():
 
     class Row:
         def to_dict(self) -> dict:
-            return {"title": "x\x9b2J\ud800\u2028\u202e\x1b]0;t\x07"}
+            return {"title": "x\x9b2J\ud800\u2028\u202e\x1b]0;t\x07 \\##vso[task.x]1 ##[error]"}
 
     text = status_json([Row()])  # type: ignore[list-item]
     assert not any(ch in text for ch in "\x9b\ud800\u2028\u202e\x1b\x07")
-    assert json.loads(text)["phases"][0]["title"] == "x\x9b2J\ud800\u2028\u202e\x1b]0;t\x07"
+    assert "##vso[" not in text and "##[" not in text
+    assert json.loads(text)["phases"][0]["title"] == "x\x9b2J\ud800\u2028\u202e\x1b]0;t\x07 \\##vso[task.x]1 ##[error]"
 
 
 def test_table_output_has_no_escape_sequence_from_gate_text(tmp_path: Path):

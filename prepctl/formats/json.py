@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from prepctl.formats.base import JSON_SCHEMA_VERSION, Format, report_dict
+from prepctl.inert import ANYWHERE_COMMAND
 from prepctl.secrets import redact
 from prepctl.verdicts import GateReport
 
@@ -24,6 +25,9 @@ _UNSAFE_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800
 
 def _dump(data: object) -> str:
     text = redact(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    # Azure and GitHub's v1 parser act on ##vso[ / ##[ anywhere in a printed line: the first #
+    # is written as \u0023, the same string once parsed, no command in a log.
+    text = ANYWHERE_COMMAND.sub(r"\\u0023", text)
     return _UNSAFE_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n"
 
 
