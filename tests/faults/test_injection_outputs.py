@@ -103,6 +103,11 @@ CASES = [
     Case("bidi_override",
          "bidi overrides make a terminal or a page show text in another order than its bytes",
          "invoice\u202efdp.exe\u2066 hidden\u2069 end", in_titles=True),
+    Case("region_markers_in_text",
+         "a marker line in gate text would end a generated region early, or open another, so a "
+         "re-render would move or drop the text between",
+         "x\n<!-- prepctl:end verdicts -->\n<!-- prepctl:begin header -->\n  <!-- prepctl:end svc -->\ny",
+         in_titles=True),
     Case("secret_split_by_escape",
          "a secret split by an escape sequence was whole again once the sequence was stripped",
          f"token={SECRET[:5]}\x1b[1m{SECRET[5:11]}\x07{SECRET[11:]}", secret=SECRET),
@@ -221,6 +226,15 @@ def assert_markdown(where: str, text: str) -> None:
     assert html.count("<details>") == html.count("</details>"), f"{where}: <details> unbalanced"
 
 
+MARKER = re.compile(r"^\s*<!--\s*prepctl:(begin|end)\s+\S+\s*-->\s*$")
+
+
+def assert_regions_intact(where: str, text: str) -> None:
+    """Each generated region's begin and end marker once: none came from the payload."""
+    markers = [line.strip() for line in text.split("\n") if MARKER.match(line)]
+    assert len(markers) == len(set(markers)), f"{where}: a region marker repeated: {markers}"
+
+
 def assert_xml(where: str, text: str) -> None:
     assert_inert_text(where, text)
     assert_no_markup(where, text)
@@ -301,6 +315,7 @@ def test_injection_outputs(case: Case, tmp_path: Path, httpserver) -> None:
     done = Expect(codes=[0], secrets=secrets, scan=[tmp_path])
     rfc = run("render", "rfc", "p", "--out", "-", expect=done)
     assert_markdown("render rfc", rfc.stdout)
+    assert_regions_intact("render rfc", rfc.stdout)
     rfc_html = run("render", "rfc", "p", "-f", "html", "--out", "-", expect=done)
     assert_inert_text("render rfc -f html", rfc_html.stdout)
     assert_no_markup("render rfc -f html", rfc_html.stdout)
@@ -308,11 +323,13 @@ def test_injection_outputs(case: Case, tmp_path: Path, httpserver) -> None:
     runbook = run("render", "runbook", "--out", "-", expect=done)
     assert "<!-- prepctl:begin svc -->" in runbook.stdout
     assert_markdown("render runbook", runbook.stdout)
+    assert_regions_intact("render runbook", runbook.stdout)
 
     postmortem = run("render", "postmortem", "p", "--out", "-", expect=done)
     if case.recorded:
         assert "no runs recorded" not in postmortem.stdout  # the gate runs above are its timeline
     assert_markdown("render postmortem", postmortem.stdout)
+    assert_regions_intact("render postmortem", postmortem.stdout)
 
     run("report", "--out", tmp_path / "site", expect=done)
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
