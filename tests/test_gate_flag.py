@@ -1,8 +1,9 @@
-"""Gate kind `flag` and the settings source it reads (prepctl/sources/settings.py)."""
+"""Gate kind `flag` and the settings source it reads (prepctl/sources/settings/)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -864,3 +865,13 @@ def test_environs_prefixed_block_builds_the_env_name(tmp_path: Path):
     assert result.status == "pass" and result.verdict.evidence[0].line == 5
     bare = find_setting(WorkTree(root), "ENABLED").definitions
     assert [d.how for d in bare] == ["module constant ENABLED"]  # the constant, not an env read
+
+
+def test_a_fifo_among_the_settings_files_is_error_not_a_hang(tmp_path: Path):
+    # A FIFO named like a module once blocked the flag gate forever in open(); its content is
+    # unknown (it may define the flag), so the verdict is error, and it names the file.
+    root = _tree(tmp_path, {"app/settings.py": 'FEATURE_X = False\n'})
+    os.mkfifo(root / "app" / "pipe.py")
+    result = _flag(tmp_path, root, name="FEATURE_X")
+    assert result.status == "error"
+    assert "app/pipe.py" in result.verdict.summary and "a FIFO" in result.verdict.summary

@@ -84,8 +84,8 @@ def judge(search: SettingSearch, expect: Scalar, revision: str | None = None) ->
                  for u in search.unreadable]
     who = search.name
     if search.unreadable:
-        where = ", ".join(u.location for u in search.unreadable)
-        return Verdict.of(Status.ERROR, f"{who}: cannot parse {where}, which mentions it; fix the file "
+        where = ", ".join(f"{u.location} ({u.reason})" for u in search.unreadable)
+        return Verdict.of(Status.ERROR, f"{who}: cannot parse {where}, which may define it; fix the file "
                           "or leave it out with `exclude`", evidence)
     if not search.definitions:
         also = f" or attribute {search.attribute}" if search.attribute else ""

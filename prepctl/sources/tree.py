@@ -10,6 +10,7 @@ import fnmatch
 import functools
 import os
 import re
+import stat
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
@@ -17,6 +18,18 @@ from pathlib import Path, PurePosixPath
 # Folders that are never part of a monolith's source: tooling, caches and virtualenvs.
 IGNORED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__",
                           ".prepctl", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox"})
+
+
+class NotARegularFile(OSError):
+    """A path that is a FIFO, socket or device: opening it could block forever or read without end,
+    so its content is unknown, never empty."""
+
+    def __init__(self, rel: str, mode: int):
+        kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+        super().__init__(f"{rel} is {kind}, not a regular file")
+        self.rel = rel
+        self.kind = kind
 
 
 class Tree(ABC):
@@ -110,7 +123,15 @@ class WorkTree(Tree):
         path = self._path(rel)
         if path.is_dir():
             raise IsADirectoryError(rel)
-        return path.read_bytes()
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):  # never opened: a FIFO would block the gate forever
+            raise NotARegularFile(rel, mode)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if not stat.S_ISREG(mode):  # swapped between the stat and the open
+                raise NotARegularFile(rel, mode)
+            return handle.read()
 
     def is_dir(self, rel: str) -> bool:
         try:

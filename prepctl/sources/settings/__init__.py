@@ -38,6 +38,7 @@ from prepctl.sources.settings.model import (
 from prepctl.sources.settings.modules import Loader, ModuleIndex
 from prepctl.sources.settings.python import CLASS_HINT, could_define, scan_python
 from prepctl.sources.settings.structured import scan_structured, scan_toml
+from prepctl.sources.tree import NotARegularFile, matches_any
 
 if TYPE_CHECKING:
     from prepctl.sources.tree import Tree
@@ -67,7 +68,6 @@ def find_setting(tree: Tree, name: str, attribute: str | None = None,
                  files: Sequence[str] = DEFAULT_FILES,
                  exclude: Sequence[str] = DEFAULT_EXCLUDE) -> SettingSearch:
     """Every definition of ``name`` (an env var / alias) or ``attribute`` (a Python name)."""
-    from prepctl.sources.tree import matches_any
 
     search = SettingSearch(name=name, attribute=attribute)
     needles = _needles(name, attribute)
@@ -80,6 +80,9 @@ def find_setting(tree: Tree, name: str, attribute: str | None = None,
         search.files_searched += 1
         try:
             data = tree.read_bytes(rel)
+        except NotARegularFile as exc:  # its content is unknown: it may define the name
+            search.unreadable.append(Unreadable(rel, f"{exc.kind}, not a regular file"))
+            continue
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             continue
         try:
@@ -142,7 +145,7 @@ def _near_pass(tree: Tree, search: SettingSearch, texts: dict[str, str], loader:
         parsed += 1
         try:
             text = tree.read_bytes(rel).decode("utf-8")
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, UnicodeDecodeError):
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, NotARegularFile, UnicodeDecodeError):
             continue
         _, seen, _ = _scan(file_type_of(rel), text, rel, search.name, search.attribute, loader, modules)
         _collect_near(search, rel, seen)
@@ -176,7 +179,7 @@ def module_loader(tree: Tree) -> Loader:
                     continue
                 try:
                     return tree.read_bytes(rel).decode("utf-8"), rel
-                except (FileNotFoundError, IsADirectoryError, NotADirectoryError, UnicodeDecodeError):
+                except (FileNotFoundError, IsADirectoryError, NotADirectoryError, NotARegularFile, UnicodeDecodeError):
                     continue
         return None
 
