@@ -360,17 +360,33 @@ def test_a_damaged_cache_degrades_to_no_cache(tmp_path: Path):
     assert cache.disabled_reason and len(result.modules) == 38
 
 
-def test_parallel_parse_equals_in_process_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_parallel_parse_equals_in_process_parse(tmp_path: Path):
+    # In a fresh interpreter: the scanner forks only when its process runs no other thread, and
+    # this pytest process may hold server threads of earlier tests (session-scoped fixtures).
     from tests.graph_support import generate_tree
 
-    generate_tree(tmp_path, packages=3, subpackages=3, modules=8, seed=3)
-    sequential = scan_tree(WorkTree(tmp_path), ScanConfig())
-    monkeypatch.setattr(im, "PARALLEL_THRESHOLD", 1000)
     if (os.cpu_count() or 1) < 2:
         pytest.fail("this machine has one core; the parallel path needs two")
-    parallel = scan_tree(WorkTree(tmp_path), ScanConfig())
-    assert parallel.stats.workers >= 2
-    assert (parallel.modules, parallel.edges) == (sequential.modules, sequential.edges)
+    generate_tree(tmp_path, packages=3, subpackages=3, modules=8, seed=3)
+    script = textwrap.dedent("""
+        import sys
+        from pathlib import Path
+        import prepctl.sources.imports as im
+        from prepctl.sources.imports import ScanConfig, scan_tree
+        from prepctl.sources.tree import WorkTree
+        root = Path(sys.argv[1])
+        sequential = scan_tree(WorkTree(root), ScanConfig())
+        im.PARALLEL_THRESHOLD = 1000
+        parallel = scan_tree(WorkTree(root), ScanConfig())
+        same = (parallel.modules, parallel.edges) == (sequential.modules, sequential.edges)
+        print(parallel.stats.workers, sequential.stats.workers, same, len(parallel.edges))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          cwd=REPO, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    workers, sequential_workers, same, edges = proc.stdout.split()
+    assert int(workers) >= 2 and int(sequential_workers) == 1
+    assert same == "True" and int(edges) > 0
 
 
 def test_reported_files_survive_a_warm_scan(tmp_path: Path):
