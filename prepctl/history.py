@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import sys
 import uuid
@@ -128,16 +129,25 @@ def head_revision(root: Path) -> str | None:
         return None
 
 
+#: SQLite text is UTF-8, which has no lone surrogates (a command's output can carry one): the
+#: record keeps U+FFFD in their place rather than being lost whole.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    return _SURROGATES.sub("\ufffd", redact(text))
+
+
 def _redacted(value: Any) -> Any:
     if isinstance(value, str):
-        return redact(value)
+        return _storable(value)
     if isinstance(value, dict):
         return {str(k): _redacted(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_redacted(v) for v in value]
     if isinstance(value, bool | int | float) or value is None:
         return value
-    return redact(str(value))
+    return _storable(str(value))
 
 
 def remember_plan_tokens(plan: LoadedPlan) -> None:
@@ -157,10 +167,10 @@ def run_from_report(plan: LoadedPlan, report: GateReport, now: datetime | None =
     historical = report.revision is not None
     phases = tuple(
         RecordedPhase(
-            phase=p.phase, title=redact(p.title), status=p.status,
+            phase=p.phase, title=_storable(p.title), status=p.status,
             criteria=tuple(RecordedCriterion(
-                id=c.id, kind=c.kind, title=redact(c.title), advisory=c.advisory, status=c.status,
-                summary=redact(c.verdict.summary),
+                id=c.id, kind=c.kind, title=_storable(c.title), advisory=c.advisory, status=c.status,
+                summary=_storable(c.verdict.summary),
                 evidence=tuple(_redacted(e.to_dict()) for e in c.verdict.evidence),
                 seconds=c.seconds) for c in p.criteria))
         for p in report.phases)
@@ -488,10 +498,10 @@ def parse_jsonl(text: str, file: str) -> list[Run]:
             config_hash=data.config_hash, plan_name=data.plan_name, strict=data.strict,
             historical=data.historical,
             phases=tuple(RecordedPhase(
-                phase=p.phase, title=redact(p.title), status=p.status,
+                phase=p.phase, title=_storable(p.title), status=p.status,
                 criteria=tuple(RecordedCriterion(
-                    id=c.id, kind=c.kind, title=redact(c.title), advisory=c.advisory, status=c.status,
-                    summary=redact(c.summary), evidence=tuple(_redacted(e.model_dump()) for e in c.evidence),
+                    id=c.id, kind=c.kind, title=_storable(c.title), advisory=c.advisory, status=c.status,
+                    summary=_storable(c.summary), evidence=tuple(_redacted(e.model_dump()) for e in c.evidence),
                     seconds=c.seconds) for c in p.criteria))
                 for p in data.phases)))
     return runs
