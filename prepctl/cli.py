@@ -148,6 +148,10 @@ def gate(
     from prepctl.verdicts import exit_code
 
     plan = _load()
+    if out is not None:  # a target prepctl will not write is refused before any gate runs
+        from prepctl.fileio import output_target
+
+        output_target(out)
     report = evaluate(plan, select_phases(plan, phase, all_phases, with_deps), strict=strict, at=at)
     from prepctl.history import record_or_warn  # a failure is reported, never changes the exit code
 

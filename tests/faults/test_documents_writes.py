@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,3 +217,23 @@ def test_hostile_output_targets(case: WriteCase, tmp_path: Path) -> None:
         head = tmp_path / "head.bin"
         head.write_bytes(written[:len(RUNBOOK.encode())])
         check(outcome, Expect(preserved={head: RUNBOOK.encode()}))
+
+
+def test_gate_refuses_a_hostile_out_before_any_gate_runs(tmp_path: Path) -> None:
+    # A refused --out must not cost a gate run (a command criterion may deploy or take minutes)
+    # nor leave a history record of a run whose report went nowhere.
+    from tests.conftest import write_plan
+
+    ran = tmp_path / "ran.txt"
+    plan = write_plan(tmp_path, f"""
+        - id: side-effect
+          kind: command
+          title: leaves a trace when it runs
+          run: [{sys.executable}, -c, "import pathlib; pathlib.Path({str(ran)!r}).write_text('x'); print('1 passed')"]
+        """)
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    outcome = run_prepctl("-c", plan, "gate", "p", "--out", fifo, cwd=tmp_path, limit=LIMIT)
+    check(outcome, Expect(codes=[2], mentions=("out.fifo", "FIFO")))
+    assert not ran.exists(), "the gate ran although its --out was refused"
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
