@@ -99,7 +99,14 @@ class PrometheusAPI(MetricsSource):
     def range(self, query: str, start: float, end: float, step: float) -> QueryResult:
         data = self._post("/api/v1/query_range",
                           {"query": query, "start": _ts(start), "end": _ts(end), "step": f"{step:g}"})
-        return parse_query_response(data, query, end, self.location)
+        result = parse_query_response(data, query, end, self.location)
+        if result.result_type != "matrix":
+            # A range query always answers a matrix. A vector or scalar here (a proxy or cache
+            # that ran an instant query) is one point at `end`: a window's max over it would
+            # pass on the last value while the window breached.
+            raise SourceError(f"Prometheus at {self.location} answered a range query with a "
+                              f"{result.result_type}, not a matrix: the window was not measured")
+        return result
 
     def graph_url(self, query: str, window: float | None) -> str | None:
         import urllib.parse
@@ -124,6 +131,11 @@ def parse_query_response(data: Any, query: str, at: float, source: str) -> Query
     if data.get("status") != "success":
         reason = data.get("error") or "no reason given"
         raise SourceError(f"{what} rejected the query ({data.get('errorType', 'error')}): {reason}")
+    if data.get("error") or data.get("errorType"):
+        # "success" beside an error is a contradiction no Prometheus sends; a front-end that
+        # merged a failed answer into a successful shape may hold partial or default data.
+        raise SourceError(f"{what} answered status success together with an error "
+                          f"({data.get('errorType') or 'error'}): {str(data.get('error'))[:200]}")
     body = data.get("data")
     if not isinstance(body, dict) or "resultType" not in body or "result" not in body:
         raise SourceError(f"{what} answered success without data.resultType/data.result")

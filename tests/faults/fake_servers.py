@@ -70,6 +70,18 @@ def _result(query: Query, stamps: list[Any], value: Any = "0.2", labels: dict | 
     return {"status": "success", "data": {"resultType": kind, "result": [item]}}
 
 
+def _two(query: Query, fine: dict, breaching: dict) -> dict:
+    """Two series: the first fine (0.2), the second over the corpus's threshold of 1 (5)."""
+    answer = _result(query, _stamps(query))
+    series = []
+    for value, labels in (("0.2", fine), ("5", breaching)):
+        item = _result(query, _stamps(query), value)["data"]["result"][0]
+        item["metric"] = {"__name__": "latency_seconds", **labels}  # exactly these labels
+        series.append(item)
+    answer["data"]["result"] = series
+    return answer
+
+
 def prometheus_body(mode: str, query: Query, auth: str) -> Any:
     """The JSON a mode answers with (the transport modes wrap the healthy one)."""
     stamped: dict[str, Callable[[], Any]] = {
@@ -109,6 +121,12 @@ def prometheus_body(mode: str, query: Query, auth: str) -> Any:
         "native-histogram": lambda: {"status": "success", "data": {"resultType": "vector", "result": [
             {"metric": {}, "histogram": [query.end, {"count": "1"}]}]}},
         "echo-auth-label": lambda: _result(query, _stamps(query), labels={"seen": auth}),
+        "vector-for-range": lambda: _result(Query(query.path, query.end, query.end, 0.0), [query.end]),
+        "success-with-error": lambda: {**_result(query, _stamps(query)), "errorType": "internal",
+                                       "error": "store gateway timed out"},
+        "data-null": lambda: {"status": "success", "data": None},
+        "two-series-one-breaching": lambda: _two(query, {"job": "api"}, {"job": "batch"}),
+        "labels-differ-in-case": lambda: _two(query, {"job": "api"}, {"Job": "api"}),
         "partial-response": lambda: {**_result(query, _stamps(query)),
                                      "warnings": ["partial response: store 10.0.0.7:10901 unavailable"]},
     }
@@ -124,13 +142,14 @@ PROMETHEUS_MODES = (
     "nan-value", "inf-value", "neg-inf-value", "null-value", "huge-value", "nan-timestamp", "inf-timestamp",
     "huge-timestamp", "negative-timestamp", "string-timestamp", "empty", "wrong-result-type", "scalar-future",
     "status-error", "no-data", "null-body", "list-body", "metric-not-object", "values-not-list",
-    "native-histogram", "echo-auth-label", "partial-response",
+    "native-histogram", "echo-auth-label", "partial-response", "vector-for-range", "success-with-error",
+    "data-null", "two-series-one-breaching", "labels-differ-in-case",
     # transport
     "healthy-chunked", "healthy-gzip", "healthy-redirect", "slow", "slow-body", "slow-headers", "truncated",
     "chunked-endless", "chunked-broken", "gzip-bomb", "gzip-broken", "huge-body", "wrong-content-type", "html-200",
     "redirect-other-host", "redirect-loop", "retry-after-nan", "retry-after-inf", "retry-after-negative",
     "retry-after-huge", "retry-after-past-date", "retry-after-far-date", "echo-auth-401", "echo-auth-500",
-    "reset-connection",
+    "reset-connection", "http10-cut",
 )
 
 
@@ -175,6 +194,9 @@ ALERTS: dict[str, Callable[[], Any]] = {
     "alert-not-object": lambda: ["ApiDown"],
     "alerts-not-list": lambda: {"alerts": []},
     "alerts-null": lambda: None,
+    # endsAt passed, yet Alertmanager still lists it as active (a resolve not yet processed,
+    # or a clock skew): the state is what counts, the alert may still be firing.
+    "ended-yet-active": lambda: [alert(endsAt=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60)))],
     "one-bad-among-good": lambda: [alert("suppressed", ["5e1f"]), alert(silenced="oops", fingerprint="bad1")],
 }
 
@@ -389,6 +411,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _mode_echo_auth_500(self, body: bytes, auth: str) -> None:
         self._json({"status": "error", "errorType": "internal", "error": f"backend rejected {auth}"}, 500)
+
+    def _mode_http10_cut(self, body: bytes, auth: str) -> None:
+        # HTTP/1.0 without Content-Length: the body ends where the connection closes, so a cut
+        # mid-body looks like a complete answer to the transport; only the JSON can tell.
+        self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + body[: len(body) * 2 // 3])
+        self.wfile.flush()
+        self.close_connection = True
 
     def _mode_reset_connection(self, body: bytes, auth: str) -> None:
         self.close_connection = True

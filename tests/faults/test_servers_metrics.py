@@ -125,7 +125,18 @@ CASES: list[ServerCase] = [
     slo("native-histogram", OWN, "native histogram"),
     slo("partial-response", OWN + ": a store did not answer; the missing series may be the failing one",
         "the answer may be partial", statuses=("warn",), codes=(0,)),
+    slo("vector-for-range", OWN + ": a window query answered with one instant point; max over it "
+        "passed while the window was never measured", "not a matrix", window=True),
+    slo("success-with-error", OWN + ": status success beside an error passed", "together with an error",
+        "store gateway timed out"),
+    slo("data-null", OWN, "without data.resultType"),
+    slo("two-series-one-breaching", OWN + ": one fine series must not hide a breaching one",
+        "batch", "= 5 -> fail", **FAIL),
+    slo("two-series-one-breaching", OWN, "batch", "= 5 -> fail", window=True, **FAIL),
+    slo("labels-differ-in-case", OWN + ": label names differing only in case are two series",
+        "Job", "= 5 -> fail", **FAIL),
     # ---- transport
+    slo("http10-cut", OWN + ": HTTP/1.0, no Content-Length, cut mid-body", "malformed JSON"),
     slo("slow", D5, "(timeout)"),
     slo("slow-body", D5 + " (a body trickled a byte at a time)", "(timeout)"),
     slo("slow-headers", OWN + ": headers trickled a byte at a time", "(timeout)"),
@@ -164,6 +175,7 @@ CASES: list[ServerCase] = [
     am("alerts-not-list", OWN, "instead of a list of alerts"),
     am("alerts-null", OWN, "answered null"),
     am("one-bad-among-good", D2, "fingerprint 'bad1'"),
+    am("ended-yet-active", OWN + ": endsAt in the past, state still active: it counts", **FAIL),
     am("not-alertmanager", OWN, "does not answer like an Alertmanager v2 API"),
     # ---- the same transport hostility in front of Alertmanager
     am("healthy-gzip", "control", **PASS),
