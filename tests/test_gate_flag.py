@@ -188,9 +188,43 @@ def test_computed_default_is_error_not_a_guess(tmp_path: Path):
     assert "computed default: default_factory=compute_flag" in result.verdict.summary
 
 
-def test_environment_write_is_not_a_default(tmp_path: Path):
-    root = _tree(tmp_path, {"app.py": f'import os\nos.environ["{FLAG}"] = "true"\nX = 1\n'})
+def test_environment_write_in_a_function_is_not_a_default(tmp_path: Path):
+    root = _tree(tmp_path, {"app.py": f'import os\ndef main():\n    os.environ["{FLAG}"] = "true"\nX = 1\n'})
     assert find_setting(WorkTree(root), FLAG).definitions == []
+
+
+def test_environment_write_at_module_level_is_not_hidden_by_a_later_read(tmp_path: Path):
+    # Held-out false pass: the module sets the variable, then reads it with a "false" default;
+    # the read's default never applies, so passing `expect: false` on it was wrong.
+    root = _tree(tmp_path, {"app.py": f"""
+        import os
+        os.environ["{FLAG}"] = "true"
+        ENABLED = os.getenv("{FLAG}", "false") == "true"
+        """})
+    result = _flag(tmp_path, root)
+    assert result.status == "error"
+    assert "app.py:2" in result.verdict.summary or any(e.line == 2 for e in result.verdict.evidence)
+
+
+@pytest.mark.parametrize("code, line", [
+    ("del {flag}\n", 2),
+    ('globals()["{flag}"] = True\n', 2),
+    ("globals().update(load_overrides())\n", 2),
+    ('for key in ["{flag}"]:\n    globals()[key] = True\n', 3),
+], ids=["del", "globals-key", "globals-update", "globals-in-loop"])
+def test_module_namespace_write_makes_a_constant_computed(tmp_path: Path, code: str, line: int):
+    # Held-out false pass: `FLAG = False` then a write through globals() (a YAML overlay loader)
+    # or `del` passed on the first literal.
+    root = _tree(tmp_path, {"settings.py": f"{FLAG} = False\n" + code.format(flag=FLAG)})
+    result = _flag(tmp_path, root)
+    assert result.status == "error"
+    assert "computed default" in result.verdict.summary
+    assert f"settings.py:{line}" in result.verdict.summary
+
+
+def test_reading_globals_leaves_a_constant_alone(tmp_path: Path):
+    root = _tree(tmp_path, {"settings.py": f"{FLAG} = False\n__all__ = [n for n in globals() if n.isupper()]\n"})
+    assert _flag(tmp_path, root).status == "pass"
 
 
 # ---------------------------------------------------------------- .env and YAML

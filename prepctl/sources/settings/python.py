@@ -57,6 +57,8 @@ _VALUE_PARENTS = (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr, ast.Dict, ast
                   ast.Set, ast.NamedExpr)
 _STRING_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip"})
 _WRAPPERS = frozenset({"bool", "int", "float", "str", "strtobool", "literal_eval"})
+#: dict methods that write: `globals().update(...)` changes module constants.
+_NAMESPACE_WRITES = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__"})
 
 
 @dataclass(frozen=True)
@@ -184,11 +186,33 @@ class PythonScanner:
                 for block in blocks:
                     self._run_block(block, state, inner)
                 continue
+            if self._namespace_write(stmt, state):
+                continue
             for name in assigned_names(stmt):  # `X += 1`, `X, Y = ...`, `for X in ...`
                 if self._wanted(name):
                     state[name] = SettingDefinition(name, self.rel, stmt.lineno, f"module constant {name}, "
                                                     "changed by a statement prepctl does not fold",
                                                     DefaultKind.COMPUTED, None, self.folder.text(stmt))
+
+    def _namespace_write(self, stmt: ast.stmt, state: dict[str, SettingDefinition]) -> bool:
+        """``del X``, ``globals()["X"] = v``, ``globals().update(loaded)``: the module changes its
+        own namespace in a way the last assignment does not show (a loader overlaying a YAML file
+        on the constants), so a constant it may touch is computed, never its earlier literal."""
+        if isinstance(stmt, ast.Delete):
+            names = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+        else:
+            keys = list(_namespace_writes(stmt))
+            if not keys:
+                return False
+            # A literal key names the constant it writes; anything else may overwrite any constant
+            # defined so far (a name defined nowhere else is not invented here).
+            names = {k for k in keys if k} | (set(state) if None in keys else set())
+        for name in names:
+            if self._wanted(name):
+                state[name] = SettingDefinition(name, self.rel, stmt.lineno, f"module constant {name}, "
+                                                "changed through the module namespace", DefaultKind.COMPUTED,
+                                                None, self.folder.text(stmt))
+        return True
 
     # -- class attributes of plain config classes (Flask: class ProductionConfig(Config): DEBUG = False)
 
@@ -284,6 +308,9 @@ class PythonScanner:
                 else:
                     how += " default, folded"
                 yield definition(key, self.rel, node.lineno, how, default)
+            elif (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
+                  and is_environ(node.value) and literal_string(node.slice) == self.name):
+                yield from self._environment_write(node)
             elif (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load)
                   and is_environ(node.value)):
                 key = literal_string(node.slice)
@@ -293,6 +320,19 @@ class PythonScanner:
                     yield SettingDefinition(key, self.rel, node.lineno,
                                             f"{self.folder.text(node)} has no default (KeyError if unset)",
                                             DefaultKind.REQUIRED, None, "")
+
+    def _environment_write(self, node: ast.Subscript) -> Iterator[SettingDefinition]:
+        """``os.environ["X"] = v`` run when the module loads: X is no longer unset after it, so
+        it is a definition (one that disagrees with a read's default makes the gate an error).
+        Inside a function it runs only when called, like ``settings.X = v`` there."""
+        parent = self.parents.get(node)
+        while parent is not None and not isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            parent = self.parents.get(parent)
+        assign = self.parents.get(node)
+        if parent is not None or not isinstance(assign, ast.Assign):
+            return
+        yield definition(self.name, self.rel, node.lineno, f"{self.folder.text(node)} set when the module "
+                         "loads", self.folder.fold(assign.value))
 
     def _env_prefix(self, node: ast.AST) -> str:
         """environs: ``with env.prefixed("APP_"):`` around a read makes ``env.bool("X")`` read
@@ -457,6 +497,33 @@ def _all_dict_entries(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | str | No
         for kw in stmt.value.keywords:
             if kw.arg is not None:
                 yield owner, kw.arg, kw.value
+
+
+def _namespace_call(node: ast.AST) -> bool:
+    """``globals()`` or ``vars()`` / ``locals()`` without arguments (at module level the same dict)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.args \
+        and node.func.id in ("globals", "vars", "locals")
+
+
+def _namespace_writes(stmt: ast.stmt) -> Iterator[str | None]:
+    """Keys a module-level statement writes into ``globals()`` (None: keys it cannot name), as
+    ``globals()["X"] = v``, ``del globals()["X"]`` or ``globals().update(...)``; a read is none."""
+    for node in _module_level_nodes(stmt):
+        if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load) and _namespace_call(node.value):
+            yield literal_string(node.slice)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _NAMESPACE_WRITES and _namespace_call(node.func.value):
+            yield None
+
+
+def _module_level_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
+    """The nodes of a statement that run with it (not the bodies of functions or lambdas it defines)."""
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            todo.extend(ast.iter_child_nodes(node))
 
 
 def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
