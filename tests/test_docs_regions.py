@@ -267,3 +267,17 @@ def test_unknown_slo_reference_in_services_is_a_config_error(tmp_path):
     line = text.splitlines().index("    slos: [phase-1/service-exist]") + 1
     assert f"phases.yaml:{line}" in result.stderr
     assert "did you mean 'phase-1/service-exists'" in result.stderr
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("# Deploy\n\n<!-- prepctl:begin a -->\n<!-- prepctl:end a -->\n\n```text\n$ helm history x\n", 6),
+    ("# Runbook\n\nlog:\n<pre>\nERROR 42", 4),
+    ("\ufeffnotes\r\n\r\n<!-- draft\r\nnot finished\r\n", 3),
+])
+def test_an_unclosed_fence_or_comment_at_the_end_is_named_by_its_line(text, line):
+    # Corpus case deploy-unclosed-fence: the refusal named the file but not the line to fix.
+    with pytest.raises(RegionError, match="would not read back") as caught:
+        regions.update(text, {"a": "new", "b": "appended"})
+    assert caught.value.problems[0].line == line
+    # A fence left open inside a list item ends with the item: an appended region is fine there.
+    assert regions.open_block_at_end("- step\n\n  ```sh\n  run this\n") is None

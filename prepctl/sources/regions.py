@@ -203,6 +203,24 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
     return markers, quoted
 
 
+def open_block_at_end(text: str) -> int | None:
+    """The 1-based line of the code fence or HTML block still open at the end of ``text``, if any.
+
+    Text appended after such a file would be read as its code or comment: a probe line added
+    after a blank line lands in a leaf block that started earlier exactly when one is open.
+    """
+    source = text[1:] if text.startswith(_BOM) else text
+    if source and not source.endswith(("\n", "\r")):
+        source += "\n"
+    probe = len(split_lines(source)) + 1  # 0-based line of the probe, after one blank line
+    for token in _parser().parse(source + "\n<!-- probe -->\n"):
+        if token.map and token.type in ("fence", "code_block", "html_block"):
+            first, stop = token.map
+            if first < probe < stop:
+                return first + 1
+    return None
+
+
 def parse(text: str, file: str = "<text>") -> Parsed:
     """Split ``text`` into literal parts and regions, or raise RegionError naming the bad line."""
     lines = split_lines(text)
@@ -296,6 +314,15 @@ def update(text: str, bodies: dict[str, str], file: str = "<text>") -> str:
             out.append(part)
     existing = parsed.regions
     missing = [name for name in bodies if name not in existing]
+    opened = open_block_at_end(text) if missing else None
+    if opened is not None:
+        # Name the line the user has to fix, in their file (the round-trip check below can only
+        # say that something swallowed the markers).
+        raise RegionError(Problem(
+            file=file, line=opened,
+            message=f"the updated file would not read back: region '{missing[0]}' would be appended "
+            "inside the code fence or HTML block that starts here and is never closed",
+            hint="close it (``` or ~~~ for a fence, --> for a comment) before the end of the file"))
     result = Parsed(tuple(out)).text()
     if missing:
         # A file ending in an end marker without a newline needs one before anything follows.
