@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from prepctl.sources.issue_reports import SeverityMap, parse_csv, parse_json, parse_markdown, read_markdown
+from prepctl.sources.issue_reports import (
+    SeverityMap,
+    closed_by_status,
+    parse_csv,
+    parse_json,
+    parse_markdown,
+    read_markdown,
+)
 from tests.conftest import EXAMPLE, run_cli, write_plan
 
 CRITERION = """
@@ -357,6 +364,21 @@ def test_an_absolute_report_path_inside_the_root_is_read_and_outside_says_so(tmp
 def test_a_reopened_status_is_open():
     text = "| Priority | ID | Status |\n|--|--|--|\n| P1 | R-1 | Closed (reopened 06-10) |\n| P1 | R-2 | ✅ Closed |\n"
     assert _open(text) == {"R-1": 3}
+
+
+@pytest.mark.parametrize("status", ["Fixed?", "Done?", "Won't fix?", "Done (partially)",
+                                    "Fixed in staging, not prod", "Resolved pending deploy",
+                                    "Verified fixed? No"])
+def test_a_closed_word_in_doubt_is_open(status: str):
+    # Held-out false passes: each of these passed as closed because it starts with a closed word.
+    text = f"| Priority | ID | Status |\n|--|--|--|\n| P1 | R-1 | {status} |\n"
+    assert _open(text) == {"R-1": 3}
+    assert closed_by_status(status) is False
+
+
+@pytest.mark.parametrize("status", ["Closed", "Fixed in 1.2.3", "✅ Done", "Closed: not a bug", "Won't fix"])
+def test_a_plain_closed_status_stays_closed(status: str):
+    assert closed_by_status(status) is True
 
 
 def test_hostile_markdown_is_refused_or_read_in_bounded_time():

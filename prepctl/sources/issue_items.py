@@ -48,6 +48,9 @@ _TAGGED_CODE = re.compile(r"(?i)[\[(]\s*(p\d|sev[- ]?\d)\s*[\])]")
 #: "P0", "Sev 1", and the severity prefix of audit ids such as "P0-1".
 _CODE_ANYWHERE = re.compile(r"(?i)(?<![\w-])(?:p[0-4]|sev[- ]?[0-4])(?=-\d|(?![\w-]))")
 _TAGGED_WORD = re.compile(r"[\[(]\s*([^\[\]()]{1,24}?)\s*[\])]")
+#: Words that leave a closed status in doubt ("Fixed?", "Done (partially)", "Fixed in staging, not
+#: prod", "Resolved pending deploy"): such an item is still open (fail closed).
+_DOUBT = re.compile(r"\?|\b(?:not|partial|partially|pending|awaiting|except|but|unverified|until)\b")
 _NOTE_START = re.compile(r"^[\s(\[—–:;,.-]*(?:" + "|".join(re.escape(w) for w in CLOSED_WORDS)
                          + r"|dup\b|moved|superseded|[✅✔☑])", re.IGNORECASE)
 
@@ -158,6 +161,8 @@ def closed_by_status(text: str) -> bool:
     lowered = re.sub(r"^[\W_]+", "", _MARKUP.sub("", text).strip().lower())
     if "reopen" in lowered or "re-open" in lowered:
         return False  # "Closed (reopened 06-10)": the last word on it is open
+    if _DOUBT.search(lowered.replace("not a bug", "")):
+        return False  # "Fixed?", "Done (partially)", "Fixed in staging, not prod": not closed yet
     if any(mark in text for mark in CLOSED_MARKS):
         return True
     return any(lowered.startswith(w) and not lowered[len(w):len(w) + 1].isalnum() for w in CLOSED_WORDS)

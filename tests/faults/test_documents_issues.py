@@ -202,6 +202,12 @@ CASES = [
             "a Markdown report is read up to"),
     _passes("none-under-a-severity-heading", "'None.' under a P0 heading counted as an open P0",
             "## P0\n\nNone.\n\n## P1\n\n- None\n\n## P2\n\n- [ ] Z-1 minor\n"),
+    # -- held-out testing: a closed word whose status is in doubt
+    _fails("questioned-status-is-open", "false pass: a Status of 'Fixed?' was read as closed",
+           md("| ID | Priority | Status |\n|---|---|---|\n| Q-1 | P0 | Fixed? |\n"), "Q-1 (R.md:3)"),
+    _fails("qualified-status-is-open", "false pass: 'Fixed in staging, not prod' was read as closed",
+           {"R.csv": b"Issue key,Summary,Priority,Status\nQ-2,Login,High,\"Fixed in staging, not prod\"\n"},
+           "Q-2", report="R.csv"),
 ]
 
 
