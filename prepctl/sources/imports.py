@@ -34,7 +34,8 @@ reported) live in ``prepctl.sources.scan_files``; the cache in ``prepctl.sources
 Edges are tagged so contracts can include or skip them: ``type_checking`` (under
 ``if TYPE_CHECKING:``), ``guarded`` (in a ``try`` whose handler catches ``ImportError`` or
 ``ModuleNotFoundError``, or in such a handler), ``dynamic`` (``importlib.import_module("x")`` or
-``__import__("x")`` with a literal absolute name).
+``__import__("x")`` with a literal absolute name, ``runpy.run_module``, ``exec`` of literal code:
+see ``prepctl.sources.import_calls``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prepctl.sources.import_calls import DYNAMIC_FLAG, LOADERS, OPAQUE_FLAG, call_imports, callee, is_loader_reference
 from prepctl.sources.parse_cache import FROM_FLAG, SCANNER_VERSION, ParseCache, ParsedFile, RawImport
 from prepctl.sources.scan_files import (
     DYNAMIC,
@@ -94,9 +96,9 @@ _PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 _FROM = FROM_FLAG
 _TYPE_CHECKING = 2
 _GUARDED = 4
-_DYNAMIC = 8
+_DYNAMIC = DYNAMIC_FLAG
 #: A dynamic import whose module name is computed: no edge, a ``dynamic`` scan problem.
-_OPAQUE = 16
+_OPAQUE = OPAQUE_FLAG
 
 
 # ----------------------------------------------------------------------------- public types
@@ -200,7 +202,7 @@ _LEX = re.compile(
 _IMPORT_WORD = re.compile(r"import(?!\w)")
 _COMMA = re.compile(r"[ \t]*,[ \t]*")
 # No look-behind: a pattern that starts with literals keeps the regex engine's fast search.
-_DYNAMIC_CALL = re.compile(r"(?:__import__|import_module)\s*\(")
+_DYNAMIC_CALL = re.compile(r"(?:__import__|import_module|run_module|exec)\b")
 _NAME = r"[^\W\d]\w*"
 _DOTTED_SP = rf"{_NAME}(?:[ \t]*\.[ \t]*{_NAME})*"
 _DOTTED = rf"{_NAME}(?:\.{_NAME})*"
@@ -327,12 +329,15 @@ def _walk_imports(tree: ast.AST) -> list[RawImport]:
             found.append(RawImport(node.lineno, node.level, node.module or "",
                                    tuple(a.name for a in node.names), ctx | _FROM))
         elif isinstance(node, ast.Call):
-            target = _dynamic_target(node)
-            if target is not None:
-                found.append(RawImport(node.lineno, target[0], target[1], (), ctx | _DYNAMIC))
-            elif _is_dynamic_call(node):
-                found.append(RawImport(node.lineno, 0, "", (), ctx | _DYNAMIC | _OPAQUE))
-        if isinstance(node, ast.If) and _is_type_checking_test(node.test):
+            found.extend(call_imports(node, ctx, _walk_imports))
+        if is_loader_reference(node):
+            # `im = importlib.import_module`, `from importlib import import_module as im`: the
+            # loader goes on under another name, and calls to that name are not followed.
+            found.append(RawImport(getattr(node, "lineno", 1), 0, "", (), ctx | _DYNAMIC | _OPAQUE))
+        if isinstance(node, ast.Call) and callee(node) in LOADERS:
+            # The callee itself is no loose reference to a loader: only its arguments are walked.
+            children += [(n, ctx) for n in (*node.args, *node.keywords)]
+        elif isinstance(node, ast.If) and _is_type_checking_test(node.test):
             children.append((node.test, ctx))
             children += [(n, ctx | _TYPE_CHECKING) for n in node.body]
             children += [(n, ctx) for n in node.orelse]
@@ -350,42 +355,6 @@ def _walk_imports(tree: ast.AST) -> list[RawImport]:
     # Source order: the walk is depth-first in order; a stable sort by line settles the rest.
     found.sort(key=lambda r: r.line)
     return found
-
-
-def _is_dynamic_call(node: ast.Call) -> bool:
-    func = node.func
-    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-    return name in ("__import__", "import_module") and bool(node.args)
-
-
-def _dynamic_target(node: ast.Call) -> tuple[int, str] | None:
-    """(level, module) of ``import_module("x")`` / ``__import__("x")`` with a literal name, or
-    None. A relative name counts with ``import_module``'s package argument: ``__package__``
-    (the importer's own package, exactly like ``from . import``) or a literal package name."""
-    func = node.func
-    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-    if name not in ("__import__", "import_module") or not node.args:
-        return None
-    first = node.args[0]
-    if not isinstance(first, ast.Constant) or not isinstance(first.value, str) or not first.value:
-        return None
-    module = first.value
-    if not module.startswith("."):
-        return 0, module
-    if name != "import_module":
-        return None  # __import__ takes relative names only with globals and a level: not literal
-    package = node.args[1] if len(node.args) > 1 else next(
-        (k.value for k in node.keywords if k.arg == "package"), None)
-    level = len(module) - len(module.lstrip("."))
-    rest = module[level:]
-    if isinstance(package, ast.Name) and package.id == "__package__":
-        return level, rest
-    if isinstance(package, ast.Constant) and isinstance(package.value, str) and package.value:
-        bits = package.value.rsplit(".", level - 1)
-        if len(bits) < level:
-            return None  # beyond the top-level package: fails at run time too
-        return 0, f"{bits[0]}.{rest}" if rest else bits[0]
-    return None
 
 
 def _is_type_checking_test(test: ast.expr) -> bool:
@@ -531,7 +500,7 @@ def _parse_fast(text: str) -> list[RawImport]:
             taken = _parse_names(statement.group("pnames"), in_parens=True)
         found.append(RawImport(line_no, len(statement.group("dots")), statement.group("module") or "",
                                taken, flags | _FROM))
-    if "__import__" in text or "import_module" in text:
+    if "__import__" in text or "import_module" in text or "run_module" in text or "exec" in text:
         dynamic_lines: list[int] = []
         for match in _DYNAMIC_CALL.finditer(text):
             start = match.start()
@@ -984,8 +953,9 @@ def resolve(entries: list[FileEntry], parsed: dict[str, ParsedFile],
         for raw in result.imports:
             if raw.flags & _OPAQUE:
                 problems.append(ScanProblem(entry.rel, raw.line, "dynamic import with a computed module "
-                                            "name (import_module/__import__): what it imports is unknown "
-                                            "to the graph", DYNAMIC, entry.module))
+                                            "name (import_module/__import__/run_module/exec, or a loader "
+                                            "under another name): what it imports is unknown to the graph",
+                                            DYNAMIC, entry.module))
                 continue
             if not raw.module.isascii() or not all(name.isascii() for name in raw.names):
                 # Python reads identifiers NFKC-normalised: `import pkg.ｔarget` is pkg.target.

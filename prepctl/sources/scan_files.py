@@ -208,11 +208,13 @@ def select_modules(paths: Iterable[str], config: ScanScope) -> tuple[list[FileEn
             if existing is None:
                 by_module[name] = entry
             elif existing.is_package != is_package:
-                # Python prefers the package `x/__init__.py` over the module `x.py`.
+                # Python prefers the package `x/__init__.py` over the module `x.py`. The shadowed
+                # file still runs when loaded by path (like `bad name.py`): its imports are
+                # unknown, so it is a skipped file, not a layout remark a contract may ignore.
                 keep, drop = (existing, entry) if existing.is_package else (entry, existing)
                 by_module[name] = keep
-                problems.append(ScanProblem(drop.rel, None, f"shadowed by package {keep.rel}; skipped",
-                                            LAYOUT, name))
+                problems.append(ScanProblem(printable(drop.rel), None, f"shadowed by package {keep.rel} "
+                                            "(importable by path only); skipped", SKIPPED, name))
             else:
                 # Overlapping roots: the same file under two names, its imports known. Two files whose
                 # names are equal after NFKC (`target.py`, `ｔarget.py`): import_module() still loads
