@@ -381,6 +381,19 @@ def test_a_plain_closed_status_stays_closed(status: str):
     assert closed_by_status(status) is True
 
 
+def test_a_labels_line_gives_an_issue_heading_its_priority():
+    # Held-out false error: `labels: [bug, P1]` under an issue heading left its priority unknown.
+    text = "# Open issues\n\n## A-1 Login broken\nlabels: [bug, P1]\nstatus: open\n\n" \
+           "## A-2 Typo\nLabels: `docs`, `P3`\nStatus: open\n"
+    items = parse_markdown(text, "R.md", SeverityMap())
+    assert [(i.id, i.severity, i.closed) for i in items] == [("A-1", "P1", False), ("A-2", "P3", False)]
+
+
+def test_a_label_never_lowers_the_heading_severity():
+    items = parse_markdown("## P0\n\n### A-1 Crash\nLabels: P3\nStatus: open\n", "R.md", SeverityMap())
+    assert [(i.id, i.severity) for i in items] == [("A-1", "P0")]
+
+
 def test_hostile_markdown_is_refused_or_read_in_bounded_time():
     import time
 

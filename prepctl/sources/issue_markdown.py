@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -106,11 +106,16 @@ def line_of(node: SyntaxTreeNode) -> int:
     return mapped[0] + 1 if mapped else 0
 
 
+_LABEL_KEYS = frozenset({"labels", "label", "tags", "tag"})
+
+
 @dataclass
 class ItemMeta:
     status: str | None = None
     priority: str | None = None
     other: int = 0
+    #: ``Labels: [bug, P1]``: the most severe label is the priority when none is written.
+    labels: list[str] = field(default_factory=list)
 
     def take(self, line: str) -> bool:
         found = meta_line(line)
@@ -122,6 +127,8 @@ class ItemMeta:
         elif key in PRIORITY_KEYS and self.priority is None and value:
             self.priority = value
         else:
+            if key in _LABEL_KEYS:
+                self.labels.extend(p.strip(" \"'") for p in value.strip("[]{} ").split(","))
             self.other += 1
         return True
 

@@ -185,8 +185,10 @@ class _Walker:
                         for b in body)
         residual = heading_residual(title, self.severities)
         own = self.severities.marked(title)
-        severity = self.priority_of(meta) or own or \
-            self.severities.worst([context.severity, *map(self.severities.classify, self.severities.codes_in(title))])
+        # A label (`Labels: [bug, P1]`) can raise the heading's severity, like a code in the title.
+        severity = self.priority_of(meta) or own or self.severities.worst(
+            [context.severity, self.severities.most_severe(meta.labels),
+             *map(self.severities.classify, self.severities.codes_in(title))])
         numbered = first_id(title) is not None or _NUMBERED.match(title) is not None
         if severity is None and meta.status is not None and numbered and not subheadings:
             # "### BUG-7: Login loop" with a Status line but no priority anywhere: an issue whose
