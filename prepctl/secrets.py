@@ -10,9 +10,12 @@ than ``MIN_TOKEN_LENGTH`` instead of pretending to protect it.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import threading
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,9 +48,28 @@ def secret_from_env(name: str) -> str | None:
 
 
 def remember(value: str) -> None:
+    """Hide ``value`` from now on, and the forms a server may echo it in (see ``encoded_forms``)."""
     if value:
         with _lock:
             _known.add(value)
+            _known.update(encoded_forms(value))
+
+
+def encoded_forms(value: str) -> set[str]:
+    """How a server or a library may echo a secret without its literal text: percent-encoded (a
+    redirect or an access-log line), JSON-escaped, hex, and base64 (standard and URL-safe) at each
+    of the three byte alignments, so it is found inside a longer base64 text too (``user:TOKEN``
+    of a Basic header). Forms shorter than ``MIN_TOKEN_LENGTH`` are left out: as common words
+    they would redact ordinary text, and a token that short is refused anyway."""
+    raw = value.encode("utf-8", "surrogatepass")
+    forms = {urllib.parse.quote(value, safe=""), urllib.parse.quote(value), urllib.parse.quote_plus(value),
+             json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1], raw.hex(), raw.hex().upper()}
+    for shift in range(3):
+        # With `shift` unknown bytes before it and any after, only these characters are the token's.
+        first, last = -(-4 * shift // 3), (8 * (shift + len(raw))) // 6
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            forms.add(encode(b"\0" * shift + raw).decode("ascii")[first:last])
+    return {f for f in forms if len(f) >= MIN_TOKEN_LENGTH and f != value}
 
 
 def redact(text: str, extra: Iterable[str] = ()) -> str:

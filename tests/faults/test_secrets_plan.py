@@ -9,7 +9,9 @@ checks stdout, stderr and every file under the folder for the token and its base
 from __future__ import annotations
 
 import base64
+import json
 import textwrap
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +51,23 @@ SLO_QUOTING_TOKEN = f"""\
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
+
+
+#: A token whose URL-encoded, JSON-escaped and base64 forms all differ from its text.
+ODD_TOKEN = 's3cr/t+tok=en"7Qz'
+#: A command that prints the token only in encoded forms, the way a server or a tool echoes it.
+ENCODED_ECHO = ("python3 -c 'import base64, json, os, urllib.parse as u; t = os.environ[\"LEAK_TOKEN\"]; "
+                "b = t.encode(); print(base64.b64encode(b).decode(), base64.b64encode(b\"reader:\" + b).decode(), "
+                "base64.urlsafe_b64encode(b\"x\" + b).decode(), u.quote(t, safe=\"\"), u.quote_plus(t), "
+                "b.hex(), json.dumps(t))'; exit 1")
+
+
+def encoded(token: str) -> tuple[str, ...]:
+    """What ENCODED_ECHO prints of the token (the middle of a longer base64: its aligned part)."""
+    raw = token.encode()
+    return (b64(token), base64.b64encode(b"reader:" + raw).decode()[12:-4],
+            base64.urlsafe_b64encode(b"x" + raw).decode()[2:-2], urllib.parse.quote(token, safe=""),
+            urllib.parse.quote_plus(token), raw.hex(), json.dumps(token)[1:-1])
 
 
 @dataclass(frozen=True)
@@ -120,6 +139,19 @@ CASES = [
     SecretCase("eight-character-token", "an 8-character token is accepted and redacted everywhere",
                (gate("table"), gate("junit")), env={"LEAK_TOKEN": "k8chars!", **NO_HISTORY},
                secrets=("k8chars!", b64("k8chars!")), says=("***",)),
+    *[SecretCase(f"encoded-echo-{what}", "a token echoed base64-, URL-, hex- or JSON-encoded (a server's "
+                 "error body, a Basic header, a redirect URL) was not redacted: only its literal text was",
+                 (gate(fmt),), plan=PLAN.replace('"echo token is $LEAK_TOKEN; echo \\"$LEAK_TOKEN\\" >&2; '
+                                                 'echo url=$LEAK_TOKEN@x; exit 1"', json.dumps(ENCODED_ECHO)),
+                 env={"LEAK_TOKEN": ODD_TOKEN, **NO_HISTORY}, secrets=(ODD_TOKEN, *encoded(ODD_TOKEN)),
+                 says=("***",)) for what, fmt in (("json", "json"), ("markdown", "markdown"))],
+    SecretCase("encoded-echo-history-roundtrip", "encoded forms recorded, exported, imported elsewhere and "
+               "listed", (gate("json"), ("history", "export", "--out", "export.jsonl"),
+                          ("history", "import", "export.jsonl"), ("history", "--format", "json"),
+                          ("render", "postmortem", "p", "--out", "pm.md")), codes=(0, 1),
+               plan=PLAN.replace('"echo token is $LEAK_TOKEN; echo \\"$LEAK_TOKEN\\" >&2; '
+                                 'echo url=$LEAK_TOKEN@x; exit 1"', json.dumps(ENCODED_ECHO)),
+               env={"LEAK_TOKEN": ODD_TOKEN}, secrets=(ODD_TOKEN, *encoded(ODD_TOKEN))),
     SecretCase("short-user-name-as-a-word", "a short user_env value (a user name) is hidden where it "
                "stands alone, not inside other words", (gate("json"),),
                plan=PLAN.replace("echo token is $LEAK_TOKEN;", "echo user $JIRA_USER here;"),
