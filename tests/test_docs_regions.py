@@ -281,3 +281,31 @@ def test_an_unclosed_fence_or_comment_at_the_end_is_named_by_its_line(text, line
     assert caught.value.problems[0].line == line
     # A fence left open inside a list item ends with the item: an appended region is fine there.
     assert regions.open_block_at_end("- step\n\n  ```sh\n  run this\n") is None
+
+
+@pytest.mark.parametrize("front", [
+    "---\ntitle: Payments runbook\ndescription: sections between <!-- prepctl:begin NAME --> lines\n---\n",
+    "\ufeff---\r\ntitle: x\r\n<!-- prepctl:begin a -->\r\n<!-- prepctl:end a -->\r\n...\r\n",
+])
+def test_marker_syntax_in_yaml_front_matter_is_text(front):
+    # Corpus case mlflow-skill-frontmatter: a pair in the front matter was a region (a render wrote
+    # Markdown into the YAML), and the syntax in a front-matter value refused the whole file.
+    text = front + "\n# Runbook\n"
+    assert regions.parse(text).regions == {}
+    new = regions.update(text, {"a": "generated"})
+    assert new.startswith(text) and regions.parse(new).regions["a"].body in ("generated\n", "generated\r\n")
+    # Not front matter: a thematic break that is never closed, then a real region.
+    assert "a" in regions.parse("---\n\n" + BEGIN.format("a") + "\n" + END.format("a") + "\n").regions
+
+
+@pytest.mark.parametrize("indent", ["    ", "\t", "  \t"])
+def test_a_region_four_columns_in_is_refused_naming_its_line(indent):
+    # Corpus probe: a region inside a 4-space list item was refused without a line ("would not
+    # read back: malformed"): the generated text ends the item and the end marker becomes code.
+    text = f"1.  Step\n\n{indent}{BEGIN.format('a')}\n{indent}{END.format('a')}\n\n2.  Next\n"
+    with pytest.raises(RegionError, match="indented 4 columns") as caught:
+        regions.update(text, {"a": "## generated\n"})
+    assert caught.value.problems[0].line == 3
+    # Two spaces in (a "- " list item) still works: the end marker stays an HTML block.
+    two = text.replace(indent, "  ")
+    assert regions.parse(regions.update(two, {"a": "## generated\n"})).regions["a"].body == "## generated\n"

@@ -21,6 +21,8 @@ lines, so that what a reader sees as code or as a comment is never taken for a m
   markers inside such a comment, even one whose ``-->`` closed the comment early (HTML
   comments do not nest), is text too. Marker lines inside another HTML block (``<details>``,
   ``<div>``) are markers, as they always were;
+- YAML front matter (``---`` on the first line, up to the next ``---`` or ``...``) is metadata:
+  the marker syntax there is text;
 - the marker syntax anywhere else (mid-paragraph, with text around it) is refused as malformed.
 
 Lines are split on ``\\n``, ``\\r\\n`` and ``\\r`` only, the line breaks Markdown knows: a form
@@ -51,6 +53,8 @@ _BOM = "\ufeff"
 # HTML blocks whose lines after the first are not HTML structure: comments, processing
 # instructions, declarations, CDATA, and the raw-text elements (CommonMark HTML block types 1-5).
 _OPAQUE_HTML = re.compile(r"[ ]{0,3}(?:<!|<\?|<(?:pre|script|style|textarea)(?:[\s>]|$))", re.IGNORECASE)
+_FRONT_OPEN = re.compile(r"---[ \t]*(?:\r\n|\r|\n)")
+_FRONT_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n)?")
 _MARKER_HINT = ("a marker must be a line of its own: <!-- prepctl:begin NAME --> or "
                 "<!-- prepctl:end NAME -->; to show the syntax, put it in `code`")
 
@@ -138,6 +142,17 @@ def _inline_line(token: Token) -> Iterator[tuple[int, Token]]:
         yield line, child
 
 
+def front_matter_lines(lines: list[str]) -> int:
+    """How many of ``lines`` are YAML front matter (``---`` on the first line, up to the next
+    ``---`` or ``...`` line, as Jekyll, Hugo, MkDocs and GitHub read it); 0 when there is none."""
+    if not lines or not _FRONT_OPEN.fullmatch(lines[0].removeprefix(_BOM)):
+        return 0
+    for index in range(1, len(lines)):
+        if _FRONT_CLOSE.fullmatch(lines[index]):
+            return index + 1
+    return 0
+
+
 def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
     """The real marker lines of ``text``, and markers quoted inside multi-line HTML comments.
 
@@ -149,7 +164,12 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
     if "prepctl:" not in text:
         return markers, quoted  # no marker, not even a malformed one: skip the Markdown parse
     lines = split_lines(text)
-    source = text[1:] if text.startswith(_BOM) else text
+    # YAML front matter is metadata, not Markdown: marker syntax there is text (a region in it
+    # would write Markdown into the YAML). Its lines go to the parser blank, so maps stay aligned.
+    front = front_matter_lines(lines)
+    source = "".join(line[len(line.rstrip("\r\n")):] for line in lines[:front]) + "".join(lines[front:])
+    if not front and source.startswith(_BOM):
+        source = source[1:]
     # HTML comments do not nest, but people nest them: "<!-- old:\n<!-- note -->" leaves, as the
     # author sees it, a comment open that only a later "-->" closes. Until then marker lines are
     # text (commented out), never a region whose body a render would overwrite.
@@ -308,6 +328,7 @@ def update(text: str, bodies: dict[str, str], file: str = "<text>") -> str:
     out: list[str | Region] = []
     for part in parsed.parts:
         if isinstance(part, Region) and part.name in bodies:
+            _check_margin(part, file)
             out.append(Region(part.name, part.begin, _with_newlines(bodies[part.name], newline),
                               part.end, part.line))
         else:
@@ -336,6 +357,22 @@ def update(text: str, bodies: dict[str, str], file: str = "<text>") -> str:
                        f"<!-- prepctl:end {name} -->{newline}")
     _check_round_trip(result, bodies, newline, file)
     return result
+
+
+def _check_margin(region: Region, file: str) -> None:
+    """Refuse a region whose end marker sits four columns in (inside a list item, say).
+
+    Generated text starts at the left margin, which ends the list item; the end marker left
+    four spaces in would then be an indented code block, and the region would never close.
+    """
+    end = region.end.rstrip("\r\n")
+    indent = len(end[:len(end) - len(end.lstrip(" \t"))].expandtabs(4))
+    if indent >= 4:
+        raise RegionError(Problem(
+            file=file, line=region.line,
+            message=f"region '{region.name}' is indented {indent} columns (inside a list item or "
+            "another container): generated text at the left margin would turn its end marker into code",
+            hint="move both marker lines to the left margin, outside the list"))
 
 
 def _check_round_trip(result: str, bodies: dict[str, str], newline: str, file: str) -> None:
