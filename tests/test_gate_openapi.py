@@ -132,6 +132,19 @@ def test_json_document_and_path_parameter_names(tmp_path: Path):
         """).status == "fail"
 
 
+def test_json_document_with_a_byte_order_mark_is_read(tmp_path: Path):
+    # Held-out false error: a JSON spec saved by PowerShell/Visual Studio starts with a BOM.
+    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+           "paths": {"/items": {"get": {"responses": {"200": {"description": "ok"}}}}}}
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "spec.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(doc, indent=2).encode())
+    found = _openapi(tmp_path, root, "document: spec.json\npaths: [/items]\n")
+    assert found.status == "pass", found.verdict.summary
+    missing = _openapi(tmp_path, root, "document: spec.json\npaths: [/orders]\n")
+    assert missing.status == "fail", missing.verdict.summary
+
+
 def test_every_matched_path_needs_the_methods(tmp_path: Path):
     root = _root(tmp_path, {"openapi.yaml": """
         openapi: 3.0.3

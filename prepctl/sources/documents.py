@@ -105,7 +105,9 @@ def load_document(tree: Tree, rel: str) -> Document:
     """
     text = _read(tree, rel)
     if is_json(rel):
-        return parse_json(text, rel, allow_non_finite=False)
+        # A byte-order mark (PowerShell's Out-File, Visual Studio) is not data; RFC 8259 lets a
+        # parser ignore it, and YAML already does.
+        return parse_json(text.removeprefix("\ufeff"), rel, allow_non_finite=False)
     docs = list(iter_yaml_documents(text, rel))
     if len(docs) != 1:
         raise DocumentError(rel, f"expected one YAML document, found {len(docs)}", 1)
