@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -60,6 +61,16 @@ def _check_env_name(value: str | None) -> str | None:
 def http_url(value: str) -> str:
     if not re.match(r"^https?://[^/\s]+", value):
         raise ValueError(f"{value!r} is not an http(s) URL")
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 - reading it checks it (a port of 99999 raises here, not mid-gate)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a usable URL: {exc}") from None
+    if parts.query or parts.fragment or "#" in value or any(c.isspace() or ord(c) < 32 for c in value):
+        # API paths are appended to the base URL: after a ? or # they would land in the query or
+        # fragment, and every request would go to the server's / instead (a ${VAR} can bring these).
+        raise ValueError(f"{value!r} is not a usable base URL: it may hold no ?query, #fragment, "
+                         "space or control character")
     return value.rstrip("/")
 
 

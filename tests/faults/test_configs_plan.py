@@ -83,6 +83,12 @@ def link_to_fifo(folder: Path) -> Path:
     return folder / "link.yaml"
 
 
+def _root_fifo(folder: Path) -> Path:
+    os.mkfifo(folder / "pipe")
+    (folder / "phases.yaml").write_bytes(with_line(b"root: pipe"))
+    return folder / "phases.yaml"
+
+
 @dataclass(frozen=True)
 class ConfigCase:
     name: str
@@ -192,6 +198,18 @@ CASES = [
                says=("a key must be a plain value",)),
     ConfigCase("huge-integer", "an integer with 5,000 digits was a bare ValueError",
                with_line(b"name2: " + b"9" * 5000), at=(3, 8), says=("cannot read this value",)),
+    *[ConfigCase(f"url-{what}", f"a base URL with {what} (here from ${{PROM_URL}}) was accepted: the API path "
+                 "landed in its query or fragment, or the request failed with a bare ValueError mid-gate",
+                 with_line(b'sources: {prometheus: {url: "${PROM_URL}"}}'), at=(3, 24),
+                 says=("sources.prometheus.url", reason), gate_code=2, env={"PROM_URL": url})
+      for what, url, reason in (
+          ("fragment", "http://127.0.0.1:9/ #c", "no ?query, #fragment"),
+          ("query", "http://127.0.0.1:9/?x=1", "no ?query, #fragment"),
+          ("newline", "http://127.0.0.1:9/x\nevil: 1", "control character"),
+          ("bad-port", "http://127.0.0.1:99999/", "Port out of range"),
+          ("broken-ipv6", "http://[::1", "Invalid IPv6 URL"))],
+    ConfigCase("root-is-a-fifo", "root: naming a FIFO must be refused, never opened",
+               lambda folder: _root_fifo(folder), at=(3, 1), says=("is not a folder",), gate_code=2),
     ConfigCase("bom", "a UTF-8 BOM (Windows editors) must load", b"\xef\xbb\xbf" + BASE, code=0),
     ConfigCase("merge-key", "a legal merge key (- <<: *p) was KeyError: 'title'", criteria("""\
                    - &shared {id: b, kind: paths, title: shared title, exists: [phases.yaml]}
