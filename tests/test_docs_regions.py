@@ -309,3 +309,17 @@ def test_a_region_four_columns_in_is_refused_naming_its_line(indent):
     # Two spaces in (a "- " list item) still works: the end marker stays an HTML block.
     two = text.replace(indent, "  ")
     assert regions.parse(regions.update(two, {"a": "## generated\n"})).regions["a"].body == "## generated\n"
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("> Note\n>\n> " + BEGIN.format("a") + "\n> " + END.format("a") + "\n", 3),
+    ("text\n\n> > " + BEGIN.format("a") + "\n", 3),
+])
+def test_a_region_inside_a_block_quote_is_refused_saying_so(text, line):
+    # Corpus probe: a runbook with its region in a block quote got "malformed prepctl marker" and
+    # the hint to put the syntax in `code`, as if the marker were a typo.
+    with pytest.raises(RegionError, match="inside a block quote") as caught:
+        regions.update(text, {"a": "generated"})
+    assert caught.value.problems[0].line == line
+    with pytest.raises(RegionError, match="malformed prepctl marker"):
+        regions.update("> see " + BEGIN.format("a") + " here\n", {"a": "generated"})

@@ -53,6 +53,8 @@ _BOM = "\ufeff"
 # HTML blocks whose lines after the first are not HTML structure: comments, processing
 # instructions, declarations, CDATA, and the raw-text elements (CommonMark HTML block types 1-5).
 _OPAQUE_HTML = re.compile(r"[ ]{0,3}(?:<!|<\?|<(?:pre|script|style|textarea)(?:[\s>]|$))", re.IGNORECASE)
+# Block-quote markers before a line's content ("> ", "> > ").
+_QUOTE_PREFIX = re.compile(r"^[ ]{0,3}(?:>[ ]?[ ]{0,3})+")
 _FRONT_OPEN = re.compile(r"---[ \t]*(?:\r\n|\r|\n)")
 _FRONT_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n)?")
 _MARKER_HINT = ("a marker must be a line of its own: <!-- prepctl:begin NAME --> or "
@@ -126,7 +128,13 @@ def _inline_parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True})
 
 
-def _malformed(file: str, index: int) -> RegionError:
+def _malformed(file: str, index: int, line: str = "") -> RegionError:
+    if MARKER.match(_QUOTE_PREFIX.sub("", line, count=1)):
+        # A whole marker line behind "> ": the author meant a region, not a typo; say why not.
+        return RegionError(Problem(
+            file=file, line=index + 1, message="prepctl marker inside a block quote",
+            hint="generated text cannot go inside a block quote: move both marker lines out of it "
+            "(to the left margin); to show the syntax, put it in `code`"))
     return RegionError(Problem(file=file, line=index + 1, message="malformed prepctl marker",
                                hint=_MARKER_HINT))
 
@@ -210,7 +218,7 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
                     # A marker line inside a <details> or <div> block counts, as it always has.
                     markers.append(Marker(index, inner[1], inner[2]))
                 elif MARKER_LIKE.search(line):
-                    raise _malformed(file, index)
+                    raise _malformed(file, index, line)
             if bare.lstrip(" ").startswith("<!--"):
                 block = "".join(lines[first:stop])
                 depth = max(0, block.count("<!--") - block.count("-->"))

@@ -11,8 +11,9 @@ heading, or marker syntax quoted inside the document's own code and comments).
 ``[truth]``, written by reading that file, never by running prepctl: the ``regions`` found as
 ``[id, begin line, end line]``; the ``quoted`` lines whose marker syntax is text (code, comments)
 and must never be touched; the service regions a render ``appended`` at the end; or, for a file
-that must be refused, the ``refused`` line that the error names. Every line of the file holding
-``prepctl:`` is either a region marker or quoted, so the truth cannot forget one.
+that must be refused, the ``refused`` line that the error names and the ``reason`` it gives (its
+other marker-syntax lines are listed as regions or quoted). Every line of the file holding
+``prepctl:`` is named by the truth, so the truth cannot forget one.
 
 For each case the CLI runs in a subprocess on a copy and the test asserts: the regions found are
 the truth's (a quoted pair taken for a region would have its text rewritten, a missed region would
