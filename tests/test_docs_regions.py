@@ -294,8 +294,10 @@ def test_marker_syntax_in_yaml_front_matter_is_text(front):
     assert regions.parse(text).regions == {}
     new = regions.update(text, {"a": "generated"})
     assert new.startswith(text) and regions.parse(new).regions["a"].body in ("generated\n", "generated\r\n")
-    # Not front matter: a thematic break that is never closed, then a real region.
-    assert "a" in regions.parse("---\n\n" + BEGIN.format("a") + "\n" + END.format("a") + "\n").regions
+    # Not front matter: a thematic break that is never closed, or one followed by a heading.
+    pair = BEGIN.format("a") + "\n" + END.format("a") + "\n"
+    assert "a" in regions.parse("---\n\n" + pair).regions
+    assert "a" in regions.parse("---\n# Runbook\n\n" + pair + "\n---\n\nmore\n").regions
 
 
 @pytest.mark.parametrize("indent", ["    ", "\t", "  \t"])

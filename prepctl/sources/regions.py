@@ -56,6 +56,7 @@ _OPAQUE_HTML = re.compile(r"[ ]{0,3}(?:<!|<\?|<(?:pre|script|style|textarea)(?:[
 # Block-quote markers before a line's content ("> ", "> > ").
 _QUOTE_PREFIX = re.compile(r"^[ ]{0,3}(?:>[ ]?[ ]{0,3})+")
 _FRONT_OPEN = re.compile(r"---[ \t]*(?:\r\n|\r|\n)")
+_FRONT_KEY = re.compile(r"""[A-Za-z_"'][^:\r\n]*:(?:[ \t\r]|$)""", re.MULTILINE)
 _FRONT_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n)?")
 _MARKER_HINT = ("a marker must be a line of its own: <!-- prepctl:begin NAME --> or "
                 "<!-- prepctl:end NAME -->; to show the syntax, put it in `code`")
@@ -152,8 +153,14 @@ def _inline_line(token: Token) -> Iterator[tuple[int, Token]]:
 
 def front_matter_lines(lines: list[str]) -> int:
     """How many of ``lines`` are YAML front matter (``---`` on the first line, up to the next
-    ``---`` or ``...`` line, as Jekyll, Hugo, MkDocs and GitHub read it); 0 when there is none."""
-    if not lines or not _FRONT_OPEN.fullmatch(lines[0].removeprefix(_BOM)):
+    ``---`` or ``...`` line, as Jekyll, Hugo, MkDocs and GitHub read it); 0 when there is none.
+
+    Its first line must be a YAML key (``title: ...``): a document that opens with a thematic
+    break and a heading is Markdown, and its regions stay regions.
+    """
+    if len(lines) < 2 or not _FRONT_OPEN.fullmatch(lines[0].removeprefix(_BOM)):
+        return 0
+    if not _FRONT_KEY.match(lines[1]) and not _FRONT_CLOSE.fullmatch(lines[1]):
         return 0
     for index in range(1, len(lines)):
         if _FRONT_CLOSE.fullmatch(lines[index]):
