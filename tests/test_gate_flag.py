@@ -222,6 +222,38 @@ def test_module_namespace_write_makes_a_constant_computed(tmp_path: Path, code: 
     assert f"settings.py:{line}" in result.verdict.summary
 
 
+@pytest.mark.parametrize("code, line", [
+    ('exec(open("local_settings.py").read())\n', 2),
+    ("try:\n    from local_settings import {flag}\nexcept ImportError:\n    pass\n", 3),
+], ids=["exec-local-settings", "named-import-in-try"])
+def test_a_constant_rebound_by_exec_or_an_import_is_computed(tmp_path: Path, code: str, line: int):
+    # Held-out false passes: Django's local-settings overlays, after `FLAG = False`.
+    root = _tree(tmp_path, {"settings.py": f"{FLAG} = False\n" + code.format(flag=FLAG)})
+    result = _flag(tmp_path, root)
+    assert result.status == "error"
+    assert f"settings.py:{line}" in result.verdict.summary
+
+
+def test_a_star_import_after_a_constant_makes_a_default_that_uses_it_computed(tmp_path: Path):
+    # Held-out false pass: the star import may rebind DEFAULT before the read uses it.
+    root = _tree(tmp_path, {
+        "settings.py": f'import os\nDEFAULT = "false"\nfrom defaults import *\n'
+                       f'{FLAG} = os.getenv("{FLAG}", DEFAULT) == "true"\n',
+        "defaults.py": 'DEFAULT = "true"\n'})
+    result = _flag(tmp_path, root)
+    assert result.status == "error"
+    assert "computed default" in result.verdict.summary
+
+
+def test_a_flags_dict_union_overrides_a_key(tmp_path: Path):
+    # Held-out false pass: `FEATURE_FLAGS |= {...}` (Python 3.9 dict union) was not read.
+    root = _tree(tmp_path, {"feature_flags.py": f'FEATURE_FLAGS = {{"{FLAG}": False}}\n'
+                                                f'FEATURE_FLAGS |= {{"{FLAG}": True}}\n'})
+    result = _flag(tmp_path, root)
+    assert result.status == "fail"
+    assert "feature_flags.py:2" in result.verdict.summary
+
+
 def test_reading_globals_leaves_a_constant_alone(tmp_path: Path):
     root = _tree(tmp_path, {"settings.py": f"{FLAG} = False\n__all__ = [n for n in globals() if n.isupper()]\n"})
     assert _flag(tmp_path, root).status == "pass"

@@ -41,6 +41,15 @@ class ModuleIndex:
                         self.imports[alias.asname or alias.name] = (stmt.module or "", stmt.level, alias.name)
         unstable = {name for stmt in module.body if not isinstance(stmt, ast.Assign | ast.AnnAssign)
                     for name in assigned_names(stmt)}
+        # `from x import *` may rebind any constant assigned before it (`DEFAULT = "false"`, then a
+        # star import of overrides): those are no longer the literal the module wrote.
+        so_far: set[str] = set()
+        for stmt in module.body:
+            if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(stmt)):
+                unstable |= so_far
+            target, _ = simple_assignment(stmt)
+            if target is not None:
+                so_far.add(target)
         decouple = {local for local, (mod, level, original) in self.imports.items()
                     if mod == "decouple" and not level and original == "config"}
         self.folder = Folder(text, constants, helpers, resolver=self.resolve, unstable=unstable,
@@ -106,5 +115,7 @@ def assigned_names(stmt: ast.stmt) -> set[str]:
             continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
+        if isinstance(node, ast.Import | ast.ImportFrom):  # `from local import DEFAULT` rebinds it
+            names.update(a.asname or a.name.split(".")[0] for a in node.names if a.name != "*")
         todo.extend(ast.iter_child_nodes(node))
     return names

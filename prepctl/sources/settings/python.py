@@ -486,6 +486,10 @@ def _all_dict_entries(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | str | No
     elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript) \
             and isinstance(stmt.targets[0].value, ast.Name):
         yield stmt.targets[0].value.id, stmt.targets[0].slice, stmt.value
+    elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.BitOr) and isinstance(stmt.target, ast.Name) \
+            and isinstance(stmt.value, ast.Dict):  # FLAGS |= {"X": True} (Python 3.9+ dict union)
+        for key, item in zip(stmt.value.keys, stmt.value.values, strict=True):
+            yield stmt.target.id, key, item
     elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
             and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "update" \
             and isinstance(stmt.value.func.value, ast.Name):
@@ -514,6 +518,8 @@ def _namespace_writes(stmt: ast.stmt) -> Iterator[str | None]:
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in _NAMESPACE_WRITES and _namespace_call(node.func.value):
             yield None
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "execfile"):
+            yield None  # `exec(open("local_settings.py").read())` may assign any constant
 
 
 def _module_level_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
