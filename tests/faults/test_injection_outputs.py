@@ -4,7 +4,8 @@ Each case is one payload. The same project carries it through every source that 
 
 - a ``command`` criterion whose command prints it (``printf %b``, so phases.yaml stays ASCII);
 - an issue report whose open item's title holds it;
-- a fake Alertmanager (pytest-httpserver on 127.0.0.1) whose alert label holds it;
+- a fake Alertmanager (pytest-httpserver on 127.0.0.1) whose alert label holds it, and a fake
+  Prometheus on the same server whose series has it in its metric name and a label value;
 - when the payload is printable text, also the phase title, a ``manual`` criterion's title and a
   service's title, owners, symptoms, alerts, dashboards and escalation (the runbook).
 
@@ -26,6 +27,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from werkzeug import Response
 
 from tests.faults.harness import Expect, Outcome, check, run_prepctl
 
@@ -135,6 +138,8 @@ def build_project(folder: Path, case: Case, alertmanager_url: str) -> Path:
          "run": ["sh", "-c", 'printf "%b" "$1"; exit 3', "sh", printf_b(case.payload)]},
         {"id": "open-issues", "kind": "issues", "title": "no open P1", "report": "ISSUES.md"},
         {"id": "alerts", "kind": "incidents", "title": "no injected alert", "matchers": ['severity="sev1"']},
+        {"id": "latency", "kind": "slo", "title": "a series labelled with the payload",
+         "objectives": [{"name": "latency", "query": "latency_seconds", "pass": "< 1"}]},
         {"id": "signed", "kind": "manual", "role": "qa",
          "title": case.payload if case.in_titles else "a person checked it"},
     ]
@@ -145,7 +150,8 @@ def build_project(folder: Path, case: Case, alertmanager_url: str) -> Path:
     service = {"id": "svc", "title": title, "phase": "p", "owners": [text], "escalation": ["on-call", text],
                "alerts": [text], "dashboards": [text], "symptoms": [text], "flag": "SVC_ENABLED"}
     plan = {"version": 1, "name": "injection plan", "root": ".",
-            "sources": {"alertmanager": source, "http": {"timeout": 5, "retries": 1, "backoff": 0.05}},
+            "sources": {"alertmanager": source, "prometheus": {**source},
+                        "http": {"timeout": 5, "retries": 1, "backoff": 0.05}},
             "services": [service],
             "phases": [{"id": "p", "title": title, "weeks": "0-1", "owners": ["tester"], "criteria": criteria}]}
     path = folder / "phases.yaml"
@@ -163,6 +169,13 @@ def serve_alert(httpserver, label: str) -> None:
              "startsAt": "2026-01-02T03:04:05Z", "updatedAt": "2026-01-02T03:04:05Z",
              "endsAt": "2026-01-02T05:04:05Z",
              "status": {"state": "active", "silencedBy": [], "inhibitedBy": []}}
+    # A Prometheus series whose metric name and label value hold the payload (issue 12 sweep):
+    # its evidence label is `latency{job="<payload>"}` in every output. Stamped now, so it is
+    # read (and fails on its value), not refused as stale.
+    httpserver.expect_request("/api/v1/query").respond_with_handler(lambda request: Response(json.dumps(
+        {"status": "success", "data": {"resultType": "vector", "result": [
+            {"metric": {"__name__": f"m {label}", "job": label}, "value": [time.time(), "5"]}]}},
+        ensure_ascii=True), content_type="application/json"))
     # ensure_ascii: a lone surrogate travels as the \\ud800 escape, as a real server would send it.
     httpserver.expect_request("/api/v2/alerts").respond_with_data(
         json.dumps([alert], ensure_ascii=True), content_type="application/json")
@@ -256,6 +269,8 @@ def assert_json_round_trip(where: str, outcome: Outcome, case: Case) -> None:
     texts = list(strings_in(outcome.report()))
     # The alert label arrives verbatim and must come back verbatim (the evidence quotes it).
     assert any(f'summary="{case.payload}"' in t for t in texts), f"{where}: alert label not round-tripped"
+    # The Prometheus channel was read (the series fails on its value), not refused before its labels.
+    assert outcome.criterion_status("latency") == "fail", f"{where}: the labelled series was not evaluated"
     if case.in_titles:
         assert case.payload in texts, f"{where}: phase/criterion title not round-tripped"
 
