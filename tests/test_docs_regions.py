@@ -325,3 +325,14 @@ def test_a_region_inside_a_block_quote_is_refused_saying_so(text, line):
     assert caught.value.problems[0].line == line
     with pytest.raises(RegionError, match="malformed prepctl marker"):
         regions.update("> see " + BEGIN.format("a") + " here\n", {"a": "generated"})
+
+
+def test_a_marker_line_that_continues_a_paragraph_is_refused_saying_so():
+    # Corpus probe: an MkDocs admonition ("!!! note" then 4-space lines) holding a region got
+    # "a marker must be a line of its own", though it is one: Markdown joins it to the text above.
+    text = "!!! note\n    " + BEGIN.format("a") + "\n    " + END.format("a") + "\n"
+    with pytest.raises(RegionError, match="continues the paragraph") as caught:
+        regions.update(text, {"a": "generated"})
+    assert caught.value.problems[0].line == 2
+    with pytest.raises(RegionError, match="malformed prepctl marker"):
+        regions.update("see " + BEGIN.format("a") + " here\n", {"a": "generated"})

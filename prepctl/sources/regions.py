@@ -140,6 +140,14 @@ def _malformed(file: str, index: int, line: str = "") -> RegionError:
                                hint=_MARKER_HINT))
 
 
+def _continued(file: str, index: int) -> RegionError:
+    """A whole marker line that Markdown reads as part of the paragraph above it."""
+    return RegionError(Problem(
+        file=file, line=index + 1, message="prepctl marker continues the paragraph above it "
+        "(a line indented four or more spaces after text joins that text, as in an admonition)",
+        hint="put a blank line before the marker and start it at the left margin"))
+
+
 def _inline_line(token: Token) -> Iterator[tuple[int, Token]]:
     """Each child of an inline token with the 0-based line it sits on."""
     assert token.map is not None
@@ -233,6 +241,8 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
         elif token.type == "inline" and MARKER_LIKE.search(token.content):
             for line, child in _inline_line(token):
                 if child.type == "html_inline" and MARKER_LIKE.search(child.content):
+                    if MARKER.match(lines[line].lstrip(_BOM).rstrip("\r\n")):
+                        raise _continued(file, line)
                     raise _malformed(file, line)
         # fence and code_block tokens are code: their lines are text, whatever they hold.
     return markers, quoted
