@@ -507,7 +507,11 @@ def _parse_fast(text: str) -> list[RawImport]:
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue  # my_import_module(...), not the function we mean
             src.lex(match.end() + 1)
-            if src.span_at(start) >= 0:
+            span = src.span_at(start)
+            if span >= 0:
+                if _is_f_string(text, src.span_starts[span]):
+                    # f"{__import__('x')}" runs: the expression inside is code, not text.
+                    raise _Unsure
                 continue
             # A literal argument names a module; a computed one is reported (its target unknown).
             dynamic_lines.append(start)
@@ -515,6 +519,15 @@ def _parse_fast(text: str) -> list[RawImport]:
             found.extend(_dynamic_imports(src, dynamic_lines))
             found.sort(key=lambda r: r.line)
     return found
+
+
+def _is_f_string(text: str, quote: int) -> bool:
+    """Whether the string opening at ``quote`` has an f prefix (``f``, ``rf``, ``Fr``...)."""
+    prefix = text[max(0, quote - 2):quote]
+    while prefix and prefix[0].lower() not in "rbfu":
+        prefix = prefix[1:]
+    before = text[quote - len(prefix) - 1] if quote - len(prefix) > 0 else ""
+    return "f" in prefix.lower() and not (before.isalnum() or before == "_")
 
 
 _CLAUSE = re.compile(r"(?:else|elif|except|finally|case)\b|[)\]}@]")

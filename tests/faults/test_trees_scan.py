@@ -46,6 +46,15 @@ def allow(globs: str, contract: str = CONTRACT) -> str:
     return contract.replace("}", f", allow_skipped: [{globs}]}}")
 
 
+SHAPE = "hostile sweep: a statement shape the fast text scan must not miss"
+
+
+def shape(name: str, source: bytes, defect: str = SHAPE) -> TreeCase:
+    """``app/h.py`` holding ``source``, which imports pkg.target: the contract must fail."""
+    return TreeCase(name, defect, {"app/h.py": source}, codes=(1,), statuses=("fail",),
+                    mentions=("app.h imports pkg.target",))
+
+
 ERROR = {"codes": (2,), "statuses": ("error",)}
 FAIL = {"codes": (1,), "statuses": ("fail",)}
 WARN = {"codes": (0,), "statuses": ("warn",)}
@@ -200,6 +209,25 @@ CASES = [
     TreeCase("runpy_run_module", "`runpy.run_module('pkg.target')` runs the module: at least a warn",
              {"app/dyn.py": b'import runpy\nrunpy.run_module("pkg.target")\n'}, **FAIL,
              mentions=("app.dyn imports pkg.target",)),
+    shape("spaces_around_dot", b'import pkg . target\n'),
+    shape("backslash_continuation", b'import \\\n    pkg.target\n'),
+    shape("semicolon_after_statement", b'x = 1; import pkg.target\n'),
+    shape("one_line_compound", b'if True: import pkg.target\n'),
+    shape("in_class_body", b'class A:\n    import pkg.target\n'),
+    shape("in_match_case", b'match 1:\n    case 1:\n        import pkg.target\n'),
+    shape("fstring_dunder_import", b'x = f"{__import__(\'pkg.target\')}"\n',
+          "the call inside an f-string was read as text: a silent pass"),
+    shape("lambda_dunder_import", b"load = lambda: __import__('pkg.target')\n"),
+    shape("decorator_argument", b"def deco(m):\n    return lambda f: f\n\n\n"
+                                b"@deco(__import__('pkg.target'))\ndef f():\n    pass\n"),
+    shape("from_paren_comment", b'from pkg import (  # why\n    target,  # the one\n)\n'),
+    shape("tab_indented_import", b'def f():\n\timport pkg.target\n'),
+    shape("form_feed_indent", b'def f():\n\x0c    import pkg.target\n'),
+    shape("after_docstring_with_import_word", b'"""import nothing here"""\nimport pkg.target\n'),
+    shape("import_after_triple_quote_line", b"x = '''\nimport os\n'''; import pkg.target\n"),
+    shape("cr_only_line_ends", b'import os\rimport pkg.target\r'),
+    shape("nested_function_guarded", b'def f():\n    try:\n        pass\n    finally:\n        import pkg.target\n'),
+    shape("walrus_import_module", b"import importlib\nif (m := importlib.import_module('pkg.target')):\n    pass\n"),
     TreeCase("cursor_exec_is_no_import", "a method named exec (a DB cursor) is not the builtin: clean tree passes",
              {"app/db.py": b'def run(cursor):\n    cursor.exec("import pkg.target")\n'}, codes=(0,),
              statuses=("pass",)),
