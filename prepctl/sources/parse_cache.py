@@ -20,7 +20,7 @@ from typing import NamedTuple
 from prepctl.sqlitedb import open_shared
 
 #: Bump when what the parser extracts changes: older cache entries are then ignored.
-SCANNER_VERSION = 4
+SCANNER_VERSION = 5
 #: The flag bit of a ``from`` import in ``RawImport.flags`` (the others: ``imports``).
 FROM_FLAG = 1
 
