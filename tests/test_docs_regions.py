@@ -273,6 +273,8 @@ def test_unknown_slo_reference_in_services_is_a_config_error(tmp_path):
     ("# Deploy\n\n<!-- prepctl:begin a -->\n<!-- prepctl:end a -->\n\n```text\n$ helm history x\n", 6),
     ("# Runbook\n\nlog:\n<pre>\nERROR 42", 4),
     ("\ufeffnotes\r\n\r\n<!-- draft\r\nnot finished\r\n", 3),
+    # Nested comments leave the outer one open as the author sees it (no Markdown block is open).
+    ("# Runbook\n\n<!-- old notes:\n<!-- inner -->\nstill commented out\n", 3),
 ])
 def test_an_unclosed_fence_or_comment_at_the_end_is_named_by_its_line(text, line):
     # Corpus case deploy-unclosed-fence: the refusal named the file but not the line to fix.

@@ -176,16 +176,30 @@ def front_matter_lines(lines: list[str]) -> int:
     return 0
 
 
+@dataclass
+class Scan:
+    markers: list[Marker]
+    quoted: list[Quoted]
+    #: 0-based line of an HTML comment that nested comments leave open at the end of the text.
+    open_comment: int | None = None
+
+
 def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
     """The real marker lines of ``text``, and markers quoted inside multi-line HTML comments.
 
     Raises RegionError for the marker syntax where it is neither a marker nor text (code or a
     comment), so a typo never silently turns generated text into hand-written text.
     """
+    found = scan_text(text, file)
+    return found.markers, found.quoted
+
+
+def scan_text(text: str, file: str = "<text>") -> Scan:
+    """:func:`scan`, also saying where a comment left open by nesting starts."""
     markers: list[Marker] = []
     quoted: list[Quoted] = []
     if "prepctl:" not in text:
-        return markers, quoted  # no marker, not even a malformed one: skip the Markdown parse
+        return Scan(markers, quoted)  # no marker, not even a malformed one: skip the Markdown parse
     lines = split_lines(text)
     # YAML front matter is metadata, not Markdown: marker syntax there is text (a region in it
     # would write Markdown into the YAML). Its lines go to the parser blank, so maps stay aligned.
@@ -197,6 +211,7 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
     # author sees it, a comment open that only a later "-->" closes. Until then marker lines are
     # text (commented out), never a region whose body a render would overwrite.
     depth = 0
+    opened = 0  # the line where the comment that ``depth`` counts began
     done = 0  # lines before this one were already read for that nesting
     for token in _parser().parse(source):
         if token.map is None:
@@ -237,6 +252,7 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
             if bare.lstrip(" ").startswith("<!--"):
                 block = "".join(lines[first:stop])
                 depth = max(0, block.count("<!--") - block.count("-->"))
+                opened = first
                 done = stop
         elif token.type == "inline" and MARKER_LIKE.search(token.content):
             for line, child in _inline_line(token):
@@ -245,7 +261,7 @@ def scan(text: str, file: str = "<text>") -> tuple[list[Marker], list[Quoted]]:
                         raise _continued(file, line)
                     raise _malformed(file, line)
         # fence and code_block tokens are code: their lines are text, whatever they hold.
-    return markers, quoted
+    return Scan(markers, quoted, opened if depth > 0 else None)
 
 
 def open_block_at_end(text: str) -> int | None:
@@ -263,7 +279,9 @@ def open_block_at_end(text: str) -> int | None:
             first, stop = token.map
             if first < probe < stop:
                 return first + 1
-    return None
+    # Nested comments ("<!-- old:\n<!-- note -->") leave one open as the author sees it.
+    opened = scan_text(source + "\n<!-- prepctl:begin probe -->\n").open_comment
+    return None if opened is None else opened + 1
 
 
 def parse(text: str, file: str = "<text>") -> Parsed:
