@@ -30,6 +30,7 @@ empty/NaN/stale window into that status, and the evidence says it did. A sample 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -112,17 +113,19 @@ def judge(spec: SloSpec, measurement: Measurement, baselines: BaselineStore | No
 
     statuses: list[Status] = []
     notes: list[str] = []  # one per series, in step with statuses
+    series_evidence: list[Evidence] = []  # one per series, in step with statuses
     for one in measurement.series:
         label = f"{objective.name}{series_labels(one.labels)}"
         if one.value is None:
             reason = one.problem or "no value"
             if one.no_data and objective.on_no_data is not None:
                 status = Status(objective.on_no_data)
-                evidence.append(Evidence(f"{label}: no data ({reason}); on_no_data: {objective.on_no_data}",
-                                         value=None, expected="a number"))
+                series_evidence.append(Evidence(f"{label}: no data ({reason}); on_no_data: "
+                                                f"{objective.on_no_data}", value=None, expected="a number"))
             else:
                 status = Status.ERROR
-                evidence.append(Evidence(f"{label}: {reason}", value=None, expected="a finite number"))
+                series_evidence.append(Evidence(f"{label}: {reason}", value=None,
+                                                expected="a finite number"))
             statuses.append(status)
             notes.append(f"{label} {reason} -> {status}")
             continue
@@ -131,13 +134,16 @@ def judge(spec: SloSpec, measurement: Measurement, baselines: BaselineStore | No
             reference = _baseline_value(baseline_series, one.labels, label, baseline_label or "")
         status, expected = _verdict_for(objective, one.value, reference)
         extra = f", {one.nan_points} NaN points ignored" if one.nan_points else ""
-        evidence.append(Evidence(f"{label} at {iso(one.at)}{extra}", value=_round(one.value),
-                                 expected=expected, url=url, path=path))
+        series_evidence.append(Evidence(f"{label} at {iso(one.at)}{extra}", value=_round(one.value),
+                                        expected=expected, url=url, path=path))
         statuses.append(status)
         notes.append(f"{label} = {num(one.value)} -> {status} ({expected})")
     status = worst(statuses)
-    # The summary names the series that decided the status; the evidence has every one.
+    evidence += capped_series(objective.name, series_evidence, statuses)
+    # The summary names the series that decided the status (the first MAX_SERIES_SHOWN of them).
     shown = [note for note, one in zip(notes, statuses, strict=True) if one is status]
+    if len(shown) > MAX_SERIES_SHOWN:
+        shown = [*shown[:MAX_SERIES_SHOWN], f"and {len(shown) - MAX_SERIES_SHOWN:,} more series {status}"]
     if status is Status.PASS and measurement.warnings:
         # Prometheus warns when its answer may be incomplete (a remote-read or Thanos store that
         # failed, a partial response): series may be missing, so the pass is only a warn.
@@ -145,6 +151,26 @@ def judge(spec: SloSpec, measurement: Measurement, baselines: BaselineStore | No
         shown.append(f"{objective.name}: Prometheus warned, the answer may be partial: "
                      f"{measurement.warnings[0][:120]}")
     return ObjectiveOutcome(status, "; ".join(shown), evidence)
+
+
+#: Series one objective lists in its evidence and summary. A query may answer hundreds of
+#: thousands (a high-cardinality label): listing them all made every output that long, and the
+#: gate took minutes to print. Series that did not pass are listed first.
+MAX_SERIES_SHOWN = 50
+
+
+def capped_series(name: str, items: list[Evidence], statuses: list[Status]) -> list[Evidence]:
+    """The per-series evidence, at most MAX_SERIES_SHOWN lines (non-passing ones first, then
+    in answer order), and one line counting the rest by status."""
+    if len(items) <= MAX_SERIES_SHOWN:
+        return items
+    order = sorted(range(len(items)), key=lambda i: statuses[i] is Status.PASS)  # stable
+    kept = sorted(order[:MAX_SERIES_SHOWN])
+    hidden = Counter(str(statuses[i]) for i in order[MAX_SERIES_SHOWN:])
+    counts = ", ".join(f"{count:,} {what}" for what, count in sorted(hidden.items()))
+    return [*(items[i] for i in kept),
+            Evidence(f"{name}: {len(items) - MAX_SERIES_SHOWN:,} more series not listed ({counts})",
+                     value=len(items) - MAX_SERIES_SHOWN)]
 
 
 def _no_data(objective: Objective, reason: str, evidence: list[Evidence]) -> ObjectiveOutcome:

@@ -82,6 +82,21 @@ def _two(query: Query, fine: dict, breaching: dict) -> dict:
     return answer
 
 
+#: Series in the many-series mode: a high-cardinality answer, well under the body cap.
+MANY = 100_000
+
+
+def _many(query: Query) -> dict:
+    """MANY fine series and, last of all, one breaching (``instance="breach"``, value 5)."""
+    answer = _result(query, _stamps(query))
+    template = answer["data"]["result"][0]
+    series = [{**template, "metric": {"__name__": "latency_seconds", "instance": f"i{i}"}} for i in range(MANY)]
+    breaching = _result(query, _stamps(query), "5")["data"]["result"][0]
+    series.append({**breaching, "metric": {"__name__": "latency_seconds", "instance": "breach"}})
+    answer["data"]["result"] = series
+    return answer
+
+
 def prometheus_body(mode: str, query: Query, auth: str) -> Any:
     """The JSON a mode answers with (the transport modes wrap the healthy one)."""
     stamped: dict[str, Callable[[], Any]] = {
@@ -127,6 +142,7 @@ def prometheus_body(mode: str, query: Query, auth: str) -> Any:
         "data-null": lambda: {"status": "success", "data": None},
         "two-series-one-breaching": lambda: _two(query, {"job": "api"}, {"job": "batch"}),
         "labels-differ-in-case": lambda: _two(query, {"job": "api"}, {"Job": "api"}),
+        "many-series-one-breaching": lambda: _many(query),
         "partial-response": lambda: {**_result(query, _stamps(query)),
                                      "warnings": ["partial response: store 10.0.0.7:10901 unavailable"]},
     }
@@ -143,7 +159,7 @@ PROMETHEUS_MODES = (
     "huge-timestamp", "negative-timestamp", "string-timestamp", "empty", "wrong-result-type", "scalar-future",
     "status-error", "no-data", "null-body", "list-body", "metric-not-object", "values-not-list",
     "native-histogram", "echo-auth-label", "partial-response", "vector-for-range", "success-with-error",
-    "data-null", "two-series-one-breaching", "labels-differ-in-case",
+    "data-null", "two-series-one-breaching", "labels-differ-in-case", "many-series-one-breaching",
     # transport
     "healthy-chunked", "healthy-gzip", "healthy-redirect", "slow", "slow-body", "slow-headers", "truncated",
     "chunked-endless", "chunked-broken", "gzip-bomb", "gzip-broken", "huge-body", "wrong-content-type", "html-200",

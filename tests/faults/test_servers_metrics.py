@@ -135,6 +135,9 @@ CASES: list[ServerCase] = [
     slo("two-series-one-breaching", OWN, "batch", "= 5 -> fail", window=True, **FAIL),
     slo("labels-differ-in-case", OWN + ": label names differing only in case are two series",
         "Job", "= 5 -> fail", **FAIL),
+    slo("many-series-one-breaching", OWN + ": 100,001 series listed one by one in every output (minutes, "
+        "a summary megabytes long); the breaching one must still be named", "breach", "more series not listed",
+        **FAIL),
     # ---- transport
     slo("http10-cut", OWN + ": HTTP/1.0, no Content-Length, cut mid-body", "malformed JSON"),
     slo("slow", D5, "(timeout)"),
