@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from prepctl.sources.issue_reports import (
+    UNRECOGNISED,
     SeverityMap,
     closed_by_status,
     parse_csv,
@@ -379,6 +380,37 @@ def test_a_closed_word_in_doubt_is_open(status: str):
 @pytest.mark.parametrize("status", ["Closed", "Fixed in 1.2.3", "✅ Done", "Closed: not a bug", "Won't fix"])
 def test_a_plain_closed_status_stays_closed(status: str):
     assert closed_by_status(status) is True
+
+
+def test_struck_through_priority_or_status_in_a_cell_no_longer_holds():
+    # Held-out false passes: "~~P2~~ P1" read as P2, "~~Closed~~ Reopened" read as closed.
+    text = ("| ID | Priority | Status |\n|---|---|---|\n| R-1 | ~~P2~~ P1 | Open |\n"
+            "| R-2 | P1 | ~~Closed~~ Reopened |\n| R-3 | ~~P1~~ P3 | Open |\n| R-4 | P1 | ~~Open~~ Closed |\n")
+    items = parse_markdown(text, "R.md", SeverityMap())
+    assert [(i.id, i.severity, i.closed) for i in items] == [
+        ("R-1", "P1", False), ("R-2", "P1", False), ("R-3", "P3", False), ("R-4", "P1", True)]
+
+
+def test_a_wholly_struck_priority_is_unknown_not_gone():
+    (item,) = parse_markdown("| ID | Priority | Status |\n|---|---|---|\n| R-1 | ~~P1~~ | Open |\n",
+                             "R.md", SeverityMap())
+    assert (item.severity, item.closed) == (UNRECOGNISED, False)
+
+
+def test_a_later_open_status_outweighs_an_earlier_closed_one():
+    # Held-out false passes: the first Status line won, and "Reopened:" was not a state.
+    text = ("## P1\n\n### A-1 Login broken\n\nStatus: Closed\nStatus: Open\n\n"
+            "### A-2 Crash\n\n**Status:** Resolved\n**Resolution:** moved to the service\n\n"
+            "## P0\n\n- A-3 Data loss\n  - Status: Closed\n  - Reopened: yes, 2024-06-01\n")
+    items = parse_markdown(text, "R.md", SeverityMap())
+    assert [(i.id, i.closed) for i in items] == [("A-1", False), ("A-2", True), ("A-3", False)]
+
+
+@pytest.mark.parametrize("heading", ["Done (mostly)", "Resolved?", "Fixed (pending deploy)"])
+def test_a_closed_section_in_doubt_closes_nothing(heading: str):
+    # Held-out false pass: "## Done (mostly)" closed every item under it.
+    (item,) = parse_markdown(f"## {heading}\n\n- A-1 (P1) login broken\n", "R.md", SeverityMap())
+    assert not item.closed
 
 
 def test_a_labels_line_gives_an_issue_heading_its_priority():

@@ -34,7 +34,7 @@ OTHER_META_KEYS = frozenset({
     "closed", "found", "found in", "date", "reported", "eta", "due", "milestone", "sprint", "estimate",
     "effort", "type", "category", "file", "files", "location", "link", "links", "ticket", "jira", "pr",
     "related", "affects", "affected", "version", "environment", "discovered", "source", "impact",
-    "workaround", "fix", "fixed in", "blocked by", "depends on", "notes", "note", "id", "key",
+    "workaround", "fix", "fixed in", "blocked by", "depends on", "notes", "note", "id", "key", "reopened",
 })
 META_KEYS = STATUS_KEYS | PRIORITY_KEYS | OTHER_META_KEYS
 #: The value is taken whole and stripped in Python: "(.*?)\s*$" is quadratic on a line of spaces.
@@ -50,7 +50,7 @@ _CODE_ANYWHERE = re.compile(r"(?i)(?<![\w-])(?:p[0-4]|sev[- ]?[0-4])(?=-\d|(?![\
 _TAGGED_WORD = re.compile(r"[\[(]\s*([^\[\]()]{1,24}?)\s*[\])]")
 #: Words that leave a closed status in doubt ("Fixed?", "Done (partially)", "Fixed in staging, not
 #: prod", "Resolved pending deploy"): such an item is still open (fail closed).
-_DOUBT = re.compile(r"\?|\b(?:not|partial|partially|pending|awaiting|except|but|unverified|until)\b")
+_DOUBT = re.compile(r"\?|\b(?:not|partial|partially|mostly|pending|awaiting|except|but|unverified|until)\b")
 _NOTE_START = re.compile(r"^[\s(\[—–:;,.-]*(?:" + "|".join(re.escape(w) for w in CLOSED_WORDS)
                          + r"|dup\b|moved|superseded|[✅✔☑])", re.IGNORECASE)
 
@@ -161,11 +161,16 @@ def closed_by_status(text: str) -> bool:
     lowered = re.sub(r"^[\W_]+", "", _MARKUP.sub("", text).strip().lower())
     if "reopen" in lowered or "re-open" in lowered:
         return False  # "Closed (reopened 06-10)": the last word on it is open
-    if _DOUBT.search(lowered.replace("not a bug", "")):
+    if in_doubt(lowered):
         return False  # "Fixed?", "Done (partially)", "Fixed in staging, not prod": not closed yet
     if any(mark in text for mark in CLOSED_MARKS):
         return True
     return any(lowered.startswith(w) and not lowered[len(w):len(w) + 1].isalnum() for w in CLOSED_WORDS)
+
+
+def in_doubt(text: str) -> bool:
+    """Whether a closed status or section title is hedged ("Fixed?", "Done (mostly)")."""
+    return _DOUBT.search(text.lower().replace("not a bug", "")) is not None
 
 
 def field_line(line: str) -> bool:

@@ -20,6 +20,7 @@ from prepctl.sources.issue_items import (
     SeverityMap,
     closed_by_status,
     field_line,
+    in_doubt,
     marked_closed,
     meta_line,
     wholly_struck,
@@ -114,6 +115,7 @@ class ItemMeta:
     status: str | None = None
     priority: str | None = None
     other: int = 0
+    status_key: str | None = None
     #: ``Labels: [bug, P1]``: the most severe label is the priority when none is written.
     labels: list[str] = field(default_factory=list)
 
@@ -122,8 +124,13 @@ class ItemMeta:
         if found is None:
             return False
         key, value = found
-        if key in STATUS_KEYS and self.status is None and value:
-            self.status = value
+        if key in STATUS_KEYS and value and (self.status is None or (
+                key == self.status_key and closed_by_status(self.status))):
+            # "Status: Closed" then "Status: Open": the open one is the news (fail closed); a
+            # Resolution note after "Status: Resolved" is not a second status.
+            self.status, self.status_key = value, key
+        elif key == "reopened" and value and not value.lower().startswith("no"):
+            self.status = f"Reopened: {value}"
         elif key in PRIORITY_KEYS and self.priority is None and value:
             self.priority = value
         else:
@@ -229,8 +236,8 @@ def closed_state(segments: list[tuple[str, bool]], status: str | None, checked: 
 
 
 def is_closed_section(title: str) -> bool:
-    if not _CLOSED_SECTION.match(title):
-        return False
+    if not _CLOSED_SECTION.match(title) or in_doubt(title):
+        return False  # "Done (mostly)", "Resolved?" close nothing
     words = re.findall(r"[^\W_]+", re.sub(r"\([^)]*\)", " ", title).lower())
     return all(w in _CLOSED_SECTION_WORDS or w in _GROUP_WORDS or w.isdigit() for w in words)
 

@@ -402,10 +402,17 @@ class _Walker:
         def cell(index: int | None) -> str:
             return texts[index] if index is not None and index < len(texts) else ""
 
+        def live(index: int | None) -> str:
+            # "~~P2~~ P1", "~~Closed~~ Reopened": struck-through text is what no longer holds.
+            if index is None or index >= len(cells):
+                return ""
+            return " ".join("".join(t for t, struck in line.segments if not struck) for line in cells[index]).strip()
+
         sev_text = cell(roles.severity)
-        severity = self.severities.classify(sev_text) if sev_text else None
+        sev_live = live(roles.severity)
+        severity = self.severities.classify(sev_live) if sev_live else None
         if severity is None and sev_text:
-            severity = UNRECOGNISED
+            severity = UNRECOGNISED  # also a priority wholly struck through: what it is now is unknown
         if severity is None and roles.labels is not None:
             severity = self.severities.most_severe([p.strip() for p in cell(roles.labels).split(",")])
         severity = severity or context.severity
@@ -414,7 +421,7 @@ class _Walker:
         title_index = roles.title if roles.title is not None else roles.id
         title = cell(title_index) or " ".join(t for t in texts if t)
         ident = first_id(cell(roles.id)) or first_id(" ".join(texts))
-        status = cell(roles.status) or None
+        status = live(roles.status) or None
         marked = title_index is not None and title_index < len(cells) and any(
             wholly_struck(line.segments) for line in cells[title_index][:1])
         marked = marked or (roles.id is not None and roles.id < len(cells) and

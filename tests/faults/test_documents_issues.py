@@ -208,6 +208,14 @@ CASES = [
     _fails("qualified-status-is-open", "false pass: 'Fixed in staging, not prod' was read as closed",
            {"R.csv": b"Issue key,Summary,Priority,Status\nQ-2,Login,High,\"Fixed in staging, not prod\"\n"},
            "Q-2", report="R.csv"),
+    _fails("struck-priority-cell", "false pass: '~~P2~~ P1' in a Priority cell was read as P2",
+           md("| ID | Priority | Status |\n|---|---|---|\n| Q-3 | ~~P2~~ P1 | Open |\n"), "Q-3 (R.md:3)"),
+    _fails("struck-status-cell", "false pass: '~~Closed~~ Reopened' in a Status cell was read as closed",
+           md("| ID | Priority | Status |\n|---|---|---|\n| Q-4 | P0 | ~~Closed~~ Reopened |\n"), "Q-4 (R.md:3)"),
+    _fails("second-status-line-open", "false pass: 'Status: Closed' then 'Status: Open', the first won",
+           md("## P1\n\n### Q-5 Crash\n\nStatus: Closed\nStatus: Open\n"), "Q-5 (R.md:3)"),
+    _fails("hedged-closed-section", "false pass: '## Done (mostly)' closed every item under it",
+           md("## Done (mostly)\n\n- Q-6 (P1) vault copied, old table still written\n"), "Q-6 (R.md:3)"),
 ]
 
 
