@@ -413,6 +413,12 @@ def test_a_closed_section_in_doubt_closes_nothing(heading: str):
     assert not item.closed
 
 
+def test_a_repeated_csv_status_column_closes_only_when_every_copy_does():
+    # Held-out false pass: "Status,Status" with "Closed,Open" took the first copy.
+    text = "Issue key,Summary,Priority,Status,Status\nA-1,x,High,Closed,Open\nA-2,y,High,Done,Closed\n"
+    assert [(i.id, i.closed) for i in parse_csv(text, "R.csv", SeverityMap())] == [("A-1", False), ("A-2", True)]
+
+
 def test_a_labels_line_gives_an_issue_heading_its_priority():
     # Held-out false error: `labels: [bug, P1]` under an issue heading left its priority unknown.
     text = "# Open issues\n\n## A-1 Login broken\nlabels: [bug, P1]\nstatus: open\n\n" \

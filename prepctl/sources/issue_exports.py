@@ -225,8 +225,10 @@ def read_csv(text: str, path: str, severities: SeverityMap, priority_field: str 
                 labels = [record[c] for c in label_cols if c < len(record) and record[c].strip()]
                 severity = severities.most_severe(label_texts(labels)) or UNRECOGNISED
                 written = "labels: " + (", ".join(labels) or "none") if prio_cols == [] else "(empty priority)"
-            status = cell(status_cols)
-            closed = closed_by_status(status)
+            # A repeated Status column ("Closed", then "Open") closes the record only if all agree.
+            statuses = [record[c].strip() for c in status_cols if c < len(record) and record[c].strip()]
+            status = next((s for s in statuses if not closed_by_status(s)), statuses[0] if statuses else "")
+            closed = bool(statuses) and all(closed_by_status(s) for s in statuses)
             reading.items.append(ReportedIssue(
                 severity, cell(title_cols) or f"record at line {line}", closed, path, line, cell(id_cols) or None,
                 f"{header[status_cols[0]]}: {status}" if closed and status_cols else None,
