@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from prepctl.evaluate import evaluate
-from prepctl.gates.schema import schema_path_for
+from prepctl.gates.schema import schema_path_for, unchecked_formats
 from prepctl.plan import load_plan
 from prepctl.verdicts import CriterionResult
 from tests.conftest import EXAMPLE, PHASES, run_cli, write_plan
@@ -163,6 +163,26 @@ def test_nested_errors_are_each_reported(tmp_path: Path):
     found = {(e.value, e.line) for e in result.verdict.evidence}
     assert {("$", 1), ("$.version", 1), ("$.rules[1]", 4), ("$.rules[1].limit", 4), ("$.starts", 5)} <= found
     assert any("'extra' was unexpected" in e.label for e in result.verdict.evidence)
+
+
+@pytest.mark.parametrize("fmt, value", [("uri", "not a url"), ("hostname", "-bad-.example"),
+                                        ("duration", "two weeks"), ("json-pointer", "no/slash")])
+def test_every_standard_format_is_checked(tmp_path: Path, fmt: str, value: str):
+    # Held-out false pass: without jsonschema's optional checkers `format: uri` was skipped.
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+              "properties": {"v": {"type": "string", "format": fmt}}}
+    root = _root(tmp_path, {"engines/a_engine/config.yaml": f"v: {json.dumps(value)}\n",
+                            "engines/a_engine/config.schema.json": schema})
+    result = _schema(tmp_path, root, "engines: engines/*_engine")
+    assert result.status == "fail", result.verdict.summary
+    assert any(e.value == "$.v" for e in result.verdict.evidence)
+
+
+def test_a_format_this_install_cannot_check_is_named():
+    schema = {"properties": {"home": {"type": "string", "format": "uri"},
+                             "own": {"type": "string", "format": "x-team-id"}},
+              "items": {"format": "date"}}
+    assert unchecked_formats(schema, {"date"}) == [(("properties", "home"), "uri")]
 
 
 def test_custom_pairing_rule_and_json_configs(tmp_path: Path):

@@ -24,6 +24,7 @@ meant would never be checked), and a `$ref` that leaves the root. A schema that 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from posixpath import basename, dirname, join, normpath, splitext
 from typing import TYPE_CHECKING, Any, Literal
@@ -49,6 +50,12 @@ ANNOTATIONS = frozenset({"$schema", "$id", "id", "$defs", "definitions", "$comme
                          "minContains", "maxContains", "exclusiveMaximum", "exclusiveMinimum",
                          "$recursiveRef", "$dynamicRef"})
 # Where subschemas live, by shape; enum/const/default/examples hold data and are not walked.
+#: The formats the JSON Schema drafts define; each must really be checked (a custom one is only an
+#: annotation, as the specification says).
+STANDARD_FORMATS = frozenset({
+    "date", "time", "date-time", "duration", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
+    "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template", "json-pointer",
+    "relative-json-pointer", "regex"})
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies")
 _SUBSCHEMA_ONE = ("additionalProperties", "additionalItems", "items", "contains", "not", "if", "then", "else",
                   "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema")
@@ -243,6 +250,10 @@ def validation_errors(tree: Tree, config: Document, schema_doc: Document) -> lis
         line = schema_doc.line_of([*json_path, keyword])
         raise GateError(f"{schema_doc.path}:{line or 1}: unknown keyword {keyword!r} at /{'/'.join(json_path)}; "
                         f"did you mean {meant!r}? An unknown keyword is ignored, so it checks nothing")
+    for json_path, fmt in unchecked_formats(schema, set(validator_cls.FORMAT_CHECKER.checkers)):
+        line = schema_doc.line_of([*json_path, "format"])
+        raise GateError(f"{schema_doc.path}:{line or 1}: format {fmt!r} at /{'/'.join(json_path)} cannot be "
+                        "checked: its checker is not installed (pip install 'jsonschema[format-nongpl]')")
     validator = validator_cls(schema, registry=_registry(tree, schema_doc, validator_cls),
                               format_checker=validator_cls.FORMAT_CHECKER)
     try:
@@ -276,7 +287,7 @@ def constrains_nothing(schema: Any) -> bool:
     return not (set(schema) & set(validator_cls.VALIDATORS))
 
 
-def keyword_typos(schema: Any, checks: set[str], path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str, str]]:
+def keyword_typos(schema: Any, checks: set[str]) -> list[tuple[tuple[str, ...], str, str]]:
     """(where, keyword, the checking keyword it is close to) for each unknown keyword that looks
     like a typo of one that rejects (``checks``), so a bound the author wrote is really checked.
 
@@ -285,28 +296,42 @@ def keyword_typos(schema: Any, checks: set[str], path: tuple[str, ...] = ()) -> 
     """
     import difflib
 
-    if not isinstance(schema, dict):
-        return []
     found = []
-    for key in schema:
-        if isinstance(key, str) and key not in checks and key not in ANNOTATIONS and not key.startswith("x-"):
-            same_letters = [k for k in checks if k.lower() == key.lower()]  # `oneof`, `Required`
-            close = same_letters or difflib.get_close_matches(key, sorted(checks), n=1, cutoff=0.85)
-            if close:
-                found.append((path, key, close[0]))
+    for path, sub in subschemas(schema):
+        for key in sub:
+            if isinstance(key, str) and key not in checks and key not in ANNOTATIONS and not key.startswith("x-"):
+                same_letters = [k for k in checks if k.lower() == key.lower()]  # `oneof`, `Required`
+                close = same_letters or difflib.get_close_matches(key, sorted(checks), n=1, cutoff=0.85)
+                if close:
+                    found.append((path, key, close[0]))
+    return found
+
+
+def unchecked_formats(schema: Any, checkable: set[str]) -> list[tuple[tuple[str, ...], str]]:
+    """(where, format) for each standard ``format`` this jsonschema cannot check (its optional
+    checker package is missing): jsonschema then ignores it, and `not a url` would pass."""
+    return [(path, sub["format"]) for path, sub in subschemas(schema)
+            if isinstance(sub.get("format"), str) and sub["format"] in STANDARD_FORMATS
+            and sub["format"] not in checkable]
+
+
+def subschemas(schema: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    """Every schema object inside ``schema`` (itself first), with its JSON path."""
+    if not isinstance(schema, dict):
+        return
+    yield path, schema
     for keyword in _SUBSCHEMA_MAPS:
         children = schema.get(keyword)
         if isinstance(children, dict):
             for name, child in children.items():
-                found += keyword_typos(child, checks, (*path, keyword, str(name)))
+                yield from subschemas(child, (*path, keyword, str(name)))
     for keyword in _SUBSCHEMA_ONE:
-        found += keyword_typos(schema.get(keyword), checks, (*path, keyword))
+        yield from subschemas(schema.get(keyword), (*path, keyword))
     for keyword in _SUBSCHEMA_LISTS:
         children = schema.get(keyword)
         if isinstance(children, list):
             for index, child in enumerate(children):
-                found += keyword_typos(child, checks, (*path, keyword, str(index)))
-    return found
+                yield from subschemas(child, (*path, keyword, str(index)))
 
 
 def _registry(tree: Tree, schema_doc: Document, validator_cls: Any) -> Any:
