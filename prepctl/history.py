@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from prepctl.errors import PrepctlError, Problem
 from prepctl.secrets import redact
 from prepctl.sqlitedb import open_shared
-from prepctl.verdicts import Status
+from prepctl.verdicts import Status, overall_status, phase_status
 
 if TYPE_CHECKING:
     from prepctl.plan import LoadedPlan
@@ -474,6 +474,35 @@ def export_jsonl(runs: Iterable[Run], out: TextIO) -> int:
     return count
 
 
+#: How far ahead of this machine's clock an imported run may be stamped (clock skew between hosts).
+IMPORT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _check_consistent(data: _RunIn, moment: datetime, file: str, line: int) -> None:
+    """Refuse a record no gate run could have written: one stamped in the future (it would stay the
+    latest run for good) or whose phase and run statuses disagree with its criteria (a `pass`
+    written over a failing criterion)."""
+    now = datetime.now(UTC)
+    if moment > now + IMPORT_CLOCK_SKEW:
+        raise HistoryError(Problem(file=file, line=line, message=f"time {data.time} is in the future "
+                                   f"(this machine's clock says {format_time(now)})",
+                                   hint="import only what `prepctl history export` wrote; fix the clock "
+                                   "of the machine that recorded it"))
+    for phase in data.phases:
+        expected = phase_status(phase.criteria, data.strict)
+        if phase.status is not expected:
+            raise HistoryError(Problem(file=file, line=line, message=f"phase {phase.phase} is recorded as "
+                                       f"{phase.status.value}, but its criteria roll up to {expected.value}",
+                                       hint="the record was edited; import only what `prepctl history "
+                                       "export` wrote"))
+    expected = overall_status(phase.status for phase in data.phases)
+    if data.status is not expected:
+        raise HistoryError(Problem(file=file, line=line, message=f"the run is recorded as {data.status.value}, "
+                                   f"but its phases roll up to {expected.value}",
+                                   hint="the record was edited; import only what `prepctl history export` "
+                                   "wrote"))
+
+
 def parse_jsonl(text: str, file: str) -> list[Run]:
     """Every run in an export, or a HistoryError naming the first bad line (nothing is imported)."""
     runs = []
@@ -493,6 +522,7 @@ def parse_jsonl(text: str, file: str) -> list[Run]:
                                        "writes")) from None
         except ValueError as exc:
             raise HistoryError(Problem(file=file, line=number, message=str(exc))) from None
+        _check_consistent(data, moment, file, number)
         runs.append(Run(
             uid=data.uid, time=moment, status=data.status, revision=data.revision,
             config_hash=data.config_hash, plan_name=data.plan_name, strict=data.strict,

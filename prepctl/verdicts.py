@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 class Status(enum.StrEnum):
@@ -76,7 +76,17 @@ class CriterionResult:
 _PHASE_ORDER = (Status.FAIL, Status.ERROR, Status.SKIP, Status.WARN, Status.PASS)
 
 
-def phase_status(results: Iterable[CriterionResult], strict: bool = False) -> Status:
+class Judged(Protocol):
+    """What a phase's roll-up reads of a criterion: a live result or a recorded one."""
+
+    @property
+    def status(self) -> Status: ...
+
+    @property
+    def advisory(self) -> bool: ...
+
+
+def phase_status(results: Iterable[Judged], strict: bool = False) -> Status:
     """Roll criterion verdicts up: a phase passes only if every required criterion passes.
 
     Advisory criteria are shown but never block. With ``strict`` a warning fails the phase.

@@ -220,3 +220,29 @@ def test_runs_come_back_oldest_first_and_limit_keeps_the_newest(tmp_path):
         assert [r.uid[-1] for r in store.runs()] == ["0", "1", "2"]
         assert [r.uid[-1] for r in store.runs(limit=2)] == ["1", "2"]
         assert store.runs(phase="phase-9") == []
+
+
+def test_import_refuses_a_forged_record(tmp_path):
+    # A run stamped in 2099 would stay the latest run for good; a phase written as pass over a
+    # failing criterion would tell the post-mortem and trend a story no gate run told.
+    project = make_project(tmp_path)
+    run_cli("-c", project.plan, "gate", "phase-1")
+    record = json.loads(run_cli("-c", project.plan, "history", "export").stdout)
+    assert record["phases"][0]["status"] == "fail"
+    other = make_project(tmp_path / "other")
+
+    def imported(name: str, forged: dict) -> str:
+        path = tmp_path / name
+        path.write_text(json.dumps(dict(forged, uid="e" * 32)) + "\n", encoding="utf-8")
+        result = run_cli("-c", other.plan, "history", "import", path)
+        assert result.code == 2 and "Traceback" not in result.stderr, result.stderr
+        assert read_runs(other.load()) == []
+        return result.stderr
+
+    future = imported("future.jsonl", dict(record, time="2099-01-01T00:00:00.000000Z"))
+    assert "future.jsonl:1:" in future and "in the future" in future
+    phases = [dict(record["phases"][0], status="pass")]
+    phase_lie = imported("phase.jsonl", dict(record, phases=phases, status="pass"))
+    assert "phase phase-1 is recorded as pass, but its criteria roll up to fail" in phase_lie
+    run_lie = imported("run.jsonl", dict(record, status="pass"))
+    assert "the run is recorded as pass, but its phases roll up to fail" in run_lie
