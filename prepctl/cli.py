@@ -62,6 +62,10 @@ def _global(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                        help="Print the version and exit.")] = False,
 ) -> None:
+    if config is not None and str(config) == "-":
+        # A plan's relative paths (root:, reports, baselines) are relative to its folder; standard
+        # input has none, so reading it would resolve them against wherever the shell happens to be.
+        fail_input("-c -: a plan is not read from standard input; save it to a file and pass its path")
     G.config = config
     G.root = root
 
@@ -148,6 +152,8 @@ def gate(
     from prepctl.verdicts import exit_code
 
     plan = _load()
+    if out is not None and str(out) == "-":
+        out = None  # the report goes to standard output anyway, as `--out -` means elsewhere
     if out is not None:  # a target prepctl will not write is refused before any gate runs
         from prepctl.fileio import output_target
 

@@ -271,3 +271,12 @@ def test_shadow_table_and_page_show_response_text_inert():
     for text in (render_table(report), render_html(report)):
         assert "\x1b" not in text and "\x07" not in text
         assert not any(line.lstrip().startswith("::") for line in text.splitlines())
+
+
+def test_out_dash_is_standard_output_and_c_dash_is_refused(tmp_path):
+    # `--out -` wrote a file literally named "-" (and printed too); `-c -` said "-: file not found".
+    result = run_cli("gate", "phase-0", "--format", "json", "--out", "-", cwd=REPO)
+    assert result.code in (0, 1, 2) and json.loads(result.stdout)["phase"] == "phase-0"
+    assert not (REPO / "-").exists()
+    refused = run_cli("-c", "-", "validate", cwd=tmp_path)
+    assert refused.code == 2 and "not read from standard input" in refused.stderr
