@@ -254,6 +254,23 @@ def test_a_flags_dict_union_overrides_a_key(tmp_path: Path):
     assert "feature_flags.py:2" in result.verdict.summary
 
 
+@pytest.mark.parametrize("code", [
+    "app.config.update({flag}=True)",
+    'app.config.from_mapping({{"{flag}": True}})',
+    'app.config["{flag}"] = True',
+    'app.config.setdefault("{flag}", True)',
+], ids=["update", "from-mapping", "subscript", "setdefault"])
+def test_a_flask_app_factory_writing_app_config_is_a_definition(tmp_path: Path, code: str):
+    # Held-out false pass: config.py said False, the app factory's app.config.update said True.
+    root = _tree(tmp_path, {
+        "config.py": f"{FLAG} = False\n",
+        "app.py": "from flask import Flask\ndef create_app():\n    app = Flask(__name__)\n"
+                  f"    {code.format(flag=FLAG)}\n    return app\n"})
+    result = _flag(tmp_path, root)
+    assert result.status == "error"
+    assert "app.py:4" in " ".join(f"{e.path}:{e.line}" for e in result.verdict.evidence)
+
+
 def test_reading_globals_leaves_a_constant_alone(tmp_path: Path):
     root = _tree(tmp_path, {"settings.py": f"{FLAG} = False\n__all__ = [n for n in globals() if n.isupper()]\n"})
     assert _flag(tmp_path, root).status == "pass"

@@ -116,6 +116,9 @@ CASES = [
     FlagCase("dict-union-override", "false pass: FEATURE_FLAGS |= {'FEAT': True} was not read",
              {"flags.py": 'FEATURE_FLAGS = {"FEAT": False}\nFEATURE_FLAGS |= {"FEAT": True}\n'},
              "FEAT", False, ("fail",), (1,), ("flags.py:2",)),
+    FlagCase("flask-config-update", "false pass: config.py FEAT = False, the factory's app.config.update(FEAT=True)",
+             {"config.py": "FEAT = False\n", "app.py": "def create_app(app):\n    app.config.update(FEAT=True)\n"},
+             "FEAT", False, ("error",), (2,), ("app.py",)),
     FlagCase("near-name-only", "a name that differs only in case is not the setting: error with a hint",
              {"settings.py": "debug = False\n"}, "DEBUG", False, ("error",), (2,), ("did you mean debug",)),
 ]

@@ -137,7 +137,35 @@ class PythonScanner:
             if isinstance(node, ast.ClassDef):
                 found.extend(self._class_fields(node))
         found.extend(self._config_class_attributes())
+        found.extend(self._app_config_writes())
         return found
+
+    # -- Flask: app.config.update(X=v), app.config.from_mapping({...}), app.config["X"] = v
+
+    def _app_config_writes(self) -> Iterator[SettingDefinition]:
+        """Writes into a Flask-style ``*.config`` mapping, also inside an app factory (it runs
+        whenever the app is built): they override what the config file says."""
+        for node in ast.walk(self.module):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("update", "from_mapping", "setdefault") \
+                    and _app_config(node.func.value):
+                owner = self.folder.text(node.func.value)
+                entries: list[tuple[str | None, ast.expr]] = [(kw.arg, kw.value) for kw in node.keywords]
+                for argument in node.args:
+                    if isinstance(argument, ast.Dict):
+                        entries += [(literal_string(k), v) for k, v in zip(argument.keys, argument.values, strict=True)]
+                if node.func.attr == "setdefault" and len(node.args) == 2:
+                    entries = [(literal_string(node.args[0]), node.args[1])]
+                for key, value in entries:
+                    if key is not None and self._wanted(key):
+                        yield definition(key, self.rel, value.lineno, f"{owner}.{node.func.attr}({key}=...)",
+                                         self.folder.fold(value))
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], ast.Subscript) and _app_config(node.targets[0].value):
+                key = literal_string(node.targets[0].slice)
+                if key is not None and self._wanted(key):
+                    yield definition(key, self.rel, node.lineno, f"{self.folder.text(node.targets[0])} set",
+                                     self.folder.fold(node.value))
 
     def _wanted(self, candidate: str) -> bool:
         return candidate in (self.name, self.attribute)
@@ -501,6 +529,11 @@ def _all_dict_entries(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | str | No
         for kw in stmt.value.keywords:
             if kw.arg is not None:
                 yield owner, kw.arg, kw.value
+
+
+def _app_config(node: ast.expr) -> bool:
+    """``app.config``, ``current_app.config``, ``self.app.config``: a Flask app's config mapping."""
+    return isinstance(node, ast.Attribute) and node.attr == "config"
 
 
 def _namespace_call(node: ast.AST) -> bool:
