@@ -271,6 +271,19 @@ def test_a_flask_app_factory_writing_app_config_is_a_definition(tmp_path: Path, 
     assert "app.py:4" in " ".join(f"{e.path}:{e.line}" for e in result.verdict.evidence)
 
 
+@pytest.mark.parametrize("build", ["Settings(flag=True)", f"Settings({FLAG}=True)"], ids=["field", "alias"])
+def test_a_keyword_where_the_settings_object_is_built_overrides_the_default(tmp_path: Path, build: str):
+    # Held-out false pass: `settings = Settings(flag=True)` wins over env and default in pydantic.
+    root = _tree(tmp_path, {"app/config.py": "from pydantic_settings import BaseSettings\n"
+                                             "from pydantic import Field\n"
+                                             "class Settings(BaseSettings):\n"
+                                             f'    flag: bool = Field(False, alias="{FLAG}")\n'
+                                             f"settings = {build}\n"})
+    result = _flag(tmp_path, root)
+    assert result.status == "error"
+    assert {e.line for e in result.verdict.evidence} >= {4, 5}
+
+
 def test_reading_globals_leaves_a_constant_alone(tmp_path: Path):
     root = _tree(tmp_path, {"settings.py": f"{FLAG} = False\n__all__ = [n for n in globals() if n.isupper()]\n"})
     assert _flag(tmp_path, root).status == "pass"

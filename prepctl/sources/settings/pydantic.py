@@ -107,3 +107,12 @@ def maybe_literal(node: ast.expr) -> Any:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError):
         return None
+
+
+def init_arguments(module: ast.Module, class_name: str, keys: set[str]) -> list[tuple[ast.keyword, ast.Call]]:
+    """``settings = Settings(debug=True)``: keyword arguments naming a field (or its alias) where
+    the class is built. pydantic gives them precedence over the environment and the default, so
+    each is a definition of its own."""
+    return [(kw, node) for node in ast.walk(module)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == class_name
+            for kw in node.keywords if kw.arg in keys]

@@ -38,6 +38,7 @@ from prepctl.sources.settings.pydantic import (
     class_config,
     factory_default,
     field_call,
+    init_arguments,
 )
 
 #: A class with a *Settings base: its env names may be env_prefix + field, absent from the text.
@@ -450,6 +451,9 @@ class PythonScanner:
             kind = "settings" if config.settings else "model"
             yield definition(shown, self.rel, stmt.lineno, f"{kind} field {cls.name}.{field_name} ({how})",
                              default)
+            for kw, call in init_arguments(self.module, cls.name, {field_name, *names}):
+                yield definition(shown, self.rel, kw.value.lineno, f"{self.folder.text(call.func)}({kw.arg}=...) "
+                                 "when the settings object is built", self.folder.fold(kw.value))
 
     def _class_parent(self, cls: ast.ClassDef) -> ClassConfig | None:
         for base in cls.bases:
