@@ -971,3 +971,31 @@ def test_a_fifo_among_the_settings_files_is_error_not_a_hang(tmp_path: Path):
     result = _flag(tmp_path, root, name="FEATURE_X")
     assert result.status == "error"
     assert "app/pipe.py" in result.verdict.summary and "a FIFO" in result.verdict.summary
+
+
+@pytest.mark.parametrize("method", [
+    '    @model_validator(mode="after")\n    def force(self):\n        self.feature_x = True\n        return self\n',
+    '    @field_validator("feature_x")\n    @classmethod\n    def force(cls, value):\n        return True\n',
+    '    @root_validator(pre=True)\n    def force(cls, values):\n'
+    '        values["feature_x"] = True\n        return values\n',
+    '    def model_post_init(self, context):\n        self.feature_x = True\n',
+], ids=["model_validator", "field_validator", "root_validator", "model_post_init"])
+def test_a_field_a_validator_may_rewrite_is_computed_not_its_default(tmp_path: Path, method: str):
+    # A validator can turn the written default into anything: `expect: false` passed on `False`
+    # though every instance had True.
+    root = _tree(tmp_path, {"app/settings.py": (
+        "from pydantic import field_validator, model_validator, root_validator\n"
+        "from pydantic_settings import BaseSettings\n\n\n"
+        "class Settings(BaseSettings):\n    feature_x: bool = False\n\n" + method)})
+    result = _flag(tmp_path, root, name="FEATURE_X")
+    assert result.status == "error", result.verdict.summary
+    summary = result.verdict.summary
+    assert "computed default" in summary and ("force()" in summary or "model_post_init()" in summary)
+
+
+def test_a_validator_of_another_field_leaves_the_default_alone(tmp_path: Path):
+    root = _tree(tmp_path, {"app/settings.py": (
+        "from pydantic import field_validator\nfrom pydantic_settings import BaseSettings\n\n\n"
+        "class Settings(BaseSettings):\n    feature_x: bool = False\n    other: int = 1\n\n"
+        '    @field_validator("other")\n    @classmethod\n    def check(cls, value):\n        return value\n')})
+    assert _flag(tmp_path, root, name="FEATURE_X").status == "pass"

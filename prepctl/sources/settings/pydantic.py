@@ -116,3 +116,32 @@ def init_arguments(module: ast.Module, class_name: str, keys: set[str]) -> list[
     return [(kw, node) for node in ast.walk(module)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == class_name
             for kw in node.keywords if kw.arg in keys]
+
+
+#: Methods that run on every instance and may rewrite a field whatever its default says.
+_INSTANCE_HOOKS = frozenset({"__init__", "__post_init__", "model_post_init"})
+
+
+def rewriting_method(cls: ast.ClassDef, field: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """A validator (any decorator whose name ends in ``validator``) or instance hook of ``cls``
+    that names ``field``: as ``self.field``, a ``"field"`` key, or a validator's field argument.
+    What it does to the value is logic, not a value: the default then cannot be trusted."""
+    for stmt in cls.body:
+        if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        decorated = any(last_name(d.func if isinstance(d, ast.Call) else d).lower().endswith("validator")
+                        for d in stmt.decorator_list)
+        if not decorated and stmt.name not in _INSTANCE_HOOKS:
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Attribute) and node.attr == field:
+                return stmt
+            if isinstance(node, ast.Constant) and node.value == field:
+                return stmt
+    return None
+
+
+def validated_default(default: Default, method: ast.FunctionDef | ast.AsyncFunctionDef, field: str) -> Default:
+    """The default of a field some method may rewrite: computed, naming the method."""
+    return Default(DefaultKind.COMPUTED, None, f"{default.text or field} (then {method.name}() at line "
+                   f"{method.lineno} may change it)")

@@ -39,6 +39,8 @@ from prepctl.sources.settings.pydantic import (
     factory_default,
     field_call,
     init_arguments,
+    rewriting_method,
+    validated_default,
 )
 
 #: A class with a *Settings base: its env names may be env_prefix + field, absent from the text.
@@ -447,6 +449,9 @@ class PythonScanner:
             if how is None:
                 continue
             default = self._field_default(stmt, call)
+            method = rewriting_method(cls, field_name)
+            if method is not None and default.kind is not DefaultKind.REQUIRED:  # no default to rewrite
+                default = validated_default(default, method, field_name)
             shown = names[0] if names else field_name
             kind = "settings" if config.settings else "model"
             yield definition(shown, self.rel, stmt.lineno, f"{kind} field {cls.name}.{field_name} ({how})",
