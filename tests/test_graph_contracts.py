@@ -17,8 +17,8 @@ from prepctl.graph.contracts import ContractContext, ContractSpec, run_contract
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import GraphError
 from prepctl.graph.report import write_dependency_report
+from prepctl.graph.scan.config import ScanConfig
 from prepctl.plan import load_plan
-from prepctl.sources.imports import ScanConfig
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import Status
 from tests.conftest import EXAMPLE, run_cli, write_plan

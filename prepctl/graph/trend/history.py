@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING
 
 from prepctl.errors import PrepctlError, Problem
 from prepctl.graph.model import EdgeFilter, GraphError
+from prepctl.graph.scan.blobs import parse_blobs
+from prepctl.graph.scan.cache import ParseCache
+from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.scan.model import ParsedFile
 from prepctl.graph.trend.incremental import IncrementalGraph
 from prepctl.graph.trend.model import ProgressCallback, TrendPoint, TrendResult, TrendStats
-from prepctl.sources.imports import ParseCache, ParsedFile, ScanConfig, parse_blobs
 
 if TYPE_CHECKING:
     from prepctl.graph.contracts import ContractOptions

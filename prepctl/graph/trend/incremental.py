@@ -9,15 +9,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prepctl.graph.model import EdgeFilter
-from prepctl.sources.imports import (
-    ImportEdge,
-    ParsedFile,
-    ScanConfig,
-    ScanResult,
-    _FileEntry,
-    resolve,
-    select_modules,
-)
+from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.scan.files import select_modules
+from prepctl.graph.scan.model import FileEntry, ImportEdge, ParsedFile, ScanResult
+from prepctl.graph.scan.resolve import resolve
 
 if TYPE_CHECKING:
     from prepctl.sources.git import FileChange
@@ -73,9 +68,9 @@ class IncrementalGraph:
         self.parsed = parsed
         self.edge_filter = edge_filter
         self.blobs: dict[str, str] = {}  # .py path -> blob, every .py file of the commit
-        self.claims: dict[str, _FileEntry] = {}  # path -> the module it would be, alone
+        self.claims: dict[str, FileEntry] = {}  # path -> the module it would be, alone
         self.claimants: dict[str, set[str]] = {}  # module -> paths claiming it
-        self.winner: dict[str, _FileEntry] = {}  # module -> the file that is it
+        self.winner: dict[str, FileEntry] = {}  # module -> the file that is it
         self.shadowed: dict[str, str] = {}  # path -> why select_modules skipped it
         self.modules: set[str] = set()
         #: Every module that existed at any commit so far (for "did you mean" hints).
@@ -89,9 +84,9 @@ class IncrementalGraph:
         #: Bumped whenever modules come or go, so questions about names can be cached.
         self.modules_version = 0
         self._members: tuple[str, int, set[str]] | None = None
-        self._entry_cache: dict[str, _FileEntry | None] = {}
+        self._entry_cache: dict[str, FileEntry | None] = {}
 
-    def claim_of(self, path: str) -> _FileEntry | None:
+    def claim_of(self, path: str) -> FileEntry | None:
         """The module a path is when nothing else competes for its name (memoised per path)."""
         if path not in self._entry_cache:
             entries, _ = select_modules([path], self.config)
@@ -192,7 +187,7 @@ class IncrementalGraph:
                 if not paths:
                     del self.lookups[name]
 
-    def _resolve(self, entry: _FileEntry) -> None:
+    def _resolve(self, entry: FileEntry) -> None:
         path = entry.rel
         self._forget(path)
         parsed = self.parsed[self.blobs[path]]
