@@ -175,18 +175,28 @@ def _parse_needed(blobs: list[str], index: TreeIndex, config: ScanConfig, cache:
 
 def _violation_counts(graph: IncrementalGraph, sha: str, contracts: list[tuple[str, ContractOptions]],
                       groups: dict[str, list[str]] | None) -> dict[str, int | None]:
-    """Each contract's violations at this commit, checked as `graph check` would check them."""
+    """Each contract's violations at this commit, checked as `graph check` would check them.
+
+    None where the count is not known: the contract could not run (e.g. a layer that did not
+    exist yet), or a skipped file in its scope that it does not tolerate (``allow_skipped``) hides
+    imports, which `graph check` reports as an error for the same reason.
+    """
+    from prepctl.graph.check import scope_problems
     from prepctl.graph.contracts import ContractContext, run_contract
     from prepctl.graph.model import ImportGraph
 
-    import_graph = ImportGraph(graph.scan_result(sha))
+    scan = graph.scan_result(sha)
+    import_graph = ImportGraph(scan)
     context = ContractContext(None, groups or {})
     counts: dict[str, int | None] = {}
     for contract_id, options in contracts:
         try:
-            counts[contract_id] = len(run_contract(options, import_graph, context).violations)
+            violations = len(run_contract(options, import_graph, context).violations)
         except PrepctlError:
-            counts[contract_id] = None  # e.g. a layer that did not exist yet at this commit
+            counts[contract_id] = None
+            continue
+        _shown, blocking = scope_problems(options, import_graph, scan.problems)
+        counts[contract_id] = None if blocking else violations
     return counts
 
 

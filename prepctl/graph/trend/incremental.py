@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from prepctl.graph.model import EdgeFilter
 from prepctl.graph.scan.config import ScanConfig
 from prepctl.graph.scan.files import select_modules
-from prepctl.graph.scan.model import FileEntry, ImportEdge, ParsedFile, ScanResult
+from prepctl.graph.scan.model import FileEntry, ImportEdge, ParsedFile, ScanProblem, ScanResult
 from prepctl.graph.scan.resolve import resolve
 
 if TYPE_CHECKING:
@@ -52,6 +52,9 @@ class _Resolved:
     problem: str | None
     #: Every edge (whatever the trend's --ignore), kept only when contracts are checked.
     edges: tuple[ImportEdge, ...] = ()
+    #: The scan problems of the file (skipped, or a computed dynamic import), kept with the edges:
+    #: a contract with a skipped file in its scope is not known to be kept.
+    problems: tuple[ScanProblem, ...] = ()
 
 
 class IncrementalGraph:
@@ -71,7 +74,7 @@ class IncrementalGraph:
         self.claims: dict[str, FileEntry] = {}  # path -> the module it would be, alone
         self.claimants: dict[str, set[str]] = {}  # module -> paths claiming it
         self.winner: dict[str, FileEntry] = {}  # module -> the file that is it
-        self.shadowed: dict[str, str] = {}  # path -> why select_modules skipped it
+        self.shadowed: dict[str, ScanProblem] = {}  # path -> why select_modules skipped it
         self.modules: set[str] = set()
         #: Every module that existed at any commit so far (for "did you mean" hints).
         self.seen_modules: set[str] = set()
@@ -137,7 +140,7 @@ class IncrementalGraph:
                 # Same name from two files: let the scanner's rules pick, as scan_tree would.
                 entries, problems = select_modules(sorted(paths), self.config)
                 new = entries[0]
-                self.shadowed.update((p.path, p.reason) for p in problems)
+                self.shadowed.update((p.path, p) for p in problems)
             if old is not None and (new is None or new.rel != old.rel):
                 gone.add(old.rel)
             if new is None:
@@ -192,11 +195,11 @@ class IncrementalGraph:
         self._forget(path)
         parsed = self.parsed[self.blobs[path]]
         recorder = _RecordingSet(self.modules)
-        edges, _external, _problems = resolve([entry], {path: parsed}, recorder)
+        edges, _external, problems = resolve([entry], {path: parsed}, recorder)
         allows = self.edge_filter.allows
         imports = frozenset(e.imported for e in edges if allows(e))
         done = _Resolved(entry.module, imports, frozenset(recorder.looked_up), _problem_text(parsed),
-                         tuple(edges) if self.keep_edges else ())
+                         tuple(edges) if self.keep_edges else (), tuple(problems) if self.keep_edges else ())
         self.resolved[path] = done
         self.files_resolved += 1
         if done.problem is not None:
@@ -239,16 +242,20 @@ class IncrementalGraph:
                 for importer in importers}
 
     def scan_result(self, revision: str) -> ScanResult:
-        """This commit's graph as a scan's result, for contracts (needs ``keep_edges``)."""
+        """This commit's graph as a scan's result, for contracts (needs ``keep_edges``): its
+        modules, edges and the problems of its files (skipped ones and shadowed duplicates)."""
         modules = {module: entry.rel for module, entry in self.winner.items()}
         edges = [edge for resolved in self.resolved.values() for edge in resolved.edges]
-        return ScanResult(modules, edges, [], [], label=revision[:12], revision=revision)
+        problems = [problem for resolved in self.resolved.values() for problem in resolved.problems]
+        problems += self.shadowed.values()
+        problems.sort(key=lambda p: (p.path, p.line or 0))
+        return ScanResult(modules, edges, problems, [], label=revision[:12], revision=revision)
 
     def skipped(self) -> list[tuple[str, str]]:
         """Files not in the graph at this commit: unreadable ones and shadowed duplicates."""
         if not self.unreadable and not self.shadowed:
             return []
-        return sorted([*self.unreadable.items(), *self.shadowed.items()])
+        return sorted([*self.unreadable.items(), *((path, p.reason) for path, p in self.shadowed.items())])
 
 
 def _problem_text(parsed: ParsedFile) -> str | None:

@@ -26,7 +26,8 @@ class TrendPoint:
     #: Importers (direct or transitive) per configured downstream group, when asked for.
     groups: dict[str, int] | None = None
     #: Violations per plan contract, when asked for; None for a contract that could not be
-    #: checked at this commit (e.g. its modules did not exist yet).
+    #: checked at this commit (e.g. its modules did not exist yet, or a skipped file in its scope
+    #: that it does not tolerate hides imports).
     violations: dict[str, int | None] | None = None
 
     def to_dict(self) -> dict[str, object]:
