@@ -176,6 +176,14 @@ def commit_steps(repo: Path, files: dict[str, str], steps: list[tuple[str, dict[
         git(repo, "commit", "-q", "-m", subject)
 
 
+def phase_plan(folder: Path, repo: Path, criteria: str) -> Path:
+    """A phases.yaml over ``repo`` with one phase, p2, holding ``criteria`` (YAML list items)."""
+    plan = folder / "phases.yaml"
+    plan.write_text(f"version: 1\nname: trend contracts\nroot: {repo}\nphases:\n  - id: p2\n"
+                    "    title: Repositories\n    weeks: 0-1\n    owners: [platform]\n    criteria:\n" + criteria)
+    return plan
+
+
 def test_contract_violations_per_commit(tmp_path: Path):
     """--contracts: each plan contract's violations at every commit, as `graph check` counts them."""
     repo = tmp_path / "repo"
@@ -188,25 +196,15 @@ def test_contract_violations_per_commit(tmp_path: Path):
         ("service fixed", {"app/bookings/service.py": "from app.bookings import repo\n"}),
         ("repo fixed", {"app/bookings/repo.py": "Y = 3\n"}),
     ])
-    plan = tmp_path / "phases.yaml"
-    plan.write_text(f"""\
-version: 1
-name: trend contracts
-root: {repo}
-phases:
-  - id: p2
-    title: Repositories
-    weeks: 0-1
-    owners: [platform]
-    criteria:
+    plan = phase_plan(tmp_path, repo, """\
       - id: bookings-not-orm
         kind: imports
         title: app.bookings does not import the ORM
-        contract: {{type: forbidden, source: [app.bookings], forbidden: [app.orm], transitive: true}}
+        contract: {type: forbidden, source: [app.bookings], forbidden: [app.orm], transitive: true}
       - id: orm-audit
         kind: imports
         title: ORM audit
-        contract: {{type: audit, target: app.orm, report: docs/orm}}
+        contract: {type: audit, target: app.orm, report: docs/orm}
 """)
     proc = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts", "--format", "json")
     assert proc.code == 0, proc.stderr
@@ -247,26 +245,16 @@ def test_a_skipped_file_in_a_contracts_scope_leaves_its_count_unknown(tmp_path: 
         ("fixed", {"app/bookings/service.py": "from app.orm import Booking\n"}),
         ("a syntax error outside the scope", {"app/other.py": "def g(:\n"}),
     ])
-    plan = tmp_path / "phases.yaml"
-    plan.write_text(f"""\
-version: 1
-name: trend skipped files
-root: {repo}
-phases:
-  - id: p2
-    title: Repositories
-    weeks: 0-1
-    owners: [platform]
-    criteria:
+    plan = phase_plan(tmp_path, repo, """\
       - id: strict
         kind: imports
         title: app.bookings does not import the ORM
-        contract: {{type: forbidden, source: [app.bookings], forbidden: [app.orm]}}
+        contract: {type: forbidden, source: [app.bookings], forbidden: [app.orm]}
       - id: tolerant
         kind: imports
         title: the same, tolerating the broken service
-        contract: {{type: forbidden, source: [app.bookings], forbidden: [app.orm],
-                    allow_skipped: [app/bookings/service.py]}}
+        contract: {type: forbidden, source: [app.bookings], forbidden: [app.orm],
+                   allow_skipped: [app/bookings/service.py]}
 """)
     proc = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts", "--format", "json")
     assert proc.code == 0, proc.stderr
