@@ -6,7 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.conftest import EXAMPLE, REPO, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import EXAMPLE, REPO
 
 NO_HISTORY = {"PREPCTL_NO_HISTORY": "1"}
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.conftest import PHASES, REPO, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import PHASES, REPO
 
 WORKFLOW = REPO / "examples" / "ci" / "prepctl.yml"
 
@@ -24,6 +26,7 @@ def prepctl_steps() -> list[list[str]]:
     return commands
 
 
+@pytest.mark.graphviz
 def test_every_prepctl_step_of_the_ci_example_runs(tmp_path: Path):
     commands = prepctl_steps()
     assert [c[:2] for c in commands] == [["graph", "diff"], ["graph", "check"], ["gate", "phase-1"],

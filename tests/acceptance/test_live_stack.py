@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.conftest import PHASES, REPO, run_cli
-from tests.live_servers import free_port, require_binary
+import pytest
+
+from tests.support.cli import run_cli
+from tests.support.live_servers import free_port, require_binary
+from tests.support.paths import PHASES, REPO
+
+pytestmark = pytest.mark.live
 
 
 def test_live_stack_starts_once_serves_the_example_and_stops(tmp_path):

@@ -21,8 +21,7 @@ from prepctl.evaluate import evaluate
 from prepctl.plan import load_plan
 from prepctl.sources.git import GitRevisionTree, list_commits, open_repo
 from prepctl.verdicts import Status
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "prep-monolith"
+from tests.support.paths import EXAMPLE
 
 PLAN = """\
 version: 1

@@ -6,7 +6,9 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from tests.conftest import REPO, run_cli, write_plan
+from tests.support.cli import run_cli
+from tests.support.paths import REPO
+from tests.support.plans import write_plan
 
 CRITERIA = """
 - id: present

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from prepctl.plan import load_plan
 from prepctl.scaffold import criterion_id, read_outline
-from tests.conftest import EXAMPLE, REPO, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import EXAMPLE, REPO
 
 SEED = REPO / "examples" / "seed-plan.md"
 

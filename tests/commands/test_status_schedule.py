@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from prepctl.status import schedule_of
-from tests.conftest import REPO, run_cli, write_plan
+from tests.support.cli import run_cli
+from tests.support.paths import REPO
+from tests.support.plans import write_plan
 
 NO_HISTORY = {"PREPCTL_NO_HISTORY": "1"}
 START, END = date(2026, 11, 23), date(2026, 12, 13)  # phases.yaml's phase-1: weeks 3-5 from 2026-11-02

@@ -8,13 +8,15 @@ import types
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from prepctl.evaluate import evaluate
 from prepctl.history import HistoryStore, RecordedCriterion, RecordedPhase, Run, history_path
 from prepctl.reports import dashboard
 from prepctl.status import standings
 from prepctl.verdicts import Status
-from tests.conftest import run_cli
-from tests.docs_support import HOSTILE, make_project, open_in_chromium
+from tests.support.cli import run_cli
+from tests.support.documents import HOSTILE, make_project, open_in_chromium
 
 
 def _add_slo_history(project) -> None:
@@ -30,6 +32,7 @@ def _add_slo_history(project) -> None:
                           phases=(RecordedPhase("phase-0", "Stabilize", status, (crit,)),)))
 
 
+@pytest.mark.browser
 def test_dashboard_renders_in_chromium_and_hostile_text_stays_inert(tmp_path):
     project = make_project(tmp_path, open_issue=HOSTILE)
     _add_slo_history(project)
@@ -84,6 +87,7 @@ def test_dashboard_renders_in_chromium_and_hostile_text_stays_inert(tmp_path):
     assert image.getpixel((640, 20)) == (0x24, 0x29, 0x2F)
 
 
+@pytest.mark.graphviz
 def test_dashboard_is_deterministic_and_refuses_foreign_files(tmp_path):
     project = make_project(tmp_path, git=False)
     out = tmp_path / "site"

@@ -18,8 +18,8 @@ from prepctl.history import (
     read_runs,
 )
 from prepctl.verdicts import Status
-from tests.conftest import run_cli
-from tests.docs_support import make_project
+from tests.support.cli import run_cli
+from tests.support.documents import make_project
 
 
 def test_gate_runs_are_recorded_and_listed(tmp_path):

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from prepctl.history import HistoryStore, RecordedCriterion, RecordedPhase, Run, history_path
 from prepctl.verdicts import Status
-from tests.conftest import run_cli
-from tests.docs_support import make_project
+from tests.support.cli import run_cli
+from tests.support.documents import make_project
 
 SLO_CRITERION = """\
       - id: latency

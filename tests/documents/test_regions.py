@@ -6,8 +6,8 @@ import pytest
 
 from prepctl.sources import regions
 from prepctl.sources.regions import RegionError
-from tests.conftest import run_cli
-from tests.docs_support import RUNBOOK, make_project
+from tests.support.cli import run_cli
+from tests.support.documents import RUNBOOK, make_project
 
 BEGIN = "<!-- prepctl:begin {} -->"
 END = "<!-- prepctl:end {} -->"

@@ -8,8 +8,9 @@ import re
 import subprocess
 
 from prepctl.reports.engine import shipped_dir
-from tests.conftest import PHASES, run_cli
-from tests.docs_support import GIT_ENV, HOSTILE, Project, make_project
+from tests.support.cli import run_cli
+from tests.support.documents import GIT_ENV, HOSTILE, Project, make_project
+from tests.support.paths import PHASES
 
 NO_HISTORY = {"PREPCTL_NO_HISTORY": "1"}
 

@@ -4,7 +4,8 @@ import json
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli, write_plan
+from tests.support.cli import run_cli
+from tests.support.plans import write_plan
 
 
 def _run(tmp_path: Path, criteria: str) -> tuple[int, dict]:

@@ -12,7 +12,7 @@ import pytest
 from werkzeug import Response
 
 from prepctl.verdicts import Status
-from tests.live_servers import AlertmanagerServer, evidence_text, only_criterion, write_live_plan
+from tests.support.live_servers import AlertmanagerServer, evidence_text, only_criterion, write_live_plan
 
 
 def incidents_plan(tmp_path, url: str, run: str, **extra):
@@ -155,7 +155,7 @@ def test_a_well_formed_stand_in_is_counted(httpserver, tmp_path):
 
 
 def test_alertmanager_down_is_an_error(tmp_path):
-    from tests.live_servers import free_port
+    from tests.support.live_servers import free_port
 
     result = only_criterion(incidents_plan(tmp_path, f"http://127.0.0.1:{free_port()}", "x"))
     assert result.status is Status.ERROR and "cannot connect" in result.verdict.summary

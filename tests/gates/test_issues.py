@@ -14,7 +14,9 @@ from prepctl.sources.issue_reports import (
     parse_markdown,
     read_markdown,
 )
-from tests.conftest import EXAMPLE, run_cli, write_plan
+from tests.support.cli import run_cli
+from tests.support.paths import EXAMPLE
+from tests.support.plans import write_plan
 
 CRITERION = """
 - id: bugs

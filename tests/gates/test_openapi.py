@@ -13,7 +13,9 @@ from prepctl.evaluate import evaluate
 from prepctl.gates.openapi import path_pattern
 from prepctl.plan import load_plan
 from prepctl.verdicts import CriterionResult
-from tests.conftest import EXAMPLE, run_cli, write_plan
+from tests.support.cli import run_cli
+from tests.support.paths import EXAMPLE
+from tests.support.plans import write_plan
 
 PHASE_1_PATHS = """
   paths:

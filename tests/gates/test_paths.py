@@ -3,7 +3,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import EXAMPLE, run_cli, write_plan
+from tests.support.cli import run_cli
+from tests.support.paths import EXAMPLE
+from tests.support.plans import write_plan
 
 
 def _gate(tmp_path: Path, criteria: str, root: Path) -> tuple[int, dict]:

@@ -13,7 +13,9 @@ from prepctl.evaluate import evaluate
 from prepctl.gates.schema import schema_path_for, unchecked_formats
 from prepctl.plan import load_plan
 from prepctl.verdicts import CriterionResult
-from tests.conftest import EXAMPLE, PHASES, run_cli, write_plan
+from tests.support.cli import run_cli
+from tests.support.paths import EXAMPLE, PHASES
+from tests.support.plans import write_plan
 
 ENGINES = "prep/compliance/*_compliance_engine/"
 

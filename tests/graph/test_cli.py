@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE, PHASES, REPO, run_cli, write_plan
-from tests.graph_support import git
+from tests.support.cli import run_cli
+from tests.support.graph import git
+from tests.support.paths import EXAMPLE, PHASES, REPO
+from tests.support.plans import write_plan
 
 TRUTH = json.loads((REPO / "tests" / "data" / "example_orm_importers.json").read_text())
 
@@ -58,6 +60,7 @@ def test_bad_input_exits_2_with_a_hint_and_no_traceback(tmp_path: Path):
         assert "Traceback" not in result.stderr
 
 
+@pytest.mark.graphviz
 def test_a_file_with_a_syntax_error_is_reported_and_skipped(tmp_path: Path):
     copy = shutil.copytree(EXAMPLE, tmp_path / "mono")
     (copy / "prep" / "broken.py").write_text("from prep.models.orm import Booking\n\ndef oops(:\n    pass\n")
@@ -94,6 +97,7 @@ def test_cycles_orphans_usage_and_rollup_commands():
 # ----------------------------------------------------------------------------- pictures + report
 
 
+@pytest.mark.graphviz
 def test_report_has_a_graphviz_svg_embedded_in_html_and_markdown(tmp_path: Path):
     out = tmp_path / "report"
     result = run_cli("-c", PHASES, "graph", "report", "prep.models.orm", "--out", out)
@@ -120,8 +124,10 @@ def test_report_has_a_graphviz_svg_embedded_in_html_and_markdown(tmp_path: Path)
     assert (other / "dependency-report.md").read_text() == "# my notes\n"
 
 
+@pytest.mark.browser
+@pytest.mark.graphviz
 def test_report_page_renders_in_chromium(tmp_path: Path):
-    from tests.docs_support import open_in_chromium
+    from tests.support.documents import open_in_chromium
 
     out = tmp_path / "report"
     assert run_cli("-c", PHASES, "graph", "report", "prep.models.orm", "--out", out).code == 0
@@ -135,6 +141,7 @@ def test_report_page_renders_in_chromium(tmp_path: Path):
     assert page.evaluations["width"] > 300
 
 
+@pytest.mark.graphviz
 def test_svg_png_and_dot_outputs(tmp_path: Path):
     png = tmp_path / "orm.png"
     assert run_cli("-c", PHASES, "graph", "importers", "prep.models.orm", "-t", "-f", "png", "-o", png).code == 0
@@ -163,10 +170,11 @@ def test_without_graphviz_the_dot_file_is_written_and_the_message_says_how(tmp_p
     assert "No picture" in (tmp_path / "r" / "dependency-report.html").read_text()
 
 
+@pytest.mark.graphviz
 def test_big_graphs_collapse_to_packages_and_stay_drawable(tmp_path: Path):
     from prepctl.graph import render
     from prepctl.graph.load import GraphSettings, build_graph
-    from tests.graph_support import generate_tree
+    from tests.support.graph import generate_tree
 
     generate_tree(tmp_path / "big", packages=8, subpackages=8, modules=12, imports_per_module=1, seed=4)
     graph = build_graph(GraphSettings(root=tmp_path / "big"))

@@ -4,7 +4,6 @@ orphans, roll-ups, the symbol matrix and module patterns."""
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,8 @@ from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import EdgeFilter, GraphError
 from prepctl.sources.imports import ScanConfig
 from prepctl.sources.tree import WorkTree
-from tests.conftest import EXAMPLE, REPO
+from tests.support.paths import EXAMPLE, REPO
+from tests.support.trees import write
 
 TRUTH = json.loads((REPO / "tests" / "data" / "example_orm_importers.json").read_text())
 GROUPS = {"analytics": ["prep.analytics", "services.analytics_api"], "bookings": ["prep.bookings"]}
@@ -24,14 +24,6 @@ GROUPS = {"analytics": ["prep.analytics", "services.analytics_api"], "bookings":
 def example_graph():
     settings = GraphSettings(root=EXAMPLE, scan=ScanConfig(exclude=tuple(TRUTH["excluded_globs"])))
     return build_graph(settings)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
 
 
 def test_orm_importers_match_the_ground_truth(example_graph):

@@ -7,7 +7,9 @@ import pytest
 
 from prepctl.errors import ConfigError
 from prepctl.plan import load_plan
-from tests.conftest import EXAMPLE, PHASES, run_cli, write_plan
+from tests.support.cli import run_cli
+from tests.support.paths import EXAMPLE, PHASES
+from tests.support.plans import write_plan
 
 PATHS_CRITERION = """
 - id: a

@@ -7,8 +7,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.conftest import run_cli
-from tests.shadow_servers import AppBehaviour, Trio, dead_url, serve
+import pytest
+
+from tests.support.cli import run_cli
+from tests.support.shadow_servers import AppBehaviour, Trio, dead_url, serve
 
 TOKEN = "cli-bearer-3c9d1e7f55"
 
@@ -54,6 +56,7 @@ def test_table_output_and_mismatch_rate_threshold(shadow_trio: Trio, requests_fi
     assert "$.confirmed" in out and "requests.jsonl:1" in out and "http 500" in out
 
 
+@pytest.mark.browser
 def test_html_report_opens_in_chromium_and_nothing_leaks(shadow_trio: Trio, requests_file: Path,
                                                          tmp_path: Path):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -86,6 +89,7 @@ def test_dead_candidate_reports_connection_refused(shadow_trio: Trio, requests_f
                        "examples": errors[0]["examples"], "detail": errors[0]["detail"]}]
 
 
+@pytest.mark.live
 def test_clean_candidate_exits_0(tmp_path: Path, requests_file: Path):
     with serve(AppBehaviour("primary")) as primary, serve(AppBehaviour("secondary")) as secondary, \
             serve(AppBehaviour("clean-candidate")) as candidate:

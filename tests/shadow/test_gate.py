@@ -18,8 +18,9 @@ from prepctl.plan import load_plan
 from prepctl.shadow.report import LatencySummary, ShadowReport
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import Evidence, Status, Verdict
-from tests.conftest import PHASES, write_plan
-from tests.shadow_servers import REQUESTS_JSONL, AppBehaviour, dead_url, serve, serve_trio
+from tests.support.paths import PHASES
+from tests.support.plans import write_plan
+from tests.support.shadow_servers import REQUESTS_JSONL, AppBehaviour, dead_url, serve, serve_trio
 
 
 def _criterion(primary: str, candidate: str, secondary: str | None = None, **options: object) -> str:
@@ -53,6 +54,7 @@ def _evidence(verdict: Verdict, label: str) -> Evidence:
     return next(e for e in verdict.evidence if e.label == label)
 
 
+@pytest.mark.live
 def test_parity_passes_when_only_noise_differs(tmp_path: Path):
     # The primary is slower than the candidate on purpose, so the p95 condition holds by a wide margin.
     with serve(AppBehaviour("primary", delay=0.03)) as primary, \
@@ -70,6 +72,7 @@ def test_parity_passes_when_only_noise_differs(tmp_path: Path):
     assert report_link.path == str(tmp_path / ".prepctl" / "shadow" / "p" / "parity" / "shadow-report.json")
 
 
+@pytest.mark.live
 def test_seeded_difference_fails_with_an_example_request(tmp_path: Path):
     with serve_trio() as trio:
         verdict = _verdict(tmp_path, _criterion(trio.primary.url, trio.candidate.url, trio.secondary.url,
@@ -84,6 +87,7 @@ def test_seeded_difference_fails_with_an_example_request(tmp_path: Path):
     assert not [label for label in labels if "generated_at" in label or "request_id" in label]
 
 
+@pytest.mark.live
 def test_dead_candidate_fails_with_connection_refused_evidence(tmp_path: Path):
     with serve(AppBehaviour("primary")) as primary:
         verdict = _verdict(tmp_path, _criterion(primary.url, dead_url()))
@@ -94,6 +98,7 @@ def test_dead_candidate_fails_with_connection_refused_evidence(tmp_path: Path):
     assert "candidate p95 latency unknown" in verdict.summary
 
 
+@pytest.mark.live
 def test_dead_primary_is_an_error_not_a_pass_or_fail(tmp_path: Path):
     with serve(AppBehaviour("clean-candidate")) as candidate:
         verdict = _verdict(tmp_path, _criterion(dead_url(), candidate.url))
@@ -101,6 +106,7 @@ def test_dead_primary_is_an_error_not_a_pass_or_fail(tmp_path: Path):
     assert "primary answered none of 11 requests (connection refused)" in verdict.summary
 
 
+@pytest.mark.live
 def test_too_few_requests_fails(tmp_path: Path):
     with serve(AppBehaviour("primary")) as primary, serve(AppBehaviour("clean-candidate")) as candidate:
         verdict = _verdict(tmp_path, _criterion(primary.url, candidate.url, min_requests=50,
@@ -109,6 +115,7 @@ def test_too_few_requests_fails(tmp_path: Path):
     assert verdict.summary == "only 11 requests compared (need 50)"
 
 
+@pytest.mark.live
 def test_slow_candidate_fails_the_p95_condition(tmp_path: Path):
     with serve(AppBehaviour("primary")) as primary, \
             serve(AppBehaviour("clean-candidate", delay=0.25)) as candidate:
@@ -144,6 +151,7 @@ def test_the_gate_is_live_so_it_is_skipped_at_a_past_revision(tmp_path: Path):
     assert result.status is Status.SKIP
 
 
+@pytest.mark.live
 def test_urls_expand_environment_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     with serve(AppBehaviour("primary")) as primary, serve(AppBehaviour("clean-candidate")) as candidate:
         monkeypatch.setenv("SHADOW_TEST_CANDIDATE", candidate.url)

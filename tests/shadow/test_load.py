@@ -10,7 +10,7 @@ import pytest
 from prepctl import secrets
 from prepctl.errors import PrepctlError
 from prepctl.shadow.recorded import load_requests, parse_requests
-from tests.conftest import EXAMPLE
+from tests.support.paths import EXAMPLE
 
 
 def test_jsonl_fields_defaults_and_line_numbers():

@@ -1,9 +1,11 @@
 """Replay against real HTTP servers on 127.0.0.1: a primary, a second primary and a candidate with
-one seeded difference, noisy fields and a 500 endpoint (see tests/shadow_servers.py)."""
+one seeded difference, noisy fields and a 500 endpoint (see tests/support/shadow_servers.py)."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from prepctl.shadow.compare import CompareRules
 from prepctl.shadow.html import render_html
@@ -12,7 +14,7 @@ from prepctl.shadow.render import render_json, render_table
 from prepctl.shadow.replay import ReplaySettings, Targets
 from prepctl.shadow.report import ShadowReport
 from prepctl.shadow.run import ShadowJob, run_shadow
-from tests.shadow_servers import (
+from tests.support.shadow_servers import (
     BROKEN_LINE,
     CANDIDATE_CONFIRMED,
     POST_LINE,
@@ -24,6 +26,8 @@ from tests.shadow_servers import (
     dead_url,
     serve,
 )
+
+pytestmark = pytest.mark.live
 
 FAST = ReplaySettings(rate=0, timeout=10, max_seconds=60)
 

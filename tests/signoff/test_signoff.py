@@ -11,8 +11,8 @@ from prepctl.gates import registry
 from prepctl.gates.signoff import SignoffGate, content_digest, signoff_state, spec_for, state_verdict
 from prepctl.sources.approvals import parse_trailers
 from prepctl.verdicts import Status
-from tests.conftest import run_cli
-from tests.docs_support import Project, make_project
+from tests.support.cli import run_cli
+from tests.support.documents import Project, make_project
 
 
 def _verdict(project: Project, phase: str = "phase-0"):

@@ -8,7 +8,7 @@ import pytest
 
 from prepctl.gates.slo import parse_condition, parse_duration
 from prepctl.verdicts import Status
-from tests.live_servers import only_criterion, slo, write_live_plan
+from tests.support.live_servers import only_criterion, slo, write_live_plan
 
 OM = """\
 # TYPE lat gauge

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from prepctl.verdicts import Status
-from tests.live_servers import (
+from tests.support.live_servers import (
     EXAMPLE_SNAPSHOT,
     HISTOGRAMS,
     PrometheusServer,

@@ -308,6 +308,7 @@ def test_only_an_answer_that_says_json_is_read_as_json(httpserver, content_type,
             client().get_json(httpserver.url_for("/x"), what="Test")
 
 
+@pytest.mark.live
 def test_trickled_headers_time_out():
     """Each header byte arrives within the per-read timeout; the headers never end. Only a bound
     on the whole attempt stops it (a raw socket server: werkzeug would not send half a header)."""

@@ -13,7 +13,7 @@ import pytest
 from werkzeug import Response
 
 from prepctl.verdicts import Status
-from tests.live_servers import free_port, only_criterion, slo, write_live_plan
+from tests.support.live_servers import free_port, only_criterion, slo, write_live_plan
 
 FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01, "budget": 20}
 #: "NOW" stands for the time the query asked for: a real Prometheus stamps instant answers there,
@@ -155,6 +155,7 @@ def test_cli_shows_the_error_without_a_traceback(cli, tmp_path):
     assert data["criteria"][0]["status"] == "error"
 
 
+@pytest.mark.live
 def test_the_criteria_of_a_phase_fetch_concurrently(tmp_path):
     """Each request waits until the other criterion's request has arrived too: run one after the
     other, the first would wait alone, the barrier would break and both would be errors."""
@@ -162,7 +163,7 @@ def test_the_criteria_of_a_phase_fetch_concurrently(tmp_path):
 
     from pytest_httpserver import HTTPServer
 
-    from tests.live_servers import run_gate
+    from tests.support.live_servers import run_gate
 
     barrier = threading.Barrier(2, timeout=10)
 

@@ -12,8 +12,8 @@ from prepctl.plan import load_plan
 from prepctl.sources.http import SourceError
 from prepctl.sources.metrics_snapshot import load_snapshot, parse_query
 from prepctl.verdicts import Status
-from tests.conftest import PHASES
-from tests.live_servers import EXAMPLE_SNAPSHOT, evidence_text, only_criterion, slo, write_live_plan
+from tests.support.live_servers import EXAMPLE_SNAPSHOT, evidence_text, only_criterion, slo, write_live_plan
+from tests.support.paths import PHASES
 
 OM = """\
 # TYPE lat gauge
@@ -171,7 +171,7 @@ def test_the_example_snapshot_is_promtool_compatible(tmp_path):
     # live-stack.sh and the live tests backfill it with promtool; keep the file loadable.
     import subprocess
 
-    from tests.live_servers import require_binary
+    from tests.support.live_servers import require_binary
 
     promtool = require_binary("promtool", "prometheus")
     copy = tmp_path / "s.om"

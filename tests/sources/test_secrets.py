@@ -8,7 +8,7 @@ import re
 
 from werkzeug import Request, Response
 
-from tests.live_servers import free_port, slo, write_live_plan
+from tests.support.live_servers import free_port, slo, write_live_plan
 
 TOKEN = "prom-secret-token-5f3a9c"
 GH_TOKEN = "ghp_notreal0123456789abcdefSECRET"
@@ -185,7 +185,7 @@ def test_github_rate_limit_error_echoing_the_token(httpserver, tmp_path, cli):
 
 def test_verdicts_themselves_are_redacted(httpserver, tmp_path, monkeypatch):
     # Not only the formats: the gate's own verdict (what history and documents receive) is clean.
-    from tests.live_servers import only_criterion
+    from tests.support.live_servers import only_criterion
 
     monkeypatch.setenv("TEST_PROM_TOKEN", TOKEN)
     httpserver.expect_request("/api/v1/query").respond_with_handler(echoing_prometheus(200))

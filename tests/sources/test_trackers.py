@@ -19,7 +19,7 @@ import pytest
 from werkzeug import Request, Response
 
 from prepctl.verdicts import Status
-from tests.live_servers import evidence_text, only_criterion, write_live_plan
+from tests.support.live_servers import evidence_text, only_criterion, write_live_plan
 
 REPO = "acme/prep"
 

@@ -1,4 +1,4 @@
-"""Shared helpers for the documents tests (tests/test_docs_*.py): a small project in a temp git
+"""Shared helpers for the documents tests (tests/documents/): a small project in a temp git
 repo, and a headless-Chromium driver speaking the DevTools protocol."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ asserts with :func:`check`:
 - **no leak**: no secret string in stdout, stderr or any file under the folders the case names;
 - **nothing lost**: files the case declares hand-written keep their exact bytes (``preserved``).
 
-Categories live one per test module beside this one (``test_<category>.py``); each holds its cases
+Categories live one per test module in tests/faults/ (``test_<category>_<area>.py``); each holds its cases
 as data and one parametrized test that feeds them here. ``CATEGORIES`` names them for the
 README's reliability table (``scripts/fault_corpus_table.py`` counts them).
 """
@@ -26,8 +26,6 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
 
 CATEGORIES = ("configs", "servers", "trees", "documents", "history", "secrets", "injection")
 

@@ -20,14 +20,16 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE_SNAPSHOT = REPO / "examples" / "prep-monolith" / "monitoring" / "prometheus-snapshot.om"
+from tests.support.paths import EXAMPLE
+
+EXAMPLE_SNAPSHOT = EXAMPLE / "monitoring" / "prometheus-snapshot.om"
 
 #: Per-minute increments of each histogram bucket (cumulative), per service. With constant
 #: increments, histogram_quantile over rate() gives exactly what ``expected_quantile`` computes.
@@ -206,11 +208,11 @@ class AlertmanagerServer:
         raise AssertionError(f"Alertmanager never showed {labels} as expected: {self.alerts()}")
 
 
-@pytest.fixture(scope="session")
-def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+@contextmanager
+def running_prometheus(folder: Path) -> Iterator[PrometheusServer]:
+    """Prometheus loaded with the test data, its files in ``folder``, stopped on exit."""
     binary = require_binary("prometheus", "prometheus")
     promtool = require_binary("promtool", "prometheus")
-    folder = tmp_path_factory.mktemp("prometheus")
     data = folder / "data"
     data.mkdir()
     t0 = int(time.time()) // 60 * 60
@@ -254,10 +256,10 @@ inhibit_rules:
 """
 
 
-@pytest.fixture(scope="session")
-def alertmanager_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AlertmanagerServer]:
+@contextmanager
+def running_alertmanager(folder: Path) -> Iterator[AlertmanagerServer]:
+    """Alertmanager with the tests' inhibition rule, its files in ``folder``, stopped on exit."""
     binary = require_binary("prometheus-alertmanager", "prometheus-alertmanager")
-    folder = tmp_path_factory.mktemp("alertmanager")
     config = folder / "alertmanager.yml"
     config.write_text(ALERTMANAGER_CONFIG, encoding="utf-8")
     port = free_port()

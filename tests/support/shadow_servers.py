@@ -21,8 +21,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 #: The candidate's seeded bug: it counts one confirmed booking too many.
 PRIMARY_CONFIRMED = 290
 CANDIDATE_CONFIRMED = 291
@@ -221,12 +219,6 @@ def serve_trio(primary_delay: float = 0.0, candidate_delay: float = 0.0,
         yield Trio(primary, secondary, candidate)
 
 
-@pytest.fixture
-def shadow_trio() -> Iterator[Trio]:
-    with serve_trio() as trio:
-        yield trio
-
-
 #: The recorded traffic of the tests: 4 summaries, 3 booking series, 4 host summaries (one on the
 #: broken host), a HEAD, and a POST that must not be replayed by default.
 REQUESTS_JSONL = "\n".join(json.dumps(r) for r in [
@@ -248,8 +240,8 @@ SEEDED_LINES = (1, 4, 7, 10)
 BROKEN_LINE = 8
 
 
-@pytest.fixture
-def requests_file(tmp_path: Path) -> Path:
-    path = tmp_path / "requests.jsonl"
+def write_requests_file(folder: Path) -> Path:
+    """The recorded traffic as ``requests.jsonl`` in ``folder``."""
+    path = folder / "requests.jsonl"
     path.write_text(REQUESTS_JSONL, encoding="utf-8")
     return path

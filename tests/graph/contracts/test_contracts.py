@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from prepctl.evaluate import evaluate
 from prepctl.graph.baseline import Baseline
 from prepctl.graph.check import evaluate_contract
-from prepctl.graph.contracts import ContractContext, ContractSpec, run_contract
+from prepctl.graph.contracts import ContractContext, run_contract
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import GraphError
 from prepctl.graph.report import write_dependency_report
@@ -21,26 +20,17 @@ from prepctl.plan import load_plan
 from prepctl.sources.imports import ScanConfig
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import Status
-from tests.conftest import EXAMPLE, run_cli, write_plan
+from tests.support.cli import run_cli
+from tests.support.contracts import contract
+from tests.support.paths import EXAMPLE
+from tests.support.plans import write_plan
+from tests.support.trees import write
 
-SPEC = TypeAdapter(ContractSpec)
 EXCLUDE = ScanConfig(exclude=("tests/*", "migrations/*"))
-
-
-def contract(**options):
-    return SPEC.validate_python(options)
 
 
 def keys(result) -> list[str]:
     return [v.key for v in result.violations]
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +143,7 @@ def test_decommission(example):
     assert run_contract(contract(type="decommission", modules=["prep.utils.optional"]), example).kept
 
 
+@pytest.mark.graphviz
 def test_audit_against_a_committed_report(tmp_path: Path):
     root = shutil.copytree(EXAMPLE, tmp_path / "mono")
     settings = GraphSettings(root=root, scan=EXCLUDE)

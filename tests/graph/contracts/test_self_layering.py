@@ -15,8 +15,8 @@ from prepctl.graph.contracts import run_contract
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import ImportGraph
 from prepctl.sources.imports import ImportEdge, ScanConfig
-from tests.conftest import REPO
-from tests.test_graph_contracts import contract
+from tests.support.contracts import contract
+from tests.support.paths import REPO
 
 BELOW_CLI = ["prepctl.sources", "prepctl.gates", "prepctl.formats", "prepctl.plan", "prepctl.verdicts",
              "prepctl.graph"]

@@ -13,8 +13,8 @@ import pytest
 
 from prepctl.sources.imports import ScanConfig, scan_tree
 from prepctl.sources.tree import WorkTree
-from tests.conftest import EXAMPLE
-from tests.graph_support import generate_tree, grimp_graph
+from tests.support.graph import generate_tree, grimp_graph
+from tests.support.paths import EXAMPLE
 
 GRIMP_PACKAGES = ["prep", "jobs", "services"]  # the example's packages (folders with __init__.py)
 

@@ -17,7 +17,8 @@ from prepctl.graph.model import GraphError
 from prepctl.sources import imports as im
 from prepctl.sources.imports import ParseCache, ScanConfig, parse_imports, parse_imports_full, scan_tree
 from prepctl.sources.tree import WorkTree
-from tests.conftest import EXAMPLE, REPO
+from tests.support.paths import EXAMPLE, REPO
+from tests.support.trees import write
 
 
 def fast(source: str) -> list[im.RawImport]:
@@ -28,14 +29,6 @@ def full(source: str) -> list[im.RawImport]:
     parsed = parse_imports_full(textwrap.dedent(source))
     assert parsed.problem is None, parsed.problem
     return list(parsed.imports)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
 
 
 def edges(result: im.ScanResult) -> set[tuple[str, str]]:
@@ -285,7 +278,7 @@ def test_cache_is_content_addressed_so_a_fresh_clone_parses_nothing(tmp_path: Pa
 
 def test_a_git_revision_reuses_blobs_parsed_from_the_work_tree(tmp_path: Path):
     from prepctl.sources.git import GitRevisionTree
-    from tests.graph_support import git
+    from tests.support.graph import git
 
     repo = _copy(EXAMPLE, tmp_path / "repo")
     git(repo, "init", "-q", "-b", "main")
@@ -301,7 +294,7 @@ def test_a_git_revision_reuses_blobs_parsed_from_the_work_tree(tmp_path: Path):
 
 def test_a_git_revision_reports_the_files_it_cannot_name_like_the_work_tree(tmp_path: Path):
     from prepctl.sources.git import GitRevisionTree
-    from tests.graph_support import git
+    from tests.support.graph import git
 
     repo = write(tmp_path / "repo", {"app/__init__.py": "", "app/bad name.py": "import app\n",
                                      "app/tool.pyw": "import app\n", "app/my-tools/x.py": "import app\n"})
@@ -332,7 +325,7 @@ _SCAN_SCRIPT = textwrap.dedent("""
 
 
 def test_two_concurrent_runs_share_one_cache_safely(tmp_path: Path):
-    from tests.graph_support import generate_tree
+    from tests.support.graph import generate_tree
 
     root = tmp_path / "tree"
     generate_tree(root, packages=4, subpackages=4, modules=10, seed=7)
@@ -363,7 +356,7 @@ def test_a_damaged_cache_degrades_to_no_cache(tmp_path: Path):
 def test_parallel_parse_equals_in_process_parse(tmp_path: Path):
     # In a fresh interpreter: the scanner forks only when its process runs no other thread, and
     # this pytest process may hold server threads of earlier tests (session-scoped fixtures).
-    from tests.graph_support import generate_tree
+    from tests.support.graph import generate_tree
 
     if (os.cpu_count() or 1) < 2:
         pytest.fail("this machine has one core; the parallel path needs two")

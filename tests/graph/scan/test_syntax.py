@@ -20,7 +20,7 @@ from prepctl.sources import syntax
 from prepctl.sources.git import GitRevisionTree
 from prepctl.sources.imports import ScanConfig, scan_tree
 from prepctl.sources.tree import WorkTree
-from tests.test_graph_scanner import write
+from tests.support.trees import write
 
 
 def broken_tree(root: Path) -> Path:

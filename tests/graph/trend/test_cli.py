@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import REPO, run_cli
-from tests.trend_history import GIT_ENV, TARGET, History, generate
+from tests.support.cli import run_cli
+from tests.support.paths import REPO
+from tests.support.trend_history import GIT_ENV, TARGET, History, generate
 
 
 @pytest.fixture(scope="module")

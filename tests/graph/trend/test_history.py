@@ -1,6 +1,6 @@
 """`graph trend` numbers on generated histories whose importer counts are known per commit.
 
-The generator (tests/trend_history.py) keeps its own model of who imports whom, so the expected
+The generator (tests/support/trend_history.py) keeps its own model of who imports whom, so the expected
 numbers never come from prepctl's scanner. A second check compares the incremental graph with a
 full scan of every commit (the scanner's own `scan_tree` on a GitRevisionTree).
 """
@@ -18,7 +18,7 @@ from prepctl.graph.queries import importers
 from prepctl.graph.trend import compute_trend, walk_history
 from prepctl.sources.git import GitRevisionTree
 from prepctl.sources.imports import ParseCache, ScanConfig, scan_tree
-from tests.trend_history import GIT_ENV, TARGET, History, generate
+from tests.support.trend_history import GIT_ENV, TARGET, History, generate
 
 
 @pytest.fixture(scope="module")
