@@ -56,7 +56,6 @@ class ParsedFile(NamedTuple):
     verified: bool = False
 
 
-
 @dataclass(frozen=True)
 class ScanProblem:
     """A file that was skipped (or an import that could not be resolved), and why.

@@ -13,7 +13,6 @@ class Unsure(Exception):
     """The fast path cannot be certain; parse the whole file instead."""
 
 
-
 # Comments and strings. One leading character class, then the branch its character picks (by
 # look-behind): the regex engine skips code with a fast class scan. Written as an alternation of
 # the same branches it tried each one at every character and took twice as long (same spans on

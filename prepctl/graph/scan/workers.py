@@ -114,7 +114,6 @@ def _join_child(child: tuple[int, int]) -> list[ParsedFile] | None:
         return None
 
 
-
 def _can_fork() -> bool:
     """Forking is cheap (no re-import), but forking a process that runs other threads can copy
     a lock one of them holds; callers with threads get the in-process parse instead. macOS

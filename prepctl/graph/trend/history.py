@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from prepctl.sources.git import CommitInfo, FileChange, TreeIndex
 
 
-
 #: Blobs read from git and parsed per batch: bounds memory on huge histories.
 PARSE_BATCH = 4000
 
