@@ -261,7 +261,9 @@ def _dynamic_imports(src: Source, positions: list[int]) -> list[RawImport]:
         done_to = end
         try:
             fragment = ast.parse(src.text[start:end])
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            # Also a lone surrogate (a `raw_unicode_escape` file) or absurd nesting: the whole-file
+            # parse reports what is wrong instead of a traceback.
             raise Unsure from None
         offset = src.text.count("\n", 0, start)
         for raw in walk_imports(fragment):
