@@ -18,9 +18,9 @@ import pytest
 
 from prepctl.errors import PrepctlError
 from prepctl.evaluate import evaluate
-from prepctl.plan import load_plan
 from prepctl.sources.git import GitRevisionTree, list_commits, open_repo
 from prepctl.verdicts import Status
+from tests.support.plans import load_plan
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "prep-monolith"
 

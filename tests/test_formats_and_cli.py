@@ -123,25 +123,10 @@ def test_strict_turns_warn_into_fail():
     assert phase_status([]) is Status.ERROR
 
 
-def test_planned_kind_is_error_not_pass(tmp_path: Path):
-    from prepctl.gates import registry
-
-    planned = sorted(registry.PLANNED)
-    if not planned:  # every kind is built: nothing left to check here, and that is the point
-        assert all(registry.gate_class(k) is not None for k in registry.all_kinds())
-        return
-    root = tmp_path / "root"
-    root.mkdir()
-    plan = write_plan(tmp_path, f"- {{id: x, kind: {planned[0]}, title: later}}", root="root")
-    result = run_cli("-c", plan, "gate", "p", "--format", "json")
-    crit = json.loads(result.stdout)["criteria"][0]
-    assert result.code == 2 and crit["status"] == "error" and "gate kind not available" in crit["summary"]
-
-
 def test_crashing_gate_becomes_error_verdict(tmp_path: Path, monkeypatch):
     from prepctl.evaluate import evaluate
     from prepctl.gates.paths import PathsGate
-    from prepctl.plan import load_plan
+    from tests.support.plans import load_plan
 
     def boom(self, spec, phase, ctx):
         raise RuntimeError("disk on fire")

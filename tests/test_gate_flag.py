@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from prepctl.evaluate import evaluate
-from prepctl.plan import load_plan
 from prepctl.sources.settings import DefaultKind, find_setting, parse_dotenv
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import CriterionResult
 from tests.conftest import EXAMPLE, PHASES, run_cli, write_plan
+from tests.support.plans import load_plan
 
 FLAG = "ANALYTICS_ENDPOINTS_ENABLED"
 

@@ -11,9 +11,9 @@ import pytest
 
 from prepctl.evaluate import evaluate
 from prepctl.gates.openapi import path_pattern
-from prepctl.plan import load_plan
 from prepctl.verdicts import CriterionResult
 from tests.conftest import EXAMPLE, run_cli, write_plan
+from tests.support.plans import load_plan
 
 PHASE_1_PATHS = """
   paths:
@@ -299,7 +299,8 @@ def test_editor_schema_accepts_the_documented_shapes_of_all_three_kinds():
     import jsonschema
     import yaml
 
-    from prepctl.plan import json_schema
+    from prepctl.gates.registry import KINDS
+    from prepctl.plan.schema import json_schema
 
     plan = yaml.safe_load(textwrap.dedent("""
         version: 1
@@ -314,7 +315,7 @@ def test_editor_schema_accepts_the_documented_shapes_of_all_three_kinds():
               - {id: b, kind: flag, title: b, name: X, expect: false, attribute: x}
               - {id: c, kind: schema, title: c, engines: "e/*/", schema_file: "{stem}.json"}
         """))
-    validator = jsonschema.Draft202012Validator(json_schema())
+    validator = jsonschema.Draft202012Validator(json_schema(KINDS))
     validator.validate(plan)
     plan["phases"][0]["criteria"][1]["expekt"] = True
     with pytest.raises(jsonschema.ValidationError):

@@ -11,9 +11,9 @@ import pytest
 
 from prepctl.evaluate import evaluate
 from prepctl.gates.schema import schema_path_for, unchecked_formats
-from prepctl.plan import load_plan
 from prepctl.verdicts import CriterionResult
 from tests.conftest import EXAMPLE, PHASES, run_cli, write_plan
+from tests.support.plans import load_plan
 
 ENGINES = "prep/compliance/*_compliance_engine/"
 

@@ -17,11 +17,11 @@ from prepctl.graph.contracts import ContractContext, ContractSpec, run_contract
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import GraphError
 from prepctl.graph.report import write_dependency_report
-from prepctl.plan import load_plan
 from prepctl.sources.imports import ScanConfig
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import Status
 from tests.conftest import EXAMPLE, run_cli, write_plan
+from tests.support.plans import load_plan
 
 SPEC = TypeAdapter(ContractSpec)
 EXCLUDE = ScanConfig(exclude=("tests/*", "migrations/*"))

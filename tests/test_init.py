@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from prepctl.plan import load_plan
 from prepctl.scaffold import criterion_id, read_outline
 from tests.conftest import EXAMPLE, REPO, run_cli
+from tests.support.plans import load_plan
 
 SEED = REPO / "examples" / "seed-plan.md"
 

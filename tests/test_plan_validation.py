@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from prepctl.errors import ConfigError
-from prepctl.plan import load_plan
 from tests.conftest import EXAMPLE, PHASES, run_cli, write_plan
+from tests.support.plans import load_plan
 
 PATHS_CRITERION = """
 - id: a
@@ -135,7 +135,7 @@ def test_schema_command_prints_json_schema_with_every_kind():
     assert result.code == 0
     schema = json.loads(result.stdout)
     assert schema["$schema"].endswith("2020-12/schema")
-    kinds = schema["$defs"]["_AnyCriterion"]["properties"]["kind"]["enum"]
+    kinds = schema["$defs"]["UntypedCriterion"]["properties"]["kind"]["enum"]
     assert {"paths", "issues", "manual", "command"} <= set(kinds)
     assert "Criterion_paths" in schema["$defs"]
 

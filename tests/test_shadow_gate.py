@@ -14,12 +14,12 @@ from prepctl.errors import ConfigError
 from prepctl.evaluate import evaluate, evaluate_criterion
 from prepctl.gates.base import GateContext
 from prepctl.gates.shadow import ShadowSpec, shadow_verdict
-from prepctl.plan import load_plan
 from prepctl.shadow.report import LatencySummary, ShadowReport
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import Evidence, Status, Verdict
 from tests.conftest import PHASES, write_plan
 from tests.shadow_servers import REQUESTS_JSONL, AppBehaviour, dead_url, serve, serve_trio
+from tests.support.plans import load_plan
 
 
 def _criterion(primary: str, candidate: str, secondary: str | None = None, **options: object) -> str:

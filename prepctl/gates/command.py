@@ -22,7 +22,7 @@ from pydantic import Field
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.secrets import redact
 from prepctl.verdicts import Evidence, Status, Verdict
 

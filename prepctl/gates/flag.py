@@ -24,7 +24,7 @@ from pydantic import Field
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.sources.settings import (
     DEFAULT_EXCLUDE,
     DEFAULT_FILES,

@@ -23,7 +23,7 @@ from pydantic import Field
 from prepctl.errors import GateError, PrepctlError
 from prepctl.gates.base import Gate, GateContext
 from prepctl.graph.contracts import ContractSpec
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.verdicts import Verdict
 
 

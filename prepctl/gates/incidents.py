@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.verdicts import Evidence, Status, Verdict, first_few
 
 

@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
 from prepctl.gates.issues_remote import GitHubIssues, JiraIssues
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.sources.issue_reports import (
     DEFAULT_SEVERITY_ALIASES,
     UNRECOGNISED,

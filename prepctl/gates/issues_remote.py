@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 from pydantic import AfterValidator, Field
 
 from prepctl.errors import GateError
-from prepctl.plan import StrictModel
-from prepctl.sources.config import EnvName, http_url
+from prepctl.plan.model import StrictModel
+from prepctl.plan.sources import EnvName, http_url
 from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def _validator(spec: RemoteSpec, ctx: GateContext) -> GitValidator | None:
 
 
 def _github(spec: RemoteSpec, ctx: GateContext, validator: GitValidator | None) -> Verdict:
-    from prepctl.sources.config import GitHubSource
+    from prepctl.plan.sources import GitHubSource
     from prepctl.sources.github import GitHubAPI
     from prepctl.sources.http import Auth, shared_client
 

@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.sources.tree import Tree, normalise
 from prepctl.verdicts import Evidence, Status, Verdict
 

@@ -30,7 +30,7 @@ from pydantic import Field, field_validator
 
 from prepctl.errors import GateError, PrepctlError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class ShadowSpec(CriterionSpec):
     def _expand_url(cls, value: object) -> object:
         if not isinstance(value, str):
             return value
-        from prepctl.sources.config import expand_env
+        from prepctl.plan.sources import expand_env
 
         url = expand_env(value)
         parts = urlsplit(url)

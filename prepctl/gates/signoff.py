@@ -28,7 +28,7 @@ from pydantic import Field
 
 from prepctl.errors import GateError, PrepctlError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, LoadedPlan, Phase
+from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:

@@ -51,7 +51,7 @@ from prepctl.gates.slo_model import (
     split_baseline_ref,
 )
 from prepctl.gates.slo_samples import iso, num, series_labels
-from prepctl.plan import Phase
+from prepctl.plan.model import Phase
 from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:
