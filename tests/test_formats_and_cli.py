@@ -155,7 +155,7 @@ def test_status_json(tmp_path: Path):
 def test_an_error_about_no_file_is_printed_once_prefixed():
     result = run_cli("status", "--format", "xml", env={"PREPCTL_NO_HISTORY": "1"})
     assert result.code == 2
-    assert result.stderr == "prepctl: status supports --format table or json, not 'xml'\n"
+    assert result.stderr == "prepctl: status supports --format one of json or table, not 'xml'\n"
 
 
 # ---------------------------------------------------------------- inert output (issue 12 §9)
@@ -201,13 +201,13 @@ def test_markdown_code_cannot_be_closed_from_inside():
 
 
 def test_json_escapes_what_a_terminal_would_act_on_and_round_trips():
-    from prepctl.formats.json import status_json
+    from prepctl.formats.json import JsonFormat
 
     class Row:
         def to_dict(self) -> dict:
             return {"title": "x\x9b2J\ud800\u2028\u202e\x1b]0;t\x07 \\##vso[task.x]1 ##[error]"}
 
-    text = status_json([Row()])  # type: ignore[list-item]
+    text = JsonFormat().render_status([Row()])  # type: ignore[list-item]
     assert not any(ch in text for ch in "\x9b\ud800\u2028\u202e\x1b\x07")
     assert "##vso[" not in text and "##[" not in text
     assert json.loads(text)["phases"][0]["title"] == "x\x9b2J\ud800\u2028\u202e\x1b]0;t\x07 \\##vso[task.x]1 ##[error]"

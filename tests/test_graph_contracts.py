@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from prepctl.evaluate import evaluate
 from prepctl.graph.baseline import Baseline
 from prepctl.graph.check import evaluate_contract
-from prepctl.graph.contracts import ContractContext, ContractSpec, run_contract
+from prepctl.graph.contracts import ContractContext, contract_spec, run_contract
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import GraphError
 from prepctl.graph.report import write_dependency_report
@@ -23,7 +23,7 @@ from prepctl.verdicts import Status
 from tests.conftest import EXAMPLE, run_cli, write_plan
 from tests.support.plans import load_plan
 
-SPEC = TypeAdapter(ContractSpec)
+SPEC = TypeAdapter(contract_spec())
 EXCLUDE = ScanConfig(exclude=("tests/*", "migrations/*"))
 
 

@@ -22,15 +22,17 @@ from pydantic import Field
 
 from prepctl.errors import GateError, PrepctlError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.graph.contracts import ContractSpec
+from prepctl.graph.contracts import CONTRACTS, contract_spec
 from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.verdicts import Verdict
+
+#: Every registered contract type's options, discriminated by `type` (plugins' included).
+ContractSpec = contract_spec()
 
 
 class ImportsSpec(CriterionSpec):
     kind: Literal["imports"]
-    contract: ContractSpec = Field(description="The rule, by `type` (forbidden, layers, "
-                                   "independence, facade, acyclic, decommission, audit).")
+    contract: ContractSpec = Field(description=f"The rule, by `type`: {CONTRACTS.choices()}.")  # type: ignore[valid-type]
     baseline: bool = Field(True, description=(
         "Violations listed in the graph baseline file only warn (false: every violation fails)."))
 
