@@ -52,7 +52,7 @@ from prepctl.gates.slo_model import (
 )
 from prepctl.gates.slo_samples import iso, num, series_labels
 from prepctl.plan.model import Phase
-from prepctl.verdicts import Evidence, Status, Verdict
+from prepctl.verdicts import Evidence, Status, Verdict, worst
 
 if TYPE_CHECKING:
     from prepctl.baselines import BaselineStore
@@ -61,21 +61,10 @@ if TYPE_CHECKING:
 #: Names that moved to slo_model, slo_measure and slo_samples, still importable from here.
 __all__ = ["DEFAULT_STALENESS", "BaselineRef", "Condition", "Measurement", "Objective", "SeriesValue",
            "SloGate", "SloSpec", "aggregate", "as_list", "format_duration", "iso", "judge", "measure",
-           "measure_all", "objective_hash", "parse_condition", "parse_duration", "split_baseline_ref",
-           "worst"]
+           "measure_all", "objective_hash", "parse_condition", "parse_duration", "split_baseline_ref"]
 
 
 # ---------------------------------------------------------------- judging
-
-
-_WORST_FIRST = (Status.FAIL, Status.ERROR, Status.WARN, Status.PASS)
-
-
-def worst(statuses: list[Status]) -> Status:
-    for status in _WORST_FIRST:
-        if status in statuses:
-            return status
-    return Status.ERROR
 
 
 @dataclass
