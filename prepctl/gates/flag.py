@@ -1,10 +1,12 @@
 """Gate kind `flag`: a setting's static default, read from code and config without importing it.
 
-    - id: analytics-flag-off
-      kind: flag
-      title: ANALYTICS_ENDPOINTS_ENABLED defaults to False
-      name: ANALYTICS_ENDPOINTS_ENABLED
-      expect: false
+```yaml
+- id: analytics-flag-off
+  kind: flag
+  title: ANALYTICS_ENDPOINTS_ENABLED defaults to False
+  name: ANALYTICS_ENDPOINTS_ENABLED
+  expect: false
+```
 
 Every definition found (pydantic field, ``os.getenv`` / django-environ / environs default, module
 constant, flag-dict key, ``.env`` entry, YAML/TOML key, schema option, INI option; see

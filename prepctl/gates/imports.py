@@ -1,15 +1,17 @@
 """Gate kind `imports`: an import-graph contract over the monolith's code.
 
-    - id: repositories-not-orm
-      kind: imports
-      title: prep.bookings and prep.kitchens use repositories, not the ORM
-      contract:
-        type: forbidden
-        source: [prep.bookings, prep.kitchens]
-        forbidden: [prep.models.orm]
+```yaml
+- id: repositories-not-orm
+  kind: imports
+  title: prep.bookings and prep.kitchens use repositories, not the ORM
+  contract:
+    type: forbidden
+    source: [prep.bookings, prep.kitchens]
+    forbidden: [prep.models.orm]
+```
 
-Contract types: forbidden, layers, independence, facade, acyclic, decommission, audit (see
-``prepctl.graph.contracts``). Violations recorded in the plan's baseline file (graph:
+The contract types are those registered in ``prepctl.graph.contracts`` (built-ins and
+plugins; ``prepctl schema`` lists them). Violations recorded in the plan's baseline file (graph:
 baseline:) only warn; new ones fail. A scan that finds no module, or a pattern that matches
 none, is an error: a contract about nothing passes nothing.
 """

@@ -1,9 +1,11 @@
 """Gate kind `manual`: a criterion no machine can check honestly needs a recorded sign-off.
 
-    - id: read-replica
-      kind: manual
-      title: Read replica for analytics stood up, synced via CDC
-      role: dba
+```yaml
+- id: read-replica
+  kind: manual
+  title: Read replica for analytics stood up, synced via CDC
+  role: dba
+```
 
 It passes only with a sign-off by ``role`` recorded inline (``signoff: {name, role, date}``) or in
 the sign-off file (``prepctl signoff PHASE --criterion ID --as ROLE --name NAME``).

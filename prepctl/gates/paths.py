@@ -1,10 +1,12 @@
 """Gate kind `paths`: required and forbidden files, folders and globs in the monolith.
 
-    - id: analytics-service-exists
-      kind: paths
-      title: Routers moved into services/analytics_api
-      exists: [services/analytics_api/__init__.py]
-      absent: [prep/analytics/routers.py]
+```yaml
+- id: analytics-service-exists
+  kind: paths
+  title: Routers moved into services/analytics_api
+  exists: [services/analytics_api/__init__.py]
+  absent: [prep/analytics/routers.py]
+```
 
 A pattern ending in `/` names a folder. `*` matches inside one path segment, `**` across folders.
 """

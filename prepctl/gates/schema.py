@@ -1,11 +1,13 @@
 """Gate kind `schema`: each engine's config validates against the JSON Schema beside it.
 
-    - id: engine-config-schemas
-      kind: schema
-      title: Configuration schemas live alongside each engine, validated in CI
-      engines: prep/compliance/*_compliance_engine/
-      config: config.yaml                 # glob inside each engine folder (default)
-      schema_file: "{stem}.schema.json"   # pairing rule (default): config.yaml <-> config.schema.json
+```yaml
+- id: engine-config-schemas
+  kind: schema
+  title: Configuration schemas live alongside each engine, validated in CI
+  engines: prep/compliance/*_compliance_engine/
+  config: config.yaml                 # glob inside each engine folder (default)
+  schema_file: "{stem}.schema.json"   # pairing rule (default): config.yaml <-> config.schema.json
+```
 
 ``schema_file`` is relative to the config's folder, or to the root when it starts with `/`.
 Placeholders: ``{engine}`` (the engine folder's name), ``{config}`` (the config file's name),

@@ -1,17 +1,19 @@
 """Gate kind `shadow`: recorded traffic replayed against the monolith and the extracted service
 shows parity.
 
-    - id: shadow-parity
-      kind: shadow
-      title: Shadow traffic from the monolith to the new services shows parity
-      requests: shadow/requests.jsonl          # JSONL or HAR, relative to root:
-      primary: ${PREP_MONOLITH_URL:-http://127.0.0.1:8000}
-      secondary: ${PREP_MONOLITH_2_URL:-http://127.0.0.1:8001}
-      candidate: ${ANALYTICS_API_URL:-http://127.0.0.1:8100}
-      min_requests: 10
-      max_mismatch_rate: 0.01
-      p95_factor: 1.5
-      ignore: [$.generated_at]
+```yaml
+- id: shadow-parity
+  kind: shadow
+  title: Shadow traffic from the monolith to the new services shows parity
+  requests: shadow/requests.jsonl          # JSONL or HAR, relative to root:
+  primary: ${PREP_MONOLITH_URL:-http://127.0.0.1:8000}
+  secondary: ${PREP_MONOLITH_2_URL:-http://127.0.0.1:8001}
+  candidate: ${ANALYTICS_API_URL:-http://127.0.0.1:8100}
+  min_requests: 10
+  max_mismatch_rate: 0.01
+  p95_factor: 1.5
+  ignore: [$.generated_at]
+```
 
 Passes when at least ``min_requests`` were compared, the mismatch rate after noise is at most
 ``max_mismatch_rate``, and the candidate's p95 latency is at most the primary's × ``p95_factor``.
