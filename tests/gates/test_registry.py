@@ -3,21 +3,18 @@ module docstring (which the generated reference shows) is a valid criterion."""
 
 from __future__ import annotations
 
-import typing
-
 import pytest
 
 from prepctl.gates.registry import GATES, KINDS
 from prepctl.registry import one_of
-from tests.support.examples import docstring_example
+from tests.support.examples import docstring_example, literal_of
 
 
 @pytest.mark.parametrize("kind", GATES.names())
 def test_kind_is_the_same_in_registry_gate_and_options(kind: str):
     gate = GATES.load(kind)
     assert gate.kind == kind
-    literal = gate.options.model_fields["kind"].annotation
-    assert typing.get_origin(literal) is typing.Literal and typing.get_args(literal) == (kind,)
+    assert literal_of(gate.options, "kind") == (kind,)
     assert KINDS.options_model(kind) is gate.options
 
 

@@ -1,9 +1,10 @@
-"""The YAML example in a gate's or contract's module docstring (the generated reference shows it)."""
+"""What the registry consistency tests read of a gate or contract: its docstring example, its Literal."""
 
 from __future__ import annotations
 
 import re
 import sys
+import typing
 
 import yaml
 
@@ -17,3 +18,9 @@ def docstring_example(obj: type) -> object:
     blocks = EXAMPLE.findall(doc)
     assert len(blocks) == 1, f"{obj.__module__}: {len(blocks)} ```yaml blocks in the docstring, want exactly one"
     return yaml.safe_load(blocks[0])
+
+
+def literal_of(model: type, field: str) -> tuple[object, ...]:
+    """The values of ``model``'s ``field: Literal[...]`` (empty when it is no Literal)."""
+    annotation = model.model_fields[field].annotation  # type: ignore[attr-defined]
+    return typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else ()

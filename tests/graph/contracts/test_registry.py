@@ -3,21 +3,18 @@ options, and the example in its module docstring is a valid contract."""
 
 from __future__ import annotations
 
-import typing
-
 import pytest
 from pydantic import TypeAdapter
 
 from prepctl.graph.contracts import CONTRACTS, contract_spec
-from tests.support.examples import docstring_example
+from tests.support.examples import docstring_example, literal_of
 
 
 @pytest.mark.parametrize("name", CONTRACTS.names())
 def test_type_is_the_same_in_registry_contract_and_options(name: str):
     contract = CONTRACTS.load(name)
     assert contract.type == name
-    literal = contract.options.model_fields["type"].annotation
-    assert typing.get_origin(literal) is typing.Literal and typing.get_args(literal) == (name,)
+    assert literal_of(contract.options, "type") == (name,)
 
 
 @pytest.mark.parametrize("name", CONTRACTS.names())
