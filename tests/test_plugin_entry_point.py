@@ -8,12 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
+from tests.support.plans import write_plan
 
 GATE_MODULE = '''
 from typing import Literal
@@ -96,24 +96,13 @@ def plugin_site(tmp_path: Path) -> Path:
     return site
 
 
-def write_plan(folder: Path, criteria: str) -> Path:
+def plugin_plan(folder: Path, criteria: str) -> Path:
+    """A plan over a root that holds one package and the READY marker."""
     root = folder / "root"
     (root / "app").mkdir(parents=True, exist_ok=True)
     (root / "app" / "__init__.py").write_text("", encoding="utf-8")
     (root / "READY").write_text("yes\n", encoding="utf-8")
-    plan = folder / "phases.yaml"
-    plan.write_text(textwrap.dedent("""\
-        version: 1
-        name: plugin plan
-        root: root
-        phases:
-          - id: p
-            title: P
-            weeks: 0-1
-            owners: [me]
-            criteria:
-        """) + textwrap.indent(textwrap.dedent(criteria).strip("\n"), "      ") + "\n", encoding="utf-8")
-    return plan
+    return write_plan(folder, criteria, root="root")
 
 
 def prepctl(site: Path | None, *args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -133,7 +122,7 @@ THROWAWAY = """\
 
 
 def test_a_plugin_kind_is_validated_listed_in_the_schema_and_gated(plugin_site: Path, tmp_path: Path):
-    plan = write_plan(tmp_path, THROWAWAY)
+    plan = plugin_plan(tmp_path, THROWAWAY)
 
     validate = prepctl(plugin_site, "-c", plan, "validate")
     assert validate.returncode == 0, validate.stderr
@@ -154,7 +143,7 @@ def test_a_plugin_kind_is_validated_listed_in_the_schema_and_gated(plugin_site: 
 
 
 def test_a_plugin_kind_is_checked_against_its_options_with_positions(plugin_site: Path, tmp_path: Path):
-    plan = write_plan(tmp_path, """\
+    plan = plugin_plan(tmp_path, """\
         - id: ready
           kind: throwaway
           title: the ready marker is there
@@ -165,20 +154,20 @@ def test_a_plugin_kind_is_checked_against_its_options_with_positions(plugin_site
         """)
     result = prepctl(plugin_site, "-c", plan, "validate")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert f"{plan}:10:9: missing required key 'file' in phases[0].criteria[0]" in result.stderr
-    assert f"{plan}:13:9: unknown key 'fiel' (did you mean 'file'?)" in result.stderr
-    assert f"{plan}:15:9: unknown gate kind 'throwawy' (did you mean 'throwaway'?)" in result.stderr
+    assert f"{plan}:11:9: missing required key 'file' in phases[0].criteria[0]" in result.stderr
+    assert f"{plan}:14:9: unknown key 'fiel' (did you mean 'file'?)" in result.stderr
+    assert f"{plan}:16:9: unknown gate kind 'throwawy' (did you mean 'throwaway'?)" in result.stderr
 
 
 def test_without_the_plugin_the_kind_is_unknown(tmp_path: Path):
-    plan = write_plan(tmp_path, THROWAWAY)
+    plan = plugin_plan(tmp_path, THROWAWAY)
     result = prepctl(None, "-c", plan, "validate")
     assert result.returncode == 2
     assert "unknown gate kind 'throwaway'" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_plugin_format_and_contract_type_join_the_same_way(plugin_site: Path, tmp_path: Path):
-    plan = write_plan(tmp_path, THROWAWAY + """\
+    plan = plugin_plan(tmp_path, THROWAWAY + """\
 - id: contract
   kind: imports
   title: a plugin contract type
@@ -203,7 +192,7 @@ def test_a_plugin_format_and_contract_type_join_the_same_way(plugin_site: Path, 
 
 def test_a_broken_plugin_is_an_error_not_a_traceback(plugin_site: Path, tmp_path: Path):
     (plugin_site / "throwaway_gate.py").write_text("raise ImportError('half installed')\n", encoding="utf-8")
-    plan = write_plan(tmp_path, THROWAWAY)
+    plan = plugin_plan(tmp_path, THROWAWAY)
     result = prepctl(plugin_site, "-c", plan, "validate")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "gate kind 'throwaway' failed to load" in result.stderr and "half installed" in result.stderr

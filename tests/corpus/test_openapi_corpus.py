@@ -24,8 +24,7 @@ import yaml
 
 from prepctl.evaluate import evaluate
 from prepctl.verdicts import CriterionResult
-from tests.conftest import write_plan
-from tests.support.plans import load_plan
+from tests.support.plans import load_plan, write_plan
 
 CORPUS = Path(__file__).parent / "openapi"
 SCHEMA_CORPUS = Path(__file__).parent / "schema"
