@@ -10,9 +10,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from prepctl.errors import GateError
+from prepctl.errors import GateError, PrepctlError
 from prepctl.gates import registry
 from prepctl.gates.base import GateContext
+from prepctl.history import record_or_warn
 from prepctl.plan import CriterionSpec, LoadedPlan, Phase
 from prepctl.verdicts import (
     CriterionResult,
@@ -21,17 +22,12 @@ from prepctl.verdicts import (
     PhaseResult,
     Status,
     Verdict,
+    exit_code,
     overall_status,
     phase_status,
 )
 
 MAX_WORKERS = 8
-
-
-@dataclass(frozen=True)
-class GateRequest:
-    phases: list[str]
-    strict: bool = False
 
 
 def evaluate_criterion(spec: CriterionSpec, phase: Phase, ctx: GateContext) -> CriterionResult:
@@ -111,11 +107,38 @@ def evaluate(plan: LoadedPlan, phase_ids: list[str], strict: bool = False,
 
 
 def select_phases(plan: LoadedPlan, phase: str | None, all_phases: bool, with_deps: bool) -> list[str]:
-    from prepctl.errors import PrepctlError
-
     if all_phases:
         return plan.order()
     if phase is None:
         raise PrepctlError("name a PHASE or pass --all")
     plan.phase(phase)  # unknown phase -> clear error with a suggestion
     return [*plan.predecessors(phase), phase] if with_deps else [phase]
+
+
+@dataclass(frozen=True)
+class GateRequest:
+    """What `prepctl gate` was asked: one phase (with its predecessors) or all of them."""
+
+    phase: str | None = None
+    all_phases: bool = False
+    with_deps: bool = False
+    strict: bool = False
+    #: A git revision to read code-based criteria at; live criteria are skipped then.
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    report: GateReport
+    #: 0 pass (warn passes unless strict), 1 fail, 2 error.
+    exit_code: int
+
+
+def run_gate(plan: LoadedPlan, request: GateRequest) -> GateOutcome:
+    """The gate use case: evaluate the requested phases, record the run in the gate history and
+    decide the exit code. A history that cannot be written is a warning on stderr, never a
+    different exit code: CI acts on the verdict."""
+    phase_ids = select_phases(plan, request.phase, request.all_phases, request.with_deps)
+    report = evaluate(plan, phase_ids, strict=request.strict, at=request.at)
+    record_or_warn(plan, report)
+    return GateOutcome(report=report, exit_code=exit_code(report.status))

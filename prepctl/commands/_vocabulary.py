@@ -1,0 +1,16 @@
+"""The one ``--format`` vocabulary: ``markdown`` everywhere, with ``md`` a hidden spelling of it.
+
+The app's context normalises every choice value through :func:`normalize_token` (click's
+``token_normalize_func``, inherited by every sub-command), so each format enum lists
+``markdown`` only: ``md`` is accepted but appears in no choice list, help text or error message.
+Click also passes option and command names through it; no option or command is called ``md``.
+"""
+
+from __future__ import annotations
+
+HIDDEN_ALIASES = {"md": "markdown"}
+
+
+def normalize_token(token: str) -> str:
+    """``token`` in the shared vocabulary: a hidden alias becomes the name it stands for."""
+    return HIDDEN_ALIASES.get(token, token)
