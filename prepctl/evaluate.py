@@ -7,10 +7,11 @@ kind this build does not provide becomes ``error`` (fail closed), never ``pass``
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from prepctl.errors import GateError, PrepctlError
+from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.gates import registry
 from prepctl.gates.base import GateContext
 from prepctl.history import record_or_warn
@@ -97,13 +98,30 @@ def make_context(plan: LoadedPlan, at: str | None = None) -> GateContext:
 
 
 def evaluate(plan: LoadedPlan, phase_ids: list[str], strict: bool = False,
-             at: str | None = None, ctx: GateContext | None = None) -> GateReport:
-    """Evaluate the given phases (in the order given) against the plan's root or a revision."""
+             at: str | None = None, ctx: GateContext | None = None,
+             criteria: Collection[str] | None = None) -> GateReport:
+    """Evaluate the given phases (in the order given) against the plan's root or a revision;
+    with ``criteria``, only those criteria of each phase (each id must exist in every phase)."""
     ctx = ctx or make_context(plan, at)
-    results = [evaluate_phase(plan.phase(pid), ctx, strict) for pid in phase_ids]
+    phases = [plan.phase(pid) for pid in phase_ids]
+    if criteria is not None:
+        phases = [only_criteria(phase, criteria, plan) for phase in phases]
+    results = [evaluate_phase(phase, ctx, strict) for phase in phases]
     return GateReport(phases=results, status=overall_status(r.status for r in results),
                       config_path=str(plan.path), root=str(plan.root), revision=ctx.revision,
                       strict=strict)
+
+
+def only_criteria(phase: Phase, criterion_ids: Collection[str], plan: LoadedPlan) -> Phase:
+    """The phase with only the named criteria, in plan order; an unknown id is a PrepctlError."""
+    known = [spec.id for spec in phase.criteria]
+    unknown = [cid for cid in criterion_ids if cid not in known]
+    if unknown:
+        raise PrepctlError(Problem(file=str(plan.path), message=f"{phase.id} has no criterion "
+                                   + ", ".join(f"'{cid}'" for cid in unknown),
+                                   hint="its criteria: " + ", ".join(known)))
+    wanted = set(criterion_ids)
+    return phase.model_copy(update={"criteria": [spec for spec in phase.criteria if spec.id in wanted]})
 
 
 def select_phases(plan: LoadedPlan, phase: str | None, all_phases: bool, with_deps: bool) -> list[str]:
