@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from prepctl import workdir
 from prepctl.sqlitedb import open_shared
 
 #: Bump when what the parser extracts changes: older cache entries are then ignored.
@@ -88,7 +89,7 @@ class ParseCache:
     @classmethod
     def under(cls, base: str | Path) -> ParseCache:
         """The cache of a project: ``BASE/.prepctl/cache`` (BASE: the config dir, or --root)."""
-        return cls(Path(base) / ".prepctl" / "cache")
+        return cls(workdir.cache_dir(base))
 
     @property
     def _db_path(self) -> Path:
