@@ -17,7 +17,7 @@ In one run it:
    grimp's where grimp did not abort), then prints commits/s, unique blobs parsed, peak memory
    (max RSS of each process) and the ratios.
 
-Targets (issue 6): cold >= 30x faster than the naive loop; warm <= 1 s per 500 commits.
+Targets: cold >= 30x faster than the naive loop; warm <= 1 s per 500 commits.
 """
 
 from __future__ import annotations
