@@ -8,7 +8,9 @@ Click also passes option and command names through it; no option or command is c
 
 from __future__ import annotations
 
-HIDDEN_ALIASES = {"md": "markdown"}
+from types import MappingProxyType
+
+HIDDEN_ALIASES = MappingProxyType({"md": "markdown"})
 
 
 def normalize_token(token: str) -> str:
