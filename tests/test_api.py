@@ -7,10 +7,8 @@ from pathlib import Path
 import pytest
 
 from prepctl import api
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE_PLAN = REPO / "phases.yaml"
-EXAMPLE_MONOLITH = REPO / "examples" / "prep-monolith"
+from tests.support.paths import EXAMPLE as EXAMPLE_MONOLITH
+from tests.support.paths import PHASES as EXAMPLE_PLAN
 
 
 def test_load_evaluate_and_scan_the_bundled_example():

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, write_plan
+from tests.support.cli import run_cli
+from tests.support.plans import write_plan
 
 CRITERION = """
 - id: present
