@@ -6,14 +6,15 @@ kind this build does not provide becomes ``error`` (fail closed), never ``pass``
 
 from __future__ import annotations
 
+import importlib
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.gates import registry
-from prepctl.gates.base import GateContext
+from prepctl.gates.base import Gate, GateContext
 from prepctl.history import record_or_warn
 from prepctl.plan import CriterionSpec, LoadedPlan, Phase
 from prepctl.verdicts import (
@@ -63,13 +64,16 @@ def evaluate_phase(phase: Phase, ctx: GateContext, strict: bool = False) -> Phas
     specs = list(phase.criteria)
     results: list[CriterionResult | None] = [None] * len(specs)
     concurrent = []
+    io_gates: set[type[Gate]] = set()
     for index, spec in enumerate(specs):
         gate_cls = _safe_class(spec.kind)
         if gate_cls is not None and gate_cls.does_io:
             concurrent.append(index)
+            io_gates.add(gate_cls)
         else:
             results[index] = evaluate_criterion(spec, phase, ctx)
     if concurrent:
+        import_before_threads(io_gates)
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(concurrent))) as pool:
             futures = {i: pool.submit(evaluate_criterion, specs[i], phase, ctx) for i in concurrent}
             for index, future in futures.items():
@@ -77,6 +81,19 @@ def evaluate_phase(phase: Phase, ctx: GateContext, strict: bool = False) -> Phas
     done = [r for r in results if r is not None]
     return PhaseResult(phase=phase.id, title=phase.title, status=phase_status(done, strict),
                        criteria=done, revision=ctx.revision)
+
+
+def import_before_threads(gate_classes: Iterable[type[Gate]]) -> None:
+    """Import what the gates import lazily, here in one thread, before their checks run in several.
+
+    A module that fails to import is left alone: the check meets the same failure and turns it
+    into an error verdict, with the criterion it belongs to."""
+    for gate_cls in gate_classes:
+        for module in gate_cls.lazy_imports:
+            try:
+                importlib.import_module(module)
+            except Exception:  # reported by the check itself, as its verdict
+                continue
 
 
 def _safe_class(kind: str):

@@ -62,3 +62,16 @@ def test_a_gate_needs_a_phase_or_all(plan_path: Path):
         run_gate(plan, GateRequest())
     every = run_gate(plan, GateRequest(all_phases=True, strict=True))
     assert [p.phase for p in every.report.phases] == ["first", "second"] and every.report.strict
+
+
+def test_lazy_imports_are_loaded_before_the_threads_and_a_missing_one_is_left_to_the_check():
+    import sys
+
+    from prepctl.evaluate import import_before_threads
+    from prepctl.gates.schema import SchemaGate
+
+    class Broken(SchemaGate):
+        lazy_imports = ("prepctl_no_such_module",)
+
+    import_before_threads([Broken, SchemaGate])
+    assert "jsonschema" in sys.modules and "prepctl_no_such_module" not in sys.modules
