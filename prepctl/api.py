@@ -24,10 +24,11 @@ from pathlib import Path
 
 from prepctl.errors import ConfigError, PrepctlError, Problem
 from prepctl.evaluate import evaluate as evaluate_phases
+from prepctl.gates.registry import KINDS
 from prepctl.graph.load import GraphSettings, build_graph, default_include
 from prepctl.graph.model import ImportGraph
-from prepctl.plan import LoadedPlan
-from prepctl.plan import load_plan as load_plan_file
+from prepctl.plan import load as plan_load
+from prepctl.plan.model import LoadedPlan
 from prepctl.sources.imports import ScanConfig
 from prepctl.verdicts import GateReport
 
@@ -39,9 +40,10 @@ def load_plan(*, path: str | Path | None = None, root: str | Path | None = None)
 
     ``path``: the file (default: ``phases.yaml`` in the current folder or the nearest one above).
     ``root``: the checkout of the monolith to check, instead of the plan's ``root:``.
-    Raises ``ConfigError`` (a ``PrepctlError``) listing every problem with its ``file:line:col``.
+    Criteria are validated against the installed gate kinds (built-in and plugins). Raises
+    ``ConfigError`` (a ``PrepctlError``) listing every problem with its ``file:line:col``.
     """
-    return load_plan_file(path, root)
+    return plan_load.load_plan(path, root, kinds=KINDS)
 
 
 def evaluate(plan: LoadedPlan, *, phase: str | Collection[str] | None = None,

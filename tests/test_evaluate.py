@@ -9,8 +9,8 @@ import pytest
 from prepctl.errors import PrepctlError
 from prepctl.evaluate import GateRequest, run_gate
 from prepctl.history import DISABLE_ENV, read_runs
-from prepctl.plan import load_plan
 from prepctl.verdicts import Status
+from tests.support.plans import load_plan
 
 PLAN = """\
 version: 1

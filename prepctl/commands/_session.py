@@ -16,7 +16,7 @@ import typer
 
 if TYPE_CHECKING:
     from prepctl.graph.load import GraphSettings
-    from prepctl.plan import LoadedPlan
+    from prepctl.plan.model import LoadedPlan
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,12 @@ class Session:
     root: Path | None = None
 
     def load_plan(self) -> LoadedPlan:
-        """phases.yaml (given, or the nearest one above the current folder), with ``--root`` applied."""
-        from prepctl.plan import load_plan
+        """phases.yaml (given, or the nearest one above the current folder), with ``--root`` applied,
+        its criteria validated against the installed gate kinds."""
+        from prepctl.gates.registry import KINDS
+        from prepctl.plan.load import load_plan
 
-        return load_plan(self.config, self.root)
+        return load_plan(self.config, self.root, kinds=KINDS)
 
     def graph_settings(self) -> GraphSettings:
         """The graph commands' settings: phases.yaml if given or found, else defaults over --root."""

@@ -9,6 +9,7 @@ def schema() -> None:
     """Print the JSON Schema of phases.yaml (for yaml-language-server and editors)."""
     import json
 
-    from prepctl.plan import json_schema
+    from prepctl.gates.registry import KINDS
+    from prepctl.plan.schema import json_schema
 
-    typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+    typer.echo(json.dumps(json_schema(KINDS), indent=2, sort_keys=True))

@@ -16,7 +16,7 @@ from prepctl.graph.check import ContractOutcome, evaluate_contract
 from prepctl.graph.contracts import ContractContext
 from prepctl.graph.load import GraphSettings, build_graph, plan_contracts
 from prepctl.sources.tree import WorkTree
-from prepctl.verdicts import Status, overall_status
+from prepctl.verdicts import Status, worst
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def check_contracts(settings: GraphSettings, request: RatchetRequest) -> Ratchet
         options_of = dict(contracts)
         outcomes = [evaluate_contract(o.contract_id, options_of[o.contract_id], graph, context, baseline)
                     for o in outcomes]
-    status = overall_status([o.status for o in outcomes] + [Status.ERROR for _ in errors])
+    status = worst([o.status for o in outcomes] + [Status.ERROR for _ in errors])
     return RatchetResult(status=status, baseline_path=settings.baseline_path, outcomes=outcomes,
                          errors=errors, recorded=recorded)
 

@@ -10,8 +10,8 @@ import pytest
 from prepctl.errors import PrepctlError
 from prepctl.graph.load import GraphSettings, settings_from_plan
 from prepctl.graph.ratchet import RatchetRequest, check_contracts
-from prepctl.plan import load_plan
 from prepctl.verdicts import Status
+from tests.support.plans import load_plan
 
 PLAN = """\
 version: 1
