@@ -27,9 +27,9 @@ from prepctl.evaluate import evaluate as evaluate_phases
 from prepctl.gates.registry import KINDS
 from prepctl.graph.load import GraphSettings, build_graph, default_include
 from prepctl.graph.model import ImportGraph
+from prepctl.graph.scan.config import ScanConfig
 from prepctl.plan import load as plan_load
 from prepctl.plan.model import LoadedPlan
-from prepctl.sources.imports import ScanConfig
 from prepctl.verdicts import GateReport
 
 __all__ = ["GateReport", "ImportGraph", "LoadedPlan", "PrepctlError", "evaluate", "load_plan", "scan_graph"]
