@@ -4,6 +4,8 @@ The app's context normalises every choice value through :func:`normalize_token` 
 ``token_normalize_func``, inherited by every sub-command), so each format enum lists
 ``markdown`` only: ``md`` is accepted but appears in no choice list, help text or error message.
 Click also passes option and command names through it; no option or command is called ``md``.
+A free-form format name (``gate --format``, checked against the format registry) is passed
+through it by the command itself.
 """
 
 from __future__ import annotations
