@@ -1,7 +1,7 @@
 """`--format sarif`: SARIF 2.1.0, the log format code scanning dashboards ingest.
 
-One run per invocation. Rules are what was judged (criterion ids here, contract names for the
-graph commands, see prepctl.graph.sarif); results are the evidence that did not pass, each on its
+One run per invocation. Rules are what was judged (``phase/criterion`` ids here, the same contract
+names the graph commands use, see prepctl.graph.sarif); results are the evidence that did not pass, each on its
 file and line. A baselined (accepted) violation is a result carrying an external suppression, so
 a dashboard keeps it out of the open alerts without losing it. Passing and skipped criteria give
 no results. The log is written by the JSON format's writer, so the same redaction applies.
@@ -157,6 +157,7 @@ def criterion_findings(phase: str, criterion: CriterionResult) -> list[Finding]:
     the whole criterion (on the plan file) when no evidence says where."""
     if criterion.status not in LEVEL_OF:
         return []
+    rule_id = f"{phase}/{criterion.id}"
     extra = {"phase": phase, "advisory": criterion.advisory}
     findings: list[Finding] = []
     for item in criterion.verdict.evidence:
@@ -170,7 +171,7 @@ def criterion_findings(phase: str, criterion: CriterionResult) -> list[Finding]:
         text = f"{criterion.verdict.summary} — {item.label}"
         if status is Status.ERROR:
             text = f"could not be judged: {text}"
-        findings.append(Finding(criterion.id, status, text, item.path, item.line, baselined=baselined,
+        findings.append(Finding(rule_id, status, text, item.path, item.line, baselined=baselined,
                                 properties=extra))
     # A failing criterion whose located evidence is all baselined still needs an open result.
     if not findings or (criterion.status is not Status.WARN and all(f.baselined for f in findings)):
@@ -180,7 +181,7 @@ def criterion_findings(phase: str, criterion: CriterionResult) -> list[Finding]:
         text = criterion.verdict.summary
         if status is Status.ERROR:
             text = f"could not be judged: {text}"
-        findings.append(Finding(criterion.id, status, text, properties=extra))
+        findings.append(Finding(rule_id, status, text, properties=extra))
     return findings
 
 
@@ -191,6 +192,7 @@ class SarifFormat(Format):
         run = SarifRun(root=report.root, fallback_path=report.config_path)
         for phase in report.phases:
             for criterion in phase.criteria:
-                run.add_rule(Rule(criterion.id, criterion.title, criterion.kind))
+                # Criterion ids are unique within a phase only; graph check names contracts alike.
+                run.add_rule(Rule(f"{phase.phase}/{criterion.id}", criterion.title, criterion.kind))
                 run.findings.extend(criterion_findings(phase.phase, criterion))
         return run.render()

@@ -46,9 +46,9 @@ def test_rules_are_the_criteria_and_passing_ones_give_no_result(monkeypatch):
     ), monkeypatch)
     driver = log["runs"][0]["tool"]["driver"]
     assert driver["name"] == "prepctl"
-    assert [r["id"] for r in driver["rules"]] == ["tests-green", "no-orm"]
+    assert [r["id"] for r in driver["rules"]] == ["phase-1/tests-green", "phase-1/no-orm"]
     [result] = results(log)
-    assert result["ruleId"] == "no-orm" and result["ruleIndex"] == 1
+    assert result["ruleId"] == "phase-1/no-orm" and result["ruleIndex"] == 1
     assert result["level"] == "error"
     assert location_of(result) == ("src/a.py", 3)
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
@@ -83,13 +83,13 @@ def test_levels_follow_each_evidence_items_status(monkeypatch):
     ), monkeypatch)
     levels = {(r["ruleId"], location_of(r)[0]): (r["level"], r["properties"]["status"]) for r in results(log)}
     assert levels == {
-        ("warned", "ci.sh"): ("warning", "warn"),
-        ("broken", "src/bad.py"): ("error", "error"),
-        ("mixed", "src/a.py"): ("error", "fail"),
-        ("mixed", "src/c.py"): ("warning", "warn"),
-        ("soft", "x.py"): ("warning", "warn"),
+        ("phase-1/warned", "ci.sh"): ("warning", "warn"),
+        ("phase-1/broken", "src/bad.py"): ("error", "error"),
+        ("phase-1/mixed", "src/a.py"): ("error", "fail"),
+        ("phase-1/mixed", "src/c.py"): ("warning", "warn"),
+        ("phase-1/soft", "x.py"): ("warning", "warn"),
     }
-    broken = next(r for r in results(log) if r["ruleId"] == "broken")
+    broken = next(r for r in results(log) if r["ruleId"] == "phase-1/broken")
     assert broken["message"]["text"].startswith("could not be judged: ")
 
 
