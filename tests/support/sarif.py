@@ -36,6 +36,12 @@ phases:
         kind: imports
         title: the UI does not import the database layer
         contract: {type: forbidden, source: [app.ui], forbidden: [app.db]}
+services:
+  - id: ui
+    title: UI
+    phase: p
+    owners: [tester]
+    flag: UI_ENABLED
 """
 
 
