@@ -98,6 +98,10 @@ def type_text(annotation: Any) -> str:
         return f"mapping of {type_text(args[0])} to {type_text(args[1])}" if args else "mapping"
     if annotation in _SCALAR_NAMES:
         return _SCALAR_NAMES[annotation]
+    if isinstance(annotation, type) and issubclass(annotation, ContractOptions):
+        contract_type = get_args(annotation.model_fields["type"].annotation)
+        if contract_type:  # a contract has its own page, beside docs/gates/
+            return f"[`{contract_type[0]}`](../contracts/{contract_type[0]}.md)"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"`{annotation.__name__}`"
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
@@ -125,8 +129,12 @@ def default_text(field: FieldInfo) -> str:
     return f"`{json.dumps(value, default=str, ensure_ascii=False)}`"
 
 
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+def table_cell(text: str) -> str:
+    """One table cell: one line, no column break, and no `<word>` that Markdown would take as HTML."""
+    parts = " ".join(text.split()).replace("|", "\\|").split("`")
+    # Inside a code span an entity would show as typed, and a tag is shown as text anyway.
+    return "`".join(part if inside else part.replace("<", "&lt;").replace(">", "&gt;")
+                    for part, inside in zip(parts, [i % 2 == 1 for i in range(len(parts))], strict=True))
 
 
 def yaml_key(name: str, field: FieldInfo) -> str:
@@ -149,7 +157,7 @@ def options_table(model: type[BaseModel], skip: Sequence[str] = ()) -> list[str]
         if name in skip:
             continue
         rows.append(f"| `{yaml_key(name, field)}` | {type_text(field.annotation)} | {default_text(field)} "
-                    f"| {'yes' if field.is_required() else 'no'} | {_cell(field.description or '')} |")
+                    f"| {'yes' if field.is_required() else 'no'} | {table_cell(field.description or '')} |")
     return rows
 
 
@@ -229,7 +237,7 @@ def gate_kinds() -> list[str]:
 def _summary(module_doc: str | None) -> str:
     first = inspect.cleandoc(module_doc or "").split("\n\n")[0]
     _, colon, rest = first.partition(": ")
-    return _cell(rest if colon else first)
+    return table_cell(rest if colon else first)
 
 
 def gates_index() -> str:

@@ -69,3 +69,8 @@ def test_example_lands_in_a_yaml_fence_on_the_page(monkeypatch) -> None:
     monkeypatch.setattr(module, "__doc__", "Gate kind `paths`: files.\n\n```yaml\n- id: p\n  kind: paths\n```\n")
     page = reference.gate_page("paths")
     assert "# Gate kind `paths`\n\nFiles.\n\n## Example\n\n```yaml\n- id: p\n  kind: paths\n```\n" in page
+
+
+def test_a_table_cell_stays_one_cell_and_shows_tags_as_text() -> None:
+    assert reference.table_cell("a | b\n  c") == "a \\| b c"
+    assert reference.table_cell("'plan:<path>' or `<phase>`") == "'plan:&lt;path&gt;' or `<phase>`"
