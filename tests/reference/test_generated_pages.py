@@ -7,6 +7,7 @@ from pathlib import Path
 from prepctl import reference
 from prepctl.gates import registry as gate_registry
 from prepctl.graph.contracts import CONTRACTS
+from prepctl.plan import CriterionSpec
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -34,7 +35,7 @@ def test_every_option_of_a_kind_is_documented() -> None:
         model = gate_registry.gate_class(kind).options
         page = reference.gate_page(kind)
         for name, field in model.model_fields.items():
-            if name not in reference.CriterionSpec.model_fields:
+            if name not in CriterionSpec.model_fields:
                 assert f"| `{field.alias or name}` |" in page, f"{kind}: option {name} missing"
 
 
