@@ -18,6 +18,7 @@ import datetime
 import enum
 import inspect
 import json
+import re
 import textwrap
 import types
 from collections.abc import Callable, Mapping, Sequence
@@ -29,10 +30,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from prepctl.gates import registry as gate_registry
+from prepctl.gates.registry import GATES
 from prepctl.graph.contracts import CONTRACTS
 from prepctl.graph.contracts.base import ContractOptions
-from prepctl.plan import CriterionSpec
+from prepctl.plan.model import CriterionSpec
 
 #: Hand-written detail per gate kind (``docs/gates/details/<kind>.md``, optional): behaviour too
 #: long for a module docstring. Its links are written relative to ``docs/gates/``.
@@ -68,7 +69,7 @@ def split_docstring(text: str | None) -> Docstring:
     closing = next((i for i in range(opening + 1, len(lines)) if lines[i].strip() == "```"), len(lines))
     example = textwrap.dedent("\n".join(lines[opening + 1:closing])).strip("\n")
     prose = "\n".join([*lines[:opening], *lines[closing + 1:]]).strip()
-    return Docstring(prose, example)
+    return Docstring(re.sub(r"\n{3,}", "\n\n", prose), example)
 
 
 def _without_prefix(prose: str) -> str:
@@ -203,9 +204,7 @@ def _page(title: str, module_doc: str | None, sections: list[str], details: Path
 
 def gate_page(kind: str) -> str:
     """``docs/gates/<kind>.md``: the gate module's prose and example, and its options."""
-    gate = gate_registry.gate_class(kind)
-    if gate is None:
-        raise LookupError(f"gate kind {kind!r} is not registered")
+    gate = GATES.load(kind)
     model = gate.options
     common = tuple(CriterionSpec.model_fields)
     sections = _model_sections(model, common, _is_contract)
@@ -219,9 +218,7 @@ def gate_page(kind: str) -> str:
 
 def contract_page(contract_type: str) -> str:
     """``docs/contracts/<type>.md``: the contract module's prose and example, and its options."""
-    contract = CONTRACTS.get(contract_type)
-    if contract is None:
-        raise LookupError(f"contract type {contract_type!r} is not registered")
+    contract = CONTRACTS.load(contract_type)
     common = tuple(ContractOptions.model_fields)
     sections = _model_sections(contract.options, common, lambda m: False)
     sections += ["", "Every contract also has the [common options](index.md#common-options) "
@@ -230,8 +227,8 @@ def contract_page(contract_type: str) -> str:
 
 
 def gate_kinds() -> list[str]:
-    """Registered kinds that have a gate class (a kind that cannot be evaluated has no page)."""
-    return [kind for kind in gate_registry.all_kinds() if gate_registry.gate_class(kind) is not None]
+    """Every registered gate kind, built-in or plugin."""
+    return GATES.names()
 
 
 def _summary(module_doc: str | None) -> str:
@@ -250,7 +247,7 @@ def gates_index() -> str:
              "fails closed with `error`, never `pass`.", "",
              "| kind | checks |", "|---|---|"]
     for kind in gate_kinds():
-        gate = gate_registry.gate_class(kind)
+        gate = GATES.load(kind)
         lines.append(f"| [`{kind}`]({kind}.md) | {_summary(inspect.getmodule(gate).__doc__)} |")  # type: ignore[union-attr]
     lines += ["", "## Common keys", "", "Every criterion has these keys, whatever its kind:", "",
               *options_table(CriterionSpec), "",
@@ -264,8 +261,8 @@ def contracts_index() -> str:
              "An [`imports`](../gates/imports.md) criterion holds one `contract`; its `type` is one "
              "of these. See [the import graph](../import-graph.md) for how the graph is scanned.", "",
              "| type | holds when |", "|---|---|"]
-    for contract_type in sorted(CONTRACTS):
-        module = inspect.getmodule(CONTRACTS[contract_type])
+    for contract_type in CONTRACTS.names():
+        module = inspect.getmodule(CONTRACTS.load(contract_type))
         lines.append(f"| [`{contract_type}`]({contract_type}.md) | {_summary(module.__doc__ if module else None)} |")
     lines += ["", "## Common options", "", "Every contract type also takes:", "",
               *options_table(ContractOptions, skip=("type",))]
@@ -276,7 +273,7 @@ def index_pages() -> dict[str, str]:
     """Every generated page, keyed by its path under ``docs/``."""
     pages = {"gates/index.md": gates_index(), "contracts/index.md": contracts_index()}
     pages.update({f"gates/{kind}.md": gate_page(kind) for kind in gate_kinds()})
-    pages.update({f"contracts/{name}.md": contract_page(name) for name in sorted(CONTRACTS)})
+    pages.update({f"contracts/{name}.md": contract_page(name) for name in CONTRACTS.names()})
     return pages
 
 

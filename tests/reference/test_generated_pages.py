@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from prepctl import reference
-from prepctl.gates import registry as gate_registry
+from prepctl.gates.registry import GATES
 from prepctl.graph.contracts import CONTRACTS
-from prepctl.plan import CriterionSpec
+from prepctl.plan.model import CriterionSpec
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -20,19 +20,19 @@ def test_committed_pages_are_fresh() -> None:
 
 def test_every_kind_and_contract_type_has_a_page() -> None:
     pages = reference.index_pages()
-    kinds = [kind for kind in gate_registry.all_kinds() if gate_registry.gate_class(kind) is not None]
+    kinds = GATES.names()
     assert kinds, "no gate kind registered"
     for kind in kinds:
         assert f"gates/{kind}.md" in pages
         assert f"[`{kind}`]({kind}.md)" in pages["gates/index.md"]
-    for contract_type in CONTRACTS:
+    for contract_type in CONTRACTS.names():
         assert f"contracts/{contract_type}.md" in pages
         assert f"[`{contract_type}`]({contract_type}.md)" in pages["contracts/index.md"]
 
 
 def test_every_option_of_a_kind_is_documented() -> None:
     for kind in reference.gate_kinds():
-        model = gate_registry.gate_class(kind).options
+        model = GATES.load(kind).options
         page = reference.gate_page(kind)
         for name, field in model.model_fields.items():
             if name not in CriterionSpec.model_fields:
@@ -55,7 +55,7 @@ def test_docstring_example_is_cut_out_of_the_prose() -> None:
     doc = reference.split_docstring(
         "Gate kind `x`: checks a thing.\n\nMore prose.\n\n```yaml\n- id: a\n  kind: x\n```\n\nAfter.\n")
     assert doc.example == "- id: a\n  kind: x"
-    assert doc.prose == "Gate kind `x`: checks a thing.\n\nMore prose.\n\n\nAfter."
+    assert doc.prose == "Gate kind `x`: checks a thing.\n\nMore prose.\n\nAfter."
 
 
 def test_docstring_without_example_keeps_its_prose() -> None:
@@ -65,7 +65,7 @@ def test_docstring_without_example_keeps_its_prose() -> None:
 
 
 def test_example_lands_in_a_yaml_fence_on_the_page(monkeypatch) -> None:
-    gate = gate_registry.gate_class("paths")
+    gate = GATES.load("paths")
     module = __import__(gate.__module__, fromlist=["_"])
     monkeypatch.setattr(module, "__doc__", "Gate kind `paths`: files.\n\n```yaml\n- id: p\n  kind: paths\n```\n")
     page = reference.gate_page("paths")
