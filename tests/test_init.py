@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from prepctl.plan import load_plan
-from prepctl.scaffold import criterion_id, read_outline
+from prepctl.scaffold.outline import criterion_id, read_outline
 from tests.conftest import EXAMPLE, REPO, run_cli
 
 SEED = REPO / "examples" / "seed-plan.md"

@@ -1,0 +1,114 @@
+"""The repository a plan talks about, as the recognisers see it: files, their modules, settings
+(found with the flag reader, so with file:line) and documents. Read as text only; nothing is
+imported or run. Answers are cached: a plan names the same things many times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from prepctl.sources.settings import SettingSearch, find_setting
+from prepctl.sources.tree import Tree, WorkTree, glob_regex
+
+
+@dataclass
+class Repository:
+    root: Path
+    tree: Tree = field(init=False)
+    _settings: dict[str, SettingSearch] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.tree = WorkTree(self.root)
+
+    @cached_property
+    def files(self) -> list[str]:
+        return list(self.tree.files())
+
+    @cached_property
+    def folders(self) -> set[str]:
+        return set(self.tree.dirs())
+
+    @cached_property
+    def source_roots(self) -> tuple[str, ...]:
+        from prepctl.graph.load import default_include
+
+        return default_include(self.root)
+
+    def exists(self, rel: str) -> bool:
+        rel = rel.strip("/")
+        return rel in self.folders or rel in self.files
+
+    def is_dir(self, rel: str) -> bool:
+        return rel.strip("/") in self.folders
+
+    def glob(self, pattern: str) -> list[str]:
+        regex = glob_regex(pattern.strip("/"))
+        found = [f for f in self.files if regex.fullmatch(f)]
+        return found + sorted(d for d in self.folders if regex.fullmatch(d))
+
+    def find_document(self, name: str) -> str | None:
+        """A document the plan names: at that path, or, for a bare file name, the one file of
+        that name in the repository (None when there is none or several)."""
+        name = name.strip("/")
+        if name in self.files:
+            return name
+        if "/" in name:
+            return None
+        matches = [f for f in self.files if PurePosixPath(f).name == name]
+        return matches[0] if len(matches) == 1 else None
+
+    def read(self, rel: str) -> str | None:
+        try:
+            return self.tree.read_bytes(rel).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def module_of(self, rel: str) -> str | None:
+        """The dotted module of a Python file or package folder below a source root."""
+        rel = rel.strip("/")
+        path = PurePosixPath(rel)
+        if path.suffix == ".py":
+            path = path.with_suffix("")
+            if path.name == "__init__":
+                path = path.parent
+        elif rel.endswith((".pyi", ".json", ".yaml", ".yml", ".md")):
+            return None
+        for source_root in self.source_roots:
+            if source_root != "." and not str(path).startswith(source_root.rstrip("/") + "/"):
+                continue
+            inner = path if source_root == "." else path.relative_to(source_root)
+            parts = inner.parts
+            if parts and all(p.isidentifier() for p in parts):
+                return ".".join(parts)
+        return None
+
+    def is_package(self, rel: str) -> bool:
+        return f"{rel.strip('/')}/__init__.py" in self.files
+
+    def has_module(self, module: str) -> bool:
+        """Whether a file or package folder of the module exists under a source root."""
+        as_path = module.replace(".", "/")
+        for source_root in self.source_roots:
+            base = as_path if source_root == "." else f"{source_root.rstrip('/')}/{as_path}"
+            if f"{base}.py" in self.files or base in self.folders:
+                return True
+        return False
+
+    def top_packages(self) -> list[str]:
+        """Top-level Python packages and modules below the source roots (tests left out)."""
+        found: set[str] = set()
+        for rel in self.files:
+            if not rel.endswith(".py"):
+                continue
+            module = self.module_of(rel)
+            if module:
+                top = module.partition(".")[0]
+                if top not in ("tests", "test", "migrations", "alembic", "conftest", "setup", "build"):
+                    found.add(top)
+        return sorted(found)
+
+    def setting(self, name: str) -> SettingSearch:
+        if name not in self._settings:
+            self._settings[name] = find_setting(self.tree, name)
+        return self._settings[name]
