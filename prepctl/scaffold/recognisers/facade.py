@@ -63,10 +63,10 @@ class FacadeRecogniser:
             return Unsure(self.name, f"{facade_path} is not a Python package path")
         if engine is None:
             return Unsure(self.name, f"no single package named {names[0]} under the root")
-        grounding = [f"{wrapped[0]} is {engine}"]
         module = repo.module_of(engine)
         if module is None:
             return Unsure(self.name, f"{engine} is not a Python module or package")
+        grounding = [f"{wrapped[0]} is module {module} ({engine})"]
         modules = [module]
         if bullet.has(r"\bsiblings?\b", r"\bother\b.*\bengines\b", r"\ball\b.*\bengines\b"):
             ending, found = siblings(repo, engine)

@@ -68,7 +68,7 @@ class ForbiddenRecogniser:
         else:
             grounding.append(f"importers to clean: {', '.join(sources)}")
         options = {"type": "forbidden", "source": sources, "forbidden": [forbidden]}
-        direct = bullet.has(r"\bdirect\b")
+        direct = bullet.has(r"\bdirect(ly)?\b")
         if direct:
             options["transitive"] = False
         return Draft(self.name, [Criterion("imports", f"{', '.join(sources)} do not import {forbidden}"
