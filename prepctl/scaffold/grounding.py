@@ -7,9 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from prepctl.sources.documents import DocumentError, load_document, require_document_file
 from prepctl.sources.settings import SettingSearch, find_setting
-from prepctl.sources.tree import Tree, WorkTree, glob_regex
+from prepctl.sources.tree import Tree, WorkTree
 
 
 @dataclass
@@ -42,11 +44,6 @@ class Repository:
     def is_dir(self, rel: str) -> bool:
         return rel.strip("/") in self.folders
 
-    def glob(self, pattern: str) -> list[str]:
-        regex = glob_regex(pattern.strip("/"))
-        found = [f for f in self.files if regex.fullmatch(f)]
-        return found + sorted(d for d in self.folders if regex.fullmatch(d))
-
     def find_document(self, name: str) -> str | None:
         """A document the plan names: at that path, or, for a bare file name, the one file of
         that name in the repository (None when there is none or several)."""
@@ -59,10 +56,24 @@ class Repository:
         return matches[0] if len(matches) == 1 else None
 
     def read(self, rel: str) -> str | None:
+        """A text file's content; None for what must not be opened (a FIFO, a link out of the
+        root, a file over the document size limit) or is not UTF-8 text."""
         try:
+            require_document_file(self.tree, rel)
             return self.tree.read_bytes(rel).decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+        except (OSError, UnicodeDecodeError, DocumentError):
             return None
+
+    def load(self, rel: str) -> tuple[Any, str | None]:
+        """A YAML or JSON document, parsed with the gates' own loader (size-limited, no alias
+        bombs), or None and the reason it cannot be read."""
+        try:
+            require_document_file(self.tree, rel)
+            return load_document(self.tree, rel).data, None
+        except FileNotFoundError:
+            return None, f"{rel}: not found"
+        except (OSError, DocumentError) as exc:
+            return None, f"{rel}: {exc}"
 
     def module_of(self, rel: str) -> str | None:
         """The dotted module of a Python file or package folder below a source root."""

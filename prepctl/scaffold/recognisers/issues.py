@@ -37,10 +37,14 @@ class IssuesRecogniser:
         report = repo.find_document(reports[0])
         if report is None:
             return Unsure(self.name, f"{reports[0]}: no such report under the root")
+        text = repo.read(report)
+        if text is None:
+            return Unsure(self.name, f"{report}: cannot be read as a text report (not UTF-8, not a regular file, "
+                          "or too large)")
         unchecked = [m.group(0) for m in re.finditer(r"\b(validated|verified|tested) (in|on) \w+", bullet.text)]
         return Draft(self.name, [Criterion("issues", f"No open {'/'.join(severities)} defects in {report}",
                                            {"report": report, "severities": severities, "max_open": 0})],
-                     [f"{report} opened ({len((repo.read(report) or '').splitlines())} lines)",
+                     [f"{report} opened ({len(text.splitlines())} lines)",
                       f"severities: {', '.join(severities)}"],
                      "the bullet asks for zero open defects of these severities in the named report",
                      unchecked=unchecked)

@@ -17,15 +17,7 @@ from prepctl.scaffold.recognisers.interface import Bullet, Criterion, Draft, Out
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
-def document_paths(text: str) -> list[str] | None:
-    import json
-
-    import yaml
-
-    try:
-        data: Any = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError):
-        return None
+def document_paths(data: Any) -> list[str] | None:
     if not isinstance(data, dict) or not isinstance(data.get("paths"), dict):
         return None
     return [str(p) for p in data["paths"]]
@@ -48,7 +40,10 @@ class OpenAPIRecogniser:
         document = repo.find_document(documents[0])
         if document is None:
             return Unsure(self.name, f"{documents[0]}: no such document under the root")
-        listed = document_paths(repo.read(document) or "")
+        data, problem = repo.load(document)
+        if problem:
+            return Unsure(self.name, problem)
+        listed = document_paths(data)
         if listed is None:
             return Unsure(self.name, f"{document} is not an OpenAPI document with paths:")
         methods = [m for m in _METHODS if re.search(rf"\b{m}\b", bullet.text, re.IGNORECASE if m != "get" else 0)

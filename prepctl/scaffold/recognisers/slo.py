@@ -4,14 +4,14 @@ Example: "Capture operational metrics for analytics endpoints (latency, error ra
 `prep/monitoring` dashboards to define freeze thresholds."
 
 The named folder or file is searched for Grafana dashboard JSON; each panel with a PromQL target
-and a threshold becomes an objective (the panel's first non-null threshold step is the pass
-line: ``<=`` it). The bullet's words pick the panels (latency, error ...). A bullet that names no
-dashboard (thresholds nowhere written) stays manual.
+and a threshold becomes an objective (``<=`` the first threshold step when the base colour is
+good, ``>=`` the last step for a bad-below panel such as availability). The bullet's words pick
+the panels (latency, error ...). A bullet that names no dashboard (thresholds nowhere written)
+stays manual.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, ClassVar
 
@@ -21,32 +21,60 @@ from prepctl.scaffold.recognisers.interface import Bullet, Criterion, Draft, Out
 _TOPICS = {"latency": r"latency|duration|p9\d", "error": r"error|5xx|fail"}
 
 
-def panels(text: str) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return []
-    if isinstance(data, dict) and isinstance(data.get("dashboard"), dict):
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def panels(data: Any) -> list[dict[str, Any]]:
+    """Every panel of a Grafana dashboard (an export or the API's {"dashboard": ...}), rows opened."""
+    data = _dict(data)
+    if isinstance(data.get("dashboard"), dict):
         data = data["dashboard"]
     found: list[dict[str, Any]] = []
-    stack = list(data.get("panels", [])) if isinstance(data, dict) else []
+    stack = list(_list(data.get("panels")))
     while stack:
         panel = stack.pop(0)
         if isinstance(panel, dict):
             found.append(panel)
-            stack.extend(p for p in panel.get("panels", []) if isinstance(p, dict))
+            stack.extend(_list(panel.get("panels")))
     return found
 
 
-def objective(panel: dict[str, Any]) -> dict[str, Any] | None:
-    """An slo objective from a panel: its single PromQL target and first threshold line."""
-    exprs = [t.get("expr") for t in panel.get("targets", []) if isinstance(t, dict) and t.get("expr")]
-    steps = (((panel.get("fieldConfig") or {}).get("defaults") or {}).get("thresholds") or {}).get("steps") or []
-    values = [s.get("value") for s in steps if isinstance(s, dict) and isinstance(s.get("value"), int | float)]
-    if len(exprs) != 1 or not values:
+_GOOD = re.compile(r"green|blue|transparent", re.IGNORECASE)
+
+
+def pass_line(steps: list[Any]) -> str | None:
+    """The objective a panel's thresholds draw: a good base colour with worse steps above is
+    ``<= the first step`` (latency, errors); a bad base with a good step above is ``>= the last
+    bad-to-good step`` (availability). Anything else is not read."""
+    steps = [s for s in steps if isinstance(s, dict)]
+    values = [(s.get("value"), str(s.get("color", ""))) for s in steps]
+    numbers = [(v, c) for v, c in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if not steps or not numbers:
         return None
-    name = re.sub(r"[^a-z0-9]+", "-", str(panel.get("title", "panel")).lower()).strip("-") or "panel"
-    return {"name": name, "query": exprs[0], "window": "1h", "aggregate": "max", "pass": f"<= {min(values):g}"}
+    base = str(steps[0].get("color", ""))
+    if _GOOD.search(base) and not any(_GOOD.search(c) for _, c in numbers):
+        return f"<= {min(v for v, _ in numbers):g}"
+    if not _GOOD.search(base) and _GOOD.search(numbers[-1][1]):
+        return f">= {numbers[-1][0]:g}"
+    return None
+
+
+def objective(panel: dict[str, Any]) -> dict[str, Any] | None:
+    """An slo objective from a panel: its single PromQL target and its threshold line."""
+    exprs = [t["expr"] for t in _list(panel.get("targets")) if isinstance(t, dict) and isinstance(t.get("expr"), str)]
+    thresholds = _dict(_dict(_dict(panel.get("fieldConfig")).get("defaults")).get("thresholds"))
+    line = pass_line(_list(thresholds.get("steps")))
+    if len(exprs) != 1 or line is None or thresholds.get("mode", "absolute") != "absolute":
+        return None
+    name = re.sub(r"[^a-z0-9]+", "-", str(panel.get("title", "panel")).lower())[:60].strip("-") or "panel"
+    # The worst point of the window must hold: the highest for an upper bound, the lowest for a lower one.
+    aggregate = "max" if line.startswith("<=") else "min"
+    return {"name": name, "query": exprs[0], "window": "1h", "aggregate": aggregate, "pass": line}
 
 
 class SloRecogniser:
@@ -70,7 +98,7 @@ class SloRecogniser:
         objectives: list[dict[str, Any]] = []
         grounding: list[str] = []
         for rel in files:
-            for panel in panels(repo.read(rel) or ""):
+            for panel in panels(repo.load(rel)[0]):
                 made = objective(panel)
                 title = str(panel.get("title", ""))
                 if made and (not topics or any(re.search(_TOPICS[t], title, re.IGNORECASE) for t in topics)):
