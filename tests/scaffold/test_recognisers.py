@@ -128,3 +128,36 @@ def test_a_broken_recogniser_leaves_the_bullet_manual(monkeypatch: pytest.Monkey
     decision = _decide("Default `ANALYTICS_ENDPOINTS_ENABLED` to `False`.")
     assert decision.draft is None
     assert [u.why for u in decision.unsure if u.recogniser == "flag"] == ["recogniser failed (RuntimeError: boom)"]
+
+
+class _TodoRecogniser:
+    """A plugin: TODO bullets are manual on purpose, and say so."""
+
+    name = "todo"
+    priority = 1
+    examples = ("TODO: decide later",)
+
+    def recognise(self, bullet, repo, plan):
+        return Unsure(self.name, "a TODO is not a criterion yet") if bullet.text.startswith("TODO") else None
+
+
+PLUGIN = _TodoRecogniser()
+
+
+def test_a_plugin_recogniser_registers_like_a_built_in_and_cannot_shadow_one(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(RECOGNISERS, "plugins", lambda: {
+        "todo": "tests.scaffold.test_recognisers:PLUGIN", "flag": "tests.scaffold.test_recognisers:PLUGIN"})
+    try:
+        assert "todo" in RECOGNISERS.names() and RECOGNISERS.clashes() == ["flag"]
+        assert RECOGNISERS.load("flag").name == "flag"  # the built-in wins
+        decision = _decide("TODO: decide later")
+        assert decision.draft is None and [u.why for u in decision.unsure] == ["a TODO is not a criterion yet"]
+    finally:
+        RECOGNISERS.forget()
+
+
+def test_decommissioning_unused_modules_checks_what_the_plan_moves_and_leaves_the_rest_to_a_person():
+    decision = _decide("Decommission unused modules in the monolith.",
+                       "Move FastAPI routers from `prep/analytics` into `services/analytics_api`.")
+    assert decision.draft.criteria[0].options == {"contract": {"type": "decommission", "modules": ["prep.analytics"]}}
+    assert decision.draft.unchecked == ["any other unused module (candidates: prepctl graph orphans)"]

@@ -33,6 +33,7 @@ class DecommissionRecogniser:
         if missing:
             return Unsure(self.name, f"{', '.join(missing)}: no such module under the root")
         grounding: list[str] = []
+        unchecked: list[str] = []
         if modules:
             grounding.append(f"modules named: {', '.join(modules)}")
         elif bullet.has(r"\bunused\b", r"\bold\b", r"\blegacy\b"):
@@ -42,11 +43,15 @@ class DecommissionRecogniser:
                 if move and module and repo.exists(move.source):
                     modules.append(module)
                     grounding.append(f"{module}: moved to {move.target} by {plan.plan_file}:{other.line}")
+            # Only what the plan moves is known to become unused; other dead code is for a person
+            # to judge (`prepctl graph orphans` lists candidates).
+            unchecked.append("any other unused module (candidates: prepctl graph orphans)")
         if not modules:
             return Unsure(self.name, "the bullet names no module, and the plan moves none elsewhere")
         return Draft(self.name, [Criterion("imports", f"{', '.join(modules)} decommissioned",
                                            {"contract": {"type": "decommission", "modules": modules}})],
-                     grounding, "decommissioned: nothing imports these modules any more and they are gone")
+                     grounding, "decommissioned: nothing imports these modules any more and they are gone",
+                     unchecked=unchecked)
 
 
 RECOGNISER = DecommissionRecogniser()
