@@ -26,7 +26,7 @@ def init(
     root = G.root if G.root is not None else (out.parent if str(out.parent) else Path("."))
     result = init_plan(plan, out, root)
     if explain:
-        typer.echo(explain_text({d.bullet.line: d for d in result.decisions}, str(plan)), nl=False)
+        typer.echo(explain_text({d.bullet.line: d for d in result.decisions}, result.plan_file), nl=False)
     typer.echo(f"wrote {result.path}: {result.phases} phases, {result.criteria} criteria; "
                f"{result.gated} of {len(result.decisions)} bullets became evidence gates, the rest are "
                "`manual` (each needs a sign-off until a gate checks it).")

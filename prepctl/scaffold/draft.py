@@ -41,6 +41,8 @@ class InitResult:
     criteria: int
     python_files: int
     decisions: list[Decision]
+    #: The plan as the generated file names it (relative to it when near).
+    plan_file: str
 
     @property
     def gated(self) -> int:
@@ -126,4 +128,4 @@ def init_plan(plan_md: Path, out: Path, root: Path) -> InitResult:
     except FileExistsError:
         raise PrepctlError(Problem(file=str(out), message="appeared while writing; not overwritten")) from None
     return InitResult(out, len(loaded.phases), sum(len(p.criteria) for p in loaded.phases),
-                      _count_python_files(root), list(decisions.values()))
+                      _count_python_files(root), list(decisions.values()), plan_file)

@@ -38,7 +38,7 @@ class ForbiddenRecogniser:
         forbidden: str | None = None
         sources: list[str] = []
         if bullet.has(r"\bORM imports\b", r"\bimports? (of|from) the ORM\b", r"\bimporting the ORM\b"):
-            orm = orm_module(repo, plan, bullet)
+            orm = orm_module(repo, plan)
             if orm is None:
                 return Unsure(self.name, "the bullet names the ORM, but no ORM module is named in the plan "
                               "and the repository has no single module named orm")

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 #: A path-like code span or bare word: has a slash or a file suffix.
 _PATH = re.compile(r"^[\w.\-*/]+(/|\.(py|ya?ml|json|md|toml|txt|cfg|ini|jsonl|har|csv))$|^[\w.\-*]+/[\w.\-*/]*$")
-_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_*]\w*)+$")
 _SETTING = re.compile(r"^[A-Z][A-Z0-9]*(_{1,2}[A-Z0-9]+)+$")
 
 
@@ -32,10 +31,6 @@ class Bullet:
     section: str
     phase: str | None  # the phase id, or None under principles, deliverables ...
     spans: tuple[str, ...] = ()
-
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
 
     def has(self, *patterns: str) -> bool:
         """Whether any of the regular expressions matches the bullet (case-insensitive)."""
@@ -50,10 +45,6 @@ class Bullet:
     def settings(self) -> list[str]:
         """Code spans that look like setting names: ANALYTICS_ENDPOINTS_ENABLED."""
         return [s for s in self.spans if _SETTING.match(s)]
-
-    @property
-    def dotted(self) -> list[str]:
-        return [s for s in self.spans if _DOTTED.match(s) and not _PATH.match(s)]
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from prepctl.scaffold.grounding import Repository
-from prepctl.scaffold.recognisers.interface import Bullet, PlanContext
+from prepctl.scaffold.recognisers.interface import PlanContext
 
 _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][\w/]*(\.py)?/?$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
@@ -22,7 +22,7 @@ def module_target(repo: Repository, span: str) -> tuple[str, str | None] | None:
     if _DOTTED.match(span) and not span.endswith((".py", ".md", ".yaml", ".yml", ".json", ".toml")):
         module = span
         return module, (module if repo.has_module(module) else None)
-    if "/" not in span and not span.endswith(".py") or not _IDENTIFIER_PATH.match(span):
+    if ("/" not in span and not span.endswith(".py")) or not _IDENTIFIER_PATH.match(span):
         return None
     rel = span.strip("/")
     module = repo.module_of(rel)
@@ -33,7 +33,7 @@ def module_target(repo: Repository, span: str) -> tuple[str, str | None] | None:
     return module, None
 
 
-def orm_module(repo: Repository, plan: PlanContext, bullet: Bullet) -> tuple[str, str] | None:
+def orm_module(repo: Repository, plan: PlanContext) -> tuple[str, str] | None:
     """The module "the ORM" means: one named in the plan (a span whose file is orm.py or
     models.py), else the one module of the repository named ``orm``. With where it was found."""
     for other, span in plan.spans():
