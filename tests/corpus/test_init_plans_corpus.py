@@ -16,7 +16,8 @@ import pytest
 
 from prepctl.scaffold.draft import draft_decisions
 from prepctl.scaffold.outline import read_outline
-from tests.conftest import REPO, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import REPO
 
 PLANS = REPO / "tests" / "data" / "plans"
 

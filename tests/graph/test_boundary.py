@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 # Read from examples/prep-monolith (tests/ and migrations/ are excluded by phases.yaml):
 # jobs/nightly_rollup.py:9   from prep.analytics.queries import bookings_per_day

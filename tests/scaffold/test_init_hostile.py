@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from prepctl.plan import load_plan
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 PLAN = """# Hostile
 ## Phase 1 - Everything (Weeks 1-2)

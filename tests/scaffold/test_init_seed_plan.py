@@ -11,7 +11,8 @@ import shutil
 from pathlib import Path
 
 from prepctl.plan import load_plan
-from tests.conftest import EXAMPLE, PHASES, REPO, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import EXAMPLE, PHASES, REPO
 
 SEED = REPO / "examples" / "seed-plan.md"
 

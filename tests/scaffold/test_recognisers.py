@@ -9,7 +9,7 @@ from prepctl.scaffold.grounding import Repository
 from prepctl.scaffold.outline import code_spans
 from prepctl.scaffold.recognisers import RECOGNISERS, decide, in_order
 from prepctl.scaffold.recognisers.interface import Bullet, Draft, PlanContext, Unsure
-from tests.conftest import EXAMPLE
+from tests.support.paths import EXAMPLE
 
 REPO_VIEW = Repository(EXAMPLE)
 
