@@ -161,3 +161,22 @@ def test_decommissioning_unused_modules_checks_what_the_plan_moves_and_leaves_th
                        "Move FastAPI routers from `prep/analytics` into `services/analytics_api`.")
     assert decision.draft.criteria[0].options == {"contract": {"type": "decommission", "modules": ["prep.analytics"]}}
     assert decision.draft.unchecked == ["any other unused module (candidates: prepctl graph orphans)"]
+
+
+def test_the_ways_a_plan_says_what_a_flag_defaults_to():
+    said = {
+        "Default `ANALYTICS_ENDPOINTS_ENABLED` to `False` until the service is live.": False,
+        "`ANALYTICS_ENDPOINTS_ENABLED` defaults to `false`.": False,
+        "`ANALYTICS_ENDPOINTS_ENABLED` must still default to off.": False,
+        "Set `ANALYTICS_ENDPOINTS_ENABLED` to `False` by default.": False,
+        "`ANALYTICS_ENDPOINTS_ENABLED` is `False` by default.": False,
+        "`ANALYTICS_ENDPOINTS_ENABLED` stays disabled.": False,
+        "Keep `ANALYTICS_ENDPOINTS_ENABLED` on.": True,
+    }
+    for text, expect in said.items():
+        decision = _decide(text)
+        assert decision.kind == "flag", text
+        assert decision.draft.criteria[0].options["expect"] is expect, text
+    # A flag named without a value is not a flag criterion: nothing to compare with.
+    assert _decide("Any domain carved out re-enters behind settings (see `ANALYTICS_ENDPOINTS_ENABLED`).").kind \
+        == "manual"

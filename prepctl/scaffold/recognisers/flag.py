@@ -22,22 +22,26 @@ _TRUE = {"true", "on", "enabled", "1", "yes"}
 
 def literal(text: str) -> Any:
     """A plan's spelling of a value as the flag gate's ``expect``."""
-    word = text.strip().strip("'\"").lower()
+    text = text.strip().strip("'\"").rstrip(".,;:")  # the end of the sentence is not the value
+    word = text.lower()
     if word in _FALSE:
         return False
     if word in _TRUE:
         return True
     if re.fullmatch(r"-?\d+", word):
         return int(word)
-    return text.strip().strip("'\"")
+    return text
 
 
 def expected_value(bullet: Bullet, name: str) -> Any | None:
     """The default the bullet asks ``name`` to have, or None when it says none."""
     quoted = re.escape(name)
+    value = r"`?(?P<v>[\w.\-]+)`?"
     patterns = (
-        rf"default(?:s|ing)?\s+`{quoted}`\s+to\s+`?(?P<v>[\w.\-]+)`?",
-        rf"`{quoted}`\s+defaults?\s+to\s+`?(?P<v>[\w.\-]+)`?",
+        rf"default(?:s|ing)?\s+`{quoted}`\s+to\s+{value}",
+        rf"`{quoted}`\s+(?:\w+\s+){{0,2}}defaults?\s+to\s+{value}",
+        rf"\bset\s+`{quoted}`\s+to\s+{value}\s+by default",
+        rf"`{quoted}`\s+(?:is|=)\s+{value}\s+by default",
         rf"`{quoted}`\s+(?:stays?|remains?|is|kept)\s+(?P<v>off|disabled|on|enabled)\b",
         rf"\bkeep\s+`{quoted}`\s+(?P<v>off|disabled|on|enabled)\b",
     )

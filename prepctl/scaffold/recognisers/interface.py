@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 #: A path-like code span or bare word: has a slash or a file suffix.
 _PATH = re.compile(r"^[\w.\-*/]+(/|\.(py|ya?ml|json|md|toml|txt|cfg|ini|jsonl|har|csv))$|^[\w.\-*]+/[\w.\-*/]*$")
-_SETTING = re.compile(r"^[A-Z][A-Z0-9]*(_{1,2}[A-Z0-9]+)+$")
+_SETTING = re.compile(r"^[A-Z][A-Z0-9]*(_{1,2}[A-Z0-9]+)+$|^[A-Z][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True)
