@@ -44,12 +44,36 @@ class Repository:
     def is_dir(self, rel: str) -> bool:
         return rel.strip("/") in self.folders
 
+    def resolve(self, rel: str) -> str | None:
+        """Where a path the plan names is: as written, or below a source root (a plan may write
+        ``airflow/models`` for ``src/airflow/models``). None when it is nowhere."""
+        rel = rel.strip("/")
+        if self.exists(rel):
+            return rel
+        for source_root in self.source_roots:
+            candidate = f"{source_root.rstrip('/')}/{rel}"
+            if source_root != "." and self.exists(candidate):
+                return candidate
+        return None
+
+    def new_path(self, rel: str) -> str:
+        """Where something the plan will create goes: beside its parent folder, wherever that
+        folder resolves to (``airflow/teams`` is ``src/airflow/teams`` in a src layout)."""
+        rel = rel.strip("/")
+        found = self.resolve(rel)
+        if found is not None:
+            return found
+        parent, _, name = rel.rpartition("/")
+        where = self.resolve(parent) if parent else None
+        return f"{where}/{name}" if where else rel
+
     def find_document(self, name: str) -> str | None:
         """A document the plan names: at that path, or, for a bare file name, the one file of
         that name in the repository (None when there is none or several)."""
         name = name.strip("/")
-        if name in self.files:
-            return name
+        found = self.resolve(name)
+        if found is not None and found in self.files:
+            return found
         if "/" in name:
             return None
         matches = [f for f in self.files if PurePosixPath(f).name == name]

@@ -47,6 +47,7 @@ def test_hostile_documents_leave_bullets_manual_with_a_reason(tmp_path: Path):
     assert "hunter2" not in result.stdout + out.read_text(encoding="utf-8")
     assert {c.kind for c in load_plan(out).phases[0].criteria} == {"manual", "flag"}
     for reason in ("fifo.yaml: ", "bomb.yaml: ", "outside.yaml: ", "binary.md: ",
-                   "no dashboard panel under dash/", "junk.md has no commands under a heading about regression suites",
+                   "no dashboard panel under dash with one PromQL target",
+                   "junk.md has no commands under a heading about regression suites",
                    "no single package named nothing_here"):
         assert reason in result.stdout, reason

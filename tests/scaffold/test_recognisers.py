@@ -180,3 +180,21 @@ def test_the_ways_a_plan_says_what_a_flag_defaults_to():
     # A flag named without a value is not a flag criterion: nothing to compare with.
     assert _decide("Any domain carved out re-enters behind settings (see `ANALYTICS_ENDPOINTS_ENABLED`).").kind \
         == "manual"
+
+
+def test_paths_written_without_src_are_found_in_a_src_layout(tmp_path):
+    for rel in ("src/shop/__init__.py", "src/shop/models/__init__.py", "src/shop/models/orm.py",
+                "src/shop/billing/__init__.py", "src/shop/billing/api.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("", encoding="utf-8")
+    repo = Repository(tmp_path)
+    audit = _bullet("Generate a dependency graph from `shop/models/orm.py`.")
+    moved = _bullet("Move `shop/billing` into `shop/payments_api`.")
+    context = PlanContext([audit, moved], "plan.md")
+    found = decide(audit, repo, context)
+    assert found.draft.criteria[0].options == {"contract": {"type": "audit", "target": "shop.models.orm"}}
+    assert found.draft.grounding == ["shop/models/orm.py is module shop.models.orm (src/shop/models/orm.py)"]
+    move = decide(moved, repo, context).draft
+    assert [c.options for c in move.criteria[:2]] == [{"exists": ["src/shop/payments_api/__init__.py"]},
+                                                      {"absent": ["src/shop/billing/**"]}]
+    assert move.criteria[2].options["contract"]["ignore_imports"] == ["shop.payments_api -> shop.billing"]

@@ -39,8 +39,9 @@ class DecommissionRecogniser:
         elif bullet.has(r"\bunused\b", r"\bold\b", r"\blegacy\b"):
             for other in plan.bullets:
                 move = parse_move(other)
-                module = repo.module_of(move.source) if move else None
-                if move and module and repo.exists(move.source):
+                found = repo.resolve(move.source) if move else None
+                module = repo.module_of(found) if found else None
+                if move and module:
                     modules.append(module)
                     grounding.append(f"{module}: moved to {move.target} by {plan.plan_file}:{other.line}")
             # Only what the plan moves is known to become unused; other dead code is for a person

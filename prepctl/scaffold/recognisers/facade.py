@@ -54,15 +54,15 @@ class FacadeRecogniser:
         wrapped = [s for s in bullet.spans if not named or s != named[1]]
         if not named or not wrapped:
             return Unsure(self.name, "the bullet needs what is wrapped and the facade's path in code spans")
-        facade_path = named[1].strip("/")
+        facade_path = repo.new_path(named[1])
         facade = repo.module_of(facade_path)
         first = wrapped[0].strip("/")
-        names = [PurePosixPath(first).name.removesuffix(".py")]
-        engine = first if "/" in first and repo.exists(first) else find_named_package(repo, first)
+        engine = repo.resolve(first) if "/" in first else find_named_package(repo, first)
         if facade is None:
             return Unsure(self.name, f"{facade_path} is not a Python package path")
         if engine is None:
-            return Unsure(self.name, f"no single package named {names[0]} under the root")
+            return Unsure(self.name, f"{first}: not found under the root" if "/" in first else
+                          f"no single package named {first} under the root")
         module = repo.module_of(engine)
         if module is None:
             return Unsure(self.name, f"{engine} is not a Python module or package")

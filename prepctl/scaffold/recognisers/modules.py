@@ -25,12 +25,11 @@ def module_target(repo: Repository, span: str) -> tuple[str, str | None] | None:
     if ("/" not in span and not span.endswith(".py")) or not _IDENTIFIER_PATH.match(span):
         return None
     rel = span.strip("/")
-    module = repo.module_of(rel)
+    found = repo.resolve(rel)
+    module = repo.module_of(found or rel)
     if module is None:
         return None
-    if rel in repo.files or repo.is_dir(rel):
-        return module, rel
-    return module, None
+    return module, found
 
 
 def orm_module(repo: Repository, plan: PlanContext) -> tuple[str, str] | None:

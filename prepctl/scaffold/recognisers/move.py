@@ -53,8 +53,10 @@ class MoveRecogniser:
         move = parse_move(bullet)
         if move is None:
             return None
-        if not repo.exists(move.source):
+        found = repo.resolve(move.source)
+        if found is None:
             return Unsure(self.name, f"{move.source} (what is moved) does not exist under the root")
+        move = Move(move.what, found, repo.new_path(move.target), move.rest)
         source_module = repo.module_of(move.source)
         target_module = repo.module_of(move.target)
         if source_module is None or target_module is None:

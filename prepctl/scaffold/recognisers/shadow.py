@@ -30,7 +30,7 @@ class ShadowRecogniser:
         if not bullet.has(r"\bshadow(ing)? (traffic|requests|reads)\b", r"\bshadow(ing)? the\b"):
             return None
         named = [s for s in bullet.spans if s.endswith((".jsonl", ".har"))]
-        recordings = [s for s in named if repo.exists(s)] or ([] if named else
+        recordings = [p for p in (repo.resolve(s) for s in named) if p is not None] or ([] if named else
                                                                [f for f in repo.files if _RECORDING.search(f)])
         if len(recordings) != 1:
             return Unsure(self.name, "no recorded requests (a .jsonl or .har file) to replay" if not recordings else

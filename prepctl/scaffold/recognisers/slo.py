@@ -88,7 +88,7 @@ class SloRecogniser:
         topics = [t for t, p in _TOPICS.items() if bullet.has(rf"\b({p})")]
         if not topics and not bullet.has(r"\bSL[OA]s?\b"):
             return None
-        places = [s for s in bullet.paths if repo.exists(s)]
+        places = [p for p in (repo.resolve(s) for s in bullet.paths) if p is not None]
         if not places or not bullet.has(r"\bdashboards?\b", r"\bgrafana\b"):
             return Unsure(self.name, "the bullet names no dashboard that exists: the objectives and thresholds "
                           "are not written down anywhere prepctl can read")

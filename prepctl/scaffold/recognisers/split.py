@@ -44,8 +44,9 @@ class SplitRecogniser:
         names = part_names(found["parts"])
         if not names:
             return Unsure(self.name, "the bullet does not name the new modules")
-        if not repo.exists(source):
+        if repo.resolve(source) is None:
             return Unsure(self.name, f"{source} (what is split) does not exist under the root")
+        source, folder = repo.resolve(source) or source, repo.new_path(folder)
         package = repo.module_of(folder)
         if package is None:
             return Unsure(self.name, f"{folder} is not a Python package path")
