@@ -7,6 +7,7 @@ every criterion both files check the same way (same kind and the same target).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -112,3 +113,29 @@ def test_drafted_gates_agree_with_the_hand_written_plan_wherever_both_check_the_
     alone = {ident: ours[ident] for key, ident in drafted.items() if key not in written}
     assert {i for i, status in alone.items() if status == "pass"} == {"phase-1/move-fastapi-routers-from-prep-target"}
     assert alone["phase-4/execute-load-tests-and-regression"] == "fail"
+
+
+def test_explain_prints_kind_grounding_and_why_for_every_bullet(tmp_path: Path):
+    _, stdout = _draft(tmp_path, "--explain")
+    bullets = [line for line in stdout.splitlines() if re.match(r"\S*seed-plan\.md:\d+ \[", line)]
+    assert len(bullets) == 23
+    assert bullets[0].endswith(":7 [Guiding Principles] Bug backlog first: No extraction work begins until all "
+                               "P0/P1 defects in `REMAINING_ISSUES_REPORT.md` are closed and validated in staging.")
+    assert "  kind: flag (recogniser flag)" in stdout
+    assert "  grounding: routers under prep/analytics: prep/analytics/host_routes.py, prep/analytics/routers.py" \
+        in stdout
+    assert "  not checked, stays manual: with an internal client for the monolith" in stdout
+    assert "  why: move: " not in stdout  # the move bullet was understood
+    assert "  kind: manual\n  why: no recogniser matched its wording" in stdout
+
+
+def test_code_spans_and_paths_are_copied_verbatim(tmp_path: Path):
+    plan = tmp_path / "plan.md"
+    plan.write_text("# Plan\n\n## Phase 1 - Teams (Weeks 1-2)\n"
+                    "- Keep `AIRFLOW__CORE__MULTI_TEAM` off and add `airflow/__init__.py`; **bold** and "
+                    "__strong__ go, dunder_names__ and prep/__init__.py stay\n", encoding="utf-8")
+    out = tmp_path / "phases.yaml"
+    assert run_cli("--root", tmp_path, "init", plan, "--out", out).code == 0
+    task = load_plan(out).phases[0].tasks[0]
+    assert task == ("Keep `AIRFLOW__CORE__MULTI_TEAM` off and add `airflow/__init__.py`; bold and strong go, "
+                    "dunder_names__ and prep/__init__.py stay")
