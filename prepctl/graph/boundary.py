@@ -23,6 +23,7 @@ from prepctl.errors import Problem
 from prepctl.graph import patterns
 from prepctl.graph.model import GraphError, ImportGraph
 from prepctl.graph.queries import Cycle, cycles, group_of, resolve_target, usage
+from prepctl.inert import inert
 
 if TYPE_CHECKING:
     from prepctl.sources.tree import Tree
@@ -243,20 +244,19 @@ def _sections(found: Boundary) -> list[tuple[str, list[str], list[list[object]]]
 def boundary_text(found: Boundary, markdown: bool = False) -> str:
     from prepctl.graph.output import md_table, table
 
-    title = f"boundary of {', '.join(found.selectors)}: {len(found.members)} module(s)"
+    title = inert(f"boundary of {', '.join(found.selectors)}: {len(found.members)} module(s)")
     out = [f"# {title}\n" if markdown else f"{title}\n"]
     for heading, headers, rows in _sections(found):
         out.append(f"\n## {heading}\n\n" if markdown else f"\n{heading}\n")
         out.append((md_table if markdown else table)(headers, rows) if rows else "(none)\n")
     if found.unknown:
-        out.append("\nincomplete: these could hide a crossing import:\n" + "".join(f"  {u}\n" for u in found.unknown))
+        out.append("\nincomplete: these could hide a crossing import:\n"
+                   + "".join(f"  {inert(u)}\n" for u in found.unknown))
     return "".join(out)
 
 
 def boundary_html(found: Boundary) -> str:
     from html import escape
-
-    from prepctl.inert import inert
 
     def cell(value: object) -> str:
         return escape(inert(str(value)))
@@ -287,5 +287,5 @@ def split_text(found: Split, markdown: bool = False) -> str:
     out = f"proposed split of {found.orm} by group\n" + render(["class", "goes to"], rows)
     if found.opaque:
         out += "incomplete: these importers' use cannot be read, any class may be theirs too:\n"
-        out += "".join(f"  {o}\n" for o in found.opaque)
+        out += "".join(f"  {inert(o)}\n" for o in found.opaque)
     return out

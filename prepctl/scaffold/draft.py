@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prepctl.errors import PrepctlError, Problem
+from prepctl.inert import inert
 from prepctl.scaffold.grounding import Repository
 from prepctl.scaffold.outline import PlanOutline, check_outline, code_spans, read_outline
 from prepctl.scaffold.recognisers import Decision, decide
@@ -100,7 +101,8 @@ def explain(decisions: dict[int, Decision], plan_file: str) -> str:
             lines.append("  kind: manual")
             lines += [f"  why: {u.recogniser}: {u.why}" for u in decision.unsure] or \
                 ["  why: no recogniser matched its wording"]
-    return "\n".join(lines) + "\n"
+    # File names and document text from the checkout reach the terminal: inert.
+    return inert("\n".join(lines)) + "\n"
 
 
 def init_plan(plan_md: Path, out: Path, root: Path) -> InitResult:

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from prepctl.inert import inert
 from prepctl.scaffold.outline import OutlineSection, PlanOutline, criterion_id
 from prepctl.scaffold.recognisers import Decision
 
@@ -31,7 +32,8 @@ def quoted(value: Any) -> str:
 
 
 def _comment(text: str, indent: str) -> list[str]:
-    return [f"{indent}# {line}".rstrip() for line in text.splitlines()]
+    # Grounding quotes file names from the checkout: no control character may reach the YAML.
+    return [f"{indent}# {line}".rstrip() for line in inert(text).splitlines()]
 
 
 def _placed(outline: PlanOutline, decisions: dict[int, Decision]) -> dict[str, list[Decision]]:
