@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prepctl.plan import load_plan
 from tests.support.cli import run_cli
+from tests.support.plans import load_plan
 
 PLAN = """# Hostile
 ## Phase 1 - Everything (Weeks 1-2)

@@ -11,9 +11,9 @@ import re
 import shutil
 from pathlib import Path
 
-from prepctl.plan import load_plan
 from tests.support.cli import run_cli
 from tests.support.paths import EXAMPLE, PHASES, REPO
+from tests.support.plans import load_plan
 
 SEED = REPO / "examples" / "seed-plan.md"
 
