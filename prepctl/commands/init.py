@@ -7,8 +7,11 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._session import session_of
+
 
 def init(
+    ctx: typer.Context,
     plan: Annotated[Path, typer.Argument(help="The plan in Markdown: '## Phase N – Title (Weeks A-B)' "
                                          "headings with bullet points under them.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The phases.yaml to create (never "
@@ -19,11 +22,11 @@ def init(
     """Write a phases.yaml from PLAN.md: each phase heading a phase, each bullet a task. Bullets a
     recogniser is sure about become evidence gates grounded in the monolith (--root, default:
     OUT's folder); the others stay `manual` criteria that need a sign-off."""
-    from prepctl.cli import G
     from prepctl.scaffold.draft import explain as explain_text
     from prepctl.scaffold.draft import init_plan
 
-    root = G.root if G.root is not None else (out.parent if str(out.parent) else Path("."))
+    given = session_of(ctx).root
+    root = given if given is not None else (out.parent if str(out.parent) else Path("."))
     result = init_plan(plan, out, root)
     if explain:
         typer.echo(explain_text({d.bullet.line: d for d in result.decisions}, result.plan_file), nl=False)

@@ -19,8 +19,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from prepctl import patterns
 from prepctl.errors import Problem
-from prepctl.graph import patterns
 from prepctl.graph.model import GraphError, ImportGraph
 from prepctl.graph.queries import Cycle, cycles, group_of, resolve_target, usage
 from prepctl.inert import inert
