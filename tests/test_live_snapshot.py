@@ -10,7 +10,7 @@ import pytest
 from prepctl.evaluate import evaluate_criterion, make_context
 from prepctl.plan import load_plan
 from prepctl.sources.http import SourceError
-from prepctl.sources.metrics_snapshot import load_snapshot, parse_query
+from prepctl.sources.metrics.snapshot import load_snapshot, parse_query
 from prepctl.verdicts import Status
 from tests.conftest import PHASES
 from tests.live_servers import EXAMPLE_SNAPSHOT, evidence_text, only_criterion, slo, write_live_plan

@@ -23,10 +23,11 @@ def capture(
 ) -> None:
     """Measure every slo objective of PHASE now and write baselines/NAME.json. Exit 2 if any
     objective has no clean number (nothing is written then)."""
-    from prepctl.baselines import capture as capture_baseline
     from prepctl.cli import _load
+    from prepctl.slo.baselines import CaptureRequest
+    from prepctl.slo.baselines import capture as capture_baseline
 
-    result = capture_baseline(_load(), phase, name=name, force=force)
+    result = capture_baseline(CaptureRequest(_load(), phase, name=name, force=force))
     found = result.baseline
     verb = "replaced" if result.replaced else "wrote"
     shown = _relative(result.path)

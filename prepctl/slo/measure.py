@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from prepctl.errors import GateError
-from prepctl.gates.slo_model import Objective, SloSpec, format_duration, parse_duration
-from prepctl.gates.slo_samples import out_of_order, out_of_range
+from prepctl.slo.durations import format_duration, parse_duration
+from prepctl.slo.objectives import Objective, SloSpec
+from prepctl.slo.samples import out_of_order, out_of_range
 
 if TYPE_CHECKING:
-    from prepctl.sources.prometheus import Labels, MetricsSource
+    from prepctl.sources.metrics.interface import MetricsSource
+    from prepctl.sources.metrics.labels import Labels
 
 
 @dataclass(frozen=True)

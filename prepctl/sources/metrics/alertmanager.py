@@ -9,66 +9,24 @@ again here, so a proxy that drops the filter cannot make unrelated alerts count.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from prepctl.sources.http import Auth, SourceError, safe_url
-from prepctl.sources.labels import LabelMatcher
+from prepctl.sources.http import Auth, HttpSource, SourceError, shared_client
+from prepctl.sources.metrics.interface import Alert, AlertmanagerStatus
+from prepctl.sources.metrics.labels import LabelMatcher
 
 if TYPE_CHECKING:
     from prepctl.gates.base import GateContext
-    from prepctl.sources.http import HttpClient
-
-@dataclass(frozen=True)
-class Alert:
-    """One alert as Alertmanager's v2 API describes it, checked by :func:`parse_alert`."""
-
-    labels: dict[str, str]
-    starts_at: str
-    state: str  # active, suppressed or unprocessed
-    silenced_by: tuple[str, ...] = ()
-    inhibited_by: tuple[str, ...] = ()
-    muted_by: tuple[str, ...] = ()
-    fingerprint: str = ""
-
-    @property
-    def suppressed(self) -> bool:
-        # Only the state decides: parse_alert refuses an alert whose silencedBy/inhibitedBy says
-        # otherwise, and "active" or "unprocessed" (not yet checked against silences) count.
-        return self.state == "suppressed"
-
-    @property
-    def muted_why(self) -> str:
-        if self.silenced_by:
-            return "silenced"
-        return "inhibited" if self.inhibited_by else "muted by a time interval"
-
-    @property
-    def muted_ids(self) -> tuple[str, ...]:
-        return self.silenced_by or self.inhibited_by or self.muted_by
-
-    @property
-    def name(self) -> str:
-        return self.labels.get("alertname", "(no alertname)")
 
 
-@dataclass(frozen=True)
-class AlertmanagerStatus:
-    version: str
-    uptime: str
+class AlertmanagerAPI(HttpSource):
+    """A live Alertmanager's v2 API; implements ``interface.AlertsSource``."""
 
-
-class AlertmanagerAPI:
-    def __init__(self, client: HttpClient, base_url: str, auth: Auth | None = None):
-        self.client = client
-        self.base_url = base_url.rstrip("/")
-        self.location = safe_url(self.base_url)
-        self.auth = auth or Auth()
+    what = "Alertmanager"
 
     def status(self) -> AlertmanagerStatus:
-        data, _ = self.client.get_json(f"{self.base_url}/api/v2/status", what="Alertmanager",
-                                       auth=self.auth)
+        data, _ = self.get_json("/api/v2/status")
         if not isinstance(data, dict) or not isinstance(data.get("versionInfo"), dict):
             raise SourceError(f"{self.location} does not answer like an Alertmanager v2 API "
                               "(/api/v2/status has no versionInfo); check sources.alertmanager.url")
@@ -79,8 +37,7 @@ class AlertmanagerAPI:
         params: list[tuple[str, str]] = [("active", "true"), ("silenced", "true"), ("inhibited", "true"),
                                          ("unprocessed", "true")]
         params += [("filter", str(m)) for m in matchers]
-        data, _ = self.client.get_json(f"{self.base_url}/api/v2/alerts", what="Alertmanager",
-                                       params=params, auth=self.auth)
+        data, _ = self.get_json("/api/v2/alerts", params=params)
         if not isinstance(data, list):
             raise SourceError(f"Alertmanager at {self.location} answered "
                               f"{'null' if data is None else type(data).__name__} instead of a list of alerts")
@@ -205,10 +162,7 @@ def _kind(value: Any) -> str:
 
 
 def alertmanager_source(ctx: GateContext) -> AlertmanagerAPI:
-    from prepctl.sources.http import shared_client
-
     config = ctx.plan.model.sources.alertmanager
     if config is None:
         raise SourceError("no Alertmanager configured: add sources.alertmanager.url to phases.yaml")
-    auth = Auth(bearer_env=config.token_env) if config.token_env else Auth()
-    return AlertmanagerAPI(shared_client(ctx), config.url, auth)
+    return AlertmanagerAPI(shared_client(ctx), config.url, Auth(bearer_env=config.token_env))

@@ -13,20 +13,25 @@ every comparison with it is an ``error`` until it is captured again.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prepctl.errors import GateError, PrepctlError, Problem
+from prepctl.fileio import atomic_write_text
+from prepctl.gates.base import GateContext
 from prepctl.plan import LoadedPlan
-
-if TYPE_CHECKING:
-    from prepctl.gates.slo_model import Objective, SloSpec
-    from prepctl.sources.prometheus import Labels
+from prepctl.secrets import redact
+from prepctl.slo.measure import measure_all
+from prepctl.slo.objectives import Objective, SloSpec, objective_hash
+from prepctl.slo.samples import iso, num, series_labels
+from prepctl.sources.metrics.configured import prometheus_source
+from prepctl.sources.metrics.labels import Labels, labels_of
+from prepctl.sources.tree import WorkTree
 
 BASELINE_DIR = "baselines"
 FORMAT_VERSION = 1
@@ -75,9 +80,6 @@ class BaselineEntry:
     series: list[tuple[Labels, float]]
 
     def describe_values(self) -> str:
-        from prepctl.gates.slo_samples import num, series_labels
-        from prepctl.sources.prometheus import labels_of
-
         return ", ".join(f"{series_labels(labels_of(dict(labels)))}{'=' if labels else ''}{num(value)}"
                          for labels, value in self.series)
 
@@ -104,8 +106,6 @@ class BaselineStore:
             return self._files[name]
 
     def entry(self, name: str, objective: str) -> BaselineEntry:
-        from prepctl.sources.prometheus import labels_of
-
         found = self.load(name)
         captured = found.objectives.get(objective)
         if captured is None:
@@ -142,8 +142,6 @@ def read_baseline(plan: LoadedPlan, name: str) -> BaselineFile:
 def staleness(plan: LoadedPlan, found: BaselineFile, objective: str,
               captured: CapturedObjective) -> str | None:
     """Why the captured objective no longer matches phases.yaml, or None when it still does."""
-    from prepctl.gates.slo_model import objective_hash
-
     located = find_objective(plan, found.phase, captured.criterion, objective)
     if located is None:
         return (f"objective '{objective}' of criterion '{captured.criterion}' in phase '{found.phase}' "
@@ -158,8 +156,6 @@ def staleness(plan: LoadedPlan, found: BaselineFile, objective: str,
 
 def find_objective(plan: LoadedPlan, phase_id: str, criterion_id: str,
                    name: str) -> tuple[SloSpec, Objective] | None:
-    from prepctl.gates.slo_model import SloSpec
-
     for phase in plan.phases:
         if phase.id != phase_id:
             continue
@@ -175,27 +171,32 @@ def find_objective(plan: LoadedPlan, phase_id: str, criterion_id: str,
 
 
 @dataclass(frozen=True)
+class CaptureRequest:
+    """What ``prepctl baseline capture`` asks for: a phase of a loaded plan, a name, and whether
+    an existing baseline may be replaced."""
+
+    plan: LoadedPlan
+    phase: str
+    name: str | None = None  # default: the phase id
+    force: bool = False
+
+
+@dataclass(frozen=True)
 class CaptureResult:
     path: Path
     baseline: BaselineFile
     replaced: bool
 
 
-def capture(plan: LoadedPlan, phase_id: str, name: str | None = None, force: bool = False) -> CaptureResult:
+def capture(request: CaptureRequest) -> CaptureResult:
     """Measure every slo objective of the phase and write the baseline file atomically.
 
     Refuses (PrepctlError, nothing written) when any objective has no clean number: a baseline
     is a promise, and half of one would make later comparisons quietly partial.
     """
-    from prepctl.evaluate import make_context
-    from prepctl.fileio import atomic_write_text
-    from prepctl.gates.slo_measure import measure_all
-    from prepctl.gates.slo_model import SloSpec
-    from prepctl.gates.slo_samples import iso
-    from prepctl.sources.metrics import prometheus_source
-
-    phase = plan.phase(phase_id)
-    name = name or phase.id
+    plan, force = request.plan, request.force
+    phase = plan.phase(request.phase)
+    name = request.name or phase.id
     _check_name(name)
     path = baseline_path(plan, name)
     if path.exists() and not force:
@@ -215,7 +216,7 @@ def capture(plan: LoadedPlan, phase_id: str, name: str | None = None, force: boo
                     hint="objective names must be unique in a phase: baselines store values by name"))
             seen[objective.name] = spec.id
 
-    ctx = make_context(plan)
+    ctx = GateContext(plan=plan, tree=WorkTree(plan.root))
     try:
         source = prometheus_source(ctx)
     except GateError as exc:
@@ -235,8 +236,6 @@ def capture(plan: LoadedPlan, phase_id: str, name: str | None = None, force: boo
             if bad:
                 problems.append(f"{objective.name}: {bad[0].problem}")
                 continue
-            from prepctl.gates.slo_model import objective_hash
-
             objectives[objective.name] = CapturedObjective(
                 criterion=spec.id, query=measurement.query, how=measurement.how,
                 window=objective.window, step=objective.step, aggregate=objective.aggregate,
@@ -249,16 +248,12 @@ def capture(plan: LoadedPlan, phase_id: str, name: str | None = None, force: boo
     baseline = BaselineFile(name=name, phase=phase.id, captured_at=_now(), source=source.location,
                             objectives=objectives)
     replaced = path.exists()
-    from prepctl.secrets import redact
-
     # Series labels come from the server; a baseline is committed, so it gets the output's care.
     atomic_write_text(path, redact(json.dumps(baseline.model_dump(), indent=2, sort_keys=True)) + "\n")
     return CaptureResult(path, baseline, replaced)
 
 
 def _check_name(name: str) -> None:
-    import re
-
     if not re.match(r"^[a-z0-9][a-z0-9_.-]*$", name):
         raise PrepctlError(Problem(file="--name", message=f"baseline name {name!r} is not a slug",
                                    hint="use lower-case letters, digits, '-', '_' or '.'"))

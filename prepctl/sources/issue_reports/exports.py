@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from prepctl.sources.issue_items import (
+from prepctl.sources.issue_reports.items import (
     UNRECOGNISED,
     ReportedIssue,
     ReportReading,

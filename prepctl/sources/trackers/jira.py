@@ -12,11 +12,10 @@ workflow agrees on whatever its status names are. A JQL error comes back as HTTP
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from prepctl.sources.github import RemoteIssue
-from prepctl.sources.http import Auth, HttpClient, SourceError
+from prepctl.sources.http import Auth, HttpClient, HttpSource, SourceError
+from prepctl.sources.trackers.interface import IssueFilter, RemoteIssue
 
 PAGE_SIZE = 100
 MAX_ISSUES = 5000
@@ -25,14 +24,26 @@ CLOUD_SEARCH = "/rest/api/3/search/jql"
 SERVER_SEARCH = "/rest/api/2/search"
 
 
-@dataclass
-class JiraAPI:
-    client: HttpClient
-    base_url: str
-    auth: Auth = field(default_factory=Auth)
-    pages_read: int = 0
-    #: Which search API the server has; found out on the first search.
-    flavour: Literal["unknown", "cloud", "server"] = "unknown"
+class JiraAPI(HttpSource):
+    """A Jira's JQL search; implements ``interface.IssueTracker``."""
+
+    what = "Jira search"
+    headers = {"Accept": "application/json"}
+
+    def __init__(self, client: HttpClient, base_url: str, auth: Auth | None = None):
+        super().__init__(client, base_url, auth)
+        self.pages_read = 0
+        #: Which search API the server has; found out on the first search.
+        self.flavour: Literal["unknown", "cloud", "server"] = "unknown"
+
+    def find(self, wanted: IssueFilter) -> list[RemoteIssue]:
+        if wanted.jql is None:
+            raise SourceError("Jira: no JQL search to run")
+        return self.search(wanted.jql)
+
+    def closing_commits(self, issue: RemoteIssue) -> list[str]:
+        """Jira does not say which commit closed an issue: only the validated label can validate."""
+        return []
 
     def search(self, jql: str) -> list[RemoteIssue]:
         if self.flavour != "server":
@@ -48,8 +59,7 @@ class JiraAPI:
         return self._search_server(jql)
 
     def _post(self, path: str, body: dict) -> Any:
-        data, _ = self.client.post_json(f"{self.base_url}{path}", what="Jira search", json_body=body,
-                                        headers={"Accept": "application/json"}, auth=self.auth)
+        data, _ = self.post_json(path, json_body=body)
         self.pages_read += 1
         if not isinstance(data, dict) or not isinstance(data.get("issues"), list):
             raise SourceError(f"Jira search at {self.base_url}{path} answered without an issues list: "

@@ -28,18 +28,12 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from prepctl.errors import PrepctlError
+from prepctl.fileio import decode_utf8, read_regular_file
 from prepctl.sources.http import SourceError
-from prepctl.sources.labels import LabelMatcher
-from prepctl.sources.prometheus import (
-    Labels,
-    MetricsSource,
-    QueryResult,
-    Sample,
-    Series,
-    labels_of,
-    parse_query_response,
-    plausible_timestamp,
-)
+from prepctl.sources.metrics.interface import MetricsSource, QueryResult, Sample, Series
+from prepctl.sources.metrics.labels import LabelMatcher, Labels, labels_of
+from prepctl.sources.metrics.query_api import parse_query_response, plausible_timestamp
 
 #: Prometheus's default lookback: a sample older than this is no longer "current".
 LOOKBACK = 300.0
@@ -58,9 +52,6 @@ MAX_SNAPSHOT_BYTES = 256 * 2**20
 
 
 def load_snapshot(root: Path, rel: str) -> MetricsSource:
-    from prepctl.errors import PrepctlError
-    from prepctl.fileio import decode_utf8, read_regular_file
-
     path = Path(rel) if Path(rel).is_absolute() else root / rel
     shown = f"file:{rel}"
     try:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from dataclasses import dataclass, field
 from typing import Any
 
-from prepctl.sources.http import Auth, HttpClient, SourceError, safe_url
+from prepctl.sources.http import Auth, HttpClient, HttpSource, SourceError, safe_url
+from prepctl.sources.trackers.interface import IssueFilter, RemoteIssue
 
 API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 #: GitHub's largest page; fewer pages, fewer requests against the rate limit.
@@ -21,41 +21,29 @@ PER_PAGE = 100
 MAX_PAGES = 100
 
 
-@dataclass(frozen=True)
-class RemoteIssue:
-    """An issue from a tracker, reduced to what the issues gate judges."""
+class GitHubAPI(HttpSource):
+    """A repository's issues; implements ``interface.IssueTracker`` with a label filter."""
 
-    key: str  # "#12" on GitHub, "PREP-412" on Jira
-    title: str
-    closed: bool
-    severity: str
-    url: str
-    labels: tuple[str, ...] = ()
-    closing_commits: tuple[str, ...] = ()  # known from the tracker itself
-    status: str = ""
+    headers = API_HEADERS
 
+    def __init__(self, client: HttpClient, api_url: str, repo: str, auth: Auth | None = None):
+        super().__init__(client, api_url, auth)
+        self.repo = repo
+        self.what = f"GitHub {repo}"
+        self.pages_read = 0
 
-@dataclass
-class GitHubAPI:
-    client: HttpClient
-    api_url: str
-    repo: str
-    auth: Auth = field(default_factory=Auth)
-    pages_read: int = 0
-
-    def _get(self, url: str, params: dict[str, str] | None = None) -> tuple[Any, Any]:
-        return self.client.get_json(url, what=f"GitHub {self.repo}", params=params, headers=API_HEADERS,
-                                    auth=self.auth)
+    def find(self, wanted: IssueFilter) -> list[RemoteIssue]:
+        return self.issues(list(wanted.labels), wanted.since)
 
     def paged(self, path: str, params: dict[str, str]) -> list[Any]:
         """Every item of a list endpoint, following ``Link: <...>; rel="next"``."""
-        url: str | None = f"{self.api_url}{path}"
+        url: str | None = self.url(path)
         query: dict[str, str] | None = {**params, "per_page": str(PER_PAGE)}
         items: list[Any] = []
         for _ in range(MAX_PAGES):
             if url is None:
                 return items
-            data, response = self._get(url, query)
+            data, response = self.get_json(url, params=query)
             self.pages_read += 1
             if not isinstance(data, list):
                 raise SourceError(f"GitHub {self.repo}: {safe_url(url)} answered "
@@ -70,7 +58,7 @@ class GitHubAPI:
         link = response.links.get("next", {}).get("url")
         if not link:
             return None
-        mine, theirs = urllib.parse.urlsplit(self.api_url), urllib.parse.urlsplit(link)
+        mine, theirs = urllib.parse.urlsplit(self.base_url), urllib.parse.urlsplit(link)
         if (mine.scheme, mine.netloc) != (theirs.scheme, theirs.netloc):
             raise SourceError(f"GitHub {self.repo}: refusing to follow a next page on another host "
                               f"({safe_url(link)})")
@@ -79,7 +67,7 @@ class GitHubAPI:
     def check_label(self, label: str) -> None:
         """A misspelt label would find nothing and pass: make it an error instead."""
         try:
-            self._get(f"{self.api_url}/repos/{self.repo}/labels/{urllib.parse.quote(label, safe='')}")
+            self.get_json(f"/repos/{self.repo}/labels/{urllib.parse.quote(label, safe='')}")
         except SourceError as exc:
             if "HTTP 404" in str(exc):
                 raise SourceError(f"GitHub {self.repo}: there is no label '{label}' (labels are "
@@ -100,9 +88,10 @@ class GitHubAPI:
                     found[int(issue.key[1:])] = issue
         return [found[n] for n in sorted(found)]
 
-    def closing_commits(self, number: int) -> list[str]:
+    def closing_commits(self, issue: RemoteIssue) -> list[str]:
         """Commits the tracker says closed the issue: the closed event's commit, and the merge
         commit of each merged pull request whose title or body says it fixes the issue."""
+        number = int(issue.key[1:])
         events = self.paged(f"/repos/{self.repo}/issues/{number}/timeline", {})
         commits: list[str] = []
         closer = re.compile(rf"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+(?:{re.escape(self.repo)})?"
@@ -117,7 +106,7 @@ class GitHubAPI:
                 text = f"{source.get('title') or ''}\n{source.get('body') or ''}"
                 same_repo = ((source.get("repository") or {}).get("full_name") in (None, self.repo))
                 if same_repo and closer.search(text):
-                    pull, _ = self._get(f"{self.api_url}/repos/{self.repo}/pulls/{source['number']}")
+                    pull, _ = self.get_json(f"/repos/{self.repo}/pulls/{source['number']}")
                     sha = pull.get("merge_commit_sha") if isinstance(pull, dict) else None
                     if isinstance(sha, str):
                         commits.append(sha)

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
-from prepctl.sources.issue_items import (
+from prepctl.sources.issue_reports.items import (
     PRIORITY_KEYS,
     STATUS_KEYS,
     SeverityMap,

@@ -12,7 +12,7 @@ pipe-less tables are, and every item keeps the ``file:line`` of its token. An it
 
 Closed is ``[x]``, a wholly struck-through item, ✅, a closed status (a Status column wins over
 any mark in the row), or a section headed "Resolved"/"Closed". JSON and CSV exports are read in
-``prepctl.sources.issue_exports``.
+``prepctl.sources.issue_reports.exports``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 
 from markdown_it.tree import SyntaxTreeNode
 
-from prepctl.sources.issue_exports import parse_csv, parse_json, read_csv, read_json
-from prepctl.sources.issue_items import (
+from prepctl.sources.issue_reports.exports import parse_csv, parse_json, read_csv, read_json
+from prepctl.sources.issue_reports.items import (
     CLOSED_MARKS,
     CLOSED_WORDS,
     DEFAULT_SEVERITY_ALIASES,
@@ -41,7 +41,7 @@ from prepctl.sources.issue_items import (
     meta_line,
     wholly_struck,
 )
-from prepctl.sources.issue_markdown import (
+from prepctl.sources.issue_reports.markdown import (
     COUNT_COLUMNS,
     NOTHING,
     ItemMeta,

@@ -1,11 +1,20 @@
-"""Prometheus-style label matchers (``name="v"``, ``!=``, ``=~``, ``!~``), shared by the
-Alertmanager source and the offline metrics snapshot so both agree on what a matcher selects.
+"""Label sets of a series, and Prometheus-style label matchers (``name="v"``, ``!=``, ``=~``,
+``!~``), shared by the Alertmanager source and the offline metrics snapshot so both agree on what
+a matcher selects.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+#: A series' labels, sorted by name: hashable and comparable.
+Labels = tuple[tuple[str, str], ...]
+
+
+def labels_of(mapping: dict[str, str]) -> Labels:
+    return tuple(sorted((str(k), str(v)) for k, v in mapping.items()))
+
 
 _MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$')
 

@@ -1,162 +1,23 @@
-"""The `slo` kind's options: durations, criteria strings (``<= 0.8``, ``<=+10%``), objectives and
-the hash a captured baseline is checked against. See ``prepctl.gates.slo`` for the kind itself.
+"""The ``slo`` kind's options: objectives, the spec, baseline references and the hash a captured
+baseline is checked against. See ``prepctl.gates.slo`` for the kind itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
-from prepctl.errors import GateError
-from prepctl.gates.slo_samples import num
 from prepctl.plan import CriterionSpec, Slug, StrictModel
+from prepctl.slo.conditions import Condition, as_list, checked_conditions, parse_condition
+from prepctl.slo.durations import parse_duration
 
 DEFAULT_STALENESS = "10m"
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _AGGREGATE = re.compile(r"^(max|min|avg|last|median|p(\d{1,2}(?:\.\d+)?))$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def parse_duration(text: str) -> float:
-    """Prometheus durations: ``30s``, ``5m``, ``1h30m``, ``7d``."""
-    text = text.strip()
-    pos, total = 0, 0.0
-    for match in _DURATION_PART.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or total <= 0:
-        raise ValueError(f"{text!r} is not a duration; write e.g. 30s, 5m, 1h or 1h30m")
-    return total
-
-
-def format_duration(seconds: float) -> str:
-    for unit in ("w", "d", "h", "m", "s"):
-        size = _UNIT_SECONDS[unit]
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
-# ---------------------------------------------------------------- criteria strings
-
-
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "<=": lambda v, t: v <= t,
-    ">=": lambda v, t: v >= t,
-    "<": lambda v, t: v < t,
-    ">": lambda v, t: v > t,
-    "==": lambda v, t: v == t,
-    "=": lambda v, t: v == t,
-    "!=": lambda v, t: v != t,
-}
-_NUMBER = r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?"
-_CONDITION = re.compile(r"^\s*(<=|>=|==|!=|<|>|=)\s*(.+?)\s*$")
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One parsed criterion: ``value OP threshold`` where the threshold may depend on a baseline."""
-
-    text: str
-    op: str
-    how: Literal["absolute", "percent", "delta", "factor", "offset"]
-    number: float
-
-    @property
-    def relative(self) -> bool:
-        return self.how != "absolute"
-
-    def threshold(self, baseline: float | None) -> float:
-        if not self.relative:
-            return self.number
-        if baseline is None:
-            raise GateError(f"criterion '{self.text}' is relative to a baseline, and there is none")
-        if self.how == "percent":
-            return baseline * (1 + self.number / 100)
-        if self.how == "factor":
-            return baseline * self.number
-        return baseline + self.number  # delta, offset
-
-    def holds(self, value: float, threshold: float) -> bool:
-        return _OPS[self.op](value, threshold)
-
-    def describe(self, baseline: float | None) -> str:
-        op = "==" if self.op == "=" else self.op
-        if not self.relative:
-            return f"{op} {num(self.number)}"
-        if self.how == "percent":
-            how = f"baseline {num(baseline)} {self.number:+g}%"
-        elif self.how == "factor":
-            how = f"baseline {num(baseline)} * {self.number:g}"
-        else:
-            how = f"baseline {num(baseline)} {self.number:+g}"
-        return f"{op} {num(self.threshold(baseline))} ({how})"
-
-
-def parse_condition(text: str) -> Condition:
-    condition = _parse_condition(text)
-    # float("1e999") is inf: "< 1e999" would hold for every value, so would "<=+1e999%".
-    if not math.isfinite(condition.number):
-        raise ValueError(f"criterion {text!r}: the number is too large to compare with")
-    return condition
-
-
-def _parse_condition(text: str) -> Condition:
-    match = _CONDITION.match(text)
-    if not match:
-        raise ValueError(f"criterion {text!r} must start with <, <=, >, >=, == or !=, e.g. '<= 0.8' "
-                         "or '<=+10%'")
-    op, rhs = match.group(1), match.group(2).replace(" ", "")
-    number = f"(?:{_NUMBER})"
-    if re.fullmatch(rf"[+-]{number}%", rhs):
-        return Condition(text, op, "percent", float(rhs[:-1]))
-    if re.fullmatch(rf"[+-]{number}", rhs):
-        return Condition(text, op, "delta", float(rhs))
-    if re.fullmatch(number, rhs):
-        return Condition(text, op, "absolute", float(rhs))
-    if rhs == "baseline":
-        return Condition(text, op, "factor", 1.0)
-    found = re.fullmatch(rf"baseline\*({number})|({number})\*baseline", rhs)
-    if found:
-        return Condition(text, op, "factor", float(found.group(1) or found.group(2)))
-    found = re.fullmatch(rf"baseline/({number})", rhs)
-    if found and float(found.group(1)) != 0:
-        return Condition(text, op, "factor", 1 / float(found.group(1)))
-    found = re.fullmatch(rf"baseline([+-])({number})", rhs)
-    if found:
-        sign = -1 if found.group(1) == "-" else 1
-        return Condition(text, op, "offset", sign * float(found.group(2)))
-    raise ValueError(f"criterion {text!r}: after the operator write a number (0.8), a change from "
-                     "the baseline (+10%, -0.05) or baseline [* 1.1 | + 0.05]")
-
-
-def _conditions(value: str | list[str] | None) -> str | list[str] | None:
-    for item in as_list(value):
-        if not isinstance(item, str):
-            raise ValueError(f"criterion {item!r} must be a string such as '<= 0.8'")
-        parse_condition(item)
-    if isinstance(value, list) and not value:
-        raise ValueError("give at least one criterion, e.g. '<= 0.8'")
-    return value
-
-
-def as_list(value: str | list[str] | None) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
-# ---------------------------------------------------------------- options
 
 
 def _checked_baseline_ref(value: str) -> str:
@@ -190,7 +51,7 @@ class Objective(StrictModel):
     @field_validator("pass_", "warn", mode="before")
     @classmethod
     def _parse_criteria(cls, value: str | list[str] | None) -> str | list[str] | None:
-        return _conditions(value)
+        return checked_conditions(value)
 
     @field_validator("window", "step", "max_staleness")
     @classmethod
