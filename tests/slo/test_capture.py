@@ -9,7 +9,7 @@ import pytest
 from prepctl.errors import PrepctlError
 from prepctl.plan import load_plan
 from prepctl.slo.baselines import BaselineStore, CaptureRequest, capture
-from tests.live_servers import slo, write_live_plan
+from tests.support.live_servers import slo, write_live_plan
 
 OM = """\
 # TYPE lat gauge
