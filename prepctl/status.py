@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from prepctl.evaluate import evaluate
-from prepctl.plan import LoadedPlan
+from prepctl.plan.model import LoadedPlan
 from prepctl.verdicts import PhaseResult, Status
 
 

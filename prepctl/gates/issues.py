@@ -1,11 +1,13 @@
 """Gate kind `issues`: no more than ``max_open`` open defects of the blocking severities.
 
-    - id: no-open-p0-p1
-      kind: issues
-      title: All P0/P1 defects in REMAINING_ISSUES_REPORT.md closed
-      report: REMAINING_ISSUES_REPORT.md
-      severities: [P0, P1]
-      max_open: 0
+```yaml
+- id: no-open-p0-p1
+  kind: issues
+  title: All P0/P1 defects in REMAINING_ISSUES_REPORT.md closed
+  report: REMAINING_ISSUES_REPORT.md
+  severities: [P0, P1]
+  max_open: 0
+```
 
 ``severity_map`` says which words count as which level (defaults cover P0..P3, Sev-0..Sev-3,
 Critical/High/Medium/Low). Evidence lists every open blocking item with its file:line.
@@ -40,8 +42,8 @@ from pydantic import AfterValidator, Field, model_validator
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase, StrictModel
-from prepctl.sources.config import EnvName, GitHubSource, http_url
+from prepctl.plan.model import CriterionSpec, Phase, StrictModel
+from prepctl.plan.sources import EnvName, GitHubSource, http_url
 from prepctl.sources.http import Auth, redact_verdict, shared_client
 from prepctl.sources.issue_reports.reader import (
     DEFAULT_SEVERITY_ALIASES,
@@ -58,7 +60,7 @@ from prepctl.sources.trackers.interface import IssueFilter, IssueTracker, Remote
 from prepctl.sources.trackers.jira import JiraAPI
 from prepctl.sources.tree import WorkTree, normalise
 from prepctl.sources.validation import GitValidator, Validation
-from prepctl.verdicts import Evidence, Status, Verdict, first_few, overall_status
+from prepctl.verdicts import Evidence, Status, Verdict, first_few, worst
 
 HttpUrl = Annotated[str, AfterValidator(http_url)]
 
@@ -296,7 +298,7 @@ def combine(verdicts: list[Verdict]) -> Verdict:
     """One verdict from the local report's and the remote sources': the worst wins."""
     if len(verdicts) == 1:
         return verdicts[0]
-    status = overall_status(v.status for v in verdicts)
+    status = worst(v.status for v in verdicts)
     return Verdict.of(status, " | ".join(v.summary for v in verdicts),
                       [e for v in verdicts for e in v.evidence])
 

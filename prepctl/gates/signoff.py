@@ -1,10 +1,12 @@
 """Gate kind `signoff`: the phase's RFC is approved by every required approver role.
 
-    - id: rfc-signed-off
-      kind: signoff
-      title: RFC signed off by the phase's approvers
-      rfc: docs/rfc/{phase}.md      # relative to phases.yaml (this is the default)
-      roles: [tech-lead, dba]       # default: the roles under the phase's approvers:
+```yaml
+- id: rfc-signed-off
+  kind: signoff
+  title: RFC signed off by the phase's approvers
+  rfc: docs/rfc/{phase}.md      # relative to phases.yaml (this is the default)
+  roles: [tech-lead, dba]       # default: the roles under the phase's approvers:
+```
 
 Approvals come from git trailers ``Approved-by: Name <email>`` on commits that touch the RFC
 (the role is the approver whose ``name`` matches, or given as ``Approved-by: Name <email> (role)``)
@@ -28,7 +30,7 @@ from pydantic import Field
 
 from prepctl.errors import GateError, PrepctlError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, LoadedPlan, Phase
+from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:

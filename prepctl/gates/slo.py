@@ -1,19 +1,21 @@
 """Gate kind `slo`: PromQL objectives against thresholds or a captured baseline.
 
-    - id: analytics-slos
-      kind: slo
-      title: Analytics latency and error rate within freeze thresholds
-      objectives:
-        - name: analytics-latency-p95
-          query: service:http_request_duration_seconds:p95{service="prep-api"}
-          window: 1h          # evaluate over the last hour ...
-          aggregate: max      # ... and judge its max (min, avg, last, median, p50..p99.9)
-          pass: "<= 0.8"
-          warn: "<= 1.0"
-        - name: analytics-api-latency-p95
-          query: service:http_request_duration_seconds:p95{service="analytics-api"}
-          pass: "<=+10%"      # at most 10% above the baseline's value
-          baseline: phase-0/analytics-latency-p95
+```yaml
+- id: analytics-slos
+  kind: slo
+  title: Analytics latency and error rate within freeze thresholds
+  objectives:
+    - name: analytics-latency-p95
+      query: service:http_request_duration_seconds:p95{service="prep-api"}
+      window: 1h          # evaluate over the last hour ...
+      aggregate: max      # ... and judge its max (min, avg, last, median, p50..p99.9)
+      pass: "<= 0.8"
+      warn: "<= 1.0"
+    - name: analytics-api-latency-p95
+      query: service:http_request_duration_seconds:p95{service="analytics-api"}
+      pass: "<=+10%"      # at most 10% above the baseline's value
+      baseline: phase-0/analytics-latency-p95
+```
 
 A criterion string is ``OP NUMBER`` (``< 0.3``), ``OP baseline [* F | + N | - N]``
 (``<= baseline * 1.10``) or, Keptn-style, ``OP`` followed by a signed change from the baseline
@@ -32,7 +34,7 @@ The domain (durations, criteria, measuring, judging, baselines) lives in ``prepc
 from __future__ import annotations
 
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import Phase
+from prepctl.plan.model import Phase
 from prepctl.slo.baselines import BaselineStore
 from prepctl.slo.judge import judge_spec
 from prepctl.slo.objectives import SloSpec

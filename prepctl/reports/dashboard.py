@@ -22,7 +22,7 @@ from pathlib import Path
 from prepctl.errors import PrepctlError, Problem
 from prepctl.evaluate import evaluate
 from prepctl.history import Run, format_time, read_runs
-from prepctl.plan import LoadedPlan
+from prepctl.plan.model import LoadedPlan
 from prepctl.reports import documents
 from prepctl.reports.documents import Planned
 from prepctl.reports.engine import Renderer

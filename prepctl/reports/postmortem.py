@@ -17,7 +17,7 @@ from pathlib import Path
 
 from prepctl.errors import PrepctlError, Problem
 from prepctl.history import Run, read_runs
-from prepctl.plan import LoadedPlan, Phase
+from prepctl.plan.model import LoadedPlan, Phase
 from prepctl.reports import documents
 from prepctl.reports.documents import DocFormat, Planned
 from prepctl.reports.engine import Renderer, md_text

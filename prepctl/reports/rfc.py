@@ -39,7 +39,7 @@ from prepctl.gates.signoff import (
     spec_for,
     state_verdict,
 )
-from prepctl.plan import LoadedPlan, Phase
+from prepctl.plan.model import LoadedPlan, Phase
 from prepctl.reports import documents
 from prepctl.reports.documents import DocFormat, Planned
 from prepctl.reports.engine import Renderer

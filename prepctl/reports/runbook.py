@@ -13,7 +13,7 @@ from typing import Any
 
 from prepctl.errors import ConfigError, PrepctlError, Problem
 from prepctl.fileio import output_target
-from prepctl.plan import CriterionSpec, LoadedPlan, Service
+from prepctl.plan.model import CriterionSpec, LoadedPlan, Service
 from prepctl.reports import documents
 from prepctl.reports.documents import DocFormat, Planned
 from prepctl.reports.engine import Renderer

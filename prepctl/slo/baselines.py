@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.fileio import atomic_write_text
 from prepctl.gates.base import GateContext
-from prepctl.plan import LoadedPlan
+from prepctl.plan.model import LoadedPlan
 from prepctl.secrets import redact
 from prepctl.slo.measure import measure_all
 from prepctl.slo.objectives import Objective, SloSpec, objective_hash

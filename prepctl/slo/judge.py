@@ -16,7 +16,7 @@ from prepctl.errors import GateError
 from prepctl.slo.measure import Measurement, measure_all
 from prepctl.slo.objectives import Objective, SloSpec
 from prepctl.slo.samples import iso, num, series_labels
-from prepctl.verdicts import Evidence, Status, Verdict, overall_status
+from prepctl.verdicts import Evidence, Status, Verdict, worst
 
 if TYPE_CHECKING:
     from prepctl.slo.baselines import BaselineStore
@@ -36,7 +36,7 @@ def judge_spec(spec: SloSpec, source: MetricsSource, baselines: BaselineStore) -
         except GateError as exc:
             outcomes.append(ObjectiveOutcome(Status.ERROR, f"{objective.name}: {exc}",
                                              [Evidence(f"{objective.name}: {exc}")]))
-    status = overall_status(o.status for o in outcomes)
+    status = worst(o.status for o in outcomes)
     evidence = [e for o in outcomes for e in o.evidence]
     shown = [o.summary for o in outcomes if o.status is status] or [o.summary for o in outcomes]
     summary = f"{len(outcomes)} objective{'s' if len(outcomes) != 1 else ''}: " + " | ".join(shown)
@@ -103,7 +103,7 @@ def judge(spec: SloSpec, measurement: Measurement, baselines: BaselineStore | No
                                         expected=expected, url=url, path=path))
         statuses.append(status)
         notes.append(f"{label} = {num(one.value)} -> {status} ({expected})")
-    status = overall_status(statuses)
+    status = worst(statuses)
     evidence += capped_series(objective.name, series_evidence, statuses)
     # The summary names the series that decided the status (the first MAX_SERIES_SHOWN of them).
     shown = [note for note, one in zip(notes, statuses, strict=True) if one is status]

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
-from prepctl.plan import CriterionSpec, Slug, StrictModel
+from prepctl.plan.model import CriterionSpec, Slug, StrictModel
 from prepctl.slo.conditions import Condition, as_list, checked_conditions, parse_condition
 from prepctl.slo.durations import parse_duration
 

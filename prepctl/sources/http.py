@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import httpx
 
     from prepctl.gates.base import GateContext
-    from prepctl.sources.config import HttpSettings
+    from prepctl.plan.sources import HttpSettings
     from prepctl.verdicts import Verdict
 
 #: Longest part of an error body quoted in a message; enough to show the server's reason.

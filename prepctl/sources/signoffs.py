@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prepctl.errors import ConfigError, Problem
-from prepctl.plan import LoadedPlan
+from prepctl.plan.model import LoadedPlan
 
 
 class SignOff(BaseModel):
@@ -40,7 +40,7 @@ def signoff_path(plan: LoadedPlan) -> Path:
 
 def load_signoffs(plan: LoadedPlan) -> list[SignOff]:
     """All recorded sign-offs; a missing file means none. A malformed file is a ConfigError."""
-    from prepctl.plan import read_yaml_with_positions
+    from prepctl.plan.yamlload import read_yaml_with_positions
 
     path = signoff_path(plan)
     if not path.exists():

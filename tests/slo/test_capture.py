@@ -7,9 +7,9 @@ import json
 import pytest
 
 from prepctl.errors import PrepctlError
-from prepctl.plan import load_plan
 from prepctl.slo.baselines import BaselineStore, CaptureRequest, capture
 from tests.support.live_servers import slo, write_live_plan
+from tests.support.plans import load_plan
 
 OM = """\
 # TYPE lat gauge

@@ -174,9 +174,9 @@ def test_a_rejected_query_is_an_error(prometheus_server, tmp_path):
 def test_the_snapshot_answers_like_the_real_prometheus(prometheus_server, tmp_path):
     """The example's objectives give the same numbers from the file as from a Prometheus the
     same file was backfilled into: the offline evaluator follows PromQL's semantics."""
+    from prepctl.plan.sources import HttpSettings
     from prepctl.slo.measure import measure
     from prepctl.slo.objectives import SloSpec
-    from prepctl.sources.config import HttpSettings
     from prepctl.sources.http import HttpClient
     from prepctl.sources.metrics.prometheus import PrometheusAPI
     from prepctl.sources.metrics.snapshot import load_snapshot

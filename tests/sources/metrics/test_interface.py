@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from prepctl.sources.config import HttpSettings
+from prepctl.plan.sources import HttpSettings
 from prepctl.sources.http import HttpClient
 from prepctl.sources.metrics.interface import MetricsSource, QueryResult
 from prepctl.sources.metrics.prometheus import PrometheusAPI
