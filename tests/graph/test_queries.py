@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from prepctl.graph import patterns, queries
+from prepctl import patterns
+from prepctl.graph import queries
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import EdgeFilter, GraphError
-from prepctl.sources.imports import ScanConfig
+from prepctl.graph.scan.config import ScanConfig
 from prepctl.sources.tree import WorkTree
 from tests.support.paths import EXAMPLE, REPO
 from tests.support.trees import write

@@ -14,7 +14,8 @@ import pytest
 from prepctl.graph.contracts import run_contract
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import ImportGraph
-from prepctl.sources.imports import ImportEdge, ScanConfig
+from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.scan.model import ImportEdge
 from tests.support.contracts import contract
 from tests.support.paths import REPO
 
@@ -31,6 +32,9 @@ CONTRACTS = {
     "gates, sources and formats do not import reports": contract(
         type="forbidden", source=["prepctl.gates", "prepctl.sources", "prepctl.formats"],
         forbidden=["prepctl.reports"], transitive=False),
+    # The app assembles the commands; a command reading state back from the app was a cycle.
+    "commands do not import the CLI": contract(type="forbidden", source=["prepctl.commands"],
+                                               forbidden=["prepctl.cli"]),
     "verdicts are a leaf": contract(type="forbidden", source=["prepctl.verdicts"],
                                     forbidden=["prepctl.gates", "prepctl.sources", "prepctl.formats"]),
 }

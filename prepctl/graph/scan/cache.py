@@ -1,8 +1,8 @@
 """The import scanner's parse cache: each file's unresolved imports keyed by git blob id, and
 per-work-tree snapshots of the last scan, under one folder (``.prepctl/cache``).
 
-Split from ``prepctl.sources.imports`` (which parses and resolves): what is stored, and how,
-changes with ``SCANNER_VERSION``; nothing here is needed for correctness.
+What is stored, and how, changes with ``SCANNER_VERSION``; nothing here is needed for
+correctness.
 """
 
 from __future__ import annotations
@@ -10,44 +10,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
 
+from prepctl import workdir
+from prepctl.fileio import OutputError, atomic_write_bytes
+from prepctl.graph.scan.model import ParsedFile, RawImport
 from prepctl.sqlitedb import open_shared
 
 #: Bump when what the parser extracts changes: older cache entries are then ignored.
 SCANNER_VERSION = 5
-#: The flag bit of a ``from`` import in ``RawImport.flags`` (the others: ``imports``).
-FROM_FLAG = 1
-
-
-class RawImport(NamedTuple):
-    """One import as written in a file, before resolution. Depends only on the file's bytes."""
-
-    line: int
-    level: int  # 0 absolute; 1 for `from . import`, 2 for `from .. import`
-    module: str  # as written after `from`/`import` ('' for `from . import x`)
-    names: tuple[str, ...]  # names of a `from` import; () for `import a.b`
-    flags: int
-
-    @property
-    def is_from(self) -> bool:
-        return bool(self.flags & FROM_FLAG)
-
-
-class ParsedFile(NamedTuple):
-    """A file's import statements, or why it could not be read (then ``imports`` is empty)."""
-
-    imports: tuple[RawImport, ...]
-    problem: tuple[int | None, str] | None = None
-    #: True when the fast path was not sure and the whole file went through ``ast.parse``.
-    full_parse: bool = False
-    #: True when the whole file is known to compile (or ``problem`` says why not).
-    verified: bool = False
 
 
 def dump_parsed(parsed: ParsedFile) -> str:
@@ -88,7 +62,7 @@ class ParseCache:
     @classmethod
     def under(cls, base: str | Path) -> ParseCache:
         """The cache of a project: ``BASE/.prepctl/cache`` (BASE: the config dir, or --root)."""
-        return cls(Path(base) / ".prepctl" / "cache")
+        return cls(workdir.cache_dir(base))
 
     @property
     def _db_path(self) -> Path:
@@ -102,7 +76,7 @@ class ParseCache:
         try:
             self._ensure_directory()
             self._conn = open_shared(self._db_path, _prepare_cache, 30, check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, OutputError, sqlite3.Error) as exc:
             self.disabled_reason = f"import cache at {self.directory} not used: {exc}"
         return self._conn
 
@@ -111,7 +85,7 @@ class ParseCache:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         # The cache never belongs in git, whatever the repository's own .gitignore says.
-        _write_quickly(self.directory / ".gitignore", b"*\n")
+        atomic_write_bytes(self.directory / ".gitignore", b"*\n", durable=False)
 
     def get_many(self, blobs: Iterable[str]) -> dict[str, ParsedFile]:
         wanted = list(blobs)
@@ -166,8 +140,9 @@ class ParseCache:
         data = {**data, "key": key}
         try:
             self._ensure_directory()
-            _write_quickly(self._snapshot_path(key), json.dumps(data, separators=(",", ":")).encode())
-        except OSError as exc:
+            atomic_write_bytes(self._snapshot_path(key), json.dumps(data, separators=(",", ":")).encode(),
+                               durable=False)  # a cache file lost in a crash is rebuilt
+        except (OSError, OutputError) as exc:
             self.disabled_reason = f"import cache snapshot not written: {exc}"
 
     def close(self) -> None:
@@ -175,20 +150,3 @@ class ParseCache:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-
-
-def _write_quickly(path: Path, data: bytes) -> None:
-    """Replace ``path`` atomically but without fsync: a cache file lost in a crash is rebuilt,
-    and a reader never sees half of one (a damaged snapshot fails to load and is ignored)."""
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
