@@ -8,9 +8,9 @@ import types
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from prepctl.documents import dashboard
 from prepctl.evaluate import evaluate
 from prepctl.history import HistoryStore, RecordedCriterion, RecordedPhase, Run, history_path
-from prepctl.reports import dashboard
 from prepctl.status import standings
 from prepctl.verdicts import Status
 from tests.conftest import run_cli

@@ -29,9 +29,9 @@ CONTRACTS = {
     "sources do not import gates": contract(type="forbidden", source=["prepctl.sources"], forbidden=["prepctl.gates"],
                                             transitive=False, type_checking=False),
     # Documents are rendered from verdicts; a gate that needed a renderer would invert the flow.
-    "gates, sources and formats do not import reports": contract(
+    "gates, sources and formats do not import documents": contract(
         type="forbidden", source=["prepctl.gates", "prepctl.sources", "prepctl.formats"],
-        forbidden=["prepctl.reports"], transitive=False),
+        forbidden=["prepctl.documents"], transitive=False),
     "verdicts are a leaf": contract(type="forbidden", source=["prepctl.verdicts"],
                                     forbidden=["prepctl.gates", "prepctl.sources", "prepctl.formats"]),
 }

@@ -15,9 +15,9 @@ def report(
     evidence, the ORM dependency graph when available, and SLO values and gate results over
     time from the gate history."""
     from prepctl.cli import _load
-    from prepctl.reports import documents
-    from prepctl.reports.dashboard import render_dashboard
+    from prepctl.documents import output
+    from prepctl.documents.dashboard import render_dashboard
 
     planned = render_dashboard(_load(), out)
-    verb = "wrote" if documents.write(planned) else "unchanged"
+    verb = "wrote" if output.write(planned) else "unchanged"
     typer.echo(f"{verb} {planned.path}")

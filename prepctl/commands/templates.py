@@ -18,7 +18,7 @@ app = typer.Typer(
 def list_() -> None:
     """Every template, and whether the project overrides it."""
     from prepctl.cli import _load
-    from prepctl.reports.engine import list_templates
+    from prepctl.documents.engine import list_templates
 
     for info in list_templates(_load().config_dir):
         where = "project override" if info.overrides_shipped else info.origin
@@ -29,7 +29,7 @@ def list_() -> None:
 def show(name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2 (or rfc.md).")]) -> None:
     """Print the template a render would use."""
     from prepctl.cli import _load
-    from prepctl.reports.engine import resolve_name
+    from prepctl.documents.engine import resolve_name
 
     info = resolve_name(_load().config_dir, name)
     typer.echo(info.path.read_text(encoding="utf-8"), nl=False)
@@ -39,7 +39,7 @@ def show(name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2
 def eject(name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2.")]) -> None:
     """Copy a shipped template into templates/ next to phases.yaml, to edit it there."""
     from prepctl.cli import _load
-    from prepctl.reports.engine import eject as eject_template
+    from prepctl.documents.engine import eject as eject_template
 
     target = eject_template(_load().config_dir, name)
     typer.echo(f"wrote {target}; edit it, `prepctl render ...` now uses it")

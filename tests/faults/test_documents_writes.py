@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from prepctl.reports.documents import GENERATOR_META
+from prepctl.documents.output import GENERATOR_META
 from tests.docs_support import RUNBOOK, Project, make_project
 from tests.faults.harness import Expect, check, run_prepctl
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from prepctl.documents import output
+from prepctl.documents.engine import Renderer, md_text
+from prepctl.documents.output import DocFormat, Planned
+from prepctl.documents.views import DateRange, phase_dates, value_text
 from prepctl.errors import PrepctlError, Problem
 from prepctl.history import Run, read_runs
 from prepctl.plan import LoadedPlan, Phase
-from prepctl.reports import documents
-from prepctl.reports.documents import DocFormat, Planned
-from prepctl.reports.engine import Renderer, md_text
-from prepctl.reports.views import DateRange, phase_dates, value_text
 from prepctl.verdicts import Status
 
 TEMPLATE = "postmortem.md.j2"
@@ -276,6 +276,6 @@ def render_postmortem(plan: LoadedPlan, phase_id: str, fmt: DocFormat = DocForma
     markdown = render_markdown(plan, phase_id, incident, since, until, renderer)
     path = target or default_target(plan, phase, fmt, incident)
     if fmt is DocFormat.html:
-        html = documents.html_document(renderer, markdown, documents.first_heading(markdown, "Post-mortem"))
-        return documents.plan_html(path, html)
-    return documents.plan_markdown(path, markdown)
+        html = output.html_document(renderer, markdown, output.first_heading(markdown, "Post-mortem"))
+        return output.plan_html(path, html)
+    return output.plan_markdown(path, markdown)

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from prepctl.documents import output
+from prepctl.documents.engine import Renderer
+from prepctl.documents.output import Planned
+from prepctl.documents.views import CriterionView, DateRange, criterion_views, phase_dates, value_text
 from prepctl.errors import PrepctlError, Problem
 from prepctl.evaluate import evaluate
 from prepctl.history import Run, format_time, read_runs
 from prepctl.plan import LoadedPlan
-from prepctl.reports import documents
-from prepctl.reports.documents import Planned
-from prepctl.reports.engine import Renderer
-from prepctl.reports.views import CriterionView, DateRange, criterion_views, phase_dates, value_text
 from prepctl.status import PhaseStanding, standings
 from prepctl.verdicts import Status
 
@@ -361,5 +361,5 @@ def render_dashboard(plan: LoadedPlan, out_dir: Path) -> Planned:
         raise PrepctlError(Problem(file=str(out_dir), message="is not a folder",
                                    hint="--out names the folder to write index.html into"))
     renderer = Renderer(plan.config_dir)
-    html = renderer.render(TEMPLATE, d=build_view(plan), generator_meta=documents.GENERATOR_META)
-    return documents.plan_html(out_dir / INDEX, html)
+    html = renderer.render(TEMPLATE, d=build_view(plan), generator_meta=output.GENERATOR_META)
+    return output.plan_html(out_dir / INDEX, html)
