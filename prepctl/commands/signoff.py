@@ -21,7 +21,7 @@ def signoff(
     records the digest of the RFC's current content: if the content changes later, the
     approval shows as stale. Commit signoffs.yaml afterwards."""
     from prepctl.cli import _load
-    from prepctl.gates.signoff import record_signoff
+    from prepctl.signoff.recording import record_signoff
 
     result = record_signoff(_load(), phase, role, name, email=email, criterion=criterion, on=on)
     typer.echo(f"recorded: {result.describe()} in {result.path}")

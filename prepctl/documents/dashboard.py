@@ -278,19 +278,18 @@ def results_grid(plan: LoadedPlan, runs: list[Run]) -> StatusGrid | None:
 
 
 def audit_target(plan: LoadedPlan) -> str | None:
-    """The module the plan audits (an `imports` criterion with `contract: {type: audit, target}`)."""
+    """The module the plan audits (a criterion whose contract is `{type: audit, target}`)."""
     for phase in plan.phases:
         for spec in phase.criteria:
-            if spec.kind != "imports":
-                continue
-            contract = spec.model_dump(mode="json").get("contract")
-            if isinstance(contract, dict) and contract.get("type") == "audit" and contract.get("target"):
-                return str(contract["target"])
+            contract = spec.graph_contract()
+            options = contract.model_dump(mode="json") if contract is not None else {}
+            if options.get("type") == "audit" and options.get("target"):
+                return str(options["target"])
     return None
 
 
 def graph_panel(plan: LoadedPlan) -> GraphPanel:
-    """The ORM dependency graph from the issue-4 engine, when this build has it."""
+    """The ORM dependency graph from the import-graph engine, when this build has it."""
     try:
         from prepctl.graph import report as graph_report
     except ImportError:

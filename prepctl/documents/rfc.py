@@ -2,7 +2,7 @@
 
 The RFC's sign-off table is checked against the very text being written: approvals of an
 earlier content show as stale in the document that changed it. Because the sign-off and verdict
-regions are excluded from the content digest (see ``gates.signoff``), rendering is a fixed point:
+regions are excluded from the content digest (see ``prepctl.signoff.content``), rendering is a fixed point:
 rendering again with nothing changed writes the same bytes.
 
 The document is stable whatever order edit, render and commit happen in: facts about the RFC
@@ -30,21 +30,12 @@ from prepctl.documents.views import ICONS, CriterionView, DateRange, EvidenceVie
 from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.evaluate import evaluate
 from prepctl.fileio import output_target
-from prepctl.gates.signoff import (
-    RFC_VOLATILE_REGIONS,
-    Approval,
-    RoleApproval,
-    SignoffSpec,
-    SignoffState,
-    content_digest,
-    required_roles,
-    rfc_path,
-    signoff_state,
-    spec_for,
-    state_verdict,
-)
 from prepctl.plan import LoadedPlan, Phase
 from prepctl.secrets import redact
+from prepctl.signoff.content import RFC_VOLATILE_REGIONS, content_digest
+from prepctl.signoff.spec import SignoffSpec, required_roles, rfc_path, spec_for
+from prepctl.signoff.state import Approval, RoleApproval, SignoffState, signoff_state
+from prepctl.signoff.verdict import state_verdict
 from prepctl.sources import regions
 from prepctl.verdicts import CriterionResult, PhaseResult, Status, Verdict, phase_status
 

@@ -99,9 +99,10 @@ def _flag_view(plan: LoadedPlan, service: Service) -> FlagView | None:
     checked, defaults = [], []
     for phase in plan.phases:
         for spec in phase.criteria:
-            if spec.kind == "flag" and getattr(spec, "name", None) == service.flag:
+            flags = spec.flags_checked()
+            if service.flag in flags:
                 checked.append(f"{phase.id}/{spec.id}")
-                expect = getattr(spec, "expect", None)
+                expect = flags[service.flag]
                 if expect is not None:
                     defaults.append(value_text(expect))
     rolled_back = tuple(p.id for p in plan.phases if service.flag in p.rollback_flags)

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prepctl.errors import ConfigError, Problem
+from prepctl.graph.contracts.base import ContractOptions
 from prepctl.graph.model import EdgeFilter, GraphError, ImportGraph
 from prepctl.sources.imports import ParseCache, ScanConfig, ScanResult, scan_tree
 
 if TYPE_CHECKING:
-    from prepctl.graph.contracts import ContractOptions
     from prepctl.plan import GraphConfig, LoadedPlan
     from prepctl.sources.tree import Tree
 
@@ -122,7 +122,7 @@ def build_graph(settings: GraphSettings, tree: Tree | None = None,
 
 
 def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tuple[str, ContractOptions]]:
-    """(contract id, options) of every `imports` criterion in the plan, in plan order."""
+    """(contract id, options) of every criterion that carries an import-graph contract, in plan order."""
     if settings.plan is None:
         return []
     found = []
@@ -130,6 +130,7 @@ def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tu
         if phase is not None and p.id != phase:
             continue
         for criterion in p.criteria:
-            if criterion.kind == "imports":
-                found.append((f"{p.id}/{criterion.id}", criterion.contract))
+            contract = criterion.graph_contract()
+            if isinstance(contract, ContractOptions):
+                found.append((f"{p.id}/{criterion.id}", contract))
     return found

@@ -1,86 +1,22 @@
-"""Gate kind `signoff`: the phase's RFC is approved by every required approver role.
-
-    - id: rfc-signed-off
-      kind: signoff
-      title: RFC signed off by the phase's approvers
-      rfc: docs/rfc/{phase}.md      # relative to phases.yaml (this is the default)
-      roles: [tech-lead, dba]       # default: the roles under the phase's approvers:
-
-Approvals come from git trailers ``Approved-by: Name <email>`` on commits that touch the RFC
-(the role is the approver whose ``name`` matches, or given as ``Approved-by: Name <email> (role)``)
-and from the sign-off file (``prepctl signoff PHASE --as ROLE --name NAME``).
+"""Who approved a phase's RFC, and which approvals are stale.
 
 An approval older than the RFC's last *content* change is stale and does not count: approvers
-signed what the RFC said then. What counts as content: everything except the generated regions
-that only report state (current status, verdicts, the sign-off table), so re-rendering today's
-verdicts does not void yesterday's approvals, while changing a task, a date or a criterion does.
+signed what the RFC said then. A commit approval counts when its commit descends from the last
+content change; a sign-file approval counts when it names the current content digest (or, for a
+hand-written entry without one, when it is dated on or after the last content change).
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
-
-from prepctl.errors import GateError, PrepctlError
-from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, LoadedPlan, Phase
-from prepctl.verdicts import Evidence, Status, Verdict
-
-if TYPE_CHECKING:
-    from prepctl.sources.approvals import FileHistory
-
-DEFAULT_RFC = "docs/rfc/{phase}.md"
-#: RFC regions that report state rather than what was agreed; they are not "content".
-RFC_VOLATILE_REGIONS = frozenset({"status", "verdicts", "signoffs"})
-
-
-class SignoffSpec(CriterionSpec):
-    kind: Literal["signoff"]
-    rfc: str = Field(DEFAULT_RFC, description="The RFC file, relative to phases.yaml; "
-                     "{phase} is replaced by the phase id.")
-    roles: list[str] | None = Field(None, min_length=1, description="Roles that must approve "
-                                    "(default: every role under the phase's approvers).")
-    trailer: str = Field("Approved-by", pattern=r"^[A-Za-z][A-Za-z0-9-]*$",
-                         description="The commit trailer that records an approval.")
-
-
-def default_spec() -> SignoffSpec:
-    return SignoffSpec(id="rfc-signed-off", kind="signoff", title="RFC signed off")
-
-
-def spec_for(phase: Phase) -> SignoffSpec:
-    """The phase's `signoff` criterion, or the defaults when it declares none."""
-    for spec in phase.criteria:
-        if isinstance(spec, SignoffSpec):
-            return spec
-    return default_spec()
-
-
-def rfc_path(plan: LoadedPlan, phase: Phase, spec: SignoffSpec | None = None) -> Path:
-    spec = spec or spec_for(phase)
-    return plan.config_dir / spec.rfc.replace("{phase}", phase.id)
-
-
-def content_digest(text: str, file: str = "<rfc>") -> str:
-    """A hash of what approvers agreed to: the RFC without its state-reporting regions."""
-    from prepctl.sources import regions
-
-    normal = text.replace("\r\n", "\n")
-    content = regions.without_bodies(normal, RFC_VOLATILE_REGIONS, file)
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]
-
-
-def _digest_or_raw(text: str) -> str:
-    # Old versions in git may have broken markers; they still count as a distinct content.
-    try:
-        return content_digest(text)
-    except PrepctlError:
-        return "raw:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+from prepctl.plan import LoadedPlan, Phase
+from prepctl.signoff.content import content_digest, digest_or_raw
+from prepctl.signoff.git_approvals import FileHistory, file_history
+from prepctl.signoff.signoffs_file import load_signoffs, signoff_path
+from prepctl.signoff.spec import SignoffSpec, required_roles, rfc_path, spec_for
 
 
 @dataclass(frozen=True)
@@ -151,12 +87,6 @@ class SignoffState:
         return sum(r.status == "approved" for r in self.roles)
 
 
-def required_roles(phase: Phase, spec: SignoffSpec) -> list[tuple[str, str | None]]:
-    names = {a.role: a.name for a in phase.approvers}
-    roles = spec.roles or list(dict.fromkeys(a.role for a in phase.approvers))
-    return [(role, names.get(role)) for role in roles]
-
-
 def signoff_state(plan: LoadedPlan, phase: Phase, spec: SignoffSpec | None = None,
                   text: str | None = None) -> SignoffState:
     """Who approved the phase's RFC, and which approvals are stale.
@@ -164,9 +94,6 @@ def signoff_state(plan: LoadedPlan, phase: Phase, spec: SignoffSpec | None = Non
     ``text`` is the RFC as it is about to be written (a render checks its own sign-off table
     against what it writes); by default the file on disk.
     """
-    from prepctl.sources.approvals import file_history
-    from prepctl.sources.signoffs import load_signoffs, signoff_path
-
     spec = spec or spec_for(phase)
     path = rfc_path(plan, phase, spec)
     label = spec.rfc.replace("{phase}", phase.id)
@@ -182,11 +109,11 @@ def signoff_state(plan: LoadedPlan, phase: Phase, spec: SignoffSpec | None = Non
     last_change: ContentChange | None = None
     approvals: list[Approval] = []
     if history is not None:
-        head = _digest_or_raw(history.head_content) if history.head_content is not None else None
+        head = digest_or_raw(history.head_content) if history.head_content is not None else None
         if head != digest_now:
             last_change = ContentChange(None, None, uncommitted=True)
         else:
-            digests = [_digest_or_raw(v.content) if v.content is not None else None
+            digests = [digest_or_raw(v.content) if v.content is not None else None
                        for v in history.versions]
             for index, version in enumerate(history.versions):
                 if index == len(digests) - 1 or digests[index + 1] != digests[index]:
@@ -205,7 +132,7 @@ def signoff_state(plan: LoadedPlan, phase: Phase, spec: SignoffSpec | None = Non
             continue
         approval = Approval(role=entry.role, name=entry.name, email=entry.email, day=entry.date,
                             source=sign_file.name)
-        approvals.append(_judge_file(approval, getattr(entry, "rfc_digest", None), digest_now,
+        approvals.append(_judge_file(approval, entry.rfc_digest, digest_now,
                                      last_change, history is not None))
 
     by_role: dict[str, list[Approval]] = {role: [] for role, _ in roles}
@@ -232,8 +159,6 @@ def _ordered(approvals: list[Approval]) -> list[Approval]:
 
 
 def _with(approval: Approval, **changes: object) -> Approval:
-    from dataclasses import replace
-
     return replace(approval, **changes)  # type: ignore[arg-type]
 
 
@@ -276,135 +201,3 @@ def _judge_file(approval: Approval, digest: str | None, digest_now: str,
         return approval
     return _with(approval, stale=True, problem=f"stale: approved on {approval.day}, before the RFC's "
                  f"last content change ({last_change.describe()})")
-
-
-def state_verdict(state: SignoffState) -> Verdict:
-    if not state.exists:
-        raise GateError(f"RFC {state.rfc_label} not found; render it with `prepctl render rfc "
-                        f"{state.phase}` and commit it")
-    if not state.roles:
-        raise GateError(f"phase '{state.phase}' names no approvers; add approvers: to the phase or "
-                        "roles: to this criterion")
-    evidence: list[Evidence] = []
-    if state.last_change is not None:
-        evidence.append(Evidence("RFC last content change", path=state.rfc_label,
-                                 value=state.last_change.describe(), revision=state.last_change.commit))
-    elif not state.in_git:
-        evidence.append(Evidence("RFC is not in git", path=state.rfc_label,
-                                 value="approvals are checked against rfc_digest only"))
-    awaiting, stale = [], []
-    for role in state.roles:
-        valid = role.approved_by
-        if valid is not None:
-            evidence.append(Evidence(f"{role.role}: approved by {valid.name}", path=valid.source,
-                                     value=valid.day.isoformat(), revision=valid.commit))
-            continue
-        if role.status == "stale":
-            stale.append(role.role)
-        else:
-            awaiting.append(role.role)
-        for approval in role.approvals:
-            evidence.append(Evidence(f"{role.role}: {approval.problem} (by {approval.name})",
-                                     path=approval.source, value=approval.day.isoformat(),
-                                     expected="an approval of the RFC's current content",
-                                     revision=approval.commit))
-        if not role.approvals:
-            evidence.append(Evidence(f"{role.role}: no approval recorded",
-                                     expected=f"approval by {role.required_name or role.role}"))
-    for approval in state.unmatched:
-        evidence.append(Evidence(f"approval by {approval.name} matches no required role",
-                                 path=approval.source, value=approval.role or "no role",
-                                 expected="one of " + ", ".join(r.role for r in state.roles)))
-    if not awaiting and not stale:
-        names = ", ".join(f"{r.role} ({r.approved_by.name})" for r in state.roles if r.approved_by)
-        return Verdict.of(Status.PASS, f"signed off by {names}", evidence)
-    parts = []
-    if awaiting:
-        parts.append("awaiting sign-off by " + ", ".join(awaiting))
-    if stale:
-        parts.append("stale approval by " + ", ".join(stale) + " (the RFC changed since)")
-    return Verdict.of(Status.FAIL, "; ".join(parts), evidence)
-
-
-class SignoffGate(Gate[SignoffSpec]):
-    kind = "signoff"
-    options = SignoffSpec
-
-    def check(self, spec: SignoffSpec, phase: Phase, ctx: GateContext) -> Verdict:
-        return state_verdict(signoff_state(ctx.plan, phase, spec))
-
-
-# ---------------------------------------------------------------- recording (`prepctl signoff`)
-
-
-@dataclass(frozen=True)
-class Recorded:
-    path: Path
-    phase: str
-    role: str
-    name: str
-    criterion: str | None
-    rfc_digest: str | None
-    already: bool = False
-
-    def describe(self) -> str:
-        what = f"criterion {self.criterion}" if self.criterion else f"the RFC (content {self.rfc_digest})"
-        note = " (already recorded; nothing added)" if self.already else ""
-        return f"{self.role} {self.name} approves {what} of {self.phase}{note}"
-
-
-def record_signoff(plan: LoadedPlan, phase_id: str, role: str, name: str, email: str | None = None,
-                   criterion: str | None = None, on: str | None = None) -> Recorded:
-    """Validate and append one sign-off to the sign-off file. Bad input raises PrepctlError."""
-    from prepctl.errors import Problem
-    from prepctl.sources.signoffs import SignOff, append_signoff, load_signoffs, signoff_path
-
-    phase = plan.phase(phase_id)
-    name = name.strip()
-    if not name:
-        raise PrepctlError(Problem(file="--name", message="the name is empty"))
-    try:
-        day = date.fromisoformat(on) if on else date.today()
-    except ValueError:
-        raise PrepctlError(Problem(file="--date", message=f"'{on}' is not a date",
-                                   hint="write YYYY-MM-DD")) from None
-    digest = None
-    if criterion is not None:
-        spec = next((c for c in phase.criteria if c.id == criterion), None)
-        if spec is None:
-            raise PrepctlError(Problem(file=str(plan.path), message=f"phase '{phase.id}' has no criterion "
-                                       f"'{criterion}'", hint="criteria: " + ", ".join(c.id for c in phase.criteria)))
-        wanted = getattr(spec, "role", None)
-        if spec.kind != "manual" or wanted is None:
-            raise PrepctlError(Problem(file=str(plan.path), message=f"criterion '{criterion}' is a "
-                                       f"{spec.kind} criterion, not a manual one", hint="only manual "
-                                       "criteria take sign-offs; RFC approvals go without --criterion"))
-        if role != wanted:
-            raise PrepctlError(Problem(file="--as", message=f"criterion '{criterion}' needs a sign-off by "
-                                       f"'{wanted}', not '{role}'"))
-    else:
-        spec_s = spec_for(phase)
-        roles = required_roles(phase, spec_s)
-        if not roles:
-            raise PrepctlError(Problem(file=str(plan.path), message=f"phase '{phase.id}' names no approvers",
-                                       hint="add approvers: (role, name) to the phase"))
-        required = dict(roles)
-        if role not in required:
-            raise PrepctlError(Problem(file="--as", message=f"'{role}' is not an approver role of "
-                                       f"{phase.id}", hint="roles: " + ", ".join(required)))
-        if required[role] and required[role].casefold() != name.casefold():
-            raise PrepctlError(Problem(file="--name", message=f"{role} of {phase.id} is "
-                                       f"{required[role]}, not {name}",
-                                       hint="change approvers: in phases.yaml if someone else signs"))
-        path = rfc_path(plan, phase, spec_s)
-        if not path.is_file():
-            raise PrepctlError(Problem(file=str(path), message="the RFC does not exist yet",
-                                       hint=f"render it first: prepctl render rfc {phase.id}"))
-        digest = content_digest(path.read_text(encoding="utf-8"), str(path))
-    for entry in load_signoffs(plan):
-        if (entry.phase, entry.criterion, entry.role, entry.name.casefold(), entry.rfc_digest) == (
-                phase.id, criterion, role, name.casefold(), digest):
-            return Recorded(signoff_path(plan), phase.id, role, name, criterion, digest, already=True)
-    written = append_signoff(plan, SignOff(phase=phase.id, criterion=criterion, role=role, name=name,
-                                           email=email, date=day, rfc_digest=digest))
-    return Recorded(written, phase.id, role, name, criterion, digest)
