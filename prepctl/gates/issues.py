@@ -35,7 +35,7 @@ from prepctl.sources.issue_reports import (
     read_markdown,
 )
 from prepctl.sources.tree import WorkTree, normalise
-from prepctl.verdicts import Evidence, Status, Verdict, first_few
+from prepctl.verdicts import Evidence, Metric, Status, Verdict, first_few
 
 
 class IssuesSpec(CriterionSpec):
@@ -206,7 +206,10 @@ def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: s
     evidence = [Evidence(f"open {i.severity}: {i.title}", path=i.path, line=i.line, value="open",
                          expected="closed", revision=revision) for i in open_items]
     evidence.append(Evidence(f"{levels} items read", path=source, value=len(blocking),
-                             expected=f"<= {spec.max_open} open", revision=revision))
+                             expected=f"<= {spec.max_open} open", revision=revision,
+                             metric=Metric(f"open {levels}", len(open_items), unit="issues",
+                                           objective=f"<= {spec.max_open} open", threshold=spec.max_open,
+                                           direction="lower")))
     if reading is not None:
         evidence.append(Evidence(items_read(reading), path=source, value=len(reading.items), revision=revision))
     closed = len(blocking) - len(open_items)

@@ -52,7 +52,7 @@ from prepctl.gates.slo_model import (
 )
 from prepctl.gates.slo_samples import iso, num, series_labels
 from prepctl.plan import Phase
-from prepctl.verdicts import Evidence, Status, Verdict
+from prepctl.verdicts import Evidence, Metric, Status, Verdict
 
 if TYPE_CHECKING:
     from prepctl.baselines import BaselineStore
@@ -135,7 +135,8 @@ def judge(spec: SloSpec, measurement: Measurement, baselines: BaselineStore | No
         status, expected = _verdict_for(objective, one.value, reference)
         extra = f", {one.nan_points} NaN points ignored" if one.nan_points else ""
         series_evidence.append(Evidence(f"{label} at {iso(one.at)}{extra}", value=_round(one.value),
-                                        expected=expected, url=url, path=path))
+                                        expected=expected, url=url, path=path,
+                                        metric=Metric(label, _round(one.value), objective=expected)))
         statuses.append(status)
         notes.append(f"{label} = {num(one.value)} -> {status} ({expected})")
     status = worst(statuses)
