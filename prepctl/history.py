@@ -95,25 +95,20 @@ class Run:
         return next((p for p in self.phases if p.phase == phase_id), None)
 
 
-#: " at 2026-01-06T09:00:00Z": the time an `slo` evidence label ends with; a metric's name has none.
-_LABEL_TIME = re.compile(r" at \d{4}-\d{2}-\d{2}T\S*")
+_LABEL_TIME = re.compile(r" at \d{4}-\d{2}-\d{2}T\S*")  # an `slo` label's " at 2026-01-06T09:00:00Z"
 
 
 def with_legacy_metrics(kind: str, evidence: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
-    """Recorded evidence, with the metric that runs recorded before evidence carried one imply.
-
-    Those runs kept the `slo` gate's measured series only as a numeric ``value``; read back with
-    that metric, their charts and post-mortem tables stay as they were.
-    """
-    out = []
-    for item in evidence:
+    """Recorded evidence, with the metric implied in runs recorded before evidence carried one:
+    they kept the `slo` gate's measured series only as a numeric ``value``. Read back with that
+    metric, their charts and post-mortem tables stay as they were."""
+    def upgraded(item: dict[str, Any]) -> dict[str, Any]:
         value = item.get("value")
-        if (kind == "slo" and "metric" not in item and isinstance(value, int | float)
-                and not isinstance(value, bool)):
-            name = _LABEL_TIME.sub("", str(item.get("label", "")))
-            item = {**item, "metric": {"name": name, "value": value, "objective": item.get("expected")}}
-        out.append(item)
-    return tuple(out)
+        if kind != "slo" or "metric" in item or not isinstance(value, int | float) or isinstance(value, bool):
+            return item
+        name = _LABEL_TIME.sub("", str(item.get("label", "")))
+        return {**item, "metric": {"name": name, "value": value, "objective": item.get("expected")}}
+    return tuple(upgraded(item) for item in evidence)
 
 
 def format_time(moment: datetime) -> str:
