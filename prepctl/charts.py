@@ -261,7 +261,7 @@ def to_svg(shapes: Iterable[Shape], width: int, height: int) -> str:
         elif isinstance(shape, Line):
             pts = " ".join(f"{f(x)},{f(y)}" for x, y in shape.points)
             dash = f' stroke-dasharray="{escape(shape.dash)}"' if shape.dash else ""
-            title = f"><title>{escape(shape.tooltip)}</title></polyline>" if shape.tooltip else "/>"
+            title = f"<title>{escape(shape.tooltip)}</title></polyline>" if shape.tooltip else "/>"
             out.append(f'<polyline points="{pts}" fill="none" stroke="{shape.colour}" '
                        f'stroke-width="{f(shape.width)}" stroke-linejoin="round"{dash}{title}')
         elif isinstance(shape, Text):
