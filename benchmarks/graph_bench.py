@@ -142,7 +142,7 @@ def measure(corpus: Corpus, repeat: int) -> dict:
 def corpora(modules: int, workdir: Path) -> list[Corpus]:
     import importlib.util
 
-    from tests.graph_support import REALISTIC_MIX, generate_tree
+    from tests.support.graph import REALISTIC_MIX, generate_tree
 
     found: list[Corpus] = [Corpus("example", REPO / "examples" / "prep-monolith", ["prep", "jobs", "services"],
                                   ("tests/*", "migrations/*"), "38 modules; prepctl also scans scripts/")]

@@ -5,7 +5,7 @@
 
 In one run it:
 
-1. generates a repository (tests/trend_history.py) with >= 500 commits over >= 2,000 modules of
+1. generates a repository (tests/support/trend_history.py) with >= 500 commits over >= 2,000 modules of
    ~150 lines each, where the ORM's importer count grows and burns down, and ~6% of the commits
    contain a file with a syntax error;
 2. runs `prepctl --root REPO graph trend mono.core.orm --format json` with an empty cache (cold),
@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.trend_history import GIT_ENV, TARGET, generate  # noqa: E402
+from tests.support.trend_history import GIT_ENV, TARGET, generate  # noqa: E402
 
 
 def child_naive(repo: Path, out: Path) -> None:

@@ -1,45 +1,38 @@
-"""Shared fixtures. Area-specific fixtures live in their own modules, listed in pytest_plugins."""
+"""Fixtures every test folder may use, and the hook that marks tests by the resources they need.
+Helpers, builders and servers live in tests/support/ (importable, no fixtures there)."""
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import textwrap
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "prep-monolith"
-PHASES = REPO / "phases.yaml"
+from tests.support.cli import CliResult, run_cli
+from tests.support.live_servers import (
+    AlertmanagerServer,
+    PrometheusServer,
+    running_alertmanager,
+    running_prometheus,
+)
+from tests.support.paths import EXAMPLE
+from tests.support.plans import write_plan
+from tests.support.shadow_servers import Trio, serve_trio, write_requests_file
 
-pytest_plugins: list[str] = ["tests.shadow_servers", "tests.live_servers"]
+#: A test that asks for one of these fixtures talks to a server started for it, so it is `live`.
+#: Tests that start a server themselves carry @pytest.mark.live (or a module pytestmark).
+LIVE_FIXTURES = frozenset({"httpserver", "prometheus_server", "alertmanager_server", "shadow_trio"})
 
 
-@dataclass
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> CliResult:
-    """Run prepctl in a subprocess, as a user would: real exit code, real stdout/stderr."""
-    import os
-
-    # Tables as prepctl prints them when piped (120 columns), whatever the outer shell exports.
-    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "prepctl", *map(str, args)], cwd=cwd or REPO,
-                          capture_output=True, text=True, env=full_env, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if LIVE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live)
 
 
 @pytest.fixture
-def cli():
+def cli() -> Callable[..., CliResult]:
     return run_cli
 
 
@@ -51,27 +44,29 @@ def example_copy(tmp_path: Path) -> Path:
     return dest
 
 
-def write_plan(folder: Path, criteria_yaml: str, root: str = ".", extra: str = "") -> Path:
-    """A one-phase plan whose criteria are given as YAML (indented as a list under criteria:)."""
-    body = textwrap.dedent(criteria_yaml).strip("\n")
-    body = textwrap.indent(body, "      ")
-    text = textwrap.dedent(f"""\
-        version: 1
-        name: test plan
-        root: {root}
-        {extra}
-        phases:
-          - id: p
-            title: Test phase
-            weeks: 0-1
-            owners: [tester]
-            criteria:
-        """) + body + "\n"
-    path = folder / "phases.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+@pytest.fixture
+def plan_writer() -> Callable[..., Path]:
+    return write_plan
+
+
+@pytest.fixture(scope="session")
+def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+    with running_prometheus(tmp_path_factory.mktemp("prometheus")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def alertmanager_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AlertmanagerServer]:
+    with running_alertmanager(tmp_path_factory.mktemp("alertmanager")) as server:
+        yield server
 
 
 @pytest.fixture
-def plan_writer():
-    return write_plan
+def shadow_trio() -> Iterator[Trio]:
+    with serve_trio() as trio:
+        yield trio
+
+
+@pytest.fixture
+def requests_file(tmp_path: Path) -> Path:
+    return write_requests_file(tmp_path)

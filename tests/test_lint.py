@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 
 def test_ruff_is_clean():

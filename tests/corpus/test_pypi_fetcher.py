@@ -75,6 +75,7 @@ def _pin(monkeypatch: pytest.MonkeyPatch, filename: str, sha256: str) -> None:
     monkeypatch.setitem(pypi.MANIFEST, "demo", dist)
 
 
+@pytest.mark.live
 def test_download_verify_and_unpack_once(fake_pypi: dict[str, bytes], monkeypatch: pytest.MonkeyPatch):
     data = _sdist({"demo-1.0/settings.py": b"DEBUG = False\n"})
     fake_pypi["demo-1.0.tar.gz"] = data
@@ -85,6 +86,7 @@ def test_download_verify_and_unpack_once(fake_pypi: dict[str, bytes], monkeypatc
     assert pypi.unpacked("demo") == folder
 
 
+@pytest.mark.live
 def test_hash_mismatch_fails_loudly(fake_pypi: dict[str, bytes], monkeypatch: pytest.MonkeyPatch):
     fake_pypi["demo-1.0.tar.gz"] = _sdist({"demo-1.0/x.py": b"X = 1\n"})
     _pin(monkeypatch, "demo-1.0.tar.gz", "0" * 64)

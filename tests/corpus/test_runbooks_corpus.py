@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from prepctl.sources import regions
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 HERE = Path(__file__).resolve().parent / "runbooks"
 CASES = sorted(HERE.glob("*.toml"))

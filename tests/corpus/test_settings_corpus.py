@@ -21,7 +21,7 @@ import pytest
 
 from prepctl.evaluate import evaluate
 from prepctl.plan import load_plan
-from tests.conftest import write_plan
+from tests.support.plans import write_plan
 
 HERE = Path(__file__).resolve().parent
 CASES = sorted((HERE / "settings").glob("*.toml"))

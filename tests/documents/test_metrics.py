@@ -14,7 +14,7 @@ from prepctl.history import open_history, read_runs, record_gate_run, run_from_r
 from prepctl.plan import CriterionSpec, Phase
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import CriterionResult, Evidence, GateReport, Metric, PhaseResult, Status, Verdict
-from tests.docs_support import make_project
+from tests.support.documents import make_project
 
 
 class GaugeSpec(CriterionSpec):

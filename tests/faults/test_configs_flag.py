@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import Expect, check, run_prepctl
+from tests.support.fault_harness import Expect, check, run_prepctl
 
 LIMIT = 30.0
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import Expect, check, run_prepctl
+from tests.support.fault_harness import Expect, check, run_prepctl
 
 #: Every config case must end well within this (the alias bomb took 52 s, then forever).
 LIMIT = 10.0

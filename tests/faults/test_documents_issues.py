@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import Expect, check, run_prepctl
+from tests.support.fault_harness import Expect, check, run_prepctl
 
 LIMIT = 60.0
 

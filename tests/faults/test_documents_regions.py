@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs_support import make_project
-from tests.faults.harness import Expect, check, run_prepctl
+from tests.support.documents import make_project
+from tests.support.fault_harness import Expect, check, run_prepctl
 
 B = "<!-- prepctl:begin analytics -->"
 E = "<!-- prepctl:end analytics -->"

@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 
 from prepctl.documents.output import GENERATOR_META
-from tests.docs_support import RUNBOOK, Project, make_project
-from tests.faults.harness import Expect, check, run_prepctl
+from tests.support.documents import RUNBOOK, Project, make_project
+from tests.support.fault_harness import Expect, check, run_prepctl
 
 LIMIT = 30.0
 ROOT = os.geteuid() == 0
@@ -222,7 +222,7 @@ def test_hostile_output_targets(case: WriteCase, tmp_path: Path) -> None:
 def test_gate_refuses_a_hostile_out_before_any_gate_runs(tmp_path: Path) -> None:
     # A refused --out must not cost a gate run (a command criterion may deploy or take minutes)
     # nor leave a history record of a run whose report went nowhere.
-    from tests.conftest import write_plan
+    from tests.support.plans import write_plan
 
     ran = tmp_path / "ran.txt"
     plan = write_plan(tmp_path, f"""

@@ -10,8 +10,8 @@ What every case keeps, whatever happened to the store:
 - a run recorded is never lost (concurrent writers, a writer waiting out a lock).
 
 Existing tests cover some of this already and are not repeated here: a corrupt (non-SQLite)
-store and ``.prepctl`` being a file (test_docs_history.py), several writers through the API
-(test_docs_history.py) and simultaneous first opens (test_sqlite_open.py).
+store and ``.prepctl`` being a file (tests/documents/test_history.py), several writers through the API
+(tests/documents/test_history.py) and simultaneous first opens (tests/test_sqlitedb.py).
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from typing import Literal
 
 import pytest
 
-from tests.docs_support import Project, make_project
-from tests.faults.harness import REPO, Expect, Outcome, check, run_prepctl
+from tests.support.documents import Project, make_project
+from tests.support.fault_harness import Expect, Outcome, check, run_prepctl
+from tests.support.paths import REPO
 
 PHASE = "phase-0"
 NO_HISTORY = {"PREPCTL_NO_HISTORY": "1"}

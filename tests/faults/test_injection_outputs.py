@@ -37,7 +37,7 @@ import pytest
 import yaml
 from werkzeug import Response
 
-from tests.faults.harness import Expect, Outcome, check, run_prepctl
+from tests.support.fault_harness import Expect, Outcome, check, run_prepctl
 
 #: A whole case runs ~10 prepctl commands; each must end well within this.
 LIMIT = 30.0

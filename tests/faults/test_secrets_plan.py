@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import Expect, check, run_prepctl
+from tests.support.fault_harness import Expect, check, run_prepctl
 
 TOKEN = "s3cr3t-leak-token-7Qz"
 URL_PASSWORD = "url-pa55word-9Kx"

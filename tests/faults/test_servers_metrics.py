@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.faults.fake_servers import ALERTMANAGER_MODES, PROMETHEUS_MODES, fake_server
-from tests.faults.harness import Expect, check, run_prepctl
+from tests.support.fake_servers import ALERTMANAGER_MODES, PROMETHEUS_MODES, fake_server
+from tests.support.fault_harness import Expect, check, run_prepctl
 
 TOKEN = "tok-fault-8c1e5d27a9"
 TOKEN_ENV = "PREPCTL_FAULT_TOKEN"
@@ -218,6 +218,7 @@ def test_every_mode_has_a_case():
     assert missing == []
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_metrics_servers(case: ServerCase, tmp_path: Path):
     with fake_server(case.mode) as server:

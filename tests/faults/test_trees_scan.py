@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import Expect, check, run_prepctl
+from tests.support.fault_harness import Expect, check, run_prepctl
 
 FORBIDDEN = b"import pkg.target\n"
 CONTRACT = "{type: forbidden, source: [app], forbidden: [pkg.target]}"

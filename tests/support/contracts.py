@@ -1,0 +1,13 @@
+"""Import contracts built from keyword options, validated as a plan's `contracts:` entry is."""
+
+from __future__ import annotations
+
+from pydantic import TypeAdapter
+
+from prepctl.graph.contracts import ContractSpec
+
+SPEC = TypeAdapter(ContractSpec)
+
+
+def contract(**options):
+    return SPEC.validate_python(options)

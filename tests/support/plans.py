@@ -1,0 +1,27 @@
+"""Plans written for a test: a one-phase phases.yaml around the criteria the test gives."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+
+def write_plan(folder: Path, criteria_yaml: str, root: str = ".", extra: str = "") -> Path:
+    """A one-phase plan whose criteria are given as YAML (indented as a list under criteria:)."""
+    body = textwrap.dedent(criteria_yaml).strip("\n")
+    body = textwrap.indent(body, "      ")
+    text = textwrap.dedent(f"""\
+        version: 1
+        name: test plan
+        root: {root}
+        {extra}
+        phases:
+          - id: p
+            title: Test phase
+            weeks: 0-1
+            owners: [tester]
+            criteria:
+        """) + body + "\n"
+    path = folder / "phases.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
