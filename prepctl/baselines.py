@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prepctl.errors import GateError, PrepctlError, Problem
-from prepctl.plan import LoadedPlan
+from prepctl.plan.model import LoadedPlan
 
 if TYPE_CHECKING:
     from prepctl.gates.slo_model import Objective, SloSpec

@@ -88,9 +88,10 @@ def _parse_day(text: str | None, option: str):
 
 
 def _load():
-    from prepctl.plan import load_plan
+    from prepctl.gates.registry import KINDS
+    from prepctl.plan.load import load_plan
 
-    return load_plan(G.config, G.root)
+    return load_plan(G.config, G.root, kinds=KINDS)
 
 
 from prepctl.commands.init import init as _init_command  # noqa: E402 - first in --help: where users start
@@ -111,9 +112,10 @@ def schema() -> None:
     """Print the JSON Schema of phases.yaml (for yaml-language-server and editors)."""
     import json
 
-    from prepctl.plan import json_schema
+    from prepctl.gates.registry import KINDS
+    from prepctl.plan.schema import json_schema
 
-    typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+    typer.echo(json.dumps(json_schema(KINDS), indent=2, sort_keys=True))
 
 
 @app.command()

@@ -35,7 +35,7 @@ from prepctl.sqlitedb import open_shared
 from prepctl.verdicts import Status, overall_status, phase_status
 
 if TYPE_CHECKING:
-    from prepctl.plan import LoadedPlan
+    from prepctl.plan.model import LoadedPlan
     from prepctl.verdicts import GateReport
 
 STATE_DIR = ".prepctl"

@@ -262,7 +262,8 @@ def _path_from(folder: Path, target: Path) -> str:
 def init_plan(plan_md: Path, out: Path, root: Path) -> InitResult:
     """Write ``out`` from ``plan_md``; refuse if ``out`` exists. Validated before it lands."""
     from prepctl.fileio import atomic_create_text, read_input_text
-    from prepctl.plan import load_plan
+    from prepctl.gates.registry import KINDS
+    from prepctl.plan.load import load_plan
 
     if out.exists():
         raise PrepctlError(Problem(file=str(out), message="already exists; prepctl init never overwrites it",
@@ -278,7 +279,7 @@ def init_plan(plan_md: Path, out: Path, root: Path) -> InitResult:
                                    hint="point it at the checkout of the monolith"))
     yaml_text = render_yaml(outline, _path_from(out_dir, plan_md), _path_from(out_dir, root), suggest_graph(root))
     try:
-        loaded = atomic_create_text(out, yaml_text, load_plan)
+        loaded = atomic_create_text(out, yaml_text, lambda path: load_plan(path, kinds=KINDS))
     except FileExistsError:
         raise PrepctlError(Problem(file=str(out), message="appeared while writing; not overwritten")) from None
     return InitResult(out, len(loaded.phases), sum(len(p.criteria) for p in loaded.phases),

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from prepctl.evaluate import evaluate
-from prepctl.plan import LoadedPlan, Phase
+from prepctl.plan.model import LoadedPlan, Phase
 from prepctl.verdicts import PhaseResult, Status
 
 

@@ -114,9 +114,23 @@ class CriterionResult:
         return self.verdict.status
 
 
-# Fail outranks error: a failing criterion blocks the phase whatever the others say,
-# while an error only says we could not tell.
-_PHASE_ORDER = (Status.FAIL, Status.ERROR, Status.SKIP, Status.WARN, Status.PASS)
+#: Every status, worst first: the one ordering prepctl combines statuses by (phases, the whole
+#: report, a criterion judged from several sources or objectives).
+#:
+#: - ``fail`` outranks ``error``: a failing criterion blocks the phase whatever the others say,
+#:   while an error only says we could not tell. Exit codes agree where it matters: any fail
+#:   makes the run exit 1 rather than 2, so a known breakage is never reported as "unknown".
+#: - ``skip`` (a live criterion at a past revision) ranks above ``warn``: nothing was checked,
+#:   so it must not read as a pass; it exits 2 like ``error``.
+#: - ``warn`` only blocks under ``--strict`` (which turns it into ``fail`` before ranking).
+WORST_FIRST = (Status.FAIL, Status.ERROR, Status.SKIP, Status.WARN, Status.PASS)
+
+
+def worst(statuses: Iterable[Status]) -> Status:
+    """The worst of ``statuses`` by :data:`WORST_FIRST`; ``error`` when there are none (nothing
+    was judged, so nothing may pass)."""
+    found = set(statuses)
+    return next((status for status in WORST_FIRST if status in found), Status.ERROR)
 
 
 class Judged(Protocol):
@@ -140,10 +154,7 @@ def phase_status(results: Iterable[Judged], strict: bool = False) -> Status:
         return Status.ERROR
     if strict:
         required = [Status.FAIL if s is Status.WARN else s for s in required]
-    for status in _PHASE_ORDER:
-        if status in required:
-            return status
-    return Status.PASS
+    return worst(required)
 
 
 @dataclass
@@ -168,13 +179,8 @@ class GateReport:
 
 
 def overall_status(statuses: Iterable[Status]) -> Status:
-    found = list(statuses)
-    if not found:
-        return Status.ERROR
-    for status in _PHASE_ORDER:
-        if status in found:
-            return status
-    return Status.PASS
+    """The whole report's status: the worst phase's."""
+    return worst(statuses)
 
 
 EXIT_CODES = {Status.PASS: 0, Status.WARN: 0, Status.FAIL: 1, Status.ERROR: 2, Status.SKIP: 2}

@@ -52,7 +52,7 @@ from prepctl.documents.views import (
 from prepctl.errors import PrepctlError, Problem
 from prepctl.evaluate import evaluate
 from prepctl.history import Run, format_time, read_runs
-from prepctl.plan import LoadedPlan
+from prepctl.plan.model import LoadedPlan
 from prepctl.status import PhaseStanding, standings
 from prepctl.verdicts import Metric, Status
 

@@ -22,7 +22,7 @@ from prepctl.documents.output import DocFormat, Planned
 from prepctl.documents.views import DateRange, phase_dates, recorded_metrics, value_text
 from prepctl.errors import PrepctlError, Problem
 from prepctl.history import Run, read_runs
-from prepctl.plan import LoadedPlan, Phase
+from prepctl.plan.model import LoadedPlan, Phase
 from prepctl.verdicts import Metric, Status
 
 TEMPLATE = "postmortem.md.j2"

@@ -30,7 +30,7 @@ from prepctl.documents.views import ICONS, CriterionView, DateRange, EvidenceVie
 from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.evaluate import evaluate
 from prepctl.fileio import output_target
-from prepctl.plan import LoadedPlan, Phase
+from prepctl.plan.model import LoadedPlan, Phase
 from prepctl.secrets import redact
 from prepctl.signoff.content import RFC_VOLATILE_REGIONS, content_digest
 from prepctl.signoff.spec import SignoffSpec, required_roles, rfc_path, spec_for

@@ -17,7 +17,7 @@ from prepctl.documents.output import DocFormat, Planned
 from prepctl.documents.views import value_text
 from prepctl.errors import ConfigError, PrepctlError, Problem
 from prepctl.fileio import output_target
-from prepctl.plan import CriterionSpec, LoadedPlan, Service
+from prepctl.plan.model import CriterionSpec, LoadedPlan, Service
 
 TEMPLATE = "runbook.md.j2"
 RUNBOOK = "RUNBOOK.md"

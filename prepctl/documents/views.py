@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from prepctl.plan import CriterionSpec, LoadedPlan, Phase
+from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 from prepctl.secrets import redact
 from prepctl.verdicts import CriterionResult, Evidence, Metric, PhaseResult, Status
 

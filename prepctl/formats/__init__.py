@@ -1,17 +1,23 @@
-"""Output formats for gate reports: one module each, chosen by name."""
+"""Output formats for gate reports: one module each, chosen by name.
+
+Built-ins and plugins register alike (:class:`prepctl.registry.Registry`): a name maps to a
+``module:FormatClass`` target, and third-party formats join through the ``prepctl.formats``
+entry-point group.
+"""
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from prepctl.errors import PrepctlError
+from prepctl.formats.interface import Format
+from prepctl.registry import BrokenTarget, Registry, one_of
 
 if TYPE_CHECKING:
     from prepctl.status import PhaseState
     from prepctl.verdicts import GateReport
 
-FORMATS: dict[str, str] = {
+BUILTIN: dict[str, str] = {
     "table": "prepctl.formats.table:TableFormat",
     "json": "prepctl.formats.json:JsonFormat",
     "markdown": "prepctl.formats.markdown:MarkdownFormat",
@@ -19,13 +25,30 @@ FORMATS: dict[str, str] = {
     "github": "prepctl.formats.github:GitHubFormat",
 }
 
+FORMATS: Registry[type[Format]] = Registry("format", "prepctl.formats", BUILTIN)
 
-def get_format(name: str):
-    target = FORMATS.get(name)
-    if target is None:
-        raise PrepctlError(f"unknown format '{name}'; choose one of {', '.join(FORMATS)}")
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)()
+
+def get_format(name: str) -> Format:
+    """An instance of the format registered as ``name``; PrepctlError when there is none."""
+    try:
+        format_class = FORMATS.get(name)
+    except BrokenTarget as exc:
+        raise PrepctlError(str(exc)) from None
+    if format_class is None:
+        raise PrepctlError(f"unknown format '{name}'; choose {FORMATS.choices()}")
+    return format_class()
+
+
+def status_formats() -> list[str]:
+    """The formats that offer a ``prepctl status`` view."""
+    names = []
+    for name in FORMATS.names():
+        try:
+            if FORMATS.load(name).renders_status():
+                names.append(name)
+        except BrokenTarget:
+            continue
+    return names
 
 
 def render_gate_report(report: GateReport, fmt: str) -> str:
@@ -33,12 +56,9 @@ def render_gate_report(report: GateReport, fmt: str) -> str:
 
 
 def render_status(rows: list[PhaseState], fmt: str) -> str:
-    if fmt == "json":
-        from prepctl.formats.json import status_json
-
-        return status_json(rows)
-    if fmt == "table":
-        from prepctl.formats.table import status_table
-
-        return status_table(rows)
-    raise PrepctlError(f"status supports --format table or json, not '{fmt}'")
+    # Only the named format is imported on the way that succeeds.
+    if fmt in FORMATS:
+        renderer = get_format(fmt)
+        if renderer.renders_status():
+            return renderer.render_status(rows)
+    raise PrepctlError(f"status supports --format {one_of(status_formats())}, not '{fmt}'")

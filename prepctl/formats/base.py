@@ -1,8 +1,7 @@
-"""The seam for output formats: render a GateReport as text."""
+"""What the formats share: untrusted text made clean, and the report as plain data (JSON)."""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from typing import Any
 
 from prepctl.inert import inert
@@ -29,14 +28,6 @@ def clean_value(value: object) -> object:
     if isinstance(value, str):
         return type(value)(clean(value))
     return value
-
-
-class Format(ABC):
-    name: str
-
-    @abstractmethod
-    def render(self, report: GateReport) -> str:
-        """The whole output, ending with a newline."""
 
 
 def criterion_dict(result: CriterionResult) -> dict[str, Any]:

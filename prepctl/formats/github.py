@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prepctl.formats.base import Format, clean
+from prepctl.formats.base import clean
+from prepctl.formats.interface import Format
 from prepctl.formats.markdown import MarkdownFormat
 from prepctl.verdicts import GateReport, Status
 

@@ -6,7 +6,8 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from prepctl.formats.base import JSON_SCHEMA_VERSION, Format, report_dict
+from prepctl.formats.base import JSON_SCHEMA_VERSION, report_dict
+from prepctl.formats.interface import Format
 from prepctl.inert import ANYWHERE_COMMAND
 from prepctl.secrets import redact
 from prepctl.verdicts import GateReport
@@ -37,7 +38,6 @@ class JsonFormat(Format):
     def render(self, report: GateReport) -> str:
         return _dump(report_dict(report))
 
-
-def status_json(rows: list[PhaseState]) -> str:
-    return _dump({"schema_version": JSON_SCHEMA_VERSION,
-                  "phases": [row.to_dict() for row in rows]})
+    def render_status(self, rows: list[PhaseState]) -> str:
+        return _dump({"schema_version": JSON_SCHEMA_VERSION,
+                      "phases": [row.to_dict() for row in rows]})

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from prepctl.formats.base import Format, clean
+from prepctl.formats.base import clean
+from prepctl.formats.interface import Format
 from prepctl.verdicts import CriterionResult, GateReport, Status
 
 

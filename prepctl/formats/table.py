@@ -13,7 +13,8 @@ import shutil
 import sys
 from typing import TYPE_CHECKING
 
-from prepctl.formats.base import Format, clean
+from prepctl.formats.base import clean
+from prepctl.formats.interface import Format
 from prepctl.verdicts import GateReport, Status
 
 if TYPE_CHECKING:
@@ -79,23 +80,22 @@ class TableFormat(Format):
         console.print(f"overall: [{STYLES[report.status]}]{report.status.value.upper()}[/]")
         return buffer.getvalue()
 
+    def render_status(self, rows: list[PhaseState]) -> str:
+        from rich.table import Table
 
-def status_table(rows: list[PhaseState]) -> str:
-    from rich.table import Table
-
-    buffer = io.StringIO()
-    console = _console(buffer)
-    table = Table(title="phases", title_justify="left")
-    scheduled = any(row.schedule for row in rows)
-    for column in ("phase", "title", "weeks", "depends on", "state", "criteria") + (
-            ("schedule",) if scheduled else ()):
-        table.add_column(column)
-    for row in rows:
-        cells = [row.phase, shown(row.title), shown(row.weeks), shown(", ".join(row.depends_on) or "—"),
-                 f"[{STYLES[row.status]}]{shown(row.state)}[/]", shown(row.counts_text())]
-        if row.schedule:
-            style = SCHEDULE_STYLES.get(row.schedule.state)
-            cells.append(f"[{style}]{shown(row.schedule.text)}[/]" if style else shown(row.schedule.text))
-        table.add_row(*cells)
-    console.print(table)
-    return buffer.getvalue()
+        buffer = io.StringIO()
+        console = _console(buffer)
+        table = Table(title="phases", title_justify="left")
+        scheduled = any(row.schedule for row in rows)
+        for column in ("phase", "title", "weeks", "depends on", "state", "criteria") + (
+                ("schedule",) if scheduled else ()):
+            table.add_column(column)
+        for row in rows:
+            cells = [row.phase, shown(row.title), shown(row.weeks), shown(", ".join(row.depends_on) or "—"),
+                     f"[{STYLES[row.status]}]{shown(row.state)}[/]", shown(row.counts_text())]
+            if row.schedule:
+                style = SCHEDULE_STYLES.get(row.schedule.state)
+                cells.append(f"[{style}]{shown(row.schedule.text)}[/]" if style else shown(row.schedule.text))
+            table.add_row(*cells)
+        console.print(table)
+        return buffer.getvalue()

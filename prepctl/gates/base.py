@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from prepctl.plan import CriterionSpec, LoadedPlan, Phase
+from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 from prepctl.verdicts import Verdict
 
 if TYPE_CHECKING:

@@ -1,10 +1,12 @@
 """Gate kind `command`: run a command (load test, regression suite) with a timeout.
 
-    - id: regression-suite
-      kind: command
-      title: Regression suites from TROUBLESHOOTING.md pass
-      run: ["pytest", "-q", "tests/regression"]
-      timeout: 600
+```yaml
+- id: regression-suite
+  kind: command
+  title: Regression suites from TROUBLESHOOTING.md pass
+  run: ["pytest", "-q", "tests/regression"]
+  timeout: 600
+```
 
 It passes on exit 0 and keeps the tail of the output as evidence. A timeout is `fail`. The
 command runs in the monolith's root (or ``cwd``, relative to it); a command that cannot be
@@ -22,7 +24,7 @@ from pydantic import Field
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.secrets import redact
 from prepctl.verdicts import Evidence, Status, Verdict
 

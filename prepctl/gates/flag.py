@@ -1,10 +1,12 @@
 """Gate kind `flag`: a setting's static default, read from code and config without importing it.
 
-    - id: analytics-flag-off
-      kind: flag
-      title: ANALYTICS_ENDPOINTS_ENABLED defaults to False
-      name: ANALYTICS_ENDPOINTS_ENABLED
-      expect: false
+```yaml
+- id: analytics-flag-off
+  kind: flag
+  title: ANALYTICS_ENDPOINTS_ENABLED defaults to False
+  name: ANALYTICS_ENDPOINTS_ENABLED
+  expect: false
+```
 
 Every definition found (pydantic field, ``os.getenv`` / django-environ / environs default, module
 constant, flag-dict key, ``.env`` entry, YAML/TOML key, schema option, INI option; see
@@ -24,7 +26,7 @@ from pydantic import Field
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.sources.settings import (
     DEFAULT_EXCLUDE,
     DEFAULT_FILES,

@@ -1,15 +1,17 @@
 """Gate kind `imports`: an import-graph contract over the monolith's code.
 
-    - id: repositories-not-orm
-      kind: imports
-      title: prep.bookings and prep.kitchens use repositories, not the ORM
-      contract:
-        type: forbidden
-        source: [prep.bookings, prep.kitchens]
-        forbidden: [prep.models.orm]
+```yaml
+- id: repositories-not-orm
+  kind: imports
+  title: prep.bookings and prep.kitchens use repositories, not the ORM
+  contract:
+    type: forbidden
+    source: [prep.bookings, prep.kitchens]
+    forbidden: [prep.models.orm]
+```
 
-Contract types: forbidden, layers, independence, facade, acyclic, decommission, audit (see
-``prepctl.graph.contracts``). Violations recorded in the plan's baseline file (graph:
+The contract types are those registered in ``prepctl.graph.contracts`` (built-ins and
+plugins; ``prepctl schema`` lists them). Violations recorded in the plan's baseline file (graph:
 baseline:) only warn; new ones fail. A scan that finds no module, or a pattern that matches
 none, is an error: a contract about nothing passes nothing.
 """
@@ -22,19 +24,21 @@ from pydantic import Field
 
 from prepctl.errors import GateError, PrepctlError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.graph.contracts import ContractSpec
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.graph.contracts import CONTRACTS, contract_spec
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.verdicts import Verdict
+
+#: Every registered contract type's options, discriminated by `type` (plugins' included).
+ContractSpec = contract_spec()
 
 
 class ImportsSpec(CriterionSpec):
     kind: Literal["imports"]
-    contract: ContractSpec = Field(description="The rule, by `type` (forbidden, layers, "
-                                   "independence, facade, acyclic, decommission, audit).")
+    contract: ContractSpec = Field(description=f"The rule, by `type`: {CONTRACTS.choices()}.")  # type: ignore[valid-type]
     baseline: bool = Field(True, description=(
         "Violations listed in the graph baseline file only warn (false: every violation fails)."))
 
-    def graph_contract(self) -> ContractSpec:
+    def graph_contract(self) -> ContractSpec:  # type: ignore[valid-type]
         return self.contract
 
 

@@ -1,10 +1,12 @@
 """Gate kind `incidents`: no active alerts of the blocking severities (Alertmanager v2 API).
 
-    - id: no-sev0-sev1
-      kind: incidents
-      title: Zero open Sev-0/Sev-1 incidents across API and background workers
-      matchers: ['severity=~"sev0|sev1"', 'service=~"api|worker"']
-      max_active: 0
+```yaml
+- id: no-sev0-sev1
+  kind: incidents
+  title: Zero open Sev-0/Sev-1 incidents across API and background workers
+  matchers: ['severity=~"sev0|sev1"', 'service=~"api|worker"']
+  max_active: 0
+```
 
 An alert counts when it is active (or unprocessed) and matches every matcher. Silenced and
 inhibited alerts do not count; the evidence still lists them, so a reader sees what was muted.
@@ -20,7 +22,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.verdicts import Evidence, Metric, Status, Verdict, first_few
 
 

@@ -1,11 +1,13 @@
 """Gate kind `issues`: no more than ``max_open`` open defects of the blocking severities.
 
-    - id: no-open-p0-p1
-      kind: issues
-      title: All P0/P1 defects in REMAINING_ISSUES_REPORT.md closed
-      report: REMAINING_ISSUES_REPORT.md
-      severities: [P0, P1]
-      max_open: 0
+```yaml
+- id: no-open-p0-p1
+  kind: issues
+  title: All P0/P1 defects in REMAINING_ISSUES_REPORT.md closed
+  report: REMAINING_ISSUES_REPORT.md
+  severities: [P0, P1]
+  max_open: 0
+```
 
 ``severity_map`` says which words count as which level (defaults cover P0..P3, Sev-0..Sev-3,
 Critical/High/Medium/Low). Evidence lists every open blocking item with its file:line.
@@ -23,7 +25,7 @@ from pydantic import Field, model_validator
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
 from prepctl.gates.issues_remote import GitHubIssues, JiraIssues
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.sources.issue_reports import (
     DEFAULT_SEVERITY_ALIASES,
     UNRECOGNISED,

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 from pydantic import AfterValidator, Field
 
 from prepctl.errors import GateError
-from prepctl.plan import StrictModel
-from prepctl.sources.config import EnvName, http_url
-from prepctl.verdicts import Evidence, Status, Verdict
+from prepctl.plan.model import StrictModel
+from prepctl.plan.sources import EnvName, http_url
+from prepctl.verdicts import Evidence, Status, Verdict, worst
 
 if TYPE_CHECKING:
     from prepctl.gates.base import GateContext
@@ -66,14 +66,11 @@ class RemoteSpec(Protocol):
     git_repo: str | None
 
 
-_ORDER = (Status.FAIL, Status.ERROR, Status.SKIP, Status.WARN, Status.PASS)
-
-
 def combine(verdicts: list[Verdict]) -> Verdict:
     """One verdict from the local report's and the remote sources': the worst wins."""
     if len(verdicts) == 1:
         return verdicts[0]
-    status = next(s for s in _ORDER if any(v.status is s for v in verdicts))
+    status = worst(v.status for v in verdicts)
     return Verdict.of(status, " | ".join(v.summary for v in verdicts),
                       [e for v in verdicts for e in v.evidence])
 
@@ -104,7 +101,7 @@ def _validator(spec: RemoteSpec, ctx: GateContext) -> GitValidator | None:
 
 
 def _github(spec: RemoteSpec, ctx: GateContext, validator: GitValidator | None) -> Verdict:
-    from prepctl.sources.config import GitHubSource
+    from prepctl.plan.sources import GitHubSource
     from prepctl.sources.github import GitHubAPI
     from prepctl.sources.http import Auth, shared_client
 

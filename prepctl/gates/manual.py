@@ -1,9 +1,11 @@
 """Gate kind `manual`: a criterion no machine can check honestly needs a recorded sign-off.
 
-    - id: read-replica
-      kind: manual
-      title: Read replica for analytics stood up, synced via CDC
-      role: dba
+```yaml
+- id: read-replica
+  kind: manual
+  title: Read replica for analytics stood up, synced via CDC
+  role: dba
+```
 
 It passes only with a sign-off by ``role`` recorded inline (``signoff: {name, role, date}``) or in
 the sign-off file (``prepctl signoff PHASE --criterion ID --as ROLE --name NAME``).
@@ -17,7 +19,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.verdicts import Evidence, Status, Verdict
 
 

@@ -1,13 +1,15 @@
 """Gate kind `openapi`: required paths and methods exist in an OpenAPI 3 document, and the
 document itself is valid.
 
-    - id: analytics-contract
-      kind: openapi
-      title: API contract for /api/v1/analytics and /analytics/host/* finalised
-      document: openapi.yaml
-      paths:
-        - {path: /api/v1/analytics, methods: [get]}
-        - {path: "/analytics/host/*", methods: [get]}
+```yaml
+- id: analytics-contract
+  kind: openapi
+  title: API contract for /api/v1/analytics and /analytics/host/* finalised
+  document: openapi.yaml
+  paths:
+    - {path: /api/v1/analytics, methods: [get]}
+    - {path: "/analytics/host/*", methods: [get]}
+```
 
 In a path pattern `*` matches a run of one or more characters, `/` included, so
 `/analytics/host/*` covers every route below it (but not `/analytics/host/` itself); `{name}`
@@ -36,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:

@@ -1,10 +1,12 @@
 """Gate kind `paths`: required and forbidden files, folders and globs in the monolith.
 
-    - id: analytics-service-exists
-      kind: paths
-      title: Routers moved into services/analytics_api
-      exists: [services/analytics_api/__init__.py]
-      absent: [prep/analytics/routers.py]
+```yaml
+- id: analytics-service-exists
+  kind: paths
+  title: Routers moved into services/analytics_api
+  exists: [services/analytics_api/__init__.py]
+  absent: [prep/analytics/routers.py]
+```
 
 A pattern ending in `/` names a folder. `*` matches inside one path segment, `**` across folders.
 """
@@ -17,7 +19,7 @@ from pydantic import Field, model_validator
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.sources.tree import Tree, normalise
 from prepctl.verdicts import Evidence, Status, Verdict
 

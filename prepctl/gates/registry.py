@@ -1,15 +1,15 @@
-"""Gate kinds by name. Built-ins register like plugins: a module path per kind, imported lazily
-so a plan only pays for the kinds it uses. Third-party kinds register through the
-``prepctl.gates`` entry-point group (value: ``module:GateClass``).
+"""Gate kinds by name, on the one registry idiom (:class:`prepctl.registry.Registry`).
+
+Built-ins register like plugins: a ``module:Class`` target per kind, imported lazily so a plan
+only pays for the kinds it uses. Third-party kinds register through the ``prepctl.gates``
+entry-point group (value: ``module:GateClass``).
 """
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
-
 from prepctl.gates.base import Gate
-from prepctl.plan import CriterionSpec, _AnyCriterion
+from prepctl.plan.model import CriterionSpec
+from prepctl.registry import Registry
 
 BUILTIN: dict[str, str] = {
     "paths": "prepctl.gates.paths:PathsGate",
@@ -26,39 +26,20 @@ BUILTIN: dict[str, str] = {
     "shadow": "prepctl.gates.shadow:ShadowGate",
 }
 
-#: Kinds a plan may already declare but this build cannot evaluate yet: they yield `error`.
-PLANNED: dict[str, str] = {
-}
+GATES: Registry[type[Gate]] = Registry("gate kind", "prepctl.gates", BUILTIN)
 
 
-@cache
-def _entry_points() -> dict[str, str]:
-    from importlib.metadata import entry_points
+class GateKinds:
+    """The gate registry as the plan loader and the schema see it
+    (:class:`prepctl.plan.model.CriterionKinds`): kind names and their options models."""
 
-    return {ep.name: ep.value for ep in entry_points(group="prepctl.gates")}
+    def names(self) -> list[str]:
+        return GATES.names()
 
-
-def _target(kind: str) -> str | None:
-    return BUILTIN.get(kind) or _entry_points().get(kind)
-
-
-def all_kinds() -> list[str]:
-    return sorted({*BUILTIN, *PLANNED, *_entry_points()})
+    def options_model(self, kind: str) -> type[CriterionSpec] | None:
+        gate = GATES.get(kind)
+        return gate.options if gate is not None else None
 
 
-@cache
-def gate_class(kind: str) -> type[Gate] | None:
-    target = _target(kind)
-    if target is None:
-        return None
-    module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
-
-
-def options_model(kind: str) -> type[CriterionSpec] | None:
-    gate = gate_class(kind)
-    if gate is not None:
-        return gate.options
-    if kind in PLANNED:
-        return _AnyCriterion
-    return None
+#: What callers hand to ``prepctl.plan.load.load_plan`` and ``prepctl.plan.schema.json_schema``.
+KINDS = GateKinds()

@@ -1,11 +1,13 @@
 """Gate kind `schema`: each engine's config validates against the JSON Schema beside it.
 
-    - id: engine-config-schemas
-      kind: schema
-      title: Configuration schemas live alongside each engine, validated in CI
-      engines: prep/compliance/*_compliance_engine/
-      config: config.yaml                 # glob inside each engine folder (default)
-      schema_file: "{stem}.schema.json"   # pairing rule (default): config.yaml <-> config.schema.json
+```yaml
+- id: engine-config-schemas
+  kind: schema
+  title: Configuration schemas live alongside each engine, validated in CI
+  engines: prep/compliance/*_compliance_engine/
+  config: config.yaml                 # glob inside each engine folder (default)
+  schema_file: "{stem}.schema.json"   # pairing rule (default): config.yaml <-> config.schema.json
+```
 
 ``schema_file`` is relative to the config's folder, or to the root when it starts with `/`.
 Placeholders: ``{engine}`` (the engine folder's name), ``{config}`` (the config file's name),
@@ -34,7 +36,7 @@ from pydantic import Field, field_validator
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:

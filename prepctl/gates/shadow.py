@@ -1,17 +1,19 @@
 """Gate kind `shadow`: recorded traffic replayed against the monolith and the extracted service
 shows parity.
 
-    - id: shadow-parity
-      kind: shadow
-      title: Shadow traffic from the monolith to the new services shows parity
-      requests: shadow/requests.jsonl          # JSONL or HAR, relative to root:
-      primary: ${PREP_MONOLITH_URL:-http://127.0.0.1:8000}
-      secondary: ${PREP_MONOLITH_2_URL:-http://127.0.0.1:8001}
-      candidate: ${ANALYTICS_API_URL:-http://127.0.0.1:8100}
-      min_requests: 10
-      max_mismatch_rate: 0.01
-      p95_factor: 1.5
-      ignore: [$.generated_at]
+```yaml
+- id: shadow-parity
+  kind: shadow
+  title: Shadow traffic from the monolith to the new services shows parity
+  requests: shadow/requests.jsonl          # JSONL or HAR, relative to root:
+  primary: ${PREP_MONOLITH_URL:-http://127.0.0.1:8000}
+  secondary: ${PREP_MONOLITH_2_URL:-http://127.0.0.1:8001}
+  candidate: ${ANALYTICS_API_URL:-http://127.0.0.1:8100}
+  min_requests: 10
+  max_mismatch_rate: 0.01
+  p95_factor: 1.5
+  ignore: [$.generated_at]
+```
 
 Passes when at least ``min_requests`` were compared, the mismatch rate after noise is at most
 ``max_mismatch_rate``, and the candidate's p95 latency is at most the primary's × ``p95_factor``.
@@ -30,7 +32,7 @@ from pydantic import Field, field_validator
 
 from prepctl.errors import GateError, PrepctlError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:
@@ -75,7 +77,7 @@ class ShadowSpec(CriterionSpec):
     def _expand_url(cls, value: object) -> object:
         if not isinstance(value, str):
             return value
-        from prepctl.sources.config import expand_env
+        from prepctl.plan.sources import expand_env
 
         url = expand_env(value)
         parts = urlsplit(url)

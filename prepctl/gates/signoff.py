@@ -1,10 +1,12 @@
 """Gate kind `signoff`: the phase's RFC is approved by every required approver role.
 
-    - id: rfc-signed-off
-      kind: signoff
-      title: RFC signed off by the phase's approvers
-      rfc: docs/rfc/{phase}.md      # relative to phases.yaml (this is the default)
-      roles: [tech-lead, dba]       # default: the roles under the phase's approvers:
+```yaml
+- id: rfc-signed-off
+  kind: signoff
+  title: RFC signed off by the phase's approvers
+  rfc: docs/rfc/{phase}.md      # relative to phases.yaml (this is the default)
+  roles: [tech-lead, dba]       # default: the roles under the phase's approvers:
+```
 
 Approvals come from git trailers ``Approved-by: Name <email>`` on commits that touch the RFC
 (the role is the approver whose ``name`` matches, or given as ``Approved-by: Name <email> (role)``)
@@ -20,7 +22,7 @@ The rules live in ``prepctl.signoff``.
 from __future__ import annotations
 
 from prepctl.gates.base import Gate, GateContext
-from prepctl.plan import Phase
+from prepctl.plan.model import Phase
 from prepctl.signoff.spec import SignoffSpec
 from prepctl.signoff.state import signoff_state
 from prepctl.signoff.verdict import state_verdict

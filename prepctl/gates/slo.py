@@ -1,19 +1,21 @@
 """Gate kind `slo`: PromQL objectives against thresholds or a captured baseline.
 
-    - id: analytics-slos
-      kind: slo
-      title: Analytics latency and error rate within freeze thresholds
-      objectives:
-        - name: analytics-latency-p95
-          query: service:http_request_duration_seconds:p95{service="prep-api"}
-          window: 1h          # evaluate over the last hour ...
-          aggregate: max      # ... and judge its max (min, avg, last, median, p50..p99.9)
-          pass: "<= 0.8"
-          warn: "<= 1.0"
-        - name: analytics-api-latency-p95
-          query: service:http_request_duration_seconds:p95{service="analytics-api"}
-          pass: "<=+10%"      # at most 10% above the baseline's value
-          baseline: phase-0/analytics-latency-p95
+```yaml
+- id: analytics-slos
+  kind: slo
+  title: Analytics latency and error rate within freeze thresholds
+  objectives:
+    - name: analytics-latency-p95
+      query: service:http_request_duration_seconds:p95{service="prep-api"}
+      window: 1h          # evaluate over the last hour ...
+      aggregate: max      # ... and judge its max (min, avg, last, median, p50..p99.9)
+      pass: "<= 0.8"
+      warn: "<= 1.0"
+    - name: analytics-api-latency-p95
+      query: service:http_request_duration_seconds:p95{service="analytics-api"}
+      pass: "<=+10%"      # at most 10% above the baseline's value
+      baseline: phase-0/analytics-latency-p95
+```
 
 A criterion string is ``OP NUMBER`` (``< 0.3``), ``OP baseline [* F | + N | - N]``
 (``<= baseline * 1.10``) or, Keptn-style, ``OP`` followed by a signed change from the baseline
@@ -51,8 +53,8 @@ from prepctl.gates.slo_model import (
     split_baseline_ref,
 )
 from prepctl.gates.slo_samples import iso, num, series_labels
-from prepctl.plan import Phase
-from prepctl.verdicts import Evidence, Metric, Status, Verdict
+from prepctl.plan.model import Phase
+from prepctl.verdicts import Evidence, Metric, Status, Verdict, worst
 
 if TYPE_CHECKING:
     from prepctl.baselines import BaselineStore
@@ -61,21 +63,10 @@ if TYPE_CHECKING:
 #: Names that moved to slo_model, slo_measure and slo_samples, still importable from here.
 __all__ = ["DEFAULT_STALENESS", "BaselineRef", "Condition", "Measurement", "Objective", "SeriesValue",
            "SloGate", "SloSpec", "aggregate", "as_list", "format_duration", "iso", "judge", "measure",
-           "measure_all", "objective_hash", "parse_condition", "parse_duration", "split_baseline_ref",
-           "worst"]
+           "measure_all", "objective_hash", "parse_condition", "parse_duration", "split_baseline_ref"]
 
 
 # ---------------------------------------------------------------- judging
-
-
-_WORST_FIRST = (Status.FAIL, Status.ERROR, Status.WARN, Status.PASS)
-
-
-def worst(statuses: list[Status]) -> Status:
-    for status in _WORST_FIRST:
-        if status in statuses:
-            return status
-    return Status.ERROR
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_v
 
 from prepctl.errors import GateError
 from prepctl.gates.slo_samples import num
-from prepctl.plan import CriterionSpec, Slug, StrictModel
+from prepctl.plan.model import CriterionSpec, Slug, StrictModel
 
 DEFAULT_STALENESS = "10m"
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")

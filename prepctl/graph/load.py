@@ -16,7 +16,7 @@ from prepctl.graph.model import EdgeFilter, GraphError, ImportGraph
 from prepctl.sources.imports import ParseCache, ScanConfig, ScanResult, scan_tree
 
 if TYPE_CHECKING:
-    from prepctl.plan import GraphConfig, LoadedPlan
+    from prepctl.plan.model import GraphConfig, LoadedPlan
     from prepctl.sources.tree import Tree
 
 
@@ -73,7 +73,8 @@ def settings_from_plan(plan: LoadedPlan) -> GraphSettings:
 
 def settings_for(config: Path | None, root: Path | None) -> GraphSettings:
     """The CLI's settings: phases.yaml if given or found, else defaults over ``root``."""
-    from prepctl.plan import find_config, load_plan
+    from prepctl.gates.registry import KINDS
+    from prepctl.plan.load import find_config, load_plan
 
     if config is None:
         try:
@@ -85,7 +86,7 @@ def settings_for(config: Path | None, root: Path | None) -> GraphSettings:
                                           hint="point --root at a checkout")) from None
             return GraphSettings(root=folder, scan=ScanConfig(include=default_include(folder)),
                                  cache_dir=folder / ".prepctl" / "cache")
-    return settings_from_plan(load_plan(config, root))
+    return settings_from_plan(load_plan(config, root, kinds=KINDS))
 
 
 def scan(settings: GraphSettings, tree: Tree | None = None) -> ScanResult:

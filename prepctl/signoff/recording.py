@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from prepctl.errors import PrepctlError, Problem
-from prepctl.plan import LoadedPlan
+from prepctl.plan.model import LoadedPlan
 from prepctl.signoff.content import content_digest
 from prepctl.signoff.signoffs_file import SignOff, append_signoff, load_signoffs, signoff_path
 from prepctl.signoff.spec import required_roles, rfc_path, spec_for

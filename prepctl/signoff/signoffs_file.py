@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prepctl.errors import ConfigError, Problem
 from prepctl.fileio import atomic_write_text
-from prepctl.plan import LoadedPlan, read_yaml_with_positions
+from prepctl.plan.model import LoadedPlan
+from prepctl.plan.yamlload import read_yaml_with_positions
 
 
 class SignOff(BaseModel):

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from prepctl.plan import CriterionSpec, LoadedPlan, Phase
+from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 
 DEFAULT_RFC = "docs/rfc/{phase}.md"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from prepctl.plan import LoadedPlan, Phase
+from prepctl.plan.model import LoadedPlan, Phase
 from prepctl.signoff.content import content_digest, digest_or_raw
 from prepctl.signoff.git_approvals import FileHistory, file_history
 from prepctl.signoff.signoffs_file import load_signoffs, signoff_path

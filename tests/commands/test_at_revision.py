@@ -18,10 +18,10 @@ import pytest
 
 from prepctl.errors import PrepctlError
 from prepctl.evaluate import evaluate
-from prepctl.plan import load_plan
 from prepctl.sources.git import GitRevisionTree, list_commits, open_repo
 from prepctl.verdicts import Status
 from tests.support.paths import EXAMPLE
+from tests.support.plans import load_plan
 
 PLAN = """\
 version: 1

@@ -6,10 +6,10 @@ import json
 import re
 from pathlib import Path
 
-from prepctl.plan import load_plan
 from prepctl.scaffold import criterion_id, read_outline
 from tests.support.cli import run_cli
 from tests.support.paths import EXAMPLE, REPO
+from tests.support.plans import load_plan
 
 SEED = REPO / "examples" / "seed-plan.md"
 

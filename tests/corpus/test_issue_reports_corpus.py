@@ -19,8 +19,7 @@ import pytest
 
 from prepctl.evaluate import evaluate, make_context
 from prepctl.gates.issues import IssuesSpec, read_report
-from prepctl.plan import load_plan
-from tests.support.plans import write_plan
+from tests.support.plans import load_plan, write_plan
 
 CASES = Path(__file__).parent / "issue_reports"
 

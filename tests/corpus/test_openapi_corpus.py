@@ -23,9 +23,8 @@ import pytest
 import yaml
 
 from prepctl.evaluate import evaluate
-from prepctl.plan import load_plan
 from prepctl.verdicts import CriterionResult
-from tests.support.plans import write_plan
+from tests.support.plans import load_plan, write_plan
 
 CORPUS = Path(__file__).parent / "openapi"
 SCHEMA_CORPUS = Path(__file__).parent / "schema"

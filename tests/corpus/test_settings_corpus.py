@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 
 from prepctl.evaluate import evaluate
-from prepctl.plan import load_plan
-from tests.support.plans import write_plan
+from tests.support.plans import load_plan, write_plan
 
 HERE = Path(__file__).resolve().parent
 CASES = sorted((HERE / "settings").glob("*.toml"))

@@ -11,7 +11,7 @@ from prepctl.documents import dashboard, postmortem
 from prepctl.documents.engine import Renderer
 from prepctl.gates.base import Gate, GateContext
 from prepctl.history import open_history, read_runs, record_gate_run, run_from_report, with_legacy_metrics
-from prepctl.plan import CriterionSpec, Phase
+from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import CriterionResult, Evidence, GateReport, Metric, PhaseResult, Status, Verdict
 from tests.support.documents import make_project

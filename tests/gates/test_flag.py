@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 
 from prepctl.evaluate import evaluate
-from prepctl.plan import load_plan
 from prepctl.sources.settings import DefaultKind, find_setting, parse_dotenv
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import CriterionResult
 from tests.support.cli import run_cli
 from tests.support.paths import EXAMPLE, PHASES
-from tests.support.plans import write_plan
+from tests.support.plans import load_plan, write_plan
 
 FLAG = "ANALYTICS_ENDPOINTS_ENABLED"
 

@@ -11,11 +11,10 @@ import pytest
 
 from prepctl.evaluate import evaluate
 from prepctl.gates.openapi import path_pattern
-from prepctl.plan import load_plan
 from prepctl.verdicts import CriterionResult
 from tests.support.cli import run_cli
 from tests.support.paths import EXAMPLE
-from tests.support.plans import write_plan
+from tests.support.plans import load_plan, write_plan
 
 PHASE_1_PATHS = """
   paths:
@@ -301,7 +300,8 @@ def test_editor_schema_accepts_the_documented_shapes_of_all_three_kinds():
     import jsonschema
     import yaml
 
-    from prepctl.plan import json_schema
+    from prepctl.gates.registry import KINDS
+    from prepctl.plan.schema import json_schema
 
     plan = yaml.safe_load(textwrap.dedent("""
         version: 1
@@ -316,7 +316,7 @@ def test_editor_schema_accepts_the_documented_shapes_of_all_three_kinds():
               - {id: b, kind: flag, title: b, name: X, expect: false, attribute: x}
               - {id: c, kind: schema, title: c, engines: "e/*/", schema_file: "{stem}.json"}
         """))
-    validator = jsonschema.Draft202012Validator(json_schema())
+    validator = jsonschema.Draft202012Validator(json_schema(KINDS))
     validator.validate(plan)
     plan["phases"][0]["criteria"][1]["expekt"] = True
     with pytest.raises(jsonschema.ValidationError):

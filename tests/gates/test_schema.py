@@ -11,11 +11,10 @@ import pytest
 
 from prepctl.evaluate import evaluate
 from prepctl.gates.schema import schema_path_for, unchecked_formats
-from prepctl.plan import load_plan
 from prepctl.verdicts import CriterionResult
 from tests.support.cli import run_cli
 from tests.support.paths import EXAMPLE, PHASES
-from tests.support.plans import write_plan
+from tests.support.plans import load_plan, write_plan
 
 ENGINES = "prep/compliance/*_compliance_engine/"
 

@@ -6,10 +6,9 @@ from pathlib import Path
 import pytest
 
 from prepctl.errors import ConfigError
-from prepctl.plan import load_plan
 from tests.support.cli import run_cli
 from tests.support.paths import EXAMPLE, PHASES
-from tests.support.plans import write_plan
+from tests.support.plans import load_plan, write_plan
 
 PATHS_CRITERION = """
 - id: a
@@ -137,7 +136,7 @@ def test_schema_command_prints_json_schema_with_every_kind():
     assert result.code == 0
     schema = json.loads(result.stdout)
     assert schema["$schema"].endswith("2020-12/schema")
-    kinds = schema["$defs"]["_AnyCriterion"]["properties"]["kind"]["enum"]
+    kinds = schema["$defs"]["UntypedCriterion"]["properties"]["kind"]["enum"]
     assert {"paths", "issues", "manual", "command"} <= set(kinds)
     assert "Criterion_paths" in schema["$defs"]
 

@@ -14,12 +14,11 @@ from prepctl.errors import ConfigError
 from prepctl.evaluate import evaluate, evaluate_criterion
 from prepctl.gates.base import GateContext
 from prepctl.gates.shadow import ShadowSpec, shadow_verdict
-from prepctl.plan import load_plan
 from prepctl.shadow.report import LatencySummary, ShadowReport
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import Evidence, Status, Verdict
 from tests.support.paths import PHASES
-from tests.support.plans import write_plan
+from tests.support.plans import load_plan, write_plan
 from tests.support.shadow_servers import REQUESTS_JSONL, AppBehaviour, dead_url, serve, serve_trio
 
 

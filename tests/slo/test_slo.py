@@ -175,7 +175,7 @@ def test_the_snapshot_answers_like_the_real_prometheus(prometheus_server, tmp_pa
     """The example's objectives give the same numbers from the file as from a Prometheus the
     same file was backfilled into: the offline evaluator follows PromQL's semantics."""
     from prepctl.gates.slo import SloSpec, measure
-    from prepctl.sources.config import HttpSettings
+    from prepctl.plan.sources import HttpSettings
     from prepctl.sources.http import HttpClient
     from prepctl.sources.metrics_snapshot import load_snapshot
     from prepctl.sources.prometheus import PrometheusAPI

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from prepctl.sources.config import HttpSettings
+from prepctl.plan.sources import HttpSettings
 from prepctl.sources.http import Auth, HttpClient, SourceError, parse_retry_after, safe_url
 
 

@@ -8,12 +8,12 @@ import shutil
 import pytest
 
 from prepctl.evaluate import evaluate_criterion, make_context
-from prepctl.plan import load_plan
 from prepctl.sources.http import SourceError
 from prepctl.sources.metrics_snapshot import load_snapshot, parse_query
 from prepctl.verdicts import Status
 from tests.support.live_servers import EXAMPLE_SNAPSHOT, evidence_text, only_criterion, slo, write_live_plan
 from tests.support.paths import PHASES
+from tests.support.plans import load_plan
 
 OM = """\
 # TYPE lat gauge

@@ -274,7 +274,7 @@ def test_a_missing_staging_ref_is_an_error(httpserver, history):
 
 def test_remote_sources_are_skipped_at_a_past_revision(httpserver, history):
     from prepctl.evaluate import evaluate
-    from prepctl.plan import load_plan
+    from tests.support.plans import load_plan
 
     base = serve(httpserver, standard_github(history))
     path = github_plan(history, base)

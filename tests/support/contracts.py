@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 
-from prepctl.graph.contracts import ContractSpec
+from prepctl.graph.contracts import contract_spec
 
-SPEC = TypeAdapter(ContractSpec)
+SPEC = TypeAdapter(contract_spec())
 
 
 def contract(**options):

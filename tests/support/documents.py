@@ -142,7 +142,7 @@ class Project:
         return self.run_git("rev-parse", "HEAD").strip()
 
     def load(self):
-        from prepctl.plan import load_plan
+        from tests.support.plans import load_plan
 
         return load_plan(self.plan)
 

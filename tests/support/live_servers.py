@@ -306,7 +306,7 @@ def slo(objectives: list[dict], id: str = "slos", **extra: object) -> dict:
 def run_gate(path: Path, phase: str = "p"):
     """Evaluate one phase in-process; returns its PhaseResult."""
     from prepctl.evaluate import evaluate
-    from prepctl.plan import load_plan
+    from tests.support.plans import load_plan
 
     report = evaluate(load_plan(path), [phase])
     return report.phases[0]

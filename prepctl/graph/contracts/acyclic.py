@@ -1,9 +1,11 @@
 """Contract `acyclic`: no import cycles, between modules or between packages.
 
-    contract:
-      type: acyclic
-      modules: [prep]   # optional scope (default: every module)
-      depth: 2          # optional: compare packages cut to 2 name segments (prep.bookings, ...)
+```yaml
+contract:
+  type: acyclic
+  modules: [prep]   # optional scope (default: every module)
+  depth: 2          # optional: compare packages cut to 2 name segments (prep.bookings, ...)
+```
 """
 
 from __future__ import annotations

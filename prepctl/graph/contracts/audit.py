@@ -1,9 +1,11 @@
 """Contract `audit`: an inventory of who imports a module (Phase 0's ORM audit).
 
-    contract:
-      type: audit
-      target: prep.models.orm
-      report: docs/orm-audit      # optional: a committed `prepctl graph report` folder
+```yaml
+contract:
+  type: audit
+  target: prep.models.orm
+  report: docs/orm-audit      # optional: a committed `prepctl graph report` folder
+```
 
 The evidence is the inventory itself: every direct and transitive importer, by downstream
 group, with file:line. With ``report``, the committed report must still be true: an importer

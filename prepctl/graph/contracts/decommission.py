@@ -1,8 +1,10 @@
 """Contract `decommission`: the listed modules must have no importers, or be gone.
 
-    contract:
-      type: decommission
-      modules: [prep.analytics, prep.utils.optional]
+```yaml
+contract:
+  type: decommission
+  modules: [prep.analytics, prep.utils.optional]
+```
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Contract `facade`: only the facade may import the hidden modules.
 
-    contract:
-      type: facade
-      modules: [prep.compliance.*_compliance_engine]   # each match is one hidden package
-      facade: [services.compliance_core]
+```yaml
+contract:
+  type: facade
+  modules: [prep.compliance.*_compliance_engine]   # each match is one hidden package
+  facade: [services.compliance_core]
+```
 
 Modules inside one hidden package may import each other; one hidden package importing another
 is a violation like any other importer outside the facade.

@@ -1,10 +1,12 @@
 """Contract `forbidden`: source modules must not import the forbidden ones.
 
-    contract:
-      type: forbidden
-      source: [prep.bookings, prep.kitchens]
-      forbidden: [prep.models.orm]
-      transitive: true      # false: only direct imports count
+```yaml
+contract:
+  type: forbidden
+  source: [prep.bookings, prep.kitchens]
+  forbidden: [prep.models.orm]
+  transitive: true      # false: only direct imports count
+```
 """
 
 from __future__ import annotations

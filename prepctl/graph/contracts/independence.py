@@ -1,8 +1,10 @@
 """Contract `independence`: the listed modules must not import each other.
 
-    contract:
-      type: independence
-      modules: [prep.models.domains.*]   # each match of * is one independent unit
+```yaml
+contract:
+  type: independence
+  modules: [prep.models.domains.*]   # each match of * is one independent unit
+```
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Contract `layers`: a layer may import the layers below it, never those above.
 
-    contract:
-      type: layers
-      containers: [prep]          # optional: layer names are relative to each container
-      layers: [api, [bookings, kitchens, reviews], models]   # top to bottom; a list = one layer
+```yaml
+contract:
+  type: layers
+  containers: [prep]          # optional: layer names are relative to each container
+  layers: [api, [bookings, kitchens, reviews], models]   # top to bottom; a list = one layer
+```
 """
 
 from __future__ import annotations

@@ -16,14 +16,13 @@ from prepctl.graph.contracts import ContractContext, run_contract
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import GraphError
 from prepctl.graph.report import write_dependency_report
-from prepctl.plan import load_plan
 from prepctl.sources.imports import ScanConfig
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import Status
 from tests.support.cli import run_cli
 from tests.support.contracts import contract
 from tests.support.paths import EXAMPLE
-from tests.support.plans import write_plan
+from tests.support.plans import load_plan, write_plan
 from tests.support.trees import write
 
 EXCLUDE = ScanConfig(exclude=("tests/*", "migrations/*"))

@@ -23,9 +23,8 @@ BELOW_CLI = ["prepctl.sources", "prepctl.gates", "prepctl.formats", "prepctl.pla
 CONTRACTS = {
     "nothing below the CLI imports it": contract(
         type="forbidden", source=BELOW_CLI, forbidden=["prepctl.cli", "prepctl.commands"]),
-    # Sources may name GateContext in annotations (TYPE_CHECKING imports, never run), and plan.py
-    # validates criteria through the gate registry, so anything reading the plan reaches gates
-    # transitively; what is forbidden is a source that itself depends on a gate at run time.
+    # Sources may name GateContext in annotations (TYPE_CHECKING imports, never run); what is
+    # forbidden is a source that itself depends on a gate at run time.
     "sources do not import gates": contract(type="forbidden", source=["prepctl.sources"], forbidden=["prepctl.gates"],
                                             transitive=False, type_checking=False),
     # Documents are rendered from verdicts; a gate that needed a renderer would invert the flow.

@@ -1,0 +1,288 @@
+"""The phases.yaml model: phases, criteria, services and the graph section, and the phase DAG.
+
+A leaf of prepctl: it imports no gate, graph engine or source, so every one of them may import
+it. Validating a criterion's kind-specific options needs the gate registry; the loader
+(``prepctl.plan.load``) is handed that lookup as a :class:`CriterionKinds`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from prepctl.errors import ConfigError, Problem
+from prepctl.plan.errormap import closest
+from prepctl.plan.sources import SourcesConfig
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CriterionSpec(StrictModel):
+    """Fields every criterion has. Each gate kind subclasses this with its own options."""
+
+    id: Slug
+    kind: str
+    title: str = Field(description="The plan bullet this criterion encodes, in words.")
+    description: str | None = None
+    advisory: bool = Field(False, description="Shown but never blocks the phase.")
+
+    # What documents and status ask of any criterion, whatever its kind; a kind overrides what applies.
+    #: Only a person can make it pass (a recorded sign-off): a phase whose open criteria all need
+    #: a person is "ready", since everything a machine can check holds.
+    needs_person: ClassVar[bool] = False
+
+    def sign_off_role(self) -> str | None:
+        """The role whose sign-off (`prepctl signoff --criterion ID`) makes this criterion pass."""
+        return None
+
+    def flags_checked(self) -> dict[str, Any]:
+        """Feature flags this criterion checks, each with the value it expects (runbooks list them)."""
+        return {}
+
+    def graph_contract(self) -> BaseModel | None:
+        """The import-graph contract this criterion carries (`graph check` and the dashboard read it)."""
+        return None
+
+
+class UntypedCriterion(CriterionSpec):
+    """First-pass shape: kind-specific keys are checked in the second pass, against the options
+    model of the criterion's kind."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class CriterionKinds(Protocol):
+    """What the loader needs to know about gate kinds, handed to it by the caller.
+
+    The plan does not import the gates (they import the plan); whoever loads a plan passes the
+    gate registry's view (``prepctl.gates.registry.KINDS``), or any other catalogue in a test.
+    """
+
+    def names(self) -> list[str]:
+        """Every kind a criterion may name, sorted."""
+        ...
+
+    def options_model(self, kind: str) -> type[CriterionSpec] | None:
+        """The options model of ``kind``; None when no kind has that name. A kind that is
+        registered but does not import raises."""
+        ...
+
+
+class Approver(StrictModel):
+    role: str
+    name: str | None = None
+
+
+def _week_range_schema(schema: dict[str, Any]) -> None:
+    # The model is an object, but users write "3-5" or [3, 5]; the editor schema must accept all three.
+    as_object = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [
+        {"type": "string", "pattern": r"^\s*\d+\s*(-|–|\.\.)\s*\d+\s*$", "examples": ["3-5"]},
+        {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2},
+        as_object,
+    ]
+    schema["title"] = "WeekRange"
+
+
+class WeekRange(StrictModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_week_range_schema)
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+)\s*(?:-|–|\.\.)\s*(\d+)\s*", value)
+            if not match:
+                raise ValueError("weeks must look like '3-5' (start-end)")
+            return {"start": int(match[1]), "end": int(match[2])}
+        if isinstance(value, list | tuple) and len(value) == 2:
+            return {"start": value[0], "end": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WeekRange:
+        if self.end < self.start:
+            raise ValueError(f"weeks end ({self.end}) is before start ({self.start})")
+        return self
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+class Phase(StrictModel):
+    id: Slug
+    title: str
+    weeks: WeekRange
+    owners: list[str] = Field(min_length=1)
+    approvers: list[Approver] = Field(default_factory=list)
+    depends_on: list[str] = Field(default_factory=list)
+    tasks: list[str] = Field(default_factory=list)
+    deliverables: list[str] = Field(default_factory=list)
+    risks: list[str] = Field(default_factory=list)
+    rollback_flags: list[str] = Field(
+        default_factory=list, description="Feature flags to flip back if the phase is rolled back."
+    )
+    criteria: list[UntypedCriterion] = Field(min_length=1)
+
+
+class Service(StrictModel):
+    """An extracted service, for its runbook (`prepctl render runbook`)."""
+
+    id: Slug
+    title: str
+    phase: str | None = Field(None, description="The phase that extracts it.")
+    owners: list[str] = Field(min_length=1)
+    escalation: list[str] = Field(default_factory=list, description="Who to call, in order "
+                                  "(default: the owners).")
+    flag: str | None = Field(None, description="The feature flag that is its kill switch.")
+    flag_off: str = Field("false", description="The flag value that turns the service off.")
+    slos: list[str] = Field(default_factory=list, description="Criteria holding its SLO objectives, "
+                            "as PHASE/CRITERION.")
+    alerts: list[str] = Field(default_factory=list, description="Alert names that page for it.")
+    dashboards: list[str] = Field(default_factory=list, description="Dashboard names or URLs.")
+    symptoms: list[str] = Field(default_factory=list, description="What users see when it is down.")
+
+
+class GraphConfig(StrictModel):
+    """The `graph:` section: what the import scanner reads and how the import graph is grouped."""
+
+    include: list[str] = Field(default_factory=lambda: ["."], description=(
+        "Source roots below root: folders whose contents are top-level modules (what would be "
+        "on sys.path), e.g. ['.'] or ['src', '.']; the innermost root that holds a file names it. Not "
+        "set: ['src', '.'] when src/ holds a package but is not one (a src layout), else ['.']."))
+    exclude: list[str] = Field(default_factory=list, description=(
+        "Path globs relative to root that are never scanned, e.g. tests/*, migrations/*. "
+        "Nothing is excluded unless listed here."))
+    packages: list[str] = Field(default_factory=list, description=(
+        "Only these top-level packages or modules (default: every module under the roots)."))
+    groups: dict[str, list[str]] = Field(default_factory=dict, description=(
+        "Downstream groups for roll-ups and reports: name -> module patterns, e.g. "
+        "analytics: [prep.analytics, services.analytics_api]. A pattern names a module and "
+        "everything below it; * matches one name segment, ** any number."))
+    entry_points: list[str] = Field(default_factory=list, description=(
+        "Module patterns that are run, not imported (never reported as orphans), e.g. jobs.*."))
+    baseline: str = Field("imports-baseline.json", description=(
+        "Ratchet baseline of known contract violations, relative to this file; written by "
+        "`prepctl graph check --update-baseline` and meant to be committed."))
+    max_file_kb: int = Field(5000, ge=1, description="Larger .py files are reported and skipped.")
+    verify_syntax: bool = Field(True, description=(
+        "Check every whole file (once per content; cached) so any syntax error is reported and "
+        "the file skipped; ruff's parser does it beside the scan, with the newest Python grammar. "
+        "false: only import statements are parsed (faster on a cold cache, imports still exact), "
+        "but other syntax errors go unreported."))
+
+    @model_validator(mode="after")
+    def _valid_patterns(self) -> GraphConfig:
+        from prepctl.graph.patterns import validate
+
+        for pattern in [p for ps in self.groups.values() for p in ps] + self.entry_points:
+            problem = validate(pattern)
+            if problem:
+                raise ValueError(f"module pattern {problem}")
+        for root in self.include:
+            if root.startswith("/") or ".." in root.replace("\\", "/").split("/"):
+                raise ValueError(f"include root {root!r} must be a folder below root:")
+        return self
+
+
+class Plan(StrictModel):
+    version: Literal[1] = 1
+    name: str
+    start_date: date | None = Field(None, description="Calendar date of week 0, for documents.")
+    root: str = Field(".", description="The monolith's checkout, relative to this file.")
+    signoffs: str = Field("signoffs.yaml", description="Sign-off file, relative to this file.")
+    sources: SourcesConfig = Field(default_factory=SourcesConfig,
+                                   description="Live evidence: Prometheus, Alertmanager, GitHub, Jira.")
+    phases: list[Phase] = Field(min_length=1)
+    graph: GraphConfig = Field(default_factory=GraphConfig,
+                               description="Import-graph scanning, groups and contract baseline.")
+    services: list[Service] = Field(default_factory=list, description="Extracted services, for runbooks.")
+
+
+@dataclass
+class LoadedPlan:
+    """A validated plan with where it came from, and the positions of its keys."""
+
+    path: Path
+    model: Plan
+    root: Path
+    positions: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def config_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def phases(self) -> list[Phase]:
+        return self.model.phases
+
+    def phase(self, phase_id: str) -> Phase:
+        for phase in self.model.phases:
+            if phase.id == phase_id:
+                return phase
+        hint = closest(phase_id, [p.id for p in self.model.phases])
+        raise ConfigError(
+            Problem(file=str(self.path), message=f"unknown phase '{phase_id}'",
+                    hint=f"did you mean '{hint}'?" if hint else
+                    "known phases: " + ", ".join(p.id for p in self.model.phases))
+        )
+
+    def criterion_position(self, phase_id: str, criterion_id: str) -> tuple[int, int] | None:
+        for p_index, phase in enumerate(self.model.phases):
+            if phase.id != phase_id:
+                continue
+            for c_index, crit in enumerate(phase.criteria):
+                if crit.id == criterion_id:
+                    return self.positions.get(("phases", p_index, "criteria", c_index))
+        return None
+
+    def dates_of(self, phase: Phase) -> tuple[date, date] | None:
+        """First and last calendar day of the phase: week N starts N weeks after start_date (week
+        0), and a phase ends on the last day of its end week. None without a start_date."""
+        start = self.model.start_date
+        if start is None:
+            return None
+        return start + timedelta(weeks=phase.weeks.start), start + timedelta(weeks=phase.weeks.end + 1, days=-1)
+
+    def dag(self) -> nx.DiGraph:
+        return phase_dag(self.model.phases)
+
+    def order(self) -> list[str]:
+        """Phase ids in dependency order, ties broken by their order in the file."""
+        import networkx as nx
+
+        index = {p.id: i for i, p in enumerate(self.model.phases)}
+        return list(nx.lexicographical_topological_sort(self.dag(), key=lambda n: index[n]))
+
+    def predecessors(self, phase_id: str) -> list[str]:
+        import networkx as nx
+
+        ancestors = nx.ancestors(self.dag(), phase_id)
+        return [p for p in self.order() if p in ancestors]
+
+
+def phase_dag(phases: list[Phase]) -> nx.DiGraph:
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    for phase in phases:
+        graph.add_node(phase.id)
+        for dep in phase.depends_on:
+            graph.add_edge(dep, phase.id)
+    return graph
