@@ -70,7 +70,9 @@ def _child(tool: str, root: str, cache: str, packages: list[str], exclude: list[
         import networkx  # noqa: F401 - a library import, outside the timing like grimp's
 
         from prepctl.graph.model import ImportGraph
-        from prepctl.sources.imports import ParseCache, ScanConfig, scan_tree
+        from prepctl.graph.scan.cache import ParseCache
+        from prepctl.graph.scan.config import ScanConfig
+        from prepctl.graph.scan.scanner import scan_tree
         from prepctl.sources.tree import WorkTree
 
         config = ScanConfig(exclude=tuple(exclude), packages=tuple(packages) if packages else (),

@@ -74,17 +74,17 @@ def child_naive(repo: Path, out: Path) -> None:
 
 def child_prepctl(repo: Path, out: Path) -> None:
     """Runs in its own process: the CLI command, in-process so its stats and peak RSS are visible."""
-    from prepctl.graph import trend
+    from prepctl.graph.trend import command
 
     captured: dict[str, object] = {}
-    original = trend.compute_trend
+    original = command.compute_trend
 
     def spy(*args, **kwargs):
         result = original(*args, **kwargs)
         captured["stats"] = result.stats.__dict__
         return result
 
-    trend.compute_trend = spy
+    command.compute_trend = spy
     sys.argv = ["prepctl", "--root", str(repo), "graph", "trend", TARGET, "--format", "json",
                 "--out", str(out.with_suffix(".points.json"))]
     from prepctl.cli import main

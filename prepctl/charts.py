@@ -25,7 +25,10 @@ A time series of numbers with a threshold (as the dashboard draws) is, for examp
               *threshold_line(frame, y(threshold), "#d62728", "objective <= 0.8"),
               *series_lines([(x, y(v)) for x, v in zip(xs, values)], "#1f77b4", 2.0),
               *(Marker(x, y(v), "circle", "#1f77b4", f"{v:.4g}", filled=True) for x, v in zip(xs, values))]
-    svg = to_svg(shapes, 560, 170)
+    svg = to_svg(shapes, 560, 170, label="p95 latency")
+
+Lines, texts, rects and markers take a ``role``, written as their SVG class, so a page can
+style them with CSS; ``label`` names the picture for screen readers.
 
 Stdlib only and no prepctl imports, so any document or command can draw with it. Every text
 and tooltip is XML-escaped by :func:`to_svg`; callers still make untrusted text inert
@@ -60,6 +63,8 @@ class Line:
     dash: str | None = None
     #: A tooltip, shown on hover in SVG (e.g. what a threshold line stands for).
     tooltip: str | None = None
+    #: An SVG class for a stylesheet (e.g. "series", "threshold"); "" writes none.
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class Text:
     size: int = 12
     anchor: Literal["start", "middle", "end"] = "start"
     colour: str = COLOUR_TEXT
+    #: An SVG class for a stylesheet (e.g. "muted"); "" writes none.
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -185,12 +192,12 @@ def x_positions(count: int, frame: Frame, stamps: Sequence[float] | None = None)
 
 
 def y_grid(frame: Frame, ticks: Iterable[tuple[float, str]], *, colour: str = COLOUR_GRID,
-           label_size: int = 11) -> list[Shape]:
-    """A horizontal grid line and a label left of the axis for each (y, label)."""
+           label_size: int = 11, label_gap: float = 8) -> list[Shape]:
+    """A horizontal grid line and a label ``label_gap`` left of the axis for each (y, label)."""
     shapes: list[Shape] = []
     for y, label in ticks:
         shapes.append(Line(((frame.left, y), (frame.right, y)), colour))
-        shapes.append(Text(frame.left - 8, y + 4, label, label_size, "end"))
+        shapes.append(Text(frame.left - label_gap, y + 4, label, label_size, "end"))
     return shapes
 
 
@@ -226,7 +233,7 @@ def series_lines(points: Iterable[Point | None], colour: str, width: float = 2.0
 
 def threshold_line(frame: Frame, y: float, colour: str, label: str = "", *, dash: str = "4 3") -> list[Shape]:
     """A dashed horizontal line across the plot (an objective), with its label as tooltip."""
-    return [Line(((frame.left, y), (frame.right, y)), colour, 1.0, dash, label or None)]
+    return [Line(((frame.left, y), (frame.right, y)), colour, 1.0, dash, label or None, "threshold")]
 
 
 def legend_line(x: float, y: float, label: str, colour: str, width: float = 2.0) -> list[Shape]:
@@ -248,35 +255,41 @@ def triangle(x: float, y: float, size: float = 5.0) -> tuple[Point, ...]:
     return ((x, y - size), (x - size, y + size * 0.8), (x + size, y + size * 0.8))
 
 
-def to_svg(shapes: Iterable[Shape], width: int, height: int) -> str:
-    """The shapes as a standalone SVG document on a white background."""
+def _class(role: str) -> str:
+    return f" class={quoteattr(role)}" if role else ""
+
+
+def to_svg(shapes: Iterable[Shape], width: int, height: int, *, label: str | None = None) -> str:
+    """The shapes as a standalone SVG document on a white background. ``label`` names the
+    picture for screen readers (``role="img"``, ``aria-label``), e.g. when embedded in a page."""
     f = number_text
+    aria = f' role="img" aria-label={quoteattr(label)}' if label else ""
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="{FONT_FAMILY}">',
+           f'viewBox="0 0 {width} {height}" font-family="{FONT_FAMILY}"{aria}>',
            f'<rect width="{width}" height="{height}" fill="{BACKGROUND}"/>']
     for shape in shapes:
         if isinstance(shape, Rect):
-            out.append(f'<rect class="{escape(shape.role)}" x="{f(shape.x)}" y="{f(shape.y)}" '
+            out.append(f'<rect class={quoteattr(shape.role)} x="{f(shape.x)}" y="{f(shape.y)}" '
                        f'width="{f(shape.width)}" height="{f(shape.height)}" fill="{shape.colour}"/>')
         elif isinstance(shape, Line):
             pts = " ".join(f"{f(x)},{f(y)}" for x, y in shape.points)
-            dash = f' stroke-dasharray="{escape(shape.dash)}"' if shape.dash else ""
-            title = f"<title>{escape(shape.tooltip)}</title></polyline>" if shape.tooltip else "/>"
-            out.append(f'<polyline points="{pts}" fill="none" stroke="{shape.colour}" '
+            dash = f" stroke-dasharray={quoteattr(shape.dash)}" if shape.dash else ""
+            title = f"><title>{escape(shape.tooltip)}</title></polyline>" if shape.tooltip else "/>"
+            out.append(f'<polyline{_class(shape.role)} points="{pts}" fill="none" stroke="{shape.colour}" '
                        f'stroke-width="{f(shape.width)}" stroke-linejoin="round"{dash}{title}')
         elif isinstance(shape, Text):
-            out.append(f'<text x="{f(shape.x)}" y="{f(shape.y)}" font-size="{shape.size}" '
+            out.append(f'<text{_class(shape.role)} x="{f(shape.x)}" y="{f(shape.y)}" font-size="{shape.size}" '
                        f'text-anchor="{shape.anchor}" fill="{shape.colour}">{escape(shape.text)}</text>')
         else:
             title = f"<title>{escape(shape.tooltip)}</title>"
             if shape.shape == "triangle":
                 pts = " ".join(f"{f(x)},{f(y)}" for x, y in triangle(shape.x, shape.y))
-                out.append(f'<polygon class="{escape(shape.role)}" points="{pts}" fill="{shape.colour}">'
+                out.append(f'<polygon class={quoteattr(shape.role)} points="{pts}" fill="{shape.colour}">'
                            f'{title}</polygon>')
             else:
                 paint = (f'fill="{shape.colour}"' if shape.filled
                          else f'fill="none" stroke="{shape.colour}" stroke-width="1.5"')
-                out.append(f'<circle class="{escape(shape.role)}" cx="{f(shape.x)}" cy="{f(shape.y)}" '
+                out.append(f'<circle class={quoteattr(shape.role)} cx="{f(shape.x)}" cy="{f(shape.y)}" '
                            f'r="{f(shape.radius)}" {paint} data-tooltip={quoteattr(shape.tooltip)}>{title}</circle>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from prepctl.graph.scan.cache import ParseCache
+from prepctl.graph.scan.model import ParsedFile
 from prepctl.history import HistoryError, HistoryStore
-from prepctl.sources.imports import ParseCache, ParsedFile
 from prepctl.sqlitedb import is_busy, open_shared
 
 OPENERS, RACES = 6, 25

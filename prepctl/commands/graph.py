@@ -392,7 +392,7 @@ def trend(
     checkout). Files with syntax errors are skipped and counted; commits without MODULE are marked."""
     import sys
 
-    from prepctl.graph.trend import TrendRequest, run_trend
+    from prepctl.graph.trend.command import TrendRequest, run_trend
 
     request = TrendRequest(module, since, until, first_parent, every, fmt.value, plot, groups, out,
                            tuple(ignore or ()), contracts)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from prepctl.graph import patterns
 from prepctl.graph.contracts import ContractContext, ContractOptions, ContractResult, Violation, run_contract
-from prepctl.sources.scan_files import DYNAMIC, SKIPPED, ScanProblem
+from prepctl.graph.scan.model import DYNAMIC, SKIPPED, ScanProblem
 from prepctl.sources.tree import matches_any
 from prepctl.verdicts import Evidence, Status, Verdict
 

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 from prepctl.errors import ConfigError, Problem
 from prepctl.graph.contracts.base import ContractOptions
 from prepctl.graph.model import EdgeFilter, GraphError, ImportGraph
-from prepctl.sources.imports import ParseCache, ScanConfig, ScanResult, scan_tree
+from prepctl.graph.scan.cache import ParseCache
+from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.scan.model import ScanResult
+from prepctl.graph.scan.scanner import scan_tree
 
 if TYPE_CHECKING:
     from prepctl.plan.model import GraphConfig, LoadedPlan

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prepctl.errors import PrepctlError
-from prepctl.sources.imports import ImportEdge, ScanResult
+from prepctl.graph.scan.model import ImportEdge, ScanResult
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -71,7 +71,7 @@ class ImportGraph:
     def __init__(self, scan: ScanResult, edge_filter: EdgeFilter | None = None):
         import networkx as nx
 
-        from prepctl.sources.imports import gc_paused
+        from prepctl.graph.scan.scanner import gc_paused
 
         with gc_paused():
             self._build(scan, edge_filter, nx)

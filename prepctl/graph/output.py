@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from prepctl.graph.check import ContractOutcome
     from prepctl.graph.diff import GraphDiff
     from prepctl.graph.queries import ChainResult, Cycle, ImportersResult, ImportsResult, Rollup, UsageMatrix
-    from prepctl.sources.imports import ScanProblem
+    from prepctl.graph.scan.model import ScanProblem
 
 
 def to_json(data: object) -> str:

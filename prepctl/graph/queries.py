@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 from prepctl.errors import Problem
 from prepctl.graph import patterns
 from prepctl.graph.model import GraphError, Hop, ImportGraph
-from prepctl.sources.imports import ImportEdge
-from prepctl.sources.scan_files import DYNAMIC as DYNAMIC_PROBLEM
-from prepctl.sources.scan_files import SKIPPED, ScanProblem
+from prepctl.graph.scan.model import DYNAMIC as DYNAMIC_PROBLEM
+from prepctl.graph.scan.model import SKIPPED, ImportEdge, ScanProblem
 
 if TYPE_CHECKING:
     from prepctl.sources.tree import Tree

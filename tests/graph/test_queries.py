@@ -11,7 +11,7 @@ import pytest
 from prepctl.graph import patterns, queries
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import EdgeFilter, GraphError
-from prepctl.sources.imports import ScanConfig
+from prepctl.graph.scan.config import ScanConfig
 from prepctl.sources.tree import WorkTree
 from tests.support.paths import EXAMPLE, REPO
 from tests.support.trees import write

@@ -16,7 +16,7 @@ from prepctl.graph.contracts import ContractContext, run_contract
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import GraphError
 from prepctl.graph.report import write_dependency_report
-from prepctl.sources.imports import ScanConfig
+from prepctl.graph.scan.config import ScanConfig
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import Status
 from tests.support.cli import run_cli

@@ -14,7 +14,8 @@ import pytest
 from prepctl.graph.contracts import run_contract
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import ImportGraph
-from prepctl.sources.imports import ImportEdge, ScanConfig
+from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.scan.model import ImportEdge
 from tests.support.contracts import contract
 from tests.support.paths import REPO
 

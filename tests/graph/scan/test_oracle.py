@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from prepctl.sources.imports import ScanConfig, scan_tree
+from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.scan.scanner import scan_tree
 from prepctl.sources.tree import WorkTree
 from tests.support.graph import generate_tree, grimp_graph
 from tests.support.paths import EXAMPLE

@@ -14,24 +14,29 @@ import pytest
 
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import GraphError
-from prepctl.sources import imports as im
-from prepctl.sources.imports import ParseCache, ScanConfig, parse_imports, parse_imports_full, scan_tree
+from prepctl.graph.scan import lexer, model, parse
+from prepctl.graph.scan.ast_imports import parse_imports_full
+from prepctl.graph.scan.cache import SCANNER_VERSION, ParseCache
+from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.scan.parse import parse_imports
+from prepctl.graph.scan.scanner import scan_tree
 from prepctl.sources.tree import WorkTree
 from tests.support.paths import EXAMPLE, REPO
 from tests.support.trees import write
 
 
-def fast(source: str) -> list[im.RawImport]:
-    return im._parse_fast(textwrap.dedent(source))
+def fast(source: str) -> list[model.RawImport] | None:
+    """The fast lexer's answer; None when it declined (the full parse then runs)."""
+    return lexer.lex_imports(textwrap.dedent(source))
 
 
-def full(source: str) -> list[im.RawImport]:
+def full(source: str) -> list[model.RawImport]:
     parsed = parse_imports_full(textwrap.dedent(source))
     assert parsed.problem is None, parsed.problem
     return list(parsed.imports)
 
 
-def edges(result: im.ScanResult) -> set[tuple[str, str]]:
+def edges(result: model.ScanResult) -> set[tuple[str, str]]:
     return {(e.importer, e.imported) for e in result.edges}
 
 
@@ -72,10 +77,7 @@ TRICKY = {
 def test_fast_path_agrees_with_full_parse(name: str):
     source = TRICKY[name]
     expected = full(source)
-    try:
-        got = fast(source)
-    except im._Unsure:
-        got = None  # the fast path may decline, never disagree
+    got = fast(source)  # the fast path may decline (None), never disagree
     if got is not None:
         assert got == expected
     # Whatever path runs, parse_imports returns exactly the full parse's statements.
@@ -87,29 +89,29 @@ def test_fast_path_handles_common_forms_itself():
     for name in ("plain", "relative", "dynamic_relative", "docstring_decoy", "string_decoy", "function_level",
                  "type_checking", "guarded", "continued", "multiline_header", "aligned_header", "crlf",
                  "fstring_quotes"):
-        fast(TRICKY[name])  # raises _Unsure if it gave up
+        assert fast(TRICKY[name]) is not None, f"the fast path gave up on {name}"
 
 
 def test_decoys_are_not_imports_and_tags_are_right():
     modules = {r.module for r in parse_imports(TRICKY["docstring_decoy"].encode()).imports}
     assert modules == {"real"}
     tc = {r.module: r.flags for r in parse_imports(TRICKY["type_checking"].encode()).imports}
-    assert tc["a"] & im._TYPE_CHECKING and tc["c"] & im._TYPE_CHECKING
-    assert not tc["b"] & im._TYPE_CHECKING
+    assert tc["a"] & model.TYPE_CHECKING_FLAG and tc["c"] & model.TYPE_CHECKING_FLAG
+    assert not tc["b"] & model.TYPE_CHECKING_FLAG
     guarded = {r.module: r.flags for r in parse_imports(TRICKY["guarded"].encode()).imports}
-    assert guarded["orjson"] & im._GUARDED and guarded["json"] & im._GUARDED and guarded["x"] & im._GUARDED
-    assert not guarded["y"] & im._GUARDED
-    dynamic = [r for r in parse_imports(TRICKY["dynamic"].encode()).imports if r.flags & im._DYNAMIC]
+    assert all(guarded[name] & model.GUARDED_FLAG for name in ("orjson", "json", "x"))
+    assert not guarded["y"] & model.GUARDED_FLAG
+    dynamic = [r for r in parse_imports(TRICKY["dynamic"].encode()).imports if r.flags & model.DYNAMIC_FLAG]
     # A computed name (`__import__(name)`) is kept as an opaque dynamic import: reported, not dropped.
-    assert [(r.module, r.line, bool(r.flags & im._OPAQUE)) for r in dynamic] == [
+    assert [(r.module, r.line, bool(r.flags & model.OPAQUE_FLAG)) for r in dynamic] == [
         ("pkg.mod", 4, False), ("", 7, True), ("other.mod", 9, False)]
-    relative = [r for r in parse_imports(TRICKY["dynamic_relative"].encode()).imports if r.flags & im._DYNAMIC]
+    relative = [r for r in parse_imports(TRICKY["dynamic_relative"].encode()).imports if r.flags & model.DYNAMIC_FLAG]
     # `.plugins` against __package__ is a level-1 relative import; against a literal package it
     # is resolved like importlib does; without a package (a TypeError) or a variable: unknown.
-    assert [(r.level, r.module, r.line, bool(r.flags & im._OPAQUE)) for r in relative] == [
+    assert [(r.level, r.module, r.line, bool(r.flags & model.OPAQUE_FLAG)) for r in relative] == [
         (1, "plugins", 4, False), (0, "app.x.y", 5, False), (0, "", 6, True), (0, "", 7, True)]
     in_try = parse_imports(TRICKY["dynamic_in_try"].encode()).imports
-    assert [(r.module, bool(r.flags & im._GUARDED)) for r in in_try] == [("opt.mod", True)]
+    assert [(r.module, bool(r.flags & model.GUARDED_FLAG)) for r in in_try] == [("opt.mod", True)]
 
 
 def test_fast_and_full_agree_on_a_standard_library_sample():
@@ -121,15 +123,14 @@ def test_fast_and_full_agree_on_a_standard_library_sample():
     for path in files:
         data = path.read_bytes()
         try:
-            text = im.decode_source(data)
-        except im._DecodeProblem:
+            text = parse.decode_source(data)
+        except parse.DecodeProblem:
             continue
         reference = parse_imports_full(text)
         if reference.problem is not None:
             continue  # test data with deliberate syntax errors
-        try:
-            got = im._parse_fast(text)
-        except im._Unsure:
+        got = lexer.lex_imports(text)
+        if got is None:
             declined += 1
             continue
         checked += 1
@@ -315,7 +316,9 @@ _SCAN_SCRIPT = textwrap.dedent("""
     import sys
     sys.path.insert(0, sys.argv[3])
     from pathlib import Path
-    from prepctl.sources.imports import ParseCache, ScanConfig, scan_tree
+    from prepctl.graph.scan.cache import ParseCache
+    from prepctl.graph.scan.config import ScanConfig
+    from prepctl.graph.scan.scanner import scan_tree
     from prepctl.sources.tree import WorkTree
     cache = ParseCache(Path(sys.argv[2]))
     result = scan_tree(WorkTree(Path(sys.argv[1])), ScanConfig(), cache)
@@ -338,7 +341,7 @@ def test_two_concurrent_runs_share_one_cache_safely(tmp_path: Path):
     assert len({o[0] for o in outputs}) == 1
     reference = scan_tree(WorkTree(root), ScanConfig())
     assert outputs[0][0].split() == [str(len(reference.modules)), str(len(reference.edges)), "0"]
-    with sqlite3.connect(cache_dir / f"imports-v{im.SCANNER_VERSION}.sqlite") as conn:
+    with sqlite3.connect(cache_dir / f"imports-v{SCANNER_VERSION}.sqlite") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT count(*) FROM parsed").fetchone()[0] > 100
     assert (cache_dir / ".gitignore").read_text() == "*\n"
@@ -347,7 +350,7 @@ def test_two_concurrent_runs_share_one_cache_safely(tmp_path: Path):
 def test_a_damaged_cache_degrades_to_no_cache(tmp_path: Path):
     cache_dir = tmp_path / "cache"
     cache_dir.mkdir()
-    (cache_dir / f"imports-v{im.SCANNER_VERSION}.sqlite").write_bytes(b"this is not sqlite" * 100)
+    (cache_dir / f"imports-v{SCANNER_VERSION}.sqlite").write_bytes(b"this is not sqlite" * 100)
     cache = ParseCache(cache_dir)
     result = scan_tree(WorkTree(EXAMPLE), ScanConfig(exclude=("tests/*", "migrations/*")), cache)
     assert cache.disabled_reason and len(result.modules) == 38
@@ -364,12 +367,13 @@ def test_parallel_parse_equals_in_process_parse(tmp_path: Path):
     script = textwrap.dedent("""
         import sys
         from pathlib import Path
-        import prepctl.sources.imports as im
-        from prepctl.sources.imports import ScanConfig, scan_tree
+        import prepctl.graph.scan.workers as workers
+        from prepctl.graph.scan.config import ScanConfig
+        from prepctl.graph.scan.scanner import scan_tree
         from prepctl.sources.tree import WorkTree
         root = Path(sys.argv[1])
         sequential = scan_tree(WorkTree(root), ScanConfig())
-        im.PARALLEL_THRESHOLD = 1000
+        workers.PARALLEL_THRESHOLD = 1000
         parallel = scan_tree(WorkTree(root), ScanConfig())
         same = (parallel.modules, parallel.edges) == (sequential.modules, sequential.edges)
         print(parallel.stats.workers, sequential.stats.workers, same, len(parallel.edges))

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from prepctl.sources import imports as im
-from prepctl.sources import syntax
+from prepctl.graph.scan import parse, syntax
+from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.scan.model import ScanResult
+from prepctl.graph.scan.scanner import scan_tree
 from prepctl.sources.git import GitRevisionTree
-from prepctl.sources.imports import ScanConfig, scan_tree
 from prepctl.sources.tree import WorkTree
 from tests.support.trees import write
 
@@ -36,7 +37,7 @@ def broken_tree(root: Path) -> Path:
     return root
 
 
-def outcome(result: im.ScanResult) -> tuple[set, dict]:
+def outcome(result: ScanResult) -> tuple[set, dict]:
     return ({(e.importer, e.imported) for e in result.edges},
             {p.path: (p.line, "syntax error" in p.reason) for p in result.problems})
 
@@ -44,13 +45,13 @@ def outcome(result: im.ScanResult) -> tuple[set, dict]:
 def counting_compiler(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the files CPython's compiler is asked about."""
     calls: list[int] = []
-    real = im._compile_problem
+    real = parse.compile_problem
 
     def compile_problem(text: str):
         calls.append(1)
         return real(text)
 
-    monkeypatch.setattr(im, "_compile_problem", compile_problem)
+    monkeypatch.setattr(parse, "compile_problem", compile_problem)
     return calls
 
 

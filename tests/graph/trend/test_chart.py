@@ -13,17 +13,16 @@ import pytest
 from PIL import Image
 
 from prepctl.errors import PrepctlError
-from prepctl.graph.trend import (
+from prepctl.graph.trend.chart import (
     CHART_HEIGHT,
     CHART_WIDTH,
     COLOUR_DIRECT,
     COLOUR_RISE,
     COLOUR_TRANSITIVE,
-    TrendPoint,
-    TrendResult,
-    render,
     write_plot,
 )
+from prepctl.graph.trend.model import TrendPoint, TrendResult
+from prepctl.graph.trend.render import render
 
 SVG = "{http://www.w3.org/2000/svg}"
 START = datetime(2024, 1, 1, tzinfo=UTC)

@@ -165,21 +165,9 @@ def test_progress_bar_only_on_a_terminal(history: History, tmp_path: Path):
     assert stdout == plain.stdout
 
 
-def test_contract_violations_per_commit(tmp_path: Path):
-    """--contracts: each plan contract's violations at every commit, as `graph check` counts them."""
-    repo = tmp_path / "repo"
-    (repo / "app" / "bookings").mkdir(parents=True)
-    git(tmp_path, "init", "-q", "-b", "main", str(repo))
-    files = {"app/__init__.py": "", "app/orm.py": "class Booking: ...\n", "app/bookings/__init__.py": "",
-             "app/bookings/service.py": "X = 1\n", "app/bookings/repo.py": "Y = 2\n"}
-    steps = [
-        ("start", {}),
-        ("service imports the ORM", {"app/bookings/service.py": "from app.orm import Booking\n"}),
-        ("repo imports it too", {"app/bookings/repo.py": "import app.orm\n"}),
-        ("README only", {"README.md": "docs\n"}),
-        ("service fixed", {"app/bookings/service.py": "from app.bookings import repo\n"}),
-        ("repo fixed", {"app/bookings/repo.py": "Y = 3\n"}),
-    ]
+def commit_steps(repo: Path, files: dict[str, str], steps: list[tuple[str, dict[str, str]]]) -> None:
+    """A new repository with one commit per step; each step's files are written over the last."""
+    git(repo.parent, "init", "-q", "-b", "main", str(repo))
     for subject, changes in steps:
         files.update(changes)
         for rel, text in files.items():
@@ -187,25 +175,37 @@ def test_contract_violations_per_commit(tmp_path: Path):
             (repo / rel).write_text(text)
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", subject)
-    plan = tmp_path / "phases.yaml"
-    plan.write_text(f"""\
-version: 1
-name: trend contracts
-root: {repo}
-phases:
-  - id: p2
-    title: Repositories
-    weeks: 0-1
-    owners: [platform]
-    criteria:
+
+
+def phase_plan(folder: Path, repo: Path, criteria: str) -> Path:
+    """A phases.yaml over ``repo`` with one phase, p2, holding ``criteria`` (YAML list items)."""
+    plan = folder / "phases.yaml"
+    plan.write_text(f"version: 1\nname: trend contracts\nroot: {repo}\nphases:\n  - id: p2\n"
+                    "    title: Repositories\n    weeks: 0-1\n    owners: [platform]\n    criteria:\n" + criteria)
+    return plan
+
+
+def test_contract_violations_per_commit(tmp_path: Path):
+    """--contracts: each plan contract's violations at every commit, as `graph check` counts them."""
+    repo = tmp_path / "repo"
+    commit_steps(repo, {"app/__init__.py": "", "app/orm.py": "class Booking: ...\n", "app/bookings/__init__.py": "",
+                        "app/bookings/service.py": "X = 1\n", "app/bookings/repo.py": "Y = 2\n"}, [
+        ("start", {}),
+        ("service imports the ORM", {"app/bookings/service.py": "from app.orm import Booking\n"}),
+        ("repo imports it too", {"app/bookings/repo.py": "import app.orm\n"}),
+        ("README only", {"README.md": "docs\n"}),
+        ("service fixed", {"app/bookings/service.py": "from app.bookings import repo\n"}),
+        ("repo fixed", {"app/bookings/repo.py": "Y = 3\n"}),
+    ])
+    plan = phase_plan(tmp_path, repo, """\
       - id: bookings-not-orm
         kind: imports
         title: app.bookings does not import the ORM
-        contract: {{type: forbidden, source: [app.bookings], forbidden: [app.orm], transitive: true}}
+        contract: {type: forbidden, source: [app.bookings], forbidden: [app.orm], transitive: true}
       - id: orm-audit
         kind: imports
         title: ORM audit
-        contract: {{type: audit, target: app.orm, report: docs/orm}}
+        contract: {type: audit, target: app.orm, report: docs/orm}
 """)
     proc = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts", "--format", "json")
     assert proc.code == 0, proc.stderr
@@ -228,6 +228,47 @@ phases:
     assert "bookings-not-orm" in table.stdout.splitlines()[1]
     csv_rows = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts", "--format", "csv").stdout.splitlines()
     assert csv_rows[0].endswith(",violations:p2/bookings-not-orm") and csv_rows[2].endswith(",1")
+
+
+def test_a_skipped_file_in_a_contracts_scope_leaves_its_count_unknown(tmp_path: Path):
+    """The skipped-file rule of `graph check`, per commit: a file in the contract's scope that
+    the scanner had to skip hides its imports, so that commit's count is unknown (null), unless
+    the contract tolerates the file (allow_skipped). A skipped file outside the scope changes
+    nothing."""
+    repo = tmp_path / "repo"
+    broken = "from app.orm import Booking\n\n\ndef f(:\n    pass\n"  # the error is far from the import
+    commit_steps(repo, {"app/__init__.py": "", "app/orm.py": "class Booking: ...\n",
+                        "app/other.py": "X = 1\n", "app/bookings/__init__.py": "",
+                        "app/bookings/service.py": "X = 1\n"}, [
+        ("start", {}),
+        ("service imports the ORM", {"app/bookings/service.py": "from app.orm import Booking\n"}),
+        ("a syntax error in the service", {"app/bookings/service.py": broken}),
+        ("fixed", {"app/bookings/service.py": "from app.orm import Booking\n"}),
+        ("a syntax error outside the scope", {"app/other.py": "def g(:\n"}),
+    ])
+    plan = phase_plan(tmp_path, repo, """\
+      - id: strict
+        kind: imports
+        title: app.bookings does not import the ORM
+        contract: {type: forbidden, source: [app.bookings], forbidden: [app.orm]}
+      - id: tolerant
+        kind: imports
+        title: the same, tolerating the broken service
+        contract: {type: forbidden, source: [app.bookings], forbidden: [app.orm],
+                   allow_skipped: [app/bookings/service.py]}
+""")
+    proc = run_cli("-c", plan, "graph", "trend", "app.orm", "--contracts", "--format", "json")
+    assert proc.code == 0, proc.stderr
+    points = json.loads(proc.stdout)
+    assert [p["skipped_files"] for p in points] == [0, 0, 1, 0, 1]
+    assert [p["violations"]["p2/strict"] for p in points] == [0, 1, None, 1, 1]
+    # Tolerated, the broken file counts as what the scan could read of it: nothing.
+    assert [p["violations"]["p2/tolerant"] for p in points] == [0, 1, 0, 1, 1]
+    # `graph check` says the same of the broken commit: the strict contract is an error there.
+    git(repo, "checkout", "-q", "HEAD~2")
+    check = run_cli("-c", plan, "graph", "check", "--format", "json")
+    statuses = {c["contract"]: c["status"] for c in json.loads(check.stdout)["contracts"]}
+    assert statuses == {"p2/strict": "error", "p2/tolerant": "warn"}
 
 
 def test_contracts_without_checkable_contracts_is_an_input_error(history: History, tmp_path: Path):

@@ -15,9 +15,11 @@ import pytest
 from prepctl.errors import PrepctlError
 from prepctl.graph.model import GraphError, ImportGraph
 from prepctl.graph.queries import importers
-from prepctl.graph.trend import compute_trend, walk_history
+from prepctl.graph.scan.cache import ParseCache
+from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.scan.scanner import scan_tree
+from prepctl.graph.trend.history import compute_trend, walk_history
 from prepctl.sources.git import GitRevisionTree
-from prepctl.sources.imports import ParseCache, ScanConfig, scan_tree
 from tests.support.trend_history import GIT_ENV, TARGET, History, generate
 
 

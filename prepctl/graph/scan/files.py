@@ -32,13 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from prepctl.graph.scan.model import LAYOUT, SKIPPED, FileEntry, ScanProblem
 from prepctl.sources.tree import IGNORED_DIRS, WorkTree, matches_any, normalise
-
-#: A problem's kind. ``skipped``: a file whose imports are unknown (not read, not parsed, or not
-#: named); a contract over it cannot be sure. ``import``: one import statement ignored.
-#: ``dynamic``: an importlib/__import__ call whose module name is computed, so unknown.
-#: ``layout``: a remark about the source roots (a shadowed duplicate, a root that is a package).
-SKIPPED, IMPORT, DYNAMIC, LAYOUT = "skipped", "import", "dynamic", "layout"
 
 #: mtimes closer to "now" than this may still change within the same timestamp tick, so a
 #: stat match is not trusted for them (git calls these entries "racily clean").
@@ -52,24 +47,6 @@ MAX_FOLLOWED_LINKS = 1_000
 _STEM = re.compile(r"[\w-]+")
 #: Names that are Python source somewhere but not ``.py`` here: reported, not scanned.
 _OTHER_SOURCE = re.compile(r"\.pyw$|\.py\s+$")
-
-
-@dataclass(frozen=True)
-class ScanProblem:
-    """A file that was skipped (or an import that could not be resolved), and why.
-
-    ``module`` is the module the file is (or would be, read literally, for a file without a
-    dotted name), so a contract can tell whether the problem is inside its scope.
-    """
-
-    path: str
-    line: int | None
-    reason: str
-    kind: str = SKIPPED
-    module: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}" if self.line else f"{self.path}: {self.reason}"
 
 
 def printable(text: str) -> str:
@@ -86,7 +63,7 @@ def nfkc(name: str) -> str:
 
 
 class ScanScope(Protocol):
-    """What naming needs from a scan config (``prepctl.sources.imports.ScanConfig``)."""
+    """What naming needs from a scan config (``prepctl.graph.scan.config.ScanConfig``)."""
 
     include: tuple[str, ...]
     exclude: tuple[str, ...]
@@ -169,13 +146,6 @@ def excluded(rel: str, exclude: tuple[str, ...]) -> bool:
             return True
         parent = parent.rpartition("/")[0]
     return False
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    rel: str
-    module: str
-    is_package: bool
 
 
 def select_modules(paths: Iterable[str], config: ScanScope) -> tuple[list[FileEntry], list[ScanProblem]]:

@@ -1,8 +1,8 @@
 """The import scanner's parse cache: each file's unresolved imports keyed by git blob id, and
 per-work-tree snapshots of the last scan, under one folder (``.prepctl/cache``).
 
-Split from ``prepctl.sources.imports`` (which parses and resolves): what is stored, and how,
-changes with ``SCANNER_VERSION``; nothing here is needed for correctness.
+What is stored, and how, changes with ``SCANNER_VERSION``; nothing here is needed for
+correctness.
 """
 
 from __future__ import annotations
@@ -15,39 +15,12 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
 
+from prepctl.graph.scan.model import ParsedFile, RawImport
 from prepctl.sqlitedb import open_shared
 
 #: Bump when what the parser extracts changes: older cache entries are then ignored.
 SCANNER_VERSION = 5
-#: The flag bit of a ``from`` import in ``RawImport.flags`` (the others: ``imports``).
-FROM_FLAG = 1
-
-
-class RawImport(NamedTuple):
-    """One import as written in a file, before resolution. Depends only on the file's bytes."""
-
-    line: int
-    level: int  # 0 absolute; 1 for `from . import`, 2 for `from .. import`
-    module: str  # as written after `from`/`import` ('' for `from . import x`)
-    names: tuple[str, ...]  # names of a `from` import; () for `import a.b`
-    flags: int
-
-    @property
-    def is_from(self) -> bool:
-        return bool(self.flags & FROM_FLAG)
-
-
-class ParsedFile(NamedTuple):
-    """A file's import statements, or why it could not be read (then ``imports`` is empty)."""
-
-    imports: tuple[RawImport, ...]
-    problem: tuple[int | None, str] | None = None
-    #: True when the fast path was not sure and the whole file went through ``ast.parse``.
-    full_parse: bool = False
-    #: True when the whole file is known to compile (or ``problem`` says why not).
-    verified: bool = False
 
 
 def dump_parsed(parsed: ParsedFile) -> str:

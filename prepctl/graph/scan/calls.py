@@ -2,8 +2,8 @@
 (with its ``fromlist``), ``runpy.run_module`` and ``exec`` of literal code. A literal name is an
 edge tagged ``dynamic``; a computed one, or a loader passed on under another name
 (``im = importlib.import_module``), is an opaque dynamic import the scan reports at file:line,
-because what it imports is unknown. Split out of ``prepctl.sources.imports``, which walks the AST
-and passes its walker in for ``exec``'s code (no import back, so no cycle).
+because what it imports is unknown. ``ast_imports`` walks the AST and passes its walker in for
+``exec``'s code.
 """
 
 from __future__ import annotations
@@ -11,12 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from prepctl.sources.parse_cache import FROM_FLAG, RawImport
-
-#: Flag bits of a RawImport (``FROM_FLAG`` is 1; type-checking 2 and guarded 4 live in imports).
-DYNAMIC_FLAG = 8
-#: A dynamic import whose module name is computed: no edge, a ``dynamic`` scan problem.
-OPAQUE_FLAG = 16
+from prepctl.graph.scan.model import DYNAMIC_FLAG, FROM_FLAG, OPAQUE_FLAG, RawImport
 
 #: Calls that import or run a module by name, or run code that may import: each is an edge
 #: (tagged dynamic) when its argument is a literal, else a dynamic scan problem (target unknown).
