@@ -215,7 +215,8 @@ def line_chart(title: str, values: list[tuple[str, float]], threshold: float | N
     shapes.append(Text(xs[0], CHART_H - 8, values[0][0], 11, "start", COLOUR_MUTED))
     if len(values) > 1:
         shapes.append(Text(xs[-1], CHART_H - 8, values[-1][0], 11, "end", COLOUR_MUTED))
-    return LineChart(title=value_text(title), svg=Markup(to_svg(shapes, CHART_W, CHART_H)))
+    title = value_text(title)
+    return LineChart(title=title, svg=Markup(to_svg(shapes, CHART_W, CHART_H, label=title)))
 
 
 def _threshold(objective: str | None) -> float | None:
