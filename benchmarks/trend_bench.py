@@ -17,7 +17,7 @@ In one run it:
    grimp's where grimp did not abort), then prints commits/s, unique blobs parsed, peak memory
    (max RSS of each process) and the ratios.
 
-Targets (issue 6): cold >= 30x faster than the naive loop; warm <= 1 s per 500 commits.
+Targets: cold >= 30x faster than the naive loop; warm <= 1 s per 500 commits.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from prepctl import workdir  # noqa: E402
 from tests.support.trend_history import GIT_ENV, TARGET, generate  # noqa: E402
 
 
@@ -152,7 +153,7 @@ def main() -> int:
     print(f"  {len(history.shas)} commits, up to {history.module_count_max} modules, "
           f"{lines / max(1, len(py_files)):.0f} lines per file at HEAD, {broken} commits with a syntax error")
 
-    cache = repo / ".prepctl"
+    cache = workdir.state_dir(repo)
     print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
     colds, warms = [], []
     for attempt in range(1, args.repeat + 1):

@@ -6,13 +6,16 @@ kind this build does not provide becomes ``error`` (fail closed), never ``pass``
 
 from __future__ import annotations
 
+import importlib
 import time
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from prepctl.errors import GateError
+from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.gates import registry
-from prepctl.gates.base import GateContext
+from prepctl.gates.base import Gate, GateContext
+from prepctl.history import record_or_warn
 from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 from prepctl.verdicts import (
     CriterionResult,
@@ -21,17 +24,12 @@ from prepctl.verdicts import (
     PhaseResult,
     Status,
     Verdict,
+    exit_code,
     overall_status,
     phase_status,
 )
 
 MAX_WORKERS = 8
-
-
-@dataclass(frozen=True)
-class GateRequest:
-    phases: list[str]
-    strict: bool = False
 
 
 def evaluate_criterion(spec: CriterionSpec, phase: Phase, ctx: GateContext) -> CriterionResult:
@@ -63,13 +61,16 @@ def evaluate_phase(phase: Phase, ctx: GateContext, strict: bool = False) -> Phas
     specs = list(phase.criteria)
     results: list[CriterionResult | None] = [None] * len(specs)
     concurrent = []
+    io_gates: set[type[Gate]] = set()
     for index, spec in enumerate(specs):
         gate_cls = _safe_class(spec.kind)
         if gate_cls is not None and gate_cls.does_io:
             concurrent.append(index)
+            io_gates.add(gate_cls)
         else:
             results[index] = evaluate_criterion(spec, phase, ctx)
     if concurrent:
+        import_before_threads(io_gates)
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(concurrent))) as pool:
             futures = {i: pool.submit(evaluate_criterion, specs[i], phase, ctx) for i in concurrent}
             for index, future in futures.items():
@@ -77,6 +78,19 @@ def evaluate_phase(phase: Phase, ctx: GateContext, strict: bool = False) -> Phas
     done = [r for r in results if r is not None]
     return PhaseResult(phase=phase.id, title=phase.title, status=phase_status(done, strict),
                        criteria=done, revision=ctx.revision)
+
+
+def import_before_threads(gate_classes: Iterable[type[Gate]]) -> None:
+    """Import what the gates import lazily, here in one thread, before their checks run in several.
+
+    A module that fails to import is left alone: the check meets the same failure and turns it
+    into an error verdict, with the criterion it belongs to."""
+    for gate_cls in gate_classes:
+        for module in gate_cls.lazy_imports:
+            try:
+                importlib.import_module(module)
+            except Exception:  # reported by the check itself, as its verdict
+                continue
 
 
 def _safe_class(kind: str):
@@ -98,21 +112,65 @@ def make_context(plan: LoadedPlan, at: str | None = None) -> GateContext:
 
 
 def evaluate(plan: LoadedPlan, phase_ids: list[str], strict: bool = False,
-             at: str | None = None, ctx: GateContext | None = None) -> GateReport:
-    """Evaluate the given phases (in the order given) against the plan's root or a revision."""
+             at: str | None = None, ctx: GateContext | None = None,
+             criteria: Collection[str] | None = None) -> GateReport:
+    """Evaluate the given phases (in the order given) against the plan's root or a revision;
+    with ``criteria``, only those criteria of each phase (each id must exist in every phase)."""
     ctx = ctx or make_context(plan, at)
-    results = [evaluate_phase(plan.phase(pid), ctx, strict) for pid in phase_ids]
+    phases = [plan.phase(pid) for pid in phase_ids]
+    if criteria is not None:
+        phases = [only_criteria(phase, criteria, plan) for phase in phases]
+    results = [evaluate_phase(phase, ctx, strict) for phase in phases]
     return GateReport(phases=results, status=overall_status(r.status for r in results),
                       config_path=str(plan.path), root=str(plan.root), revision=ctx.revision,
                       strict=strict)
 
 
-def select_phases(plan: LoadedPlan, phase: str | None, all_phases: bool, with_deps: bool) -> list[str]:
-    from prepctl.errors import PrepctlError
+def only_criteria(phase: Phase, criterion_ids: Collection[str], plan: LoadedPlan) -> Phase:
+    """The phase with only the named criteria, in plan order; an unknown id is a PrepctlError."""
+    known = [spec.id for spec in phase.criteria]
+    unknown = [cid for cid in criterion_ids if cid not in known]
+    if unknown:
+        raise PrepctlError(Problem(file=str(plan.path), message=f"{phase.id} has no criterion "
+                                   + ", ".join(f"'{cid}'" for cid in unknown),
+                                   hint="its criteria: " + ", ".join(known)))
+    wanted = set(criterion_ids)
+    return phase.model_copy(update={"criteria": [spec for spec in phase.criteria if spec.id in wanted]})
 
+
+def select_phases(plan: LoadedPlan, phase: str | None, all_phases: bool, with_deps: bool) -> list[str]:
     if all_phases:
         return plan.order()
     if phase is None:
         raise PrepctlError("name a PHASE or pass --all")
     plan.phase(phase)  # unknown phase -> clear error with a suggestion
     return [*plan.predecessors(phase), phase] if with_deps else [phase]
+
+
+@dataclass(frozen=True)
+class GateRequest:
+    """What `prepctl gate` was asked: one phase (with its predecessors) or all of them."""
+
+    phase: str | None = None
+    all_phases: bool = False
+    with_deps: bool = False
+    strict: bool = False
+    #: A git revision to read code-based criteria at; live criteria are skipped then.
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    report: GateReport
+    #: 0 pass (warn passes unless strict), 1 fail, 2 error.
+    exit_code: int
+
+
+def run_gate(plan: LoadedPlan, request: GateRequest) -> GateOutcome:
+    """The gate use case: evaluate the requested phases, record the run in the gate history and
+    decide the exit code. A history that cannot be written is a warning on stderr, never a
+    different exit code: CI acts on the verdict."""
+    phase_ids = select_phases(plan, request.phase, request.all_phases, request.with_deps)
+    report = evaluate(plan, phase_ids, strict=request.strict, at=request.at)
+    record_or_warn(plan, report)
+    return GateOutcome(report=report, exit_code=exit_code(report.status))

@@ -154,30 +154,50 @@ def output_target(path: str | Path) -> Path:
     return target
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (through a symlink to its target), or refuse."""
+def _temporary_beside(target: Path) -> tuple[int, Path]:
+    """A new, empty ``.NAME.*.tmp`` in the target's folder (same file system: rename is atomic)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    return fd, Path(tmp)
+
+
+def _fill(fd: int, tmp: Path, data: bytes, *, durable: bool) -> None:
+    """Write ``data`` into the temporary file and close it, mode 0644. ``durable``: fsync first,
+    so a rename can never land an empty file after a crash. On any failure the file is removed."""
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (through a symlink to its target), or refuse with
+    OutputError. ``durable=False`` skips the fsync: for caches, which are rebuilt if lost.
+
+    Every replacing write of prepctl goes through here; :func:`atomic_create_text` shares the
+    temporary-file steps for the one write that must never replace anything."""
     target = output_target(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = _temporary_beside(target)
     except OSError as exc:
         raise _refuse(Path(path), f"cannot write in {target.parent}: {exc.strerror or exc}",
                       "choose a folder you can write to") from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _fill(fd, tmp, data, durable=durable)
         if target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise _refuse(Path(path), f"cannot write: {exc.strerror or exc}") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -193,14 +213,10 @@ def atomic_create_text(path: str | Path, text: str, check: Callable[[Path], T]) 
     is returned.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temporary_beside(path)
+    _fill(fd, tmp, text.encode("utf-8"), durable=True)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        result = check(Path(tmp))
+        result = check(tmp)
         try:
             # link, unlike rename, fails when the name is taken: nothing is clobbered.
             os.link(tmp, path)
@@ -212,4 +228,4 @@ def atomic_create_text(path: str | Path, text: str, check: Callable[[Path], T]) 
                 handle.write(text.encode("utf-8"))
         return result
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)

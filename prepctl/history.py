@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from prepctl import workdir
 from prepctl.errors import PrepctlError, Problem
 from prepctl.secrets import redact
 from prepctl.sqlitedb import open_shared
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from prepctl.plan.model import LoadedPlan
     from prepctl.verdicts import GateReport
 
-STATE_DIR = ".prepctl"
 HISTORY_FILE = "history.sqlite3"
 SCHEMA_VERSION = 1
 EXPORT_FORMAT = "prepctl-history/1"
@@ -240,7 +240,7 @@ CREATE TABLE IF NOT EXISTS criterion_results (
 
 
 def history_path(plan: LoadedPlan) -> Path:
-    return plan.config_dir / STATE_DIR / HISTORY_FILE
+    return workdir.state_dir(plan.config_dir) / HISTORY_FILE
 
 
 @contextmanager

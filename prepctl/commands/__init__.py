@@ -1,1 +1,6 @@
-"""CLI sub-apps (typer). Each module keeps imports light; work happens in the modules they call."""
+"""The CLI's commands, one module each: option parsing, one library call, output.
+
+``prepctl.cli`` assembles them into the app; none of them imports it back. The global options
+reach a command as the :class:`~prepctl.commands._session.Session` on typer's ``ctx.obj``.
+Heavy modules are imported inside the commands, so `prepctl --help` loads none of them.
+"""

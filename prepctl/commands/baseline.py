@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._session import session_of
+
 app = typer.Typer(
     help="Capture SLO baselines (Phase 0's freeze thresholds) for relative objectives such as "
     "'<=+10%'. Baselines are written to baselines/NAME.json next to phases.yaml, to be committed.",
@@ -17,6 +19,7 @@ app = typer.Typer(
 
 @app.command()
 def capture(
+    ctx: typer.Context,
     phase: Annotated[str, typer.Argument(help="Phase whose slo objectives to measure, e.g. phase-0.")],
     name: Annotated[str | None, typer.Option("--name", help="Baseline name (default: the phase id).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing baseline.")] = False,
@@ -24,9 +27,8 @@ def capture(
     """Measure every slo objective of PHASE now and write baselines/NAME.json. Exit 2 if any
     objective has no clean number (nothing is written then)."""
     from prepctl.baselines import capture as capture_baseline
-    from prepctl.cli import _load
 
-    result = capture_baseline(_load(), phase, name=name, force=force)
+    result = capture_baseline(session_of(ctx).load_plan(), phase, name=name, force=force)
     found = result.baseline
     verb = "replaced" if result.replaced else "wrote"
     shown = _relative(result.path)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from prepctl.commands._session import Session, session_of
+
 if TYPE_CHECKING:
     from prepctl.graph.load import GraphSettings
     from prepctl.graph.model import ImportGraph
@@ -30,13 +32,13 @@ app = typer.Typer(
 class QueryFormat(StrEnum):
     table = "table"
     json = "json"
-    md = "md"
+    markdown = "markdown"
 
 
 class PictureFormat(StrEnum):
     table = "table"
     json = "json"
-    md = "md"
+    markdown = "markdown"
     dot = "dot"
     svg = "svg"
     png = "png"
@@ -52,22 +54,14 @@ DepthOpt = Annotated[int | None, typer.Option(
     "automatic above 80 nodes).")]
 
 
-def _settings() -> GraphSettings:
-    from prepctl.cli import G
-    from prepctl.graph.load import settings_for
-
-    return settings_for(G.config, G.root)
-
-
 def _graph(settings: GraphSettings, ignore: list[str] | None = None) -> ImportGraph:
-    from prepctl.cli import fail_input
     from prepctl.graph.load import build_graph
     from prepctl.graph.model import EdgeFilter
 
     try:
         edge_filter = EdgeFilter.ignoring(ignore or [])
     except ValueError as exc:
-        fail_input(f"--ignore: {exc}")
+        Session.fail_input(f"--ignore: {exc}")
     graph = build_graph(settings, edge_filter=edge_filter)
     if graph.scan.problems:
         from prepctl.graph.output import problems_note
@@ -94,7 +88,6 @@ def _emit(text: str | bytes, out: Path | None) -> None:
 
 def _picture_output(pic, fmt: PictureFormat, out: Path | None) -> None:
     """dot/svg/png: text to stdout or a file; without Graphviz, the DOT file and a hint."""
-    from prepctl.cli import fail_input
     from prepctl.fileio import atomic_write_text
     from prepctl.graph import render
 
@@ -102,7 +95,7 @@ def _picture_output(pic, fmt: PictureFormat, out: Path | None) -> None:
         _emit(render.to_dot(pic), out)
         return
     if fmt is PictureFormat.png and out is None:
-        fail_input("--format png writes binary data: give --out FILE.png")
+        Session.fail_input("--format png writes binary data: give --out FILE.png")
     try:
         _, data = render.render_picture(pic, fmt.value)
     except render.GraphvizMissing:
@@ -122,6 +115,7 @@ def _picture_output(pic, fmt: PictureFormat, out: Path | None) -> None:
 
 @app.command()
 def importers(
+    ctx: typer.Context,
     module: Annotated[str, typer.Argument(help="Module or package, e.g. prep.models.orm.")],
     transitive: Annotated[bool, typer.Option("--transitive", "-t", help="Add modules that import it "
                           "through others, each with its shortest chain.")] = False,
@@ -134,12 +128,12 @@ def importers(
     """Who imports MODULE, by downstream group, with file:line (and chains with --transitive)."""
     from prepctl.graph import output, queries
 
-    settings = _settings()
+    settings = session_of(ctx).graph_settings()
     graph = _graph(settings, ignore)
     result = queries.importers(graph, module, transitive, settings.groups)
     if fmt is PictureFormat.json:
         _emit(output.to_json(result.to_dict()), out)
-    elif fmt is PictureFormat.md:
+    elif fmt is PictureFormat.markdown:
         _emit(output.importers_markdown(result), out)
     elif fmt is PictureFormat.table:
         _emit(output.importers_text(result), out)
@@ -157,6 +151,7 @@ def importers(
 
 @app.command(name="imports")
 def imports_cmd(
+    ctx: typer.Context,
     module: Annotated[str, typer.Argument(help="Module, e.g. prep.bookings.service.")],
     fmt: FormatOpt = QueryFormat.table,
     out: OutOpt = None,
@@ -165,15 +160,16 @@ def imports_cmd(
     """What MODULE imports: scanned modules and external packages, with lines and tags."""
     from prepctl.graph import output, queries
 
-    result = queries.imports_of(_graph(_settings(), ignore), module)
+    result = queries.imports_of(_graph(session_of(ctx).graph_settings(), ignore), module)
     text = {QueryFormat.json: lambda: output.to_json(result.to_dict()),
-            QueryFormat.md: lambda: output.imports_markdown(result),
+            QueryFormat.markdown: lambda: output.imports_markdown(result),
             QueryFormat.table: lambda: output.imports_text(result)}[fmt]()
     _emit(text, out)
 
 
 @app.command()
 def chain(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="The importer: a module or package, e.g. prep.api.")],
     target: Annotated[str, typer.Argument(help="The imported: a module or package, e.g. prep.models.orm.")],
     fmt: FormatOpt = QueryFormat.table,
@@ -184,41 +180,44 @@ def chain(
     does not)."""
     from prepctl.graph import output, queries
 
-    result = queries.chain(_graph(_settings(), ignore), source, target)
+    result = queries.chain(_graph(session_of(ctx).graph_settings(), ignore), source, target)
     text = {QueryFormat.json: lambda: output.to_json(result.to_dict()),
-            QueryFormat.md: lambda: output.chain_text(result, markdown=True),
+            QueryFormat.markdown: lambda: output.chain_text(result, markdown=True),
             QueryFormat.table: lambda: output.chain_text(result)}[fmt]()
     _emit(text, out)
 
 
 @app.command()
-def cycles(fmt: FormatOpt = QueryFormat.table, out: OutOpt = None, ignore: IgnoreOpt = None) -> None:
+def cycles(ctx: typer.Context, fmt: FormatOpt = QueryFormat.table, out: OutOpt = None,
+           ignore: IgnoreOpt = None) -> None:
     """Import cycles (strongly connected components), each with one cycle and file:line per hop."""
     from prepctl.graph import output, queries
 
-    found = queries.cycles(_graph(_settings(), ignore))
+    found = queries.cycles(_graph(session_of(ctx).graph_settings(), ignore))
     if fmt is QueryFormat.json:
         _emit(output.to_json({"cycles": [c.to_dict() for c in found]}), out)
     else:
-        _emit(output.cycles_text(found, markdown=fmt is QueryFormat.md), out)
+        _emit(output.cycles_text(found, markdown=fmt is QueryFormat.markdown), out)
 
 
 @app.command()
-def orphans(fmt: FormatOpt = QueryFormat.table, out: OutOpt = None, ignore: IgnoreOpt = None) -> None:
+def orphans(ctx: typer.Context, fmt: FormatOpt = QueryFormat.table, out: OutOpt = None,
+            ignore: IgnoreOpt = None) -> None:
     """Modules nothing imports (entry points from graph: entry_points, and tests, excluded)."""
     from prepctl.graph import output, queries
 
-    settings = _settings()
+    settings = session_of(ctx).graph_settings()
     graph = _graph(settings, ignore)
     found = queries.orphans(graph, settings.entry_points)
     if fmt is QueryFormat.json:
         _emit(output.to_json({"orphans": [{"module": m, "path": graph.path_of(m)} for m in found]}), out)
     else:
-        _emit(output.orphans_text(found, graph.modules, markdown=fmt is QueryFormat.md), out)
+        _emit(output.orphans_text(found, graph.modules, markdown=fmt is QueryFormat.markdown), out)
 
 
 @app.command()
 def usage(
+    ctx: typer.Context,
     module: Annotated[str, typer.Argument(help="Module whose symbols to count, e.g. prep.models.orm.")],
     fmt: FormatOpt = QueryFormat.table,
     out: OutOpt = None,
@@ -228,12 +227,12 @@ def usage(
     from prepctl.graph import output, queries
     from prepctl.sources.tree import WorkTree
 
-    settings = _settings()
+    settings = session_of(ctx).graph_settings()
     matrix = queries.usage(_graph(settings, ignore), module, WorkTree(settings.root), settings.groups)
     if fmt is QueryFormat.json:
         _emit(output.to_json(matrix.to_dict()), out)
     else:
-        _emit(output.usage_text(matrix, markdown=fmt is QueryFormat.md), out)
+        _emit(output.usage_text(matrix, markdown=fmt is QueryFormat.markdown), out)
 
 
 class RollupBy(StrEnum):
@@ -243,6 +242,7 @@ class RollupBy(StrEnum):
 
 @app.command()
 def rollup(
+    ctx: typer.Context,
     by: Annotated[RollupBy, typer.Option("--by", help="Merge modules into packages (of --depth "
                   "segments, default 1) or into the configured groups.")] = RollupBy.package,
     depth: Annotated[int, typer.Option("--depth", min=1, help="Package depth for --by package.")] = 1,
@@ -251,21 +251,20 @@ def rollup(
     ignore: IgnoreOpt = None,
 ) -> None:
     """The graph rolled up by top-level package (or --depth) or by configured groups."""
-    from prepctl.cli import fail_input
     from prepctl.graph import output, queries, render
 
-    settings = _settings()
+    settings = session_of(ctx).graph_settings()
     graph = _graph(settings, ignore)
     if by is RollupBy.group and not settings.groups:
-        fail_input("--by group needs groups: in the graph: section of phases.yaml")
+        Session.fail_input("--by group needs groups: in the graph: section of phases.yaml")
     key = queries.group_key(settings.groups) if by is RollupBy.group else queries.depth_key(depth)
     result = queries.rollup(graph, key)
     if fmt is PictureFormat.json:
         _emit(output.to_json(result.to_dict()), out)
-    elif fmt in (PictureFormat.table, PictureFormat.md):
-        _emit(output.rollup_text(result, markdown=fmt is PictureFormat.md), out)
+    elif fmt in (PictureFormat.table, PictureFormat.markdown):
+        _emit(output.rollup_text(result, markdown=fmt is PictureFormat.markdown), out)
     elif fmt is PictureFormat.html:
-        fail_input("--format html is for `graph importers`; use svg here")
+        Session.fail_input("--format html is for `graph importers`; use svg here")
     else:
         pic = render.Picture(sorted(result.members), result.edges, title=f"Import graph by {by.value}")
         _picture_output(pic, fmt, out)
@@ -273,6 +272,7 @@ def rollup(
 
 @app.command()
 def check(
+    ctx: typer.Context,
     update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Record today's violations "
                                "as the baseline (graph: baseline:), to be committed.")] = False,
     phase: Annotated[str | None, typer.Option("--phase", help="Only this phase's contracts.")] = None,
@@ -280,65 +280,29 @@ def check(
     out: OutOpt = None,
 ) -> None:
     """Check every `imports` contract of phases.yaml. Exit 0 kept, 1 new violations, 2 error."""
-    from prepctl.cli import fail_input
     from prepctl.graph import output
-    from prepctl.graph.baseline import Baseline
-    from prepctl.graph.check import evaluate_contract
-    from prepctl.graph.contracts import ContractContext
-    from prepctl.graph.load import build_graph, plan_contracts
-    from prepctl.sources.tree import WorkTree
-    from prepctl.verdicts import Status, exit_code, overall_status
+    from prepctl.graph.ratchet import RatchetRequest, check_contracts
+    from prepctl.verdicts import exit_code
 
-    settings = _settings()
-    if settings.plan is None or settings.baseline_path is None:
-        fail_input("graph check needs phases.yaml (its `imports` criteria are the contracts); "
-                   "pass -c FILE or run it where phases.yaml is")
-    if phase is not None:
-        settings.plan.phase(phase)  # unknown phase: a clear error with a suggestion
-    contracts = plan_contracts(settings, phase)
-    if not contracts:
-        fail_input(f"{settings.plan.path}: no `imports` criteria" + (f" in {phase}" if phase else ""))
-    graph = build_graph(settings)
-    baseline = Baseline.load(settings.baseline_path)
-    tree = WorkTree(settings.root)
-    outcomes = []
-    errors: dict[str, str] = {}
-    from prepctl.errors import PrepctlError
-
-    for contract_id, options in contracts:
-        try:
-            outcomes.append(evaluate_contract(contract_id, options, graph,
-                                              ContractContext(tree, settings.groups), baseline))
-        except PrepctlError as exc:
-            errors[contract_id] = "; ".join(p.message for p in exc.problems)
-    if update_baseline:
-        # Entries of contracts no longer in the plan go; other phases' entries stay (--phase).
-        in_plan = {contract_id for contract_id, _ in plan_contracts(settings)}
-        entries = {k: v for k, v in baseline.entries.items() if k in in_plan}
-        for o in outcomes:
-            entries[o.contract_id] = [v.key for v in o.result.violations]
-        for contract_id in errors:  # an error says nothing about its violations: keep what was there
-            if contract_id in baseline.entries:
-                entries[contract_id] = baseline.entries[contract_id]
-        baseline.write(entries)
-        recorded = sum(len(v) for v in baseline.entries.values())
-        typer.echo(f"wrote {settings.baseline_path}: {recorded} known violation(s) in "
-                   f"{len(baseline.entries)} contract(s)", err=True)
-        outcomes = [evaluate_contract(o.contract_id, dict(contracts)[o.contract_id], graph,
-                                      ContractContext(tree, settings.groups), baseline) for o in outcomes]
-    statuses = [o.status for o in outcomes] + [Status.ERROR for _ in errors]
-    status = overall_status(statuses)
+    result = check_contracts(session_of(ctx).graph_settings(),
+                             RatchetRequest(phase=phase, update_baseline=update_baseline))
+    if result.recorded is not None:
+        violations, contracts = result.recorded
+        typer.echo(f"wrote {result.baseline_path}: {violations} known violation(s) in "
+                   f"{contracts} contract(s)", err=True)
     if fmt is QueryFormat.json:
-        _emit(output.to_json({"status": status.value, "baseline": str(settings.baseline_path),
-                              "contracts": [o.to_dict() for o in outcomes],
-                              "errors": [{"contract": k, "message": v} for k, v in errors.items()]}), out)
+        _emit(output.to_json({"status": result.status.value, "baseline": str(result.baseline_path),
+                              "contracts": [o.to_dict() for o in result.outcomes],
+                              "errors": [{"contract": k, "message": v} for k, v in result.errors.items()]}),
+              out)
     else:
-        _emit(output.check_text(outcomes, errors, markdown=fmt is QueryFormat.md), out)
-    raise typer.Exit(exit_code(status))
+        _emit(output.check_text(result.outcomes, result.errors, markdown=fmt is QueryFormat.markdown), out)
+    raise typer.Exit(exit_code(result.status))
 
 
 @app.command()
 def diff(
+    ctx: typer.Context,
     base: Annotated[str, typer.Option("--base", help="Base revision (branch, tag, sha), e.g. main.")],
     head: Annotated[str | None, typer.Option("--head", help="Head revision (default: the work tree, "
                     "dirty or not).")] = None,
@@ -350,13 +314,13 @@ def diff(
     from prepctl.graph import output
     from prepctl.graph.diff import diff_graphs, open_trees
 
-    settings = _settings()
+    settings = session_of(ctx).graph_settings()
     base_tree, head_tree = open_trees(settings, base, head)
     result = diff_graphs(settings, base_tree, head_tree)
     if fmt is QueryFormat.json:
         _emit(output.to_json(result.to_dict()), out)
     else:
-        _emit(output.diff_text(result, markdown=fmt is QueryFormat.md), out)
+        _emit(output.diff_text(result, markdown=fmt is QueryFormat.markdown), out)
     raise typer.Exit(result.exit_code)
 
 
@@ -368,6 +332,7 @@ class TrendFormat(StrEnum):
 
 @app.command()
 def trend(
+    ctx: typer.Context,
     module: Annotated[str, typer.Argument(help="Module or package to count importers of, e.g. "
                       "prep.models.orm.")],
     since: Annotated[str | None, typer.Option("--since", help="Start at this revision (included) or "
@@ -396,7 +361,7 @@ def trend(
 
     request = TrendRequest(module, since, until, first_parent, every, fmt.value, plot, groups, out,
                            tuple(ignore or ()), contracts)
-    text = run_trend(_settings(), request, show_progress=sys.stderr.isatty())
+    text = run_trend(session_of(ctx).graph_settings(), request, show_progress=sys.stderr.isatty())
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -407,6 +372,7 @@ def trend(
 
 @app.command()
 def report(
+    ctx: typer.Context,
     module: Annotated[str, typer.Argument(help="Target module, e.g. prep.models.orm.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into.")],
     depth: DepthOpt = None,
@@ -416,7 +382,7 @@ def report(
     from prepctl.graph import render
     from prepctl.graph.report import write_dependency_report
 
-    settings = _settings()
+    settings = session_of(ctx).graph_settings()
     written = write_dependency_report(settings, module, out, depth=depth)
     for path in written:
         typer.echo(f"wrote {path}")

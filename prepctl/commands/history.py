@@ -7,10 +7,13 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._session import session_of
+
 USAGE = "prepctl history [PHASE] | history export [--out FILE] | history import FILE"
 
 
 def history(
+    ctx: typer.Context,
     args: Annotated[list[str] | None, typer.Argument(
         metavar="[PHASE] | export | import FILE",
         help="PHASE lists that phase's runs; `export` writes every run as JSON Lines; `import FILE` "
@@ -26,15 +29,15 @@ def history(
     import sys
 
     from prepctl import history as store
-    from prepctl.cli import _load, fail_input
 
     words = list(args or [])
-    plan = _load()
+    session = session_of(ctx)
+    plan = session.load_plan()
     if words[:1] == ["export"]:
         if len(words) != 1:
-            fail_input(f"`history export` takes no arguments; usage: {USAGE}")
+            session.fail_input(f"`history export` takes no arguments; usage: {USAGE}")
         if fmt not in ("", "jsonl"):
-            fail_input(f"history export writes --format jsonl, not '{fmt}'")
+            session.fail_input(f"history export writes --format jsonl, not '{fmt}'")
         runs = store.read_runs(plan)
         if out is None:
             store.export_jsonl(runs, sys.stdout)
@@ -50,13 +53,13 @@ def history(
         return
     if words[:1] == ["import"]:
         if len(words) != 2:
-            fail_input(f"`history import` needs one FILE; usage: {USAGE}")
+            session.fail_input(f"`history import` needs one FILE; usage: {USAGE}")
         result = store.import_jsonl(plan, Path(words[1]))
         typer.echo(f"imported {result.added} runs ({result.already_present} already present) into "
                    f"{store.history_path(plan)}")
         return
     if len(words) > 1:
-        fail_input(f"too many arguments; usage: {USAGE}")
+        session.fail_input(f"too many arguments; usage: {USAGE}")
     phase = words[0] if words else None
     runs = store.read_runs(plan, phase, limit=limit)
     if phase is not None and not runs:
@@ -67,4 +70,4 @@ def history(
         typer.echo(json.dumps([store.run_to_json(r) for r in runs], indent=2, sort_keys=True,
                               ensure_ascii=False))
     else:
-        fail_input(f"history lists --format table or json, not '{fmt}'")
+        session.fail_input(f"history lists --format table or json, not '{fmt}'")

@@ -7,8 +7,11 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._session import session_of
+
 
 def init(
+    ctx: typer.Context,
     plan: Annotated[Path, typer.Argument(help="The plan in Markdown: '## Phase N – Title (Weeks A-B)' "
                                          "headings with bullet points under them.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The phases.yaml to create (never "
@@ -16,10 +19,10 @@ def init(
 ) -> None:
     """Write a phases.yaml from PLAN.md: each phase heading a phase, each bullet a task and a
     `manual` criterion to replace with a gate. The monolith is --root (default: OUT's folder)."""
-    from prepctl.cli import G
     from prepctl.scaffold import init_plan
 
-    root = G.root if G.root is not None else (out.parent if str(out.parent) else Path("."))
+    given = session_of(ctx).root
+    root = given if given is not None else (out.parent if str(out.parent) else Path("."))
     result = init_plan(plan, out, root)
     typer.echo(f"wrote {result.path}: {result.phases} phases, {result.criteria} criteria, all `manual` "
                "for now (each needs a sign-off until you replace it with a gate that checks it).")

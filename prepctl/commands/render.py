@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._session import session_of
+
 app = typer.Typer(
     help="Render documents: RFCs per phase, RUNBOOK.md sections per service, post-mortems from "
     "gate history. Markdown by default (merged region by region into existing files, so hand "
@@ -46,6 +48,7 @@ def _finish(planned: list, to_stdout: bool) -> None:
 
 @app.command()
 def rfc(
+    ctx: typer.Context,
     phase: Annotated[str | None, typer.Argument(help="Phase id, e.g. phase-1.")] = None,
     all_phases: Annotated[bool, typer.Option("--all", help="Every phase.")] = False,
     fmt: FormatOpt = DocFormatOption.markdown,
@@ -59,13 +62,12 @@ def rfc(
 ) -> None:
     """The RFC of a phase: owners, approvers, dates, tasks, exit criteria with their current
     verdicts and evidence, risks, rollback flags and the sign-off table."""
-    from prepctl.cli import _load
     from prepctl.documents.rfc import content_changed, render_rfcs
     from prepctl.evaluate import select_phases
 
     if phase is not None and all_phases:
         raise typer.BadParameter("name a PHASE or pass --all, not both")
-    plan = _load()
+    plan = session_of(ctx).load_plan()
     ids = select_phases(plan, phase, all_phases, with_deps=False)
     to_stdout = out == STDOUT
     doc_format = _format(fmt)
@@ -88,6 +90,7 @@ def rfc(
 
 @app.command()
 def runbook(
+    ctx: typer.Context,
     fmt: FormatOpt = DocFormatOption.markdown,
     out: Annotated[str | None, typer.Option("--out", "-o", help="- prints the updated runbook "
                    "instead of writing it; a FILE is updated instead of RUNBOOK.md.")] = None,
@@ -97,13 +100,12 @@ def runbook(
     """Update the generated sections of RUNBOOK.md at the monolith's root (honours --root): one
     region per service in phases.yaml's services:. Only text between prepctl:begin/end markers
     changes; a missing region is appended. Bad markers: exit 2, file untouched."""
-    from prepctl.cli import _load
     from prepctl.documents import output
     from prepctl.documents.engine import Renderer
     from prepctl.documents.output import DocFormat
     from prepctl.documents.runbook import render_runbook, render_text
 
-    plan = _load()
+    plan = session_of(ctx).load_plan()
     doc_format = _format(fmt)
     if doc_format is DocFormat.html and out == STDOUT:
         renderer = Renderer(plan.config_dir)
@@ -123,6 +125,7 @@ def runbook(
 
 @app.command()
 def postmortem(
+    ctx: typer.Context,
     phase: Annotated[str, typer.Argument(help="Phase id, e.g. phase-1.")],
     fmt: FormatOpt = DocFormatOption.markdown,
     out: Annotated[str | None, typer.Option("--out", "-o", help="File, or - for stdout. Default: "
@@ -135,11 +138,10 @@ def postmortem(
 ) -> None:
     """A post-mortem with its timeline pre-filled from gate history: when each criterion first
     failed, first passed, regressed; SLO impact; what went well/badly; action items; lessons."""
-    from prepctl.cli import _load
     from prepctl.documents.postmortem import parse_moment, render_postmortem
     from prepctl.fileio import output_target
 
-    plan = _load()
+    plan = session_of(ctx).load_plan()
     if out not in (None, STDOUT):
         output_target(Path(out))  # a FIFO, device or dangling link: refused before it is read
     planned = render_postmortem(

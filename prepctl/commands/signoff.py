@@ -6,8 +6,11 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._session import session_of
+
 
 def signoff(
+    ctx: typer.Context,
     phase: Annotated[str, typer.Argument(help="Phase id, e.g. phase-1.")],
     role: Annotated[str, typer.Option("--as", help="The approver role signing, e.g. dba.")],
     name: Annotated[str, typer.Option("--name", help="Who signs.")],
@@ -20,8 +23,7 @@ def signoff(
     """Approve the phase's RFC (or, with --criterion, a manual criterion). An RFC approval
     records the digest of the RFC's current content: if the content changes later, the
     approval shows as stale. Commit signoffs.yaml afterwards."""
-    from prepctl.cli import _load
     from prepctl.signoff.recording import record_signoff
 
-    result = record_signoff(_load(), phase, role, name, email=email, criterion=criterion, on=on)
+    result = record_signoff(session_of(ctx).load_plan(), phase, role, name, email=email, criterion=criterion, on=on)
     typer.echo(f"recorded: {result.describe()} in {result.path}")

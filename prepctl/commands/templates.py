@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._session import session_of
+
 app = typer.Typer(
     help="Document templates. A file with the same name in a templates/ folder next to "
     "phases.yaml overrides the shipped one.",
@@ -15,31 +17,29 @@ app = typer.Typer(
 
 
 @app.command("list")
-def list_() -> None:
+def list_(ctx: typer.Context) -> None:
     """Every template, and whether the project overrides it."""
-    from prepctl.cli import _load
     from prepctl.documents.engine import list_templates
 
-    for info in list_templates(_load().config_dir):
+    for info in list_templates(session_of(ctx).load_plan().config_dir):
         where = "project override" if info.overrides_shipped else info.origin
         typer.echo(f"{info.name:<22} {where:<17} {info.path}")
 
 
 @app.command()
-def show(name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2 (or rfc.md).")]) -> None:
+def show(ctx: typer.Context,
+         name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2 (or rfc.md).")]) -> None:
     """Print the template a render would use."""
-    from prepctl.cli import _load
     from prepctl.documents.engine import resolve_name
 
-    info = resolve_name(_load().config_dir, name)
+    info = resolve_name(session_of(ctx).load_plan().config_dir, name)
     typer.echo(info.path.read_text(encoding="utf-8"), nl=False)
 
 
 @app.command()
-def eject(name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2.")]) -> None:
+def eject(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2.")]) -> None:
     """Copy a shipped template into templates/ next to phases.yaml, to edit it there."""
-    from prepctl.cli import _load
     from prepctl.documents.engine import eject as eject_template
 
-    target = eject_template(_load().config_dir, name)
+    target = eject_template(session_of(ctx).load_plan().config_dir, name)
     typer.echo(f"wrote {target}; edit it, `prepctl render ...` now uses it")

@@ -15,7 +15,6 @@ from prepctl.registry import BrokenTarget, Registry, one_of
 
 if TYPE_CHECKING:
     from prepctl.status import PhaseState
-    from prepctl.verdicts import GateReport
 
 BUILTIN: dict[str, str] = {
     "table": "prepctl.formats.table:TableFormat",
@@ -49,10 +48,6 @@ def status_formats() -> list[str]:
         except BrokenTarget:
             continue
     return names
-
-
-def render_gate_report(report: GateReport, fmt: str) -> str:
-    return get_format(fmt).render(report)
 
 
 def render_status(rows: list[PhaseState], fmt: str) -> str:

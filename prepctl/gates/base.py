@@ -54,6 +54,10 @@ class Gate(ABC, Generic[SpecT]):
     live: ClassVar[bool] = False
     #: Gates that do I/O run concurrently with the phase's other criteria.
     does_io: ClassVar[bool] = True
+    #: Modules ``check`` imports inside functions (kept out of start-up). They are imported once
+    #: before checks run in threads: some packages (jsonschema) break when two threads import
+    #: them for the first time at once.
+    lazy_imports: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def check(self, spec: SpecT, phase: Phase, ctx: GateContext) -> Verdict:

@@ -104,6 +104,7 @@ class CheckedDocument:
 class OpenAPIGate(Gate[OpenAPISpec]):
     kind = "openapi"
     options = OpenAPISpec
+    lazy_imports = ("openapi_spec_validator", "referencing.exceptions")
 
     def check(self, spec: OpenAPISpec, phase: Phase, ctx: GateContext) -> Verdict:
         from prepctl.sources.documents import DocumentError, require_document_file

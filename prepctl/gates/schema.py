@@ -107,6 +107,7 @@ class EngineCheck:
 class SchemaGate(Gate[SchemaSpec]):
     kind = "schema"
     options = SchemaSpec
+    lazy_imports = ("jsonschema", "referencing.jsonschema")
 
     def check(self, spec: SchemaSpec, phase: Phase, ctx: GateContext) -> Verdict:
         tree = ctx.tree

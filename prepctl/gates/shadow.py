@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
+from prepctl import workdir
 from prepctl.errors import GateError, PrepctlError
 from prepctl.gates.base import Gate, GateContext
 from prepctl.plan.model import CriterionSpec, Phase
@@ -122,7 +123,7 @@ class ShadowGate(Gate[ShadowSpec]):
         )
         report = run_shadow(job)
         out_dir = (ctx.plan.config_dir / spec.out if spec.out else
-                   ctx.plan.config_dir / ".prepctl" / "shadow" / phase.id / spec.id)
+                   workdir.shadow_dir(ctx.plan.config_dir, phase.id, spec.id))
         try:
             files = write_report(report, out_dir)
         except OSError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from prepctl.graph import patterns
+from prepctl import patterns
 from prepctl.graph.contracts import ContractContext, ContractOptions, ContractResult, Violation, run_contract
 from prepctl.graph.scan.model import DYNAMIC, SKIPPED, ScanProblem
 from prepctl.sources.tree import matches_any

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prepctl import workdir
 from prepctl.errors import ConfigError, Problem
 from prepctl.graph.contracts.base import ContractOptions
 from prepctl.graph.model import EdgeFilter, GraphError, ImportGraph
@@ -70,7 +71,7 @@ def settings_from_plan(plan: LoadedPlan) -> GraphSettings:
     return GraphSettings(
         root=plan.root, scan=scan_config(config, plan.root), groups=dict(config.groups),
         entry_points=list(config.entry_points), baseline_path=plan.config_dir / config.baseline,
-        cache_dir=plan.config_dir / ".prepctl" / "cache", plan=plan,
+        cache_dir=workdir.cache_dir(plan.config_dir), plan=plan,
     )
 
 
@@ -88,7 +89,7 @@ def settings_for(config: Path | None, root: Path | None) -> GraphSettings:
                 raise ConfigError(Problem(file="--root", message=f"{folder} is not a folder",
                                           hint="point --root at a checkout")) from None
             return GraphSettings(root=folder, scan=ScanConfig(include=default_include(folder)),
-                                 cache_dir=folder / ".prepctl" / "cache")
+                                 cache_dir=workdir.cache_dir(folder))
     return settings_from_plan(load_plan(config, root, kinds=KINDS))
 
 

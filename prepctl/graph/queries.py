@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from prepctl import patterns
 from prepctl.errors import Problem
-from prepctl.graph import patterns
 from prepctl.graph.model import GraphError, Hop, ImportGraph
 from prepctl.graph.scan.model import DYNAMIC as DYNAMIC_PROBLEM
 from prepctl.graph.scan.model import SKIPPED, ImportEdge, ScanProblem

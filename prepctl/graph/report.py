@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prepctl import workdir
 from prepctl.errors import PrepctlError, Problem
 from prepctl.graph import queries, render
 from prepctl.graph.load import GraphSettings, require_modules, scan, settings_from_plan
@@ -63,7 +64,7 @@ def _settings(source: LoadedPlan | GraphSettings | Tree) -> tuple[GraphSettings,
         return settings_from_plan(source), None
     if isinstance(source, Tree):
         root = Path(getattr(source, "root", ".")) if isinstance(source, WorkTree) else Path(".")
-        cache = root / ".prepctl" / "cache" if isinstance(source, WorkTree) else None
+        cache = workdir.cache_dir(root) if isinstance(source, WorkTree) else None
         return GraphSettings(root=root, cache_dir=cache), source
     raise TypeError(f"write_dependency_report needs a plan, settings or tree, not {type(source).__name__}")
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from prepctl import patterns
 from prepctl.errors import ConfigError, Problem
 from prepctl.plan.errormap import closest
 from prepctl.plan.sources import SourcesConfig
@@ -189,10 +190,8 @@ class GraphConfig(StrictModel):
 
     @model_validator(mode="after")
     def _valid_patterns(self) -> GraphConfig:
-        from prepctl.graph.patterns import validate
-
         for pattern in [p for ps in self.groups.values() for p in ps] + self.entry_points:
-            problem = validate(pattern)
+            problem = patterns.validate(pattern)
             if problem:
                 raise ValueError(f"module pattern {problem}")
         for root in self.include:

@@ -15,9 +15,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
+from prepctl import workdir
+
 # Folders that are never part of a monolith's source: tooling, caches and virtualenvs.
 IGNORED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__",
-                          ".prepctl", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox"})
+                          workdir.STATE_DIR, ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox"})
 
 
 class NotARegularFile(OSError):

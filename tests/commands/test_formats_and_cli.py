@@ -160,7 +160,7 @@ def test_an_error_about_no_file_is_printed_once_prefixed():
     assert result.stderr == "prepctl: status supports --format one of json or table, not 'xml'\n"
 
 
-# ---------------------------------------------------------------- inert output (issue 12 §9)
+# ---------------------------------------------------------------- inert output
 # The full payload × output matrix runs as subprocesses in tests/faults/test_injection_outputs.py;
 # these pin the sanitisers' rules in-process.
 

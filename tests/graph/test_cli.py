@@ -86,7 +86,7 @@ def test_cycles_orphans_usage_and_rollup_commands():
     assert "prep.utils.optional" in {o["module"] for o in json.loads(orphans.stdout)["orphans"]}
     cycles = run_cli("-c", PHASES, "graph", "cycles")
     assert cycles.code == 0 and cycles.stdout == "no import cycles\n"
-    usage = run_cli("-c", PHASES, "graph", "usage", "prep.models.orm", "-f", "md")
+    usage = run_cli("-c", PHASES, "graph", "usage", "prep.models.orm", "-f", "markdown")
     assert usage.code == 0 and "| Kitchen |" in usage.stdout
     rollup = run_cli("-c", PHASES, "graph", "rollup", "--by", "group", "-f", "json")
     assert rollup.code == 0

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from prepctl.graph import patterns, queries
+from prepctl import patterns
+from prepctl.graph import queries
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import EdgeFilter, GraphError
 from prepctl.graph.scan.config import ScanConfig

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from prepctl import patterns
 from prepctl.errors import Problem
-from prepctl.graph import patterns
 from prepctl.graph.model import EdgeFilter, GraphError, Hop, ImportGraph
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from prepctl.graph import patterns
+from prepctl import patterns
 from prepctl.graph.contracts.base import (
     Contract,
     ContractContext,

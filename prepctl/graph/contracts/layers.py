@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from prepctl.graph import patterns
+from prepctl import patterns
 from prepctl.graph.contracts.base import (
     Contract,
     ContractContext,

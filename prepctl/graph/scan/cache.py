@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from prepctl import workdir
+from prepctl.fileio import OutputError, atomic_write_bytes
 from prepctl.graph.scan.model import ParsedFile, RawImport
 from prepctl.sqlitedb import open_shared
 
@@ -61,7 +62,7 @@ class ParseCache:
     @classmethod
     def under(cls, base: str | Path) -> ParseCache:
         """The cache of a project: ``BASE/.prepctl/cache`` (BASE: the config dir, or --root)."""
-        return cls(Path(base) / ".prepctl" / "cache")
+        return cls(workdir.cache_dir(base))
 
     @property
     def _db_path(self) -> Path:
@@ -75,7 +76,7 @@ class ParseCache:
         try:
             self._ensure_directory()
             self._conn = open_shared(self._db_path, _prepare_cache, 30, check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, OutputError, sqlite3.Error) as exc:
             self.disabled_reason = f"import cache at {self.directory} not used: {exc}"
         return self._conn
 
@@ -84,7 +85,7 @@ class ParseCache:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         # The cache never belongs in git, whatever the repository's own .gitignore says.
-        _write_quickly(self.directory / ".gitignore", b"*\n")
+        atomic_write_bytes(self.directory / ".gitignore", b"*\n", durable=False)
 
     def get_many(self, blobs: Iterable[str]) -> dict[str, ParsedFile]:
         wanted = list(blobs)
@@ -139,8 +140,9 @@ class ParseCache:
         data = {**data, "key": key}
         try:
             self._ensure_directory()
-            _write_quickly(self._snapshot_path(key), json.dumps(data, separators=(",", ":")).encode())
-        except OSError as exc:
+            atomic_write_bytes(self._snapshot_path(key), json.dumps(data, separators=(",", ":")).encode(),
+                               durable=False)  # a cache file lost in a crash is rebuilt
+        except (OSError, OutputError) as exc:
             self.disabled_reason = f"import cache snapshot not written: {exc}"
 
     def close(self) -> None:
@@ -148,20 +150,3 @@ class ParseCache:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-
-
-def _write_quickly(path: Path, data: bytes) -> None:
-    """Replace ``path`` atomically but without fsync: a cache file lost in a crash is rebuilt,
-    and a reader never sees half of one (a damaged snapshot fails to load and is ignored)."""
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

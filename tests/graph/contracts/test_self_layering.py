@@ -32,6 +32,9 @@ CONTRACTS = {
     "gates, sources and formats do not import documents": contract(
         type="forbidden", source=["prepctl.gates", "prepctl.sources", "prepctl.formats"],
         forbidden=["prepctl.documents"], transitive=False),
+    # The app assembles the commands; a command reading state back from the app was a cycle.
+    "commands do not import the CLI": contract(type="forbidden", source=["prepctl.commands"],
+                                               forbidden=["prepctl.cli"]),
     "verdicts are a leaf": contract(type="forbidden", source=["prepctl.verdicts"],
                                     forbidden=["prepctl.gates", "prepctl.sources", "prepctl.formats"]),
 }

@@ -1,0 +1,52 @@
+"""What every command shares: the global options, read once by the app's callback.
+
+The callback puts a :class:`Session` on typer's ``ctx.obj``; click hands the same object to every
+sub-command's context, so a command reads ``session_of(ctx)`` instead of module-level state.
+Heavy modules (the plan loader, the graph engine) are imported inside the methods so that
+``prepctl --help`` loads none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from prepctl.graph.load import GraphSettings
+    from prepctl.plan.model import LoadedPlan
+
+
+@dataclass(frozen=True)
+class Session:
+    """The global options (``--config``, ``--root``) of one invocation."""
+
+    config: Path | None = None
+    root: Path | None = None
+
+    def load_plan(self) -> LoadedPlan:
+        """phases.yaml (given, or the nearest one above the current folder), with ``--root`` applied,
+        its criteria validated against the installed gate kinds."""
+        from prepctl.gates.registry import KINDS
+        from prepctl.plan.load import load_plan
+
+        return load_plan(self.config, self.root, kinds=KINDS)
+
+    def graph_settings(self) -> GraphSettings:
+        """The graph commands' settings: phases.yaml if given or found, else defaults over --root."""
+        from prepctl.graph.load import settings_for
+
+        return settings_for(self.config, self.root)
+
+    @staticmethod
+    def fail_input(message: str) -> NoReturn:
+        """Bad command-line input: say so on stderr and exit 2."""
+        typer.echo(f"prepctl: {message}", err=True)
+        raise typer.Exit(2)
+
+
+def session_of(ctx: typer.Context) -> Session:
+    """The session the app's callback stored; the defaults when a sub-app runs on its own."""
+    return ctx.obj if isinstance(ctx.obj, Session) else Session()

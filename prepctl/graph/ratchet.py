@@ -1,0 +1,87 @@
+"""The `graph check` use case: every `imports` contract of the plan, judged against the ratchet.
+
+A violation recorded in the baseline only warns, a new one fails. With ``update_baseline`` the
+run first records today's violations, then judges against what it recorded, so the answer
+reflects the file as committed afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prepctl.errors import PrepctlError
+from prepctl.graph.baseline import Baseline
+from prepctl.graph.check import ContractOutcome, evaluate_contract
+from prepctl.graph.contracts import ContractContext
+from prepctl.graph.load import GraphSettings, build_graph, plan_contracts
+from prepctl.sources.tree import WorkTree
+from prepctl.verdicts import Status, worst
+
+
+@dataclass(frozen=True)
+class RatchetRequest:
+    #: Only this phase's contracts (None: every phase's).
+    phase: str | None = None
+    #: Record today's violations as the baseline before judging.
+    update_baseline: bool = False
+
+
+@dataclass
+class RatchetResult:
+    status: Status
+    baseline_path: Path
+    outcomes: list[ContractOutcome] = field(default_factory=list)
+    #: contract id -> why it could not be evaluated
+    errors: dict[str, str] = field(default_factory=dict)
+    #: After update_baseline: (violations, contracts) now recorded; None when nothing was written.
+    recorded: tuple[int, int] | None = None
+
+
+def check_contracts(settings: GraphSettings, request: RatchetRequest) -> RatchetResult:
+    """Run the plan's `imports` contracts on the work tree's graph. Raises PrepctlError (exit 2)
+    without phases.yaml, for an unknown phase, or when the plan has no `imports` criteria."""
+    if settings.plan is None or settings.baseline_path is None:
+        raise PrepctlError("graph check needs phases.yaml (its `imports` criteria are the contracts); "
+                           "pass -c FILE or run it where phases.yaml is")
+    if request.phase is not None:
+        settings.plan.phase(request.phase)  # unknown phase: a clear error with a suggestion
+    contracts = plan_contracts(settings, request.phase)
+    if not contracts:
+        raise PrepctlError(f"{settings.plan.path}: no `imports` criteria"
+                           + (f" in {request.phase}" if request.phase else ""))
+    graph = build_graph(settings)
+    baseline = Baseline.load(settings.baseline_path)
+    context = ContractContext(WorkTree(settings.root), settings.groups)
+    outcomes: list[ContractOutcome] = []
+    errors: dict[str, str] = {}
+    for contract_id, options in contracts:
+        try:
+            outcomes.append(evaluate_contract(contract_id, options, graph, context, baseline))
+        except PrepctlError as exc:
+            errors[contract_id] = "; ".join(p.message for p in exc.problems)
+    recorded = None
+    if request.update_baseline:
+        in_plan = {contract_id for contract_id, _ in plan_contracts(settings)}
+        baseline.write(updated_entries(baseline, in_plan, outcomes, errors))
+        recorded = (sum(len(v) for v in baseline.entries.values()), len(baseline.entries))
+        options_of = dict(contracts)
+        outcomes = [evaluate_contract(o.contract_id, options_of[o.contract_id], graph, context, baseline)
+                    for o in outcomes]
+    status = worst([o.status for o in outcomes] + [Status.ERROR for _ in errors])
+    return RatchetResult(status=status, baseline_path=settings.baseline_path, outcomes=outcomes,
+                         errors=errors, recorded=recorded)
+
+
+def updated_entries(baseline: Baseline, in_plan: set[str], outcomes: list[ContractOutcome],
+                    errors: dict[str, str]) -> dict[str, list[str]]:
+    """The baseline after this run: entries of contracts no longer in the plan go; other phases'
+    entries stay (a --phase run judged only its own); each evaluated contract records its
+    violations; a contract in error keeps what it had, as an error says nothing about violations."""
+    entries = {k: v for k, v in baseline.entries.items() if k in in_plan}
+    for outcome in outcomes:
+        entries[outcome.contract_id] = [v.key for v in outcome.result.violations]
+    for contract_id in errors:
+        if contract_id in baseline.entries:
+            entries[contract_id] = baseline.entries[contract_id]
+    return entries
