@@ -27,7 +27,7 @@ from prepctl.sources.http import redact_verdict
 from prepctl.sources.metrics.alertmanager import alertmanager_source
 from prepctl.sources.metrics.interface import AlertsSource
 from prepctl.sources.metrics.labels import LabelMatcher
-from prepctl.verdicts import Evidence, Status, Verdict, first_few
+from prepctl.verdicts import Evidence, Metric, Status, Verdict, first_few
 
 
 class IncidentsSpec(CriterionSpec):
@@ -68,7 +68,10 @@ def count_alerts(spec: IncidentsSpec, api: AlertsSource) -> Verdict:
     evidence = [Evidence(f"Alertmanager {status.version} (up since {status.uptime})",
                          value=f"{len(counted)} active, {len(muted)} silenced/inhibited",
                          expected=f"<= {spec.max_active} active matching {{{selector}}}",
-                         url=api.location)]
+                         url=api.location,
+                         metric=Metric(f"active alerts matching {{{selector}}}", len(counted), unit="alerts",
+                                       objective=f"<= {spec.max_active} active", threshold=spec.max_active,
+                                       direction="lower"))]
     for alert in counted:
         evidence.append(Evidence(f"active {alert.name} since {alert.starts_at}",
                                  value=_labels(alert.labels), expected="no such alert", url=api.location))

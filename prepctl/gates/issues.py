@@ -60,7 +60,7 @@ from prepctl.sources.trackers.interface import IssueFilter, IssueTracker, Remote
 from prepctl.sources.trackers.jira import JiraAPI
 from prepctl.sources.tree import WorkTree, normalise
 from prepctl.sources.validation import GitValidator, Validation
-from prepctl.verdicts import Evidence, Status, Verdict, first_few, worst
+from prepctl.verdicts import Evidence, Metric, Status, Verdict, first_few, worst
 
 HttpUrl = Annotated[str, AfterValidator(http_url)]
 
@@ -250,7 +250,10 @@ def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: s
     evidence = [Evidence(f"open {i.severity}: {i.title}", path=i.path, line=i.line, value="open",
                          expected="closed", revision=revision) for i in open_items]
     evidence.append(Evidence(f"{levels} items read", path=source, value=len(blocking),
-                             expected=f"<= {spec.max_open} open", revision=revision))
+                             expected=f"<= {spec.max_open} open", revision=revision,
+                             metric=Metric(f"open {levels}", len(open_items), unit="issues",
+                                           objective=f"<= {spec.max_open} open", threshold=spec.max_open,
+                                           direction="lower")))
     if reading is not None:
         evidence.append(Evidence(items_read(reading), path=source, value=len(reading.items), revision=revision))
     closed = len(blocking) - len(open_items)

@@ -16,7 +16,7 @@ from prepctl.errors import GateError
 from prepctl.slo.measure import Measurement, measure_all
 from prepctl.slo.objectives import Objective, SloSpec
 from prepctl.slo.samples import iso, num, series_labels
-from prepctl.verdicts import Evidence, Status, Verdict, worst
+from prepctl.verdicts import Evidence, Metric, Status, Verdict, worst
 
 if TYPE_CHECKING:
     from prepctl.slo.baselines import BaselineStore
@@ -100,7 +100,8 @@ def judge(spec: SloSpec, measurement: Measurement, baselines: BaselineStore | No
         status, expected = _verdict_for(objective, one.value, reference)
         extra = f", {one.nan_points} NaN points ignored" if one.nan_points else ""
         series_evidence.append(Evidence(f"{label} at {iso(one.at)}{extra}", value=_round(one.value),
-                                        expected=expected, url=url, path=path))
+                                        expected=expected, url=url, path=path,
+                                        metric=Metric(label, _round(one.value), objective=expected)))
         statuses.append(status)
         notes.append(f"{label} = {num(one.value)} -> {status} ({expected})")
     status = worst(statuses)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from prepctl.gates.base import GateContext
     from prepctl.plan.sources import HttpSettings
-    from prepctl.verdicts import Verdict
+    from prepctl.verdicts import Metric, Verdict
 
 #: Longest part of an error body quoted in a message; enough to show the server's reason.
 BODY_EXCERPT = 300
@@ -88,8 +88,15 @@ def redact_verdict(verdict: Verdict) -> Verdict:
     def clean(value: object) -> object:
         return redact(value) if isinstance(value, str) else value
 
+    def clean_metric(metric: Metric | None) -> Metric | None:
+        if metric is None:
+            return None
+        return replace(metric, name=redact(metric.name), unit=redact(metric.unit),
+                       objective=None if metric.objective is None else redact(metric.objective))
+
     evidence = [replace(e, label=redact(e.label), value=clean(e.value), expected=clean(e.expected),
-                        url=clean(e.url), path=clean(e.path)) for e in verdict.evidence]
+                        url=clean(e.url), path=clean(e.path), metric=clean_metric(e.metric))
+                for e in verdict.evidence]
     return type(verdict).of(verdict.status, redact(verdict.summary), evidence)
 
 

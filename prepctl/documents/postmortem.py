@@ -1,7 +1,8 @@
 """`prepctl render postmortem PHASE`: a post-mortem pre-filled from gate history.
 
 The timeline is what the recorded `prepctl gate` runs saw: when each criterion first failed,
-first passed, regressed and recovered. SLO impact comes from the numbers the `slo` gate recorded.
+first passed, regressed and recovered. The measured impact comes from the metrics any gate
+recorded in its evidence (an SLO's series, open defects, active alerts).
 What went well or badly and the action items start from those facts; people add the rest
 outside the generated regions, and re-rendering keeps what they wrote.
 
@@ -15,20 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from prepctl.documents import output
+from prepctl.documents.engine import Renderer, md_text
+from prepctl.documents.output import DocFormat, Planned
+from prepctl.documents.views import DateRange, phase_dates, recorded_metrics, value_text
 from prepctl.errors import PrepctlError, Problem
 from prepctl.history import Run, read_runs
 from prepctl.plan.model import LoadedPlan, Phase
-from prepctl.reports import documents
-from prepctl.reports.documents import DocFormat, Planned
-from prepctl.reports.engine import Renderer, md_text
-from prepctl.reports.views import DateRange, phase_dates, value_text
-from prepctl.verdicts import Status
+from prepctl.verdicts import Metric, Status
 
 TEMPLATE = "postmortem.md.j2"
 DEFAULT_DIR = "docs/postmortems"
 _BAD = (Status.FAIL, Status.ERROR)
 _GOOD = (Status.PASS, Status.WARN)
-_TIME_SUFFIX = re.compile(r" at \d{4}-\d{2}-\d{2}T\S*")
 
 
 def minute(moment: datetime) -> str:
@@ -61,7 +61,7 @@ class CriterionStory:
 
 
 @dataclass(frozen=True)
-class SloSeries:
+class MetricSeries:
     criterion: str
     label: str
     points: int
@@ -72,7 +72,9 @@ class SloSeries:
 
 
 @dataclass(frozen=True)
-class SloImpact:
+class MeasuredImpact:
+    """A criterion that recorded metrics (an SLO's series, open defects, active alerts...)."""
+
     criterion: str
     title: str
     runs: int
@@ -80,7 +82,7 @@ class SloImpact:
     first_bad: str
     last_bad: str
     latest_status: str
-    series: tuple[SloSeries, ...]
+    series: tuple[MetricSeries, ...]
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class PostmortemView:
     last_run: str
     timeline: tuple[TimelineEvent, ...]
     stories: tuple[CriterionStory, ...]
-    slo: tuple[SloImpact, ...]
+    measured: tuple[MeasuredImpact, ...]
     went_well: tuple[str, ...]
     went_badly: tuple[str, ...]
     actions: tuple[str, ...]
@@ -162,43 +164,37 @@ def _timeline(phase: Phase, runs: list[Run]) -> tuple[list[TimelineEvent], list[
     return events, stories
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _slo_impact(phase: Phase, runs: list[Run]) -> list[SloImpact]:
+def _measured_impact(phase: Phase, runs: list[Run]) -> list[MeasuredImpact]:
     impacts = []
     for spec in phase.criteria:
-        if spec.kind != "slo":
-            continue
         seen: list[tuple[datetime, Status]] = []
-        series: dict[str, list[tuple[float, str]]] = {}
+        series: dict[str, list[Metric]] = {}
         for run in runs:
             recorded = run.phase(phase.id)
             crit = next((c for c in recorded.criteria if c.id == spec.id), None) if recorded else None
             if crit is None:
                 continue
             seen.append((run.time, crit.status))
-            for evidence in crit.evidence:
-                value = evidence.get("value")
-                if _is_number(value):
-                    label = _TIME_SUFFIX.sub("", str(evidence.get("label", "")))
-                    series.setdefault(label, []).append((float(value), value_text(evidence.get("expected"))))
+            for metric in recorded_metrics(crit.evidence):
+                series.setdefault(metric.name, []).append(metric)
+        if not series:
+            continue
         bad = [t for t, s in seen if s in (Status.FAIL, Status.ERROR, Status.WARN)]
-        impacts.append(SloImpact(
+        impacts.append(MeasuredImpact(
             criterion=spec.id, title=value_text(spec.title), runs=len(seen), bad_runs=len(bad),
             first_bad=minute(bad[0]) if bad else "", last_bad=minute(bad[-1]) if bad else "",
-            latest_status=seen[-1][1].value if seen else "not recorded",
-            series=tuple(SloSeries(spec.id, value_text(label), len(points), f"{min(v for v, _ in points):.6g}",
-                                   f"{max(v for v, _ in points):.6g}", f"{points[-1][0]:.6g}", points[-1][1])
-                         for label, points in sorted(series.items()))))
+            latest_status=seen[-1][1].value,
+            series=tuple(MetricSeries(spec.id, value_text(name), len(points), f"{min(m.value for m in points):.6g}",
+                                      f"{max(m.value for m in points):.6g}", f"{points[-1].value:.6g}",
+                                      value_text(points[-1].objective))
+                         for name, points in sorted(series.items()))))
     return impacts
 
 
 def build_view(plan: LoadedPlan, phase: Phase, runs: list[Run], incident: str | None,
                since: datetime | None, until: datetime | None) -> PostmortemView:
     timeline, stories = _timeline(phase, runs)
-    slo = _slo_impact(phase, runs)
+    measured = _measured_impact(phase, runs)
     went_well, went_badly, actions, lessons = [], [], [], []
     for story in stories:
         if story.first_passed and story.regressions == 0 and story.latest_status in ("pass", "warn"):
@@ -224,9 +220,9 @@ def build_view(plan: LoadedPlan, phase: Phase, runs: list[Run], incident: str | 
         worst = slow[0]
         lessons.append(f"`{worst.id}` took longest from first failure to pass ({worst.hours_to_pass} h): "
                        "start it earlier in the next extraction.")
-    for impact in slo:
+    for impact in measured:
         if impact.bad_runs:
-            went_badly.append(f"SLO `{impact.criterion}` was out of bounds in {impact.bad_runs} of "
+            went_badly.append(f"`{impact.criterion}` was out of bounds in {impact.bad_runs} of "
                               f"{impact.runs} runs ({impact.first_bad} – {impact.last_bad}).")
     window = ""
     if since or until:
@@ -236,7 +232,7 @@ def build_view(plan: LoadedPlan, phase: Phase, runs: list[Run], incident: str | 
         incident=value_text(incident or ""), owners=tuple(phase.owners), dates=phase_dates(plan, phase),
         window=window, runs=len(runs), first_run=minute(runs[0].time) if runs else "",
         last_run=minute(runs[-1].time) if runs else "", timeline=tuple(timeline), stories=tuple(stories),
-        slo=tuple(slo), went_well=tuple(went_well), went_badly=tuple(went_badly), actions=tuple(actions),
+        measured=tuple(measured), went_well=tuple(went_well), went_badly=tuple(went_badly), actions=tuple(actions),
         lessons=tuple(lessons))
 
 
@@ -276,6 +272,6 @@ def render_postmortem(plan: LoadedPlan, phase_id: str, fmt: DocFormat = DocForma
     markdown = render_markdown(plan, phase_id, incident, since, until, renderer)
     path = target or default_target(plan, phase, fmt, incident)
     if fmt is DocFormat.html:
-        html = documents.html_document(renderer, markdown, documents.first_heading(markdown, "Post-mortem"))
-        return documents.plan_html(path, html)
-    return documents.plan_markdown(path, markdown)
+        html = output.html_document(renderer, markdown, output.first_heading(markdown, "Post-mortem"))
+        return output.plan_html(path, html)
+    return output.plan_markdown(path, markdown)

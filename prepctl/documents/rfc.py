@@ -2,7 +2,7 @@
 
 The RFC's sign-off table is checked against the very text being written: approvals of an
 earlier content show as stale in the document that changed it. Because the sign-off and verdict
-regions are excluded from the content digest (see ``gates.signoff``), rendering is a fixed point:
+regions are excluded from the content digest (see ``prepctl.signoff.content``), rendering is a fixed point:
 rendering again with nothing changed writes the same bytes.
 
 The document is stable whatever order edit, render and commit happen in: facts about the RFC
@@ -23,28 +23,19 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path, PurePath
 
+from prepctl.documents import output
+from prepctl.documents.engine import Renderer
+from prepctl.documents.output import DocFormat, Planned
+from prepctl.documents.views import ICONS, CriterionView, DateRange, EvidenceView, criterion_views, phase_dates
 from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.evaluate import evaluate
 from prepctl.fileio import output_target
-from prepctl.gates.signoff import (
-    RFC_VOLATILE_REGIONS,
-    Approval,
-    RoleApproval,
-    SignoffSpec,
-    SignoffState,
-    content_digest,
-    required_roles,
-    rfc_path,
-    signoff_state,
-    spec_for,
-    state_verdict,
-)
 from prepctl.plan.model import LoadedPlan, Phase
-from prepctl.reports import documents
-from prepctl.reports.documents import DocFormat, Planned
-from prepctl.reports.engine import Renderer
-from prepctl.reports.views import ICONS, CriterionView, DateRange, EvidenceView, criterion_views, phase_dates
 from prepctl.secrets import redact
+from prepctl.signoff.content import RFC_VOLATILE_REGIONS, content_digest
+from prepctl.signoff.spec import SignoffSpec, required_roles, rfc_path, spec_for
+from prepctl.signoff.state import Approval, RoleApproval, SignoffState, signoff_state
+from prepctl.signoff.verdict import state_verdict
 from prepctl.sources import regions
 from prepctl.verdicts import CriterionResult, PhaseResult, Status, Verdict, phase_status
 
@@ -268,13 +259,13 @@ def _render_one(plan: LoadedPlan, phase: Phase, result: PhaseResult, target: Pat
     if fmt is DocFormat.html:
         states = {s.id: signoff_state(plan, phase, s) for s in specs}
         markdown = rendered(states)
-        html = documents.html_document(renderer, markdown,
-                                       documents.first_heading(markdown, f"RFC {phase.id}"))
-        return documents.plan_html(target, html)
+        html = output.html_document(renderer, markdown,
+                                       output.first_heading(markdown, f"RFC {phase.id}"))
+        return output.plan_html(target, html)
     # Pass 1 fixes the content; pass 2 fills in the sign-offs judged against that content.
-    first = documents.plan_markdown(target, rendered({s.id: _placeholder_state(plan, phase, s) for s in specs}))
+    first = output.plan_markdown(target, rendered({s.id: _placeholder_state(plan, phase, s) for s in specs}))
     states = {s.id: stable_state(signoff_state(plan, phase, s, text=first.new)) for s in specs}
-    return documents.plan_markdown(target, rendered(states, content_digest(first.new, str(target))))
+    return output.plan_markdown(target, rendered(states, content_digest(first.new, str(target))))
 
 
 def content_changed(planned: Planned, fmt: DocFormat) -> bool:

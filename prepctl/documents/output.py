@@ -13,8 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from prepctl.documents.engine import Renderer
 from prepctl.errors import PrepctlError, Problem
-from prepctl.reports.engine import Renderer
 from prepctl.sources import regions
 
 GENERATOR_META = '<meta name="generator" content="prepctl">'

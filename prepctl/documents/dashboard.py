@@ -2,12 +2,14 @@
 
 It shows the phase timeline (a Gantt chart of weeks coloured by each phase's state), every
 phase's verdicts with evidence, the ORM dependency graph when the import-graph engine is
-present, and charts of SLO values and gate results over time from the gate history.
+present, and charts of measured values (any gate's evidence metrics: SLO objectives, open
+defects, active alerts) and of gate results over time from the gate history.
 
 The page is self-contained (inline CSS and SVG, images as data: URIs) and carries no script
 at all; its Content-Security-Policy forbids scripts too, so hostile text from a source (an issue
-titled ``<script>…``) can only ever be shown, never run. Charts are computed here as plain
-geometry and drawn by the template, which autoescapes every string.
+titled ``<script>…``) can only ever be shown, never run. The Gantt chart and the results grid
+are computed here as plain geometry and drawn by the template, which autoescapes every string;
+the line charts are drawn by ``prepctl.charts``, which XML-escapes every text it writes.
 """
 
 from __future__ import annotations
@@ -19,26 +21,50 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from markupsafe import Markup
+
+from prepctl.charts import (
+    COLOUR_MUTED,
+    Frame,
+    LinearScale,
+    Marker,
+    Shape,
+    Text,
+    linear_ticks,
+    series_lines,
+    threshold_line,
+    to_svg,
+    value_range,
+    x_positions,
+    y_grid,
+)
+from prepctl.documents import output
+from prepctl.documents.engine import Renderer
+from prepctl.documents.output import Planned
+from prepctl.documents.views import (
+    CriterionView,
+    DateRange,
+    criterion_views,
+    phase_dates,
+    recorded_metrics,
+    value_text,
+)
 from prepctl.errors import PrepctlError, Problem
 from prepctl.evaluate import evaluate
 from prepctl.history import Run, format_time, read_runs
 from prepctl.plan.model import LoadedPlan
-from prepctl.reports import documents
-from prepctl.reports.documents import Planned
-from prepctl.reports.engine import Renderer
-from prepctl.reports.views import CriterionView, DateRange, criterion_views, phase_dates, value_text
 from prepctl.status import PhaseStanding, standings
-from prepctl.verdicts import Status
+from prepctl.verdicts import Metric, Status
 
 TEMPLATE = "dashboard.html.j2"
 INDEX = "index.html"
 MAX_RUNS = 120
 MAX_SERIES = 24
-_TIME_SUFFIX = re.compile(r" at \d{4}-\d{2}-\d{2}T\S*")
 
 # Geometry of the charts, in SVG user units.
 GANTT_LABEL_W, GANTT_ROW_H, GANTT_WEEK_W, GANTT_TOP = 230, 30, 48, 44
 CHART_W, CHART_H, CHART_PAD_L, CHART_PAD_B, CHART_PAD_T = 560, 170, 76, 28, 14
+COLOUR_SERIES, COLOUR_THRESHOLD = "#0969da", "#cf222e"
 GRID_LABEL_W, GRID_CELL, GRID_TOP = 110, 14, 8
 
 
@@ -68,27 +94,10 @@ class Gantt:
 
 
 @dataclass(frozen=True)
-class ChartPoint:
-    x: float
-    y: float
-    tooltip: str
-
-
-@dataclass(frozen=True)
 class LineChart:
     title: str
-    width: float
-    height: float
-    points: tuple[ChartPoint, ...]
-    polyline: str
-    y_ticks: tuple[tuple[float, str], ...]
-    x_labels: tuple[tuple[float, str], ...]
-    threshold_y: float | None
-    threshold_label: str
-    plot_left: float
-    plot_right: float
-    plot_top: float
-    plot_bottom: float
+    #: The chart as inline SVG, drawn by prepctl.charts (which XML-escapes every text in it).
+    svg: Markup
 
 
 @dataclass(frozen=True)
@@ -140,8 +149,8 @@ class DashboardView:
     gantt: Gantt
     phases: tuple[PhasePanel, ...]
     graph: GraphPanel
-    slo_charts: tuple[LineChart, ...]
-    slo_note: str
+    metric_charts: tuple[LineChart, ...]
+    metric_note: str
     results: StatusGrid | None
     runs: int
     last_run: str
@@ -192,55 +201,46 @@ def _nice(value: float) -> str:
 def line_chart(title: str, values: list[tuple[str, float]], threshold: float | None,
                threshold_label: str) -> LineChart:
     """A line chart of (time label, value) in run order; the x axis is run index, not wall time."""
-    left, right = CHART_PAD_L, CHART_W - 12
-    top, bottom = CHART_PAD_T, CHART_H - CHART_PAD_B
-    numbers = [v for _, v in values] + ([threshold] if threshold is not None else [])
-    low, high = min(numbers), max(numbers)
-    if high == low:
-        low, high = low - (abs(low) * 0.1 or 1), high + (abs(high) * 0.1 or 1)
-
-    def y_of(v: float) -> float:
-        return round(bottom - (v - low) / (high - low) * (bottom - top), 2)
-
-    def x_of(i: int) -> float:
-        return round(left + (i / (len(values) - 1) if len(values) > 1 else 0.5) * (right - left), 2)
-
-    points = tuple(ChartPoint(x_of(i), y_of(v), f"{label}: {_nice(v)}") for i, (label, v) in enumerate(values))
-    y_ticks = tuple((y_of(low + (high - low) * k / 4), _nice(low + (high - low) * k / 4)) for k in range(5))
-    x_labels = ((points[0].x, values[0][0]),)
+    frame = Frame(CHART_PAD_L, CHART_PAD_T, CHART_W - 12, CHART_H - CHART_PAD_B)
+    low, high = value_range([v for _, v in values] + ([threshold] if threshold is not None else []))
+    y = LinearScale(low, high, frame.bottom, frame.top)
+    xs = x_positions(len(values), frame)
+    points = [(x, y(v)) for x, (_, v) in zip(xs, values, strict=True)]
+    shapes: list[Shape] = [*y_grid(frame, [(y(t), _nice(t)) for t in linear_ticks(low, high)])]
+    if threshold is not None:
+        shapes += threshold_line(frame, y(threshold), COLOUR_THRESHOLD, value_text(threshold_label))
+    shapes += series_lines(points, COLOUR_SERIES, 2.0)
+    shapes += [Marker(px, py, "circle", COLOUR_SERIES, f"{label}: {_nice(v)}", role="dot", filled=True,
+                      radius=3.0) for (px, py), (label, v) in zip(points, values, strict=True)]
+    shapes.append(Text(xs[0], CHART_H - 8, values[0][0], 11, "start", COLOUR_MUTED))
     if len(values) > 1:
-        x_labels += ((points[-1].x, values[-1][0]),)
-    return LineChart(title=value_text(title), width=CHART_W, height=CHART_H, points=points,
-                     polyline=" ".join(f"{p.x},{p.y}" for p in points), y_ticks=y_ticks, x_labels=x_labels,
-                     threshold_y=y_of(threshold) if threshold is not None else None,
-                     threshold_label=value_text(threshold_label), plot_left=left, plot_right=right,
-                     plot_top=top, plot_bottom=bottom)
+        shapes.append(Text(xs[-1], CHART_H - 8, values[-1][0], 11, "end", COLOUR_MUTED))
+    title = value_text(title)
+    return LineChart(title=title, svg=Markup(to_svg(shapes, CHART_W, CHART_H, label=title)))
 
 
-def _threshold(expected: object) -> float | None:
+def _threshold(objective: str | None) -> float | None:
     """The first absolute bound in an objective (`pass if <= 0.8; ...`) becomes a threshold line."""
-    match = re.search(r"(?:<=|>=|<|>)\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?![\d%])", str(expected or ""))
+    match = re.search(r"(?:<=|>=|<|>)\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?![\d%])", objective or "")
     return float(match[1]) if match else None
 
 
-def slo_charts(runs: list[Run]) -> list[LineChart]:
-    series: dict[tuple[str, str, str], list[tuple[str, float, object]]] = {}
+def metric_charts(runs: list[Run]) -> list[LineChart]:
+    """One chart per measured series (phase, criterion, metric name), whatever gate measured it."""
+    series: dict[tuple[str, str, str], list[tuple[str, Metric]]] = {}
     for run in runs:
         for phase in run.phases:
             for crit in phase.criteria:
-                if crit.kind != "slo":
-                    continue
-                for evidence in crit.evidence:
-                    value = evidence.get("value")
-                    if isinstance(value, int | float) and not isinstance(value, bool):
-                        label = _TIME_SUFFIX.sub("", str(evidence.get("label", "")))
-                        series.setdefault((phase.phase, crit.id, label), []).append(
-                            (format_time(run.time)[:16].replace("T", " "), float(value), evidence.get("expected")))
+                for metric in recorded_metrics(crit.evidence):
+                    series.setdefault((phase.phase, crit.id, metric.name), []).append(
+                        (format_time(run.time)[:16].replace("T", " "), metric))
     charts = []
-    for (phase_id, crit_id, label), points in sorted(series.items())[:MAX_SERIES]:
-        expected = points[-1][2]
-        charts.append(line_chart(f"{phase_id}/{crit_id}: {label}", [(t, v) for t, v, _ in points],
-                                 _threshold(expected), f"objective {expected}" if expected else ""))
+    for (phase_id, crit_id, name), points in sorted(series.items())[:MAX_SERIES]:
+        latest = points[-1][1]
+        threshold = latest.threshold if latest.threshold is not None else _threshold(latest.objective)
+        unit = f" ({latest.unit})" if latest.unit else ""
+        charts.append(line_chart(f"{phase_id}/{crit_id}: {name}{unit}", [(t, m.value) for t, m in points],
+                                 threshold, f"objective {latest.objective}" if latest.objective else ""))
     return charts
 
 
@@ -278,19 +278,18 @@ def results_grid(plan: LoadedPlan, runs: list[Run]) -> StatusGrid | None:
 
 
 def audit_target(plan: LoadedPlan) -> str | None:
-    """The module the plan audits (an `imports` criterion with `contract: {type: audit, target}`)."""
+    """The module the plan audits (a criterion whose contract is `{type: audit, target}`)."""
     for phase in plan.phases:
         for spec in phase.criteria:
-            if spec.kind != "imports":
-                continue
-            contract = spec.model_dump(mode="json").get("contract")
-            if isinstance(contract, dict) and contract.get("type") == "audit" and contract.get("target"):
-                return str(contract["target"])
+            contract = spec.graph_contract()
+            options = contract.model_dump(mode="json") if contract is not None else {}
+            if options.get("type") == "audit" and options.get("target"):
+                return str(options["target"])
     return None
 
 
 def graph_panel(plan: LoadedPlan) -> GraphPanel:
-    """The ORM dependency graph from the issue-4 engine, when this build has it."""
+    """The ORM dependency graph from the import-graph engine, when this build has it."""
     try:
         from prepctl.graph import report as graph_report
     except ImportError:
@@ -340,18 +339,19 @@ def build_view(plan: LoadedPlan) -> DashboardView:
         criteria=criterion_views(p, results[p.id]),
         schedule=_schedule_text(standing[p.id]), schedule_css=_schedule_css(standing[p.id]))
         for p in plan.phases)
-    charts = slo_charts(runs)
+    charts = metric_charts(runs)
     if charts:
-        slo_note = ""
+        metric_note = ""
     elif not runs:
-        slo_note = "Not evaluated: no gate runs recorded yet (run `prepctl gate --all`, or import history)."
+        metric_note = "Not evaluated: no gate runs recorded yet (run `prepctl gate --all`, or import history)."
     else:
-        slo_note = "Not evaluated: no recorded run has a numeric SLO value (no `slo` criterion evaluated)."
+        metric_note = ("Not evaluated: no recorded run has a measured value (no criterion, such as an "
+                       "`slo` objective, recorded a metric).")
     return DashboardView(
         plan_name=value_text(plan.model.name),
         start_date=plan.model.start_date.isoformat() if plan.model.start_date else "",
         overall=report.status.value, overall_css=report.status.value, gantt=gantt(plan, standing, today),
-        phases=phases, graph=graph_panel(plan), slo_charts=tuple(charts), slo_note=slo_note,
+        phases=phases, graph=graph_panel(plan), metric_charts=tuple(charts), metric_note=metric_note,
         results=results_grid(plan, runs), runs=len(runs),
         last_run=format_time(runs[-1].time)[:16].replace("T", " ") + " UTC" if runs else "")
 
@@ -361,5 +361,5 @@ def render_dashboard(plan: LoadedPlan, out_dir: Path) -> Planned:
         raise PrepctlError(Problem(file=str(out_dir), message="is not a folder",
                                    hint="--out names the folder to write index.html into"))
     renderer = Renderer(plan.config_dir)
-    html = renderer.render(TEMPLATE, d=build_view(plan), generator_meta=documents.GENERATOR_META)
-    return documents.plan_html(out_dir / INDEX, html)
+    html = renderer.render(TEMPLATE, d=build_view(plan), generator_meta=output.GENERATOR_META)
+    return output.plan_html(out_dir / INDEX, html)

@@ -12,7 +12,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prepctl.errors import ConfigError, Problem
+from prepctl.fileio import atomic_write_text
 from prepctl.plan.model import LoadedPlan
+from prepctl.plan.yamlload import read_yaml_with_positions
 
 
 class SignOff(BaseModel):
@@ -24,7 +26,7 @@ class SignOff(BaseModel):
     name: str
     email: str | None = None
     date: date
-    #: RFC approvals: the content digest of the RFC that was approved (see gates/signoff.py).
+    #: RFC approvals: the content digest of the RFC that was approved (see prepctl.signoff.content).
     rfc_digest: str | None = None
 
 
@@ -40,8 +42,6 @@ def signoff_path(plan: LoadedPlan) -> Path:
 
 def load_signoffs(plan: LoadedPlan) -> list[SignOff]:
     """All recorded sign-offs; a missing file means none. A malformed file is a ConfigError."""
-    from prepctl.plan.yamlload import read_yaml_with_positions
-
     path = signoff_path(plan)
     if not path.exists():
         return []
@@ -65,8 +65,6 @@ def load_signoffs(plan: LoadedPlan) -> list[SignOff]:
 def append_signoff(plan: LoadedPlan, signoff: SignOff) -> Path:
     """Add one sign-off, keeping every existing byte of the file (comments included)."""
     import yaml
-
-    from prepctl.fileio import atomic_write_text
 
     path = signoff_path(plan)
     load_signoffs(plan)  # refuse to append to a file we cannot read back

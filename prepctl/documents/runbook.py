@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prepctl.documents import output
+from prepctl.documents.engine import Renderer
+from prepctl.documents.output import DocFormat, Planned
+from prepctl.documents.views import value_text
 from prepctl.errors import ConfigError, PrepctlError, Problem
 from prepctl.fileio import output_target
 from prepctl.plan.model import CriterionSpec, LoadedPlan, Service
-from prepctl.reports import documents
-from prepctl.reports.documents import DocFormat, Planned
-from prepctl.reports.engine import Renderer
-from prepctl.reports.views import value_text
 
 TEMPLATE = "runbook.md.j2"
 RUNBOOK = "RUNBOOK.md"
@@ -99,9 +99,10 @@ def _flag_view(plan: LoadedPlan, service: Service) -> FlagView | None:
     checked, defaults = [], []
     for phase in plan.phases:
         for spec in phase.criteria:
-            if spec.kind == "flag" and getattr(spec, "name", None) == service.flag:
+            flags = spec.flags_checked()
+            if service.flag in flags:
                 checked.append(f"{phase.id}/{spec.id}")
-                expect = getattr(spec, "expect", None)
+                expect = flags[service.flag]
                 if expect is not None:
                     defaults.append(value_text(expect))
     rolled_back = tuple(p.id for p in plan.phases if service.flag in p.rollback_flags)
@@ -151,6 +152,6 @@ def render_runbook(plan: LoadedPlan, fmt: DocFormat = DocFormat.markdown,
         if target is None:
             raise PrepctlError(Problem(file="--out", message="--format html needs --out FILE (or -)",
                                        hint="RUNBOOK.md itself stays Markdown"))
-        html = documents.html_document(renderer, markdown, documents.first_heading(markdown, "Runbook"))
-        return documents.plan_html(target, html)
-    return documents.plan_markdown(target or default_target(plan), markdown)
+        html = output.html_document(renderer, markdown, output.first_heading(markdown, "Runbook"))
+        return output.plan_html(target, html)
+    return output.plan_markdown(target or default_target(plan), markdown)

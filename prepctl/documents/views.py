@@ -7,13 +7,14 @@ rather than an empty cell. Everything source-provided passes through ``redact`` 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 from prepctl.secrets import redact
-from prepctl.verdicts import CriterionResult, Evidence, PhaseResult, Status
+from prepctl.verdicts import CriterionResult, Evidence, Metric, PhaseResult, Status
 
 ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "🛑", Status.SKIP: "⏭️"}
 #: Fields every criterion has; the rest are its kind's options, shown as "how it is checked".
@@ -67,6 +68,12 @@ def evidence_view(evidence: Evidence | dict[str, Any]) -> EvidenceView:
     return EvidenceView(label=value_text(data.get("label", "")), location=redact(location),
                         value=value_text(data.get("value")), expected=value_text(data.get("expected")),
                         revision=value_text(data.get("revision")), url=value_text(data.get("url")))
+
+
+def recorded_metrics(evidence: Iterable[dict[str, Any]]) -> list[Metric]:
+    """The metrics in a recorded criterion's evidence (malformed records are left out)."""
+    found = (Metric.from_dict(item.get("metric")) for item in evidence)
+    return [metric for metric in found if metric is not None]
 
 
 @dataclass(frozen=True)
