@@ -9,8 +9,14 @@ cd "$here"
 
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+python="${PYTHON:-python3}"
+
 # Debian packages: command -> package
 declare -A debs=([dot]=graphviz)
+# The C import lexer (prepctl/graph/scan/native_lexer.c) is built by `pip install` below: a C
+# compiler, and Python.h for the interpreter (python3-dev when it is Debian's own). Without them
+# the install still succeeds and prepctl runs the pure-Python lexer.
+debs+=([cc]=build-essential)
 if [ "$mode" = test ]; then
   debs+=([prometheus]=prometheus [promtool]=prometheus [prometheus-alertmanager]=prometheus-alertmanager
          [amtool]=prometheus-alertmanager [chromium]=chromium)
@@ -19,6 +25,10 @@ missing=()
 for cmd in "${!debs[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${debs[$cmd]}")
 done
+if ! "$python" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
+  missing+=(python3-dev)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "bootstrap: installing Debian packages: ${missing[*]}"
@@ -30,14 +40,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   sudo_if_needed rm -f /usr/sbin/policy-rc.d
 fi
 
-# The virtualenv, reinstalled only when pyproject.toml changed.
-python="${PYTHON:-python3}"
+# The virtualenv, reinstalled only when the package's build inputs changed (pyproject.toml,
+# setup.py, the C source): `pip install -e .` builds the C lexer in place.
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 extras=""
 [ "$mode" = test ] && extras="[test]"
-stamp=".venv/.prepctl-installed-$mode-$(sha256sum pyproject.toml | cut -c1-16)"
+inputs="$(cat pyproject.toml setup.py prepctl/graph/scan/native_lexer.c | sha256sum | cut -c1-16)"
+stamp=".venv/.prepctl-installed-$mode-$inputs"
 if [ ! -f "$stamp" ]; then
   echo "bootstrap: installing prepctl$extras into .venv"
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
   touch "$stamp"
 fi
+.venv/bin/python -c 'from prepctl.graph.scan import lexer; print("bootstrap: import lexer:", "C accelerator" if lexer.NATIVE else "pure Python (no C build; set up a compiler and rerun)")'

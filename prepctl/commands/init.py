@@ -37,4 +37,4 @@ def init(
         typer.echo(f"prepctl: warning: no Python files under {root}: `imports` criteria and graph "
                    "commands will report errors until root: points at the monolith", err=True)
     typer.echo(f"next: prepctl -c {result.path} validate; prepctl -c {result.path} gate --all "
-               "(README, \"Gate kinds\", for what each criterion checks).")
+               "(docs/gates/index.md: what each criterion checks).")

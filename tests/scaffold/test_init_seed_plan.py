@@ -20,7 +20,7 @@ SEED = REPO / "examples" / "seed-plan.md"
 
 def _draft(tmp_path: Path, *extra: str) -> tuple[Path, str]:
     # The RFCs live beside phases.yaml (docs/rfc/), as they do beside the hand-written one.
-    shutil.copytree(REPO / "docs" / "rfc", tmp_path / "docs" / "rfc")
+    shutil.copytree(PHASES.parent / "docs" / "rfc", tmp_path / "docs" / "rfc")
     out = tmp_path / "phases.yaml"
     result = run_cli("--root", EXAMPLE, "init", SEED, "--out", out, *extra)
     assert result.code == 0, result.stderr

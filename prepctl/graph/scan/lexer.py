@@ -9,18 +9,42 @@ module-level statement that holds them. Whenever it cannot be sure (``;``, one-l
 statements, odd headers, stray quotes, tabs in the indentation) it gives up and the whole file
 is parsed with ``ast`` instead. Both paths give identical results; tests compare them on the
 standard library.
+
+The hot path (string/comment spans, the loop over ``import`` keywords with the ordinary
+statements at column 0, the dynamic-call words) also exists in C (``native_lexer.c``, an optional
+extension built at install): same answers, checked on every file of the standard library and
+site-packages. ``NATIVE`` says whether it is in use; ``PREPCTL_PURE_PYTHON=1`` turns it off.
 """
 
 from __future__ import annotations
 
 import ast
 import bisect
+import os
 import re
+from types import ModuleType
 
 from prepctl.graph.scan.ast_imports import walk_imports
 from prepctl.graph.scan.blocks import context_flags
 from prepctl.graph.scan.model import DYNAMIC_FLAG, FROM_FLAG, RawImport
 from prepctl.graph.scan.source import Source, Unsure
+
+
+def _load_native() -> ModuleType | None:
+    """The C accelerator (``native_lexer.c``, built at install when a compiler is present), or
+    None: not built, or ``PREPCTL_PURE_PYTHON`` is set to anything but ``0``."""
+    if os.environ.get("PREPCTL_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from prepctl.graph.scan import native_lexer
+    except ImportError:
+        return None
+    return native_lexer
+
+
+_NATIVE_MODULE = _load_native()
+#: Whether ``lex_imports`` runs its hot path in C (same results as the pure-Python path).
+NATIVE: bool = _NATIVE_MODULE is not None
 
 # The literal prefix keeps the regex engine's fast search; the lookahead drops `importlib`,
 # `import_module`, `imports`, ...; what precedes is checked in Python.
@@ -46,32 +70,77 @@ _IMPORT_ITEM = re.compile(rf"[ \t]*({_DOTTED_SP})(?:[ \t]+as[ \t]+{_NAME})?[ \t]
 _NAME_ITEM = re.compile(rf"\s*({_NAME})(?:\s+as\s+{_NAME})?\s*")
 
 
-def lex_imports(text: str) -> list[RawImport] | None:
+def lex_imports(text: str, native: bool | None = None) -> list[RawImport] | None:
     """The import statements of decoded source ``text``, in source order, or None when the fast
     path cannot be sure of them (the caller then parses the whole file with ``ast``).
 
-    A pure function (text in; each import's line, level, module, names and flags out), so a
-    native lexer can take its place. When it answers, it answers exactly what
-    ``ast_imports.parse_imports_full`` would.
+    A pure function (text in; each import's line, level, module, names and flags out). When it
+    answers, it answers exactly what ``ast_imports.parse_imports_full`` would. ``native`` picks
+    the C hot path (default: ``NATIVE``) or pure Python; both give identical results.
     """
+    use_native = NATIVE if native is None else native and NATIVE
     try:
-        return _lex(text)
+        return _lex(text, use_native)
     except Unsure:
         return None
 
 
-def _lex(text: str) -> list[RawImport]:
+class NativeSource(Source):
+    """A ``Source`` whose string and comment spans come from C: the same spans, lexed as lazily
+    (the same ``upto`` steps), so every later decision is the same."""
+
+    def lex(self, upto: int) -> None:
+        if upto <= self.lexed_to:
+            return
+        assert _NATIVE_MODULE is not None
+        lexed_to = _NATIVE_MODULE.lex_spans(self.text, max(upto, self.lexed_to + 4096),
+                                            self.span_starts, self.span_ends)
+        if lexed_to < 0:
+            raise Unsure  # an unterminated string
+        self.lexed_to = lexed_to
+
+
+def _lex(text: str, native: bool) -> list[RawImport]:
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         if "\r" in text:
             raise Unsure
     if "import" not in text:
         return []
-    src = Source(text)
+    src = NativeSource(text) if native else Source(text)
     found: list[RawImport] = []
     last = text.rfind("import")
     last_line_end = text.find("\n", last)
     src.lex(len(text) if last_line_end < 0 else last_line_end)
+    if native:
+        _scan_native(src, found)
+    else:
+        _scan_python(src, found)
+    if "__import__" in text or "import_module" in text or "run_module" in text or "exec" in text:
+        dynamic_lines: list[int] = []
+        calls = (_NATIVE_MODULE.dynamic_calls(text) if native and _NATIVE_MODULE is not None
+                 else [match.span() for match in _DYNAMIC_CALL.finditer(text)])
+        for start, end in calls:
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue  # my_import_module(...), not the function we mean
+            src.lex(end + 1)
+            span = src.span_at(start)
+            if span >= 0:
+                if _is_f_string(text, src.span_starts[span]):
+                    # f"{__import__('x')}" runs: the expression inside is code, not text.
+                    raise Unsure
+                continue
+            # A literal argument names a module; a computed one is reported (its target unknown).
+            dynamic_lines.append(start)
+        if dynamic_lines:
+            found.extend(_dynamic_imports(src, dynamic_lines))
+            found.sort(key=lambda r: r.line)
+    return found
+
+
+def _scan_python(src: Source, found: list[RawImport]) -> None:
+    """Every import statement, in order: each ``import`` keyword that is code."""
+    text = src.text
     line_no = 1
     counted_to = 0
     covered_to = -1
@@ -85,52 +154,54 @@ def _lex(text: str) -> list[RawImport]:
             continue  # in a string or comment
         line_no += text.count("\n", counted_to, pos)
         counted_to = pos
-        line_start = text.rfind("\n", 0, pos) + 1
-        statement = _SIMPLE_STATEMENT.match(text, line_start)
-        if statement is None or statement.end() <= pos:
-            # Continued lines, comments inside parentheses, `x = 1; import y`: the careful way.
-            covered_to, imports = _statement_at(src, pos, line_no)
-            found.extend(imports)
-            continue
-        # The common case: the whole statement in one regex match, at C speed.
-        covered_to = statement.end()
-        indent = statement.group("indent")
-        if not src.logical_start(line_start) or "\t" in indent or "\f" in indent:
-            raise Unsure
-        flags = context_flags(src, line_start, len(indent)) if indent else 0
-        modules = statement.group("modules")
-        if modules is not None:
-            found.extend(RawImport(line_no, 0, item.split(None, 1)[0], (), flags)
-                         for item in _COMMA.split(modules))
-            continue
-        names = statement.group("names")
-        if names is not None:
-            taken = tuple(item.split(None, 1)[0] for item in _COMMA.split(names))
-        elif statement.group("star"):
-            taken = ("*",)
-        else:
-            taken = _parse_names(statement.group("pnames"), in_parens=True)
-        found.append(RawImport(line_no, len(statement.group("dots")), statement.group("module") or "",
-                               taken, flags | FROM_FLAG))
-    if "__import__" in text or "import_module" in text or "run_module" in text or "exec" in text:
-        dynamic_lines: list[int] = []
-        for match in _DYNAMIC_CALL.finditer(text):
-            start = match.start()
-            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-                continue  # my_import_module(...), not the function we mean
-            src.lex(match.end() + 1)
-            span = src.span_at(start)
-            if span >= 0:
-                if _is_f_string(text, src.span_starts[span]):
-                    # f"{__import__('x')}" runs: the expression inside is code, not text.
-                    raise Unsure
-                continue
-            # A literal argument names a module; a computed one is reported (its target unknown).
-            dynamic_lines.append(start)
-        if dynamic_lines:
-            found.extend(_dynamic_imports(src, dynamic_lines))
-            found.sort(key=lambda r: r.line)
-    return found
+        covered_to = _import_at(src, pos, line_no, found)
+
+
+def _scan_native(src: Source, found: list[RawImport]) -> None:
+    """``_scan_python`` with its loop in C: C skips the keywords that are not code and reads the
+    ordinary statements at column 0; it hands every other keyword back to ``_import_at``."""
+    assert _NATIVE_MODULE is not None
+    scan = _NATIVE_MODULE.scan_imports
+    search_from, line_no, counted_to = 0, 1, 0
+    while True:
+        pos, line_no, counted_to = scan(src.text, src.span_starts, src.span_ends, search_from,
+                                        line_no, counted_to, found, RawImport, FROM_FLAG)
+        if pos < 0:
+            return
+        search_from = max(_import_at(src, pos, line_no, found), pos + 6)
+
+
+def _import_at(src: Source, pos: int, line_no: int, found: list[RawImport]) -> int:
+    """Read the statement whose ``import`` keyword (code) is at ``pos`` into ``found``; the
+    offset where it ends (later keywords before it belong to it)."""
+    text = src.text
+    line_start = text.rfind("\n", 0, pos) + 1
+    statement = _SIMPLE_STATEMENT.match(text, line_start)
+    if statement is None or statement.end() <= pos:
+        # Continued lines, comments inside parentheses, `x = 1; import y`: the careful way.
+        covered_to, imports = _statement_at(src, pos, line_no)
+        found.extend(imports)
+        return covered_to
+    # The common case: the whole statement in one regex match, at C speed.
+    indent = statement.group("indent")
+    if not src.logical_start(line_start) or "\t" in indent or "\f" in indent:
+        raise Unsure
+    flags = context_flags(src, line_start, len(indent)) if indent else 0
+    modules = statement.group("modules")
+    if modules is not None:
+        found.extend(RawImport(line_no, 0, item.split(None, 1)[0], (), flags)
+                     for item in _COMMA.split(modules))
+        return statement.end()
+    names = statement.group("names")
+    if names is not None:
+        taken = tuple(item.split(None, 1)[0] for item in _COMMA.split(names))
+    elif statement.group("star"):
+        taken = ("*",)
+    else:
+        taken = _parse_names(statement.group("pnames"), in_parens=True)
+    found.append(RawImport(line_no, len(statement.group("dots")), statement.group("module") or "",
+                           taken, flags | FROM_FLAG))
+    return statement.end()
 
 
 def _is_f_string(text: str, quote: int) -> bool:
@@ -195,7 +266,9 @@ def _dynamic_imports(src: Source, positions: list[int]) -> list[RawImport]:
         done_to = end
         try:
             fragment = ast.parse(src.text[start:end])
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            # Also a lone surrogate (a `raw_unicode_escape` file) or absurd nesting: the whole-file
+            # parse reports what is wrong instead of a traceback.
             raise Unsure from None
         offset = src.text.count("\n", 0, start)
         for raw in walk_imports(fragment):
