@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tests.support.cli import run_cli
+from tests.support.paths import PHASES
 
 # Read from examples/prep-monolith (tests/ and migrations/ are excluded by phases.yaml):
 # jobs/nightly_rollup.py:9   from prep.analytics.queries import bookings_per_day
@@ -32,7 +33,8 @@ ORM_CLASSES = ["Base", "User", "Host", "Kitchen", "Booking", "Review", "Payment"
 
 
 def _json(*args: str | Path, cwd: Path | None = None) -> dict:
-    result = run_cli("graph", "boundary", *args, "--format", "json", cwd=cwd)
+    config = () if cwd is not None else ("-c", PHASES)  # a copy of the example is scanned without a plan
+    result = run_cli(*config, "graph", "boundary", *args, "--format", "json", cwd=cwd)
     assert result.code == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -80,7 +82,8 @@ def test_groups_and_globs_select_the_boundary():
 
 
 def test_split_assigns_every_class_of_the_orm():
-    found = run_cli("graph", "boundary", "--split", "prep.models.orm", "--by", "group", "--format", "json")
+    found = run_cli("-c", PHASES, "graph", "boundary", "--split", "prep.models.orm", "--by", "group",
+                    "--format", "json")
     assert found.code == 0, found.stderr
     split = json.loads(found.stdout)
     assert split["assigned"] == {"compliance": ["ComplianceCheck"], "reviews": ["User"]}
@@ -89,34 +92,34 @@ def test_split_assigns_every_class_of_the_orm():
     assert split["unclaimed"] == ["Base", "Host", "Payment"]
     placed = [c for names in split["assigned"].values() for c in names] + list(split["shared"]) + split["unclaimed"]
     assert sorted(placed) == sorted(ORM_CLASSES) and split["complete"] is True
-    table = run_cli("graph", "boundary", "--split", "prep.models.orm")
+    table = run_cli("-c", PHASES, "graph", "boundary", "--split", "prep.models.orm")
     assert table.code == 0 and "ComplianceCheck  compliance" in table.stdout
 
 
 def test_every_format_renders_the_same_answer(tmp_path: Path):
-    table = run_cli("graph", "boundary", "prep.analytics")
+    table = run_cli("-c", PHASES, "graph", "boundary", "prep.analytics")
     assert table.code == 0 and "prep.analytics.queries.bookings_per_day  jobs.nightly_rollup" in table.stdout
     assert "inbound    3" in table.stdout and "outbound   2" in table.stdout
     for fmt in ("md", "markdown"):
-        md = run_cli("graph", "boundary", "prep.analytics", "--format", fmt)
+        md = run_cli("-c", PHASES, "graph", "boundary", "prep.analytics", "--format", fmt)
         assert md.code == 0 and "| prep.models.orm.Booking | prep.analytics.queries |" in md.stdout
     out = tmp_path / "boundary.html"
-    html = run_cli("graph", "boundary", "prep.analytics", "--format", "html", "--out", out)
+    html = run_cli("-c", PHASES, "graph", "boundary", "prep.analytics", "--format", "html", "--out", out)
     assert html.code == 0 and "<td>prep.analytics.routers.router</td>" in out.read_text(encoding="utf-8")
 
 
 def test_unknown_or_empty_boundaries_fail_closed():
-    unknown = run_cli("graph", "boundary", "prep.analytix")
+    unknown = run_cli("-c", PHASES, "graph", "boundary", "prep.analytix")
     assert unknown.code == 2 and "no module 'prep.analytix'" in unknown.stderr and "prep.analytics" in unknown.stderr
-    empty = run_cli("graph", "boundary", "prep.*.nothing_here")
+    empty = run_cli("-c", PHASES, "graph", "boundary", "prep.*.nothing_here")
     assert empty.code == 2 and "matches none of the" in empty.stderr
-    nothing = run_cli("graph", "boundary")
+    nothing = run_cli("-c", PHASES, "graph", "boundary")
     assert nothing.code == 2 and "name what is extracted" in nothing.stderr
-    everything = run_cli("graph", "boundary", "*")
+    everything = run_cli("-c", PHASES, "graph", "boundary", "*")
     assert everything.code == 2 and "nothing is outside it" in everything.stderr
-    not_orm = run_cli("graph", "boundary", "--split", "prep.analytics")
+    not_orm = run_cli("-c", PHASES, "graph", "boundary", "--split", "prep.analytics")
     assert not_orm.code == 2 and "prep/analytics/__init__.py: defines no class: nothing to split" in not_orm.stderr
-    by = run_cli("graph", "boundary", "--split", "prep.models.orm", "--by", "package")
+    by = run_cli("-c", PHASES, "graph", "boundary", "--split", "prep.models.orm", "--by", "package")
     assert by.code == 2 and "only 'group'" in by.stderr
     for result in (unknown, empty, nothing, everything, not_orm, by):
         assert "Traceback" not in result.stderr
