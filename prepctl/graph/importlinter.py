@@ -25,6 +25,7 @@ from prepctl import patterns
 from prepctl.errors import ConfigError, Problem
 from prepctl.graph.contracts import ContractOptions, ContractResult, Violation, run_contract
 from prepctl.graph.contracts.acyclic import AcyclicOptions
+from prepctl.graph.contracts.base import require
 from prepctl.graph.contracts.facade import FacadeOptions
 from prepctl.graph.contracts.forbidden import ForbiddenOptions
 from prepctl.graph.contracts.independence import IndependenceOptions
@@ -63,6 +64,10 @@ class TranslatedContract:
     ignore_imports: list[str] = field(default_factory=list)
     unmatched_alerting: str = "error"
     guidance: str = ""
+    #: Module patterns that must each match a module: import-linter refuses a contract naming
+    #: a missing module (a layer not marked optional, an independent module, an allowed
+    #: importer), where the prepctl contract alone would pass on the others.
+    required: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -150,20 +155,21 @@ def _translate_contract(raw: RawContract, skip_type_checking: bool) -> Translate
         raise raw.problem("unmatched_ignore_imports_alerting", f"{alerting!r} is not an alert level",
                           f"use one of {', '.join(ALERT_LEVELS)}")
     ignores = raw.items("ignore_imports")
-    common: dict[str, Any] = {"ignore_imports": [_ignore(raw, i) for i in ignores]}
+    # import-linter sees import statements only: importlib.import_module('x') is no import there.
+    common: dict[str, Any] = {"ignore_imports": [_ignore(raw, i) for i in ignores], "dynamic": False}
     if skip_type_checking:
         common["type_checking"] = False
     builders = {"forbidden": _forbidden, "layers": _layers, "independence": _independence,
                 "protected": _protected, "acyclic_siblings": _acyclic_siblings}
     try:
-        contracts = builders[kind](raw, common)
+        contracts, required = builders[kind](raw, common)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise raw.problem(None, f"cannot translate: {first['msg']}", "check the module names") from None
     guidance = raw.options.get("broken_contract_guidance", "")
     return TranslatedContract(
         name=str(raw.options.get("name", raw.where)).strip(), type=kind, location=f"{raw.path}:{raw.line}",
-        contracts=contracts, ignore_imports=ignores, unmatched_alerting=alerting,
+        contracts=contracts, ignore_imports=ignores, unmatched_alerting=alerting, required=required,
         guidance="\n".join(guidance) if isinstance(guidance, list) else str(guidance))
 
 
@@ -205,24 +211,30 @@ def _no_as_packages(raw: RawContract) -> None:
                           "with everything below it", "remove as_packages, or list the modules one by one")
 
 
-def _forbidden(raw: RawContract, common: dict[str, Any]) -> list[ContractOptions]:
+#: What a builder makes of one contract: the prepctl contracts, and the patterns that must exist.
+Built = tuple[list[ContractOptions], list[str]]
+
+
+def _forbidden(raw: RawContract, common: dict[str, Any]) -> Built:
     _no_as_packages(raw)
     return [ForbiddenOptions(type="forbidden", source=_modules(raw, "source_modules"),
                              forbidden=_modules(raw, "forbidden_modules"),
-                             transitive=not raw.flag("allow_indirect_imports", False), **common)]
+                             transitive=not raw.flag("allow_indirect_imports", False), **common)], []
 
 
-def _independence(raw: RawContract, common: dict[str, Any]) -> list[ContractOptions]:
-    return [IndependenceOptions(type="independence", modules=_modules(raw, "modules"), **common)]
+def _independence(raw: RawContract, common: dict[str, Any]) -> Built:
+    modules = _modules(raw, "modules")
+    return [IndependenceOptions(type="independence", modules=modules, **common)], modules
 
 
-def _protected(raw: RawContract, common: dict[str, Any]) -> list[ContractOptions]:
+def _protected(raw: RawContract, common: dict[str, Any]) -> Built:
     _no_as_packages(raw)
+    allowed = _modules(raw, "allowed_importers")
     return [FacadeOptions(type="facade", modules=_modules(raw, "protected_modules"),
-                          facade=_modules(raw, "allowed_importers"), transitive=False, **common)]
+                          facade=allowed, transitive=False, **common)], allowed
 
 
-def _layers(raw: RawContract, common: dict[str, Any]) -> list[ContractOptions]:
+def _layers(raw: RawContract, common: dict[str, Any]) -> Built:
     if raw.flag("exhaustive", False) or raw.items("exhaustive_ignores"):
         raise raw.problem("exhaustive", "exhaustive layers are not supported by prepctl",
                           "remove exhaustive/exhaustive_ignores, or check this contract with lint-imports")
@@ -230,6 +242,7 @@ def _layers(raw: RawContract, common: dict[str, Any]) -> list[ContractOptions]:
     layers: list[str | list[str]] = []
     independent: list[list[str]] = []
     optional = False
+    required: list[str] = []
     for text in raw.items("layers"):
         if "|" in text and ":" in text:
             raise raw.problem("layers", f"layer {text!r} mixes '|' and ':'", "use one separator per layer")
@@ -238,6 +251,8 @@ def _layers(raw: RawContract, common: dict[str, Any]) -> list[ContractOptions]:
             name = name.strip()
             if name.startswith("(") and name.endswith(")"):
                 name, optional = name[1:-1].strip(), True
+            else:
+                required.extend(f"{c}.{name}" if c else name for c in containers or [""])
             problem = patterns.validate(name)
             if problem:
                 raise raw.problem("layers", f"layers: {problem}", "write module names relative to the containers")
@@ -253,10 +268,10 @@ def _layers(raw: RawContract, common: dict[str, Any]) -> list[ContractOptions]:
         found.append(IndependenceOptions(
             type="independence", modules=[f"{c}.{n}" if c else n for c in containers or [""] for n in names],
             **common))
-    return found
+    return found, required
 
 
-def _acyclic_siblings(raw: RawContract, common: dict[str, Any]) -> list[ContractOptions]:
+def _acyclic_siblings(raw: RawContract, common: dict[str, Any]) -> Built:
     if raw.items("skip_descendants"):
         raise raw.problem("skip_descendants", "skip_descendants is not supported by prepctl",
                           "remove it, or check this contract with lint-imports")
@@ -278,22 +293,34 @@ def _acyclic_siblings(raw: RawContract, common: dict[str, Any]) -> list[Contract
         for level in range(1, depth + 2):
             found.append(AcyclicOptions(type="acyclic", modules=[ancestor + ".*" * level],
                                         depth=base + level, **common))
-    return found
+    return found, []
 
 
 def check(contract: TranslatedContract, graph: ImportGraph) -> ContractResult:
     """Run every prepctl contract an import-linter contract became, as one result.
 
-    A level of an acyclic_siblings contract deeper than the packages go is no error when the
-    ancestor exists (import-linter stops at the leaves too); any other pattern that matches
-    nothing is, as in prepctl.
+    The ignores are applied here with import-linter's meaning (each side names modules exactly,
+    not packages), before the prepctl contracts run without ignores of their own. A level of an
+    acyclic_siblings contract deeper than the packages go is no error when the ancestor exists
+    (import-linter stops at the leaves too); any other pattern that matches nothing is.
     """
     violations: list[Violation] = []
     notes: list[str] = []
     checked: list[str] = []
+    for pattern in contract.required:
+        require(graph, f"{contract.name}:", [pattern])
+    view = graph.filtered(contract.contracts[0].edge_filter())
+    unmatched = unmatched_ignores(contract, view)
+    if unmatched and contract.unmatched_alerting == "error":
+        raise GraphError(Problem(file=contract.location, message=f"{contract.name}: ignore_imports "
+                                 f"{', '.join(unmatched)} match no import",
+                                 hint="remove them, or set unmatched_ignore_imports_alerting"))
+    if unmatched and contract.unmatched_alerting == "warn":
+        notes.append(f"ignore_imports {', '.join(unmatched)} match no import")
+    view = view.without(ignored_exactly(contract.ignore_imports, view))
     for options in contract.contracts:
         try:
-            result = run_contract(options, graph)
+            result = run_contract(options.model_copy(update={"ignore_imports": []}), view)
         except GraphError:
             ancestor = options.modules[0].split(".*")[0] if isinstance(options, AcyclicOptions) else None
             if ancestor is not None and ancestor in graph.modules:
@@ -302,27 +329,21 @@ def check(contract: TranslatedContract, graph: ImportGraph) -> ContractResult:
         violations.extend(result.violations)
         notes.extend(result.notes)
         checked.append(result.checked)
-    unmatched = unmatched_ignores(contract, graph)
-    if unmatched and contract.unmatched_alerting == "error":
-        raise GraphError(Problem(file=contract.location, message=f"{contract.name}: ignore_imports "
-                                 f"{', '.join(unmatched)} match no import",
-                                 hint="remove them, or set unmatched_ignore_imports_alerting"))
-    if unmatched and contract.unmatched_alerting == "warn":
-        notes.append(f"ignore_imports {', '.join(unmatched)} match no import")
     if violations and contract.guidance:
         notes.append(contract.guidance)
     return ContractResult(violations, "; ".join(checked), notes)
 
 
+def ignored_exactly(expressions: list[str], graph: ImportGraph) -> set[tuple[str, str]]:
+    """The imports of ``graph`` that import-linter ignore expressions name."""
+    parsed = [tuple(module_pattern(side) for side in e.split("->", 1)) for e in expressions]
+    return {(a, b) for a, b in graph.statements
+            if any(_exact(pa, a) and _exact(pb, b) for pa, pb in parsed)}
+
+
 def unmatched_ignores(contract: TranslatedContract, graph: ImportGraph) -> list[str]:
     """The ignore expressions that match no import of the graph (import-linter alerts on them)."""
-    found = []
-    for expression in contract.ignore_imports:
-        importer, _, imported = expression.partition("->")
-        pi, pb = module_pattern(importer), module_pattern(imported)
-        if not any(_exact(pi, a) and _exact(pb, b) for a, b in graph.statements):
-            found.append(expression.strip())
-    return found
+    return [e.strip() for e in contract.ignore_imports if not ignored_exactly([e], graph)]
 
 
 def _exact(pattern: str, module: str) -> bool:
