@@ -157,7 +157,8 @@ def test_unsupported_or_wrong_options_name_file_and_line(tmp_path: Path, body: s
 
 @pytest.mark.parametrize(("session", "line", "message"), [
     ("root_package = shop\ninclude_external_packages = True\n", 3, "include_external_packages = true"),
-    ("root_package = shop\ncontract_types =\n    custom: shop.lint.Custom\n", 3, "option 'contract_types' is not supported"),
+    ("root_package = shop\ncontract_types =\n    custom: shop.lint.Custom\n", 3,
+     "option 'contract_types' is not supported"),
     ("exclude_type_checking_imports = True\n", 1, "no root_package or root_packages"),
 ])
 def test_session_options_prepctl_cannot_honour_are_refused(tmp_path: Path, session: str, line: int,
