@@ -30,7 +30,9 @@ from prepctl.graph.contracts.facade import FacadeOptions
 from prepctl.graph.contracts.forbidden import ForbiddenOptions
 from prepctl.graph.contracts.independence import IndependenceOptions
 from prepctl.graph.contracts.layers import LayersOptions
+from prepctl.graph.load import GraphSettings, build_graph, default_include
 from prepctl.graph.model import GraphError, ImportGraph
+from prepctl.graph.scan.config import ScanConfig
 
 INI_SECTION = "importlinter"
 CONTRACT_PREFIX = "importlinter:contract:"
@@ -40,7 +42,7 @@ ALERT_LEVELS = ("error", "warn", "none")
 
 #: Options of the session section: the ones prepctl honours, and those that change no verdict.
 SESSION_OPTIONS = {"root_package", "root_packages", "include_external_packages",
-                   "exclude_type_checking_imports", "contracts", "cache_dir"}
+                   "exclude_type_checking_imports", "cache_dir"}
 COMMON_OPTIONS = {"name", "type", "id", "ignore_imports", "unmatched_ignore_imports_alerting",
                   "broken_contract_guidance"}
 TYPE_OPTIONS: dict[str, set[str]] = {
@@ -332,6 +334,41 @@ def check(contract: TranslatedContract, graph: ImportGraph) -> ContractResult:
     if violations and contract.guidance:
         notes.append(contract.guidance)
     return ContractResult(violations, "; ".join(checked), notes)
+
+
+@dataclass
+class ContractVerdict:
+    """One import-linter contract judged by prepctl: its result, or why it has none."""
+
+    contract: TranslatedContract
+    result: ContractResult | None = None
+    error: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """import-linter's words: kept, broken, or error (prepctl could not judge it)."""
+        if self.result is None:
+            return "error"
+        return "kept" if self.result.kept else "broken"
+
+
+def check_config(path: Path, root: Path) -> list[ContractVerdict]:
+    """Every contract of the import-linter configuration ``path``, on the packages under ``root``.
+
+    A ConfigError for a configuration prepctl cannot honour; a contract that cannot be judged
+    (a named module missing, an unmatched ignore) is an `error` verdict, the others still run.
+    """
+    config = read_config(path)
+    settings = GraphSettings(root=root, scan=ScanConfig(include=default_include(root),
+                                                        packages=tuple(config.root_packages)))
+    graph = build_graph(settings)
+    verdicts = []
+    for contract in config.contracts:
+        try:
+            verdicts.append(ContractVerdict(contract, check(contract, graph)))
+        except GraphError as exc:
+            verdicts.append(ContractVerdict(contract, error=str(exc)))
+    return verdicts
 
 
 def ignored_exactly(expressions: list[str], graph: ImportGraph) -> set[tuple[str, str]]:

@@ -1,5 +1,5 @@
 """Both sides of the import-linter differential: lint-imports as a subprocess, prepctl through
-the library (build_graph + the translated contracts)."""
+the library (prepctl.graph.importlinter.check_config: build_graph + the translated contracts)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from prepctl.graph.importlinter import check, read_config
-from prepctl.graph.load import GraphSettings, build_graph
-from prepctl.graph.model import GraphError
-from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.importlinter import check_config
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+#: "Name KEPT", "Name BROKEN (2 ignored imports)", "Name KEPT (1 warning)".
 VERDICT = re.compile(r"^(?P<name>.+?) (?P<verdict>KEPT|BROKEN)(?: \(\d+ [a-z ,0-9]+\))?$")
 
 
@@ -33,13 +31,4 @@ def lint_imports(root: Path, config: Path) -> dict[str, str]:
 
 def prepctl_verdicts(root: Path, config: Path) -> dict[str, str]:
     """Contract name -> "kept"/"broken"/"error" from prepctl's engine on the same configuration."""
-    parsed = read_config(config)
-    settings = GraphSettings(root=root, scan=ScanConfig(include=(".",), packages=tuple(parsed.root_packages)))
-    graph = build_graph(settings)
-    verdicts = {}
-    for contract in parsed.contracts:
-        try:
-            verdicts[contract.name] = "kept" if check(contract, graph).kept else "broken"
-        except GraphError:
-            verdicts[contract.name] = "error"
-    return verdicts
+    return {v.contract.name: v.verdict for v in check_config(config, root)}

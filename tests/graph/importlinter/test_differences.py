@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prepctl.graph.contracts import run_contract
-from prepctl.graph.importlinter import check, read_config
+from prepctl.graph.importlinter import check, check_config, read_config
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import ImportGraph
 from prepctl.graph.scan.config import ScanConfig
@@ -27,6 +27,9 @@ def test_an_erroring_contract_leaves_the_others_judged(tmp_path: Path) -> None:
                       + "\n[importlinter:contract:d]\nname = Good\n" + FORBIDDEN)
     assert lint_imports(tmp_path, config) == {"": "error"}
     assert prepctl_verdicts(tmp_path, config) == {"Bad": "error", "Good": "broken"}
+    bad, _ = check_config(config, tmp_path)
+    assert bad.error == f"{config}:4: Bad: ignore_imports pkg.low -> pkg.nowhere match no import " \
+                        "(remove them, or set unmatched_ignore_imports_alerting)"
 
 
 def test_translated_options_alone_read_ignores_as_packages(tmp_path: Path) -> None:
