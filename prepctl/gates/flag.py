@@ -60,6 +60,9 @@ class FlagSpec(CriterionSpec):
     attribute: str | None = Field(None, description="The Python attribute or YAML key, when it "
                                   "differs from `name` (e.g. analytics_endpoints_enabled).")
 
+    def flags_checked(self) -> dict[str, Any]:
+        return {self.name: self.expect}
+
 
 class FlagGate(Gate[FlagSpec]):
     kind = "flag"

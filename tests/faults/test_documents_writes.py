@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from prepctl.reports.documents import GENERATOR_META
+from prepctl.documents.output import GENERATOR_META
 from tests.support.documents import RUNBOOK, Project, make_project
 from tests.support.fault_harness import Expect, check, run_prepctl
 
