@@ -5,8 +5,9 @@
 The monorepo (``scale_repo.py``: seeded, ~10 imports per module, so ~500,000 edges at 50,000
 modules, a few hub modules imported by thousands) is generated once into CACHE/scale-N and reused.
 A phases.yaml beside it declares 5 `imports` contracts (forbidden, layers, independence, acyclic,
-facade). Each command runs as the real CLI in its own process: cold = the plan's .prepctl folder
-removed first (so the run includes the whole scan), warm = run again with the cache that left.
+facade; some are broken on purpose, so there is something to report). Each command runs as the
+real CLI in its own process: cold = the plan's .prepctl folder removed first (so the run
+includes the whole scan), warm = run again with the cache that left.
 
 - scan: `graph imports HUB` (builds the graph, answers a one-module question)
 - importers: `graph importers --transitive HUB --format json` (HUB = the most-imported module)
