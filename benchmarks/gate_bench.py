@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/gate_bench.py [-c phases.yaml] [--repeat 5]
 
-The plan's folder is copied to a temporary folder first (without .git, the venv, build output
-and any .prepctl state), so the runs start from no cache and record their gate history there,
+The checkout holding the plan is copied to a temporary folder first (without .git, the venv,
+build output and any .prepctl state), so the runs start from no cache and record their gate history there,
 not in the checkout. Every run is the real CLI in its own process. First = no .prepctl yet
 (import-scan cache, validation caches and history all empty); warm = the following runs on the
 unchanged tree (median of REPEAT). `report` then writes the dashboard from the same warm state:
@@ -46,9 +46,12 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     workdir = Path(tempfile.mkdtemp(prefix="gate-bench-"))
     try:
+        # The plan may name files beside it or above it (root: ../prep-monolith): copy the checkout
+        # it lives in, or its folder when it lives elsewhere.
+        base = REPO if plan.is_relative_to(REPO) else plan.parent
         copy = workdir / "plan"
-        shutil.copytree(plan.parent, copy, ignore=NOT_COPIED, symlinks=True)
-        copied_plan = copy / plan.name
+        shutil.copytree(base, copy, ignore=NOT_COPIED, symlinks=True)
+        copied_plan = copy / plan.relative_to(base)
         prepctl = [sys.executable, "-m", "prepctl", "-c", str(copied_plan)]
         gate = [*prepctl, "gate", "--all"]
         report = [*prepctl, "report", "--out", str(workdir / "dashboard")]
