@@ -5,7 +5,7 @@ script can do what ``prepctl gate`` or ``prepctl graph`` do and read the results
 
     from prepctl import api
 
-    plan = api.load_plan(path="examples/prep-monolith/phases.yaml")
+    plan = api.load_plan(path="examples/prep-plan/phases.yaml")
     report = api.evaluate(plan, phase="phase-0")
     print(report.status.value, [c.id for c in report.phases[0].criteria])
 

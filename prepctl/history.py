@@ -95,6 +95,22 @@ class Run:
         return next((p for p in self.phases if p.phase == phase_id), None)
 
 
+_LABEL_TIME = re.compile(r" at \d{4}-\d{2}-\d{2}T\S*")  # an `slo` label's " at 2026-01-06T09:00:00Z"
+
+
+def with_legacy_metrics(kind: str, evidence: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """Recorded evidence, with the metric implied in runs recorded before evidence carried one:
+    they kept the `slo` gate's measured series only as a numeric ``value``. Read back with that
+    metric, their charts and post-mortem tables stay as they were."""
+    def upgraded(item: dict[str, Any]) -> dict[str, Any]:
+        value = item.get("value")
+        if kind != "slo" or "metric" in item or not isinstance(value, int | float) or isinstance(value, bool):
+            return item
+        name = _LABEL_TIME.sub("", str(item.get("label", "")))
+        return {**item, "metric": {"name": name, "value": value, "objective": item.get("expected")}}
+    return tuple(upgraded(item) for item in evidence)
+
+
 def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -363,7 +379,8 @@ class HistoryStore:
                 "SELECT phase, title, status FROM phase_results WHERE run_id = ? ORDER BY position", (run_id,)):
             criteria = tuple(
                 RecordedCriterion(id=c[0], kind=c[1], title=c[2], advisory=bool(c[3]), status=Status(c[4]),
-                                  summary=c[5], evidence=tuple(json.loads(c[6])), seconds=c[7])
+                                  summary=c[5], evidence=with_legacy_metrics(c[1], json.loads(c[6])),
+                                  seconds=c[7])
                 for c in self._conn.execute(
                     "SELECT criterion, kind, title, advisory, status, summary, evidence, seconds "
                     "FROM criterion_results WHERE run_id = ? AND phase = ? ORDER BY position",

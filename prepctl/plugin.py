@@ -36,6 +36,8 @@ ticket = "ticket_gate:TicketGate"
 
 Once installed, ``prepctl validate`` checks ``kind: ticket`` criteria against ``TicketSpec``
 (with ``file:line:col`` errors), ``prepctl schema`` lists the kind, and ``prepctl gate`` runs it.
+Evidence that carries a :class:`Metric` (``Evidence(..., metric=Metric("queue depth", 42,
+threshold=100))``) is charted on the dashboard and tabulated in post-mortems, like an SLO.
 Output formats join the ``prepctl.formats`` group (a :class:`Format` subclass) and contract
 types the ``prepctl.contracts`` group (a :class:`Contract` with its :class:`ContractOptions`).
 A plugin cannot replace a built-in name: the built-in wins (``Registry.clashes`` reports it).
@@ -50,7 +52,7 @@ from prepctl.graph.contracts.base import Contract, ContractContext, ContractOpti
 from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 from prepctl.registry import Registry
 from prepctl.sources.tree import Tree
-from prepctl.verdicts import Evidence, GateReport, Status, Verdict
+from prepctl.verdicts import Evidence, GateReport, Metric, Status, Verdict
 
 __all__ = [
     "Contract",
@@ -65,6 +67,7 @@ __all__ = [
     "GateError",
     "GateReport",
     "LoadedPlan",
+    "Metric",
     "Phase",
     "Problem",
     "Registry",

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from prepctl.evaluate import evaluate
-from prepctl.plan.model import LoadedPlan
+from prepctl.plan.model import LoadedPlan, Phase
 from prepctl.verdicts import PhaseResult, Status
 
 
@@ -69,10 +69,10 @@ class PhaseState:
                 "schedule": self.schedule.to_dict() if self.schedule else None}
 
 
-def describe_state(result: PhaseResult, blocked_by: list[str]) -> str:
+def describe_state(phase: Phase, result: PhaseResult, blocked_by: list[str]) -> str:
     """passed / ready / failing / blocked by X.
 
-    `ready` means the dependencies passed and only sign-offs (manual or signoff criteria) are missing:
+    `ready` means the dependencies passed and only sign-offs (criteria that need a person) are missing:
     everything a machine can check holds.
     """
     if blocked_by:
@@ -80,7 +80,8 @@ def describe_state(result: PhaseResult, blocked_by: list[str]) -> str:
     if result.status is Status.PASS or result.status is Status.WARN:
         return "passed"
     open_required = [c for c in result.criteria if not c.advisory and c.status is not Status.PASS]
-    if open_required and all(c.kind in ("manual", "signoff") and c.status is Status.FAIL for c in open_required):
+    by_person = {spec.id for spec in phase.criteria if spec.needs_person}
+    if open_required and all(c.id in by_person and c.status is Status.FAIL for c in open_required):
         return "ready (awaiting sign-off)"
     return "failing"
 
@@ -100,7 +101,7 @@ def standings(plan: LoadedPlan, results: dict[str, PhaseResult], today: date) ->
     for phase_id in plan.order():
         phase = plan.phase(phase_id)
         blocked_by = [d for d in phase.depends_on if d not in passed]
-        state = describe_state(results[phase_id], blocked_by)
+        state = describe_state(phase, results[phase_id], blocked_by)
         if state == "passed":
             passed.add(phase_id)
         dates = plan.dates_of(phase)

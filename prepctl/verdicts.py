@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 
 class Status(enum.StrEnum):
@@ -20,6 +21,44 @@ class Status(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Metric:
+    """A number a gate measured. Documents chart and tabulate metrics whatever the gate's kind,
+    so a plugin gate that fills one gets a dashboard chart without any document knowing it."""
+
+    #: What was measured, the same in every run: one chart follows one name.
+    name: str
+    value: float
+    unit: str = ""
+    #: The bound as the plan states it, e.g. "pass if <= 0.8".
+    objective: str | None = None
+    #: The bound as a number, drawn as a line on the chart.
+    threshold: float | None = None
+    #: Which way is better: "lower" (latency, open defects) or "higher" (availability).
+    direction: Literal["lower", "higher"] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: val for key, val in vars(self).items() if val is not None and val != ""}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Metric | None:
+        """A recorded metric, or None when the record is not one (history is read, never trusted)."""
+        if not isinstance(data, dict):
+            return None
+        value, threshold = data.get("value"), data.get("threshold")
+        if not _is_number(value) or not (threshold is None or _is_number(threshold)):
+            return None
+        direction = data.get("direction")
+        return cls(name=str(data.get("name") or ""), value=float(value), unit=str(data.get("unit") or ""),
+                   objective=None if data.get("objective") is None else str(data["objective"]),
+                   threshold=None if threshold is None else float(threshold),
+                   direction=direction if direction in ("lower", "higher") else None)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """One thing a gate looked at: where it was, what it held and what was expected."""
 
@@ -30,6 +69,8 @@ class Evidence:
     expected: Any = None
     revision: str | None = None
     url: str | None = None
+    #: The number measured here, when there is one to chart.
+    metric: Metric | None = None
 
     @property
     def location(self) -> str | None:
@@ -43,6 +84,8 @@ class Evidence:
             val = getattr(self, key)
             if val is not None:
                 out[key] = val
+        if self.metric is not None:
+            out["metric"] = self.metric.to_dict()
         return out
 
 

@@ -3,7 +3,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh demo || exit 2
-prepctl() { .venv/bin/prepctl "$@"; }
+# The example plan lives beside the example monolith: examples/prep-plan/phases.yaml.
+prepctl() { .venv/bin/prepctl -c examples/prep-plan/phases.yaml "$@"; }
 
 echo "== prepctl status"
 prepctl status || exit $?

@@ -1,4 +1,4 @@
-"""Count the fault corpus's cases per category, for the README's reliability section.
+"""Count the fault corpus's cases per category, for docs/reliability.md.
 
 Usage: .venv/bin/python scripts/fault_corpus_table.py [--run]
 Without --run it counts the collected cases; with --run it runs them and counts the outcomes.

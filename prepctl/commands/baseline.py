@@ -26,9 +26,10 @@ def capture(
 ) -> None:
     """Measure every slo objective of PHASE now and write baselines/NAME.json. Exit 2 if any
     objective has no clean number (nothing is written then)."""
-    from prepctl.baselines import capture as capture_baseline
+    from prepctl.slo.baselines import CaptureRequest
+    from prepctl.slo.baselines import capture as capture_baseline
 
-    result = capture_baseline(session_of(ctx).load_plan(), phase, name=name, force=force)
+    result = capture_baseline(CaptureRequest(session_of(ctx).load_plan(), phase, name=name, force=force))
     found = result.baseline
     verb = "replaced" if result.replaced else "wrote"
     shown = _relative(result.path)

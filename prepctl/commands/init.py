@@ -29,4 +29,4 @@ def init(
     if result.python_files == 0:
         typer.echo(f"prepctl: warning: no Python files under {root}: `imports` criteria and graph "
                    "commands will report errors until root: points at the monolith", err=True)
-    typer.echo(f"next: prepctl -c {result.path} status; then turn criteria into gates (README, \"Gate kinds\").")
+    typer.echo(f"next: prepctl -c {result.path} status; then turn criteria into gates (docs/gates/index.md).")

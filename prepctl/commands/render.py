@@ -30,19 +30,19 @@ FormatOpt = Annotated[DocFormatOption, typer.Option("--format", "-f", help="mark
 
 
 def _format(option: DocFormatOption):
-    from prepctl.reports.documents import DocFormat
+    from prepctl.documents.output import DocFormat
 
     return DocFormat(option.value)
 
 
 def _finish(planned: list, to_stdout: bool) -> None:
-    from prepctl.reports import documents
+    from prepctl.documents import output
 
     for item in planned:
         if to_stdout:
-            documents.emit(item.new)
+            output.emit(item.new)
             continue
-        verb = "wrote" if documents.write(item) else "unchanged"
+        verb = "wrote" if output.write(item) else "unchanged"
         typer.echo(f"{verb} {item.path}")
 
 
@@ -62,8 +62,8 @@ def rfc(
 ) -> None:
     """The RFC of a phase: owners, approvers, dates, tasks, exit criteria with their current
     verdicts and evidence, risks, rollback flags and the sign-off table."""
+    from prepctl.documents.rfc import content_changed, render_rfcs
     from prepctl.evaluate import select_phases
-    from prepctl.reports.rfc import content_changed, render_rfcs
 
     if phase is not None and all_phases:
         raise typer.BadParameter("name a PHASE or pass --all, not both")
@@ -100,17 +100,17 @@ def runbook(
     """Update the generated sections of RUNBOOK.md at the monolith's root (honours --root): one
     region per service in phases.yaml's services:. Only text between prepctl:begin/end markers
     changes; a missing region is appended. Bad markers: exit 2, file untouched."""
-    from prepctl.reports import documents
-    from prepctl.reports.documents import DocFormat
-    from prepctl.reports.engine import Renderer
-    from prepctl.reports.runbook import render_runbook, render_text
+    from prepctl.documents import output
+    from prepctl.documents.engine import Renderer
+    from prepctl.documents.output import DocFormat
+    from prepctl.documents.runbook import render_runbook, render_text
 
     plan = session_of(ctx).load_plan()
     doc_format = _format(fmt)
     if doc_format is DocFormat.html and out == STDOUT:
         renderer = Renderer(plan.config_dir)
         markdown = render_text(plan, renderer)
-        documents.emit(documents.html_document(renderer, markdown, documents.first_heading(markdown, "Runbook")))
+        output.emit(output.html_document(renderer, markdown, output.first_heading(markdown, "Runbook")))
         return
     planned = render_runbook(plan, doc_format, None if out in (None, STDOUT) else Path(out))
     if check:
@@ -138,8 +138,8 @@ def postmortem(
 ) -> None:
     """A post-mortem with its timeline pre-filled from gate history: when each criterion first
     failed, first passed, regressed; SLO impact; what went well/badly; action items; lessons."""
+    from prepctl.documents.postmortem import parse_moment, render_postmortem
     from prepctl.fileio import output_target
-    from prepctl.reports.postmortem import parse_moment, render_postmortem
 
     plan = session_of(ctx).load_plan()
     if out not in (None, STDOUT):

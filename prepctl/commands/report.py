@@ -17,9 +17,9 @@ def report(
     """Write a self-contained HTML dashboard: the phase timeline, each phase's verdicts with
     evidence, the ORM dependency graph when available, and SLO values and gate results over
     time from the gate history."""
-    from prepctl.reports import documents
-    from prepctl.reports.dashboard import render_dashboard
+    from prepctl.documents import output
+    from prepctl.documents.dashboard import render_dashboard
 
     planned = render_dashboard(session_of(ctx).load_plan(), out)
-    verb = "wrote" if documents.write(planned) else "unchanged"
+    verb = "wrote" if output.write(planned) else "unchanged"
     typer.echo(f"{verb} {planned.path}")

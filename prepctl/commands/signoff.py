@@ -23,7 +23,7 @@ def signoff(
     """Approve the phase's RFC (or, with --criterion, a manual criterion). An RFC approval
     records the digest of the RFC's current content: if the content changes later, the
     approval shows as stale. Commit signoffs.yaml afterwards."""
-    from prepctl.gates.signoff import record_signoff
+    from prepctl.signoff.recording import record_signoff
 
     result = record_signoff(session_of(ctx).load_plan(), phase, role, name, email=email, criterion=criterion, on=on)
     typer.echo(f"recorded: {result.describe()} in {result.path}")

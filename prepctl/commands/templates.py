@@ -19,7 +19,7 @@ app = typer.Typer(
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """Every template, and whether the project overrides it."""
-    from prepctl.reports.engine import list_templates
+    from prepctl.documents.engine import list_templates
 
     for info in list_templates(session_of(ctx).load_plan().config_dir):
         where = "project override" if info.overrides_shipped else info.origin
@@ -30,7 +30,7 @@ def list_(ctx: typer.Context) -> None:
 def show(ctx: typer.Context,
          name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2 (or rfc.md).")]) -> None:
     """Print the template a render would use."""
-    from prepctl.reports.engine import resolve_name
+    from prepctl.documents.engine import resolve_name
 
     info = resolve_name(session_of(ctx).load_plan().config_dir, name)
     typer.echo(info.path.read_text(encoding="utf-8"), nl=False)
@@ -39,7 +39,7 @@ def show(ctx: typer.Context,
 @app.command()
 def eject(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2.")]) -> None:
     """Copy a shipped template into templates/ next to phases.yaml, to edit it there."""
-    from prepctl.reports.engine import eject as eject_template
+    from prepctl.documents.engine import eject as eject_template
 
     target = eject_template(session_of(ctx).load_plan().config_dir, name)
     typer.echo(f"wrote {target}; edit it, `prepctl render ...` now uses it")

@@ -8,7 +8,7 @@ from prepctl.inert import inert
 from prepctl.secrets import redact
 from prepctl.verdicts import CriterionResult, GateReport, PhaseResult
 
-#: Bump when the JSON layout changes incompatibly; documented in the README.
+#: Bump when the JSON layout changes incompatibly; documented in docs/formats.md.
 JSON_SCHEMA_VERSION = 1
 
 

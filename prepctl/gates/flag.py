@@ -60,6 +60,9 @@ class FlagSpec(CriterionSpec):
     attribute: str | None = Field(None, description="The Python attribute or YAML key, when it "
                                   "differs from `name` (e.g. analytics_endpoints_enabled).")
 
+    def flags_checked(self) -> dict[str, Any]:
+        return {self.name: self.expect}
+
 
 class FlagGate(Gate[FlagSpec]):
     kind = "flag"
@@ -101,7 +104,7 @@ def judge(search: SettingSearch, expect: Scalar, revision: str | None = None) ->
     if computed:
         where = "; ".join(f"computed default: {_shown(d, secret)} at {d.location}" for d in computed)
         return Verdict.of(Status.ERROR, f"{who}: {where}; prepctl reads code, it does not run it, and "
-                          "folds only the subset the README's `flag` section lists", evidence)
+                          "folds only the subset docs/gates/flag.md lists", evidence)
     values = {_key(coerce(d, expect)) for d in search.definitions}
     if len(values) > 1:
         listing = "; ".join(f"{_shown(d, secret)} at {d.location}" for d in search.definitions)

@@ -38,6 +38,9 @@ class ImportsSpec(CriterionSpec):
     baseline: bool = Field(True, description=(
         "Violations listed in the graph baseline file only warn (false: every violation fails)."))
 
+    def graph_contract(self) -> ContractSpec:  # type: ignore[valid-type]
+        return self.contract
+
 
 class ImportsGate(Gate[ImportsSpec]):
     kind = "imports"

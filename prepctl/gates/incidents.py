@@ -11,7 +11,7 @@
 An alert counts when it is active (or unprocessed) and matches every matcher. Silenced and
 inhibited alerts do not count; the evidence still lists them, so a reader sees what was muted.
 The evidence lists each counted alert's labels and start time. Alerts are checked against the v2
-schema first (``prepctl.sources.alertmanager.parse_alert``): one that is malformed or contradicts
+schema first (``prepctl.sources.metrics.alertmanager.parse_alert``): one that is malformed or contradicts
 itself makes the verdict ``error``, since the count is then unknown.
 """
 
@@ -23,7 +23,11 @@ from pydantic import Field, field_validator
 
 from prepctl.gates.base import Gate, GateContext
 from prepctl.plan.model import CriterionSpec, Phase
-from prepctl.verdicts import Evidence, Status, Verdict, first_few
+from prepctl.sources.http import redact_verdict
+from prepctl.sources.metrics.alertmanager import alertmanager_source
+from prepctl.sources.metrics.interface import AlertsSource
+from prepctl.sources.metrics.labels import LabelMatcher
+from prepctl.verdicts import Evidence, Metric, Status, Verdict, first_few
 
 
 class IncidentsSpec(CriterionSpec):
@@ -35,8 +39,6 @@ class IncidentsSpec(CriterionSpec):
     @field_validator("matchers")
     @classmethod
     def _parse(cls, value: list[str]) -> list[str]:
-        from prepctl.sources.labels import LabelMatcher
-
         for text in value:
             LabelMatcher.parse(text)
         return value
@@ -52,37 +54,36 @@ class IncidentsGate(Gate[IncidentsSpec]):
     live = True
 
     def check(self, spec: IncidentsSpec, phase: Phase, ctx: GateContext) -> Verdict:
-        from prepctl.sources.http import redact_verdict
+        return redact_verdict(count_alerts(spec, alertmanager_source(ctx)))
 
-        return redact_verdict(self._check(spec, ctx))
 
-    def _check(self, spec: IncidentsSpec, ctx: GateContext) -> Verdict:
-        from prepctl.sources.alertmanager import alertmanager_source
-        from prepctl.sources.labels import LabelMatcher
-
-        api = alertmanager_source(ctx)
-        matchers = [LabelMatcher.parse(m) for m in spec.matchers]
-        status = api.status()
-        alerts = api.alerts(matchers)
-        counted = [a for a in alerts if not a.suppressed]
-        muted = [a for a in alerts if a.suppressed]
-        selector = ", ".join(str(m) for m in matchers)
-        evidence = [Evidence(f"Alertmanager {status.version} (up since {status.uptime})",
-                             value=f"{len(counted)} active, {len(muted)} silenced/inhibited",
-                             expected=f"<= {spec.max_active} active matching {{{selector}}}",
-                             url=api.location)]
-        for alert in counted:
-            evidence.append(Evidence(f"active {alert.name} since {alert.starts_at}",
-                                     value=_labels(alert.labels), expected="no such alert", url=api.location))
-        for alert in muted:
-            why = alert.muted_why
-            ids = ", ".join(alert.muted_ids)
-            evidence.append(Evidence(f"not counted: {alert.name} since {alert.starts_at} is {why}"
-                                     f"{f' ({ids})' if ids else ''}", value=_labels(alert.labels)))
-        extra = f"; {len(muted)} silenced/inhibited not counted" if muted else ""
-        if len(counted) > spec.max_active:
-            names = first_few([f"{a.name}{_labels(a.labels)}" for a in counted], 3)
-            return Verdict.of(Status.FAIL, f"{len(counted)} active alert{'s' if len(counted) != 1 else ''} "
-                              f"matching {{{selector}}} (max {spec.max_active}): {names}{extra}", evidence)
-        return Verdict.of(Status.PASS, f"{len(counted)} active alerts matching {{{selector}}} "
-                          f"(max {spec.max_active}){extra}", evidence)
+def count_alerts(spec: IncidentsSpec, api: AlertsSource) -> Verdict:
+    """The verdict on the alerts matching the criterion's matchers, from any alerts source."""
+    matchers = [LabelMatcher.parse(m) for m in spec.matchers]
+    status = api.status()
+    alerts = api.alerts(matchers)
+    counted = [a for a in alerts if not a.suppressed]
+    muted = [a for a in alerts if a.suppressed]
+    selector = ", ".join(str(m) for m in matchers)
+    evidence = [Evidence(f"Alertmanager {status.version} (up since {status.uptime})",
+                         value=f"{len(counted)} active, {len(muted)} silenced/inhibited",
+                         expected=f"<= {spec.max_active} active matching {{{selector}}}",
+                         url=api.location,
+                         metric=Metric(f"active alerts matching {{{selector}}}", len(counted), unit="alerts",
+                                       objective=f"<= {spec.max_active} active", threshold=spec.max_active,
+                                       direction="lower"))]
+    for alert in counted:
+        evidence.append(Evidence(f"active {alert.name} since {alert.starts_at}",
+                                 value=_labels(alert.labels), expected="no such alert", url=api.location))
+    for alert in muted:
+        why = alert.muted_why
+        ids = ", ".join(alert.muted_ids)
+        evidence.append(Evidence(f"not counted: {alert.name} since {alert.starts_at} is {why}"
+                                 f"{f' ({ids})' if ids else ''}", value=_labels(alert.labels)))
+    extra = f"; {len(muted)} silenced/inhibited not counted" if muted else ""
+    if len(counted) > spec.max_active:
+        names = first_few([f"{a.name}{_labels(a.labels)}" for a in counted], 3)
+        return Verdict.of(Status.FAIL, f"{len(counted)} active alert{'s' if len(counted) != 1 else ''} "
+                          f"matching {{{selector}}} (max {spec.max_active}): {names}{extra}", evidence)
+    return Verdict.of(Status.PASS, f"{len(counted)} active alerts matching {{{selector}}} "
+                      f"(max {spec.max_active}){extra}", evidence)

@@ -11,22 +11,41 @@
 
 ``severity_map`` says which words count as which level (defaults cover P0..P3, Sev-0..Sev-3,
 Critical/High/Medium/Low). Evidence lists every open blocking item with its file:line.
+
+With ``github:`` (labels) or ``jira:`` (a JQL search) it also reads a live tracker:
+
+    - id: p0-p1-closed-and-validated
+      kind: issues
+      title: Every P0/P1 closed and validated in staging
+      github: {repo: acme/prep, labels: [P0, P1]}   # or jira: {jql: "project = PREP AND priority in (P0, P1)"}
+      validated_in: staging          # a git ref of the monolith's clone
+      validated_label: validated-staging
+      max_open: 0
+
+An open issue counts against ``max_open``. A closed one counts as resolved only when it is
+validated: a commit that closed it is an ancestor of ``validated_in`` (see
+``prepctl.sources.validation``), or it carries ``validated_label``. Otherwise it is listed as
+"closed, not validated in staging" with the reason, and the gate fails. These sources read
+running systems, so under ``gate --at REV`` this part is ``skip``.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path, PurePath
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate, GateContext
-from prepctl.gates.issues_remote import GitHubIssues, JiraIssues
-from prepctl.plan.model import CriterionSpec, Phase
-from prepctl.sources.issue_reports import (
+from prepctl.plan.model import CriterionSpec, Phase, StrictModel
+from prepctl.plan.sources import EnvName, GitHubSource, http_url
+from prepctl.sources.http import Auth, redact_verdict, shared_client
+from prepctl.sources.issue_reports.reader import (
     DEFAULT_SEVERITY_ALIASES,
     UNRECOGNISED,
     ReportedIssue,
@@ -36,8 +55,31 @@ from prepctl.sources.issue_reports import (
     read_json,
     read_markdown,
 )
+from prepctl.sources.trackers.github import GitHubAPI
+from prepctl.sources.trackers.interface import IssueFilter, IssueTracker, RemoteIssue
+from prepctl.sources.trackers.jira import JiraAPI
 from prepctl.sources.tree import WorkTree, normalise
-from prepctl.verdicts import Evidence, Status, Verdict, first_few
+from prepctl.sources.validation import GitValidator, Validation
+from prepctl.verdicts import Evidence, Metric, Status, Verdict, first_few, worst
+
+HttpUrl = Annotated[str, AfterValidator(http_url)]
+
+
+class GitHubIssues(StrictModel):
+    repo: str | None = Field(None, pattern=r"^[\w.-]+/[\w.-]+$",
+                             description="owner/name (default: sources.github.repo).")
+    labels: list[str] | None = Field(None, min_length=1, description="Issues with any of these labels "
+                                     "block (default: the criterion's severities).")
+    api_url: HttpUrl | None = Field(None, description="Default: sources.github.api_url.")
+    token_env: EnvName | None = Field(None, description="Default: sources.github.token_env.")
+    since: date | None = Field(None, description="Only issues updated on or after this date.")
+
+
+class JiraIssues(StrictModel):
+    jql: str = Field(min_length=1, description="The search; every issue it finds is blocking.")
+    url: HttpUrl | None = Field(None, description="Default: sources.jira.url.")
+    token_env: EnvName | None = Field(None, description="Default: sources.jira.token_env.")
+    user_env: EnvName | None = Field(None, description="Default: sources.jira.user_env.")
 
 
 class IssuesSpec(CriterionSpec):
@@ -208,7 +250,10 @@ def judge(items: list[ReportedIssue], spec: IssuesSpec, source: str, revision: s
     evidence = [Evidence(f"open {i.severity}: {i.title}", path=i.path, line=i.line, value="open",
                          expected="closed", revision=revision) for i in open_items]
     evidence.append(Evidence(f"{levels} items read", path=source, value=len(blocking),
-                             expected=f"<= {spec.max_open} open", revision=revision))
+                             expected=f"<= {spec.max_open} open", revision=revision,
+                             metric=Metric(f"open {levels}", len(open_items), unit="issues",
+                                           objective=f"<= {spec.max_open} open", threshold=spec.max_open,
+                                           direction="lower")))
     if reading is not None:
         evidence.append(Evidence(items_read(reading), path=source, value=len(reading.items), revision=revision))
     closed = len(blocking) - len(open_items)
@@ -244,8 +289,122 @@ class IssuesGate(Gate[IssuesSpec]):
             verdicts.append(judge(reading.items, spec, spec.report, ctx.tree.revision, reading))
         if spec.github is not None or spec.jira is not None:
             # The remote mode is live: it is `skip` under `gate --at REV`.
-            from prepctl.gates.issues_remote import combine, remote_verdict
-
             verdicts.append(remote_verdict(spec, ctx))
             return combine(verdicts)
         return verdicts[0]
+
+
+# ---------------------------------------------------------------- remote trackers
+
+
+def combine(verdicts: list[Verdict]) -> Verdict:
+    """One verdict from the local report's and the remote sources': the worst wins."""
+    if len(verdicts) == 1:
+        return verdicts[0]
+    status = worst(v.status for v in verdicts)
+    return Verdict.of(status, " | ".join(v.summary for v in verdicts),
+                      [e for v in verdicts for e in v.evidence])
+
+
+def remote_verdict(spec: IssuesSpec, ctx: GateContext) -> Verdict:
+    if ctx.revision is not None:
+        return Verdict.of(Status.SKIP, "GitHub/Jira are live sources, not historical",
+                          [Evidence("revision", revision=ctx.revision)])
+    validator = _validator(spec, ctx)
+    verdicts = []
+    if spec.github is not None:
+        verdicts.append(_github(spec, ctx, validator))
+    if spec.jira is not None:
+        verdicts.append(_jira(spec, ctx, validator))
+    return redact_verdict(combine(verdicts))
+
+
+def _validator(spec: IssuesSpec, ctx: GateContext) -> GitValidator | None:
+    if spec.validated_in is None:
+        return None
+    folder = ctx.plan.root / spec.git_repo if spec.git_repo else ctx.plan.root
+    return ctx.shared(f"git-validator:{folder}:{spec.validated_in}",
+                      lambda: GitValidator(folder, spec.validated_in or ""))
+
+
+def _github(spec: IssuesSpec, ctx: GateContext, validator: GitValidator | None) -> Verdict:
+    assert spec.github is not None
+    defaults = ctx.plan.model.sources.github or GitHubSource()
+    repo = spec.github.repo or defaults.repo
+    if repo is None:
+        raise GateError("github: no repo; set github.repo on the criterion or sources.github.repo")
+    token_env = spec.github.token_env or defaults.token_env
+    api = GitHubAPI(shared_client(ctx), (spec.github.api_url or defaults.api_url).rstrip("/"), repo,
+                    Auth(bearer_env=token_env))
+    labels = spec.github.labels or spec.severities
+    since = f"{spec.github.since.isoformat()}T00:00:00Z" if spec.github.since else None
+    issues = api.find(IssueFilter(labels=tuple(labels), since=since))
+    list_pages = api.pages_read
+    verdict = judge_remote(f"GitHub {repo}", issues, spec, validator, api)
+    read = Evidence(f"GitHub {repo}: issues labelled {' or '.join(labels)}", value=len(issues),
+                    expected=f"<= {spec.max_open} open", url=f"{api.base_url}/repos/{repo}/issues")
+    pages = Evidence(f"GitHub {repo}: pages of issues read", value=list_pages)
+    return Verdict.of(verdict.status, verdict.summary, [*verdict.evidence, read, pages])
+
+
+def _jira(spec: IssuesSpec, ctx: GateContext, validator: GitValidator | None) -> Verdict:
+    assert spec.jira is not None
+    defaults = ctx.plan.model.sources.jira
+    url = spec.jira.url or (defaults.url if defaults else None)
+    if url is None:
+        raise GateError("jira: no URL; set jira.url on the criterion or sources.jira.url")
+    token_env = spec.jira.token_env or (defaults.token_env if defaults else None)
+    user_env = spec.jira.user_env or (defaults.user_env if defaults else None)
+    api = JiraAPI(shared_client(ctx), url.rstrip("/"), Auth(bearer_env=token_env, basic_user_env=user_env))
+    issues = api.find(IssueFilter(jql=spec.jira.jql))
+    verdict = judge_remote(f"Jira {url}", issues, spec, validator, api)
+    read = Evidence(f"Jira: issues matching {spec.jira.jql}", value=len(issues),
+                    expected=f"<= {spec.max_open} open", url=f"{url.rstrip('/')}/issues/?jql=")
+    return Verdict.of(verdict.status, verdict.summary, [*verdict.evidence, read])
+
+
+def judge_remote(source: str, issues: list[RemoteIssue], spec: IssuesSpec, validator: GitValidator | None,
+                 tracker: IssueTracker) -> Verdict:
+    open_items = [i for i in issues if not i.closed]
+    closed = [i for i in issues if i.closed]
+    where = spec.validated_in or (f"label {spec.validated_label}" if spec.validated_label else None)
+    unvalidated: list[tuple[RemoteIssue, str]] = []
+    validated: list[tuple[RemoteIssue, str]] = []
+    if where is not None:
+        for issue, result in _validate_all(closed, spec, validator, tracker):
+            (validated if result.validated else unvalidated).append((issue, result.reason))
+
+    evidence = [Evidence(f"open {i.severity}: {i.key} {i.title}", value=i.status or "open", expected="closed",
+                         url=i.url) for i in open_items]
+    evidence += [Evidence(f"closed, not validated in {where}: {i.key} {i.title}", value=reason,
+                          expected=f"a closing commit in {spec.validated_in}" if spec.validated_in
+                          else f"label {spec.validated_label}", url=i.url) for i, reason in unvalidated]
+    evidence += [Evidence(f"validated: {i.key} {i.title}", value=reason, url=i.url) for i, reason in validated]
+
+    parts = [f"{source}: {len(open_items)} open (max {spec.max_open})"]
+    if open_items:
+        parts[0] += ": " + ", ".join(i.key for i in open_items[:5]) + (" …" if len(open_items) > 5 else "")
+    if unvalidated:
+        parts.append(f"{len(unvalidated)} closed, not validated in {where}: " + ", ".join(
+            f"{i.key} ({reason})" for i, reason in unvalidated[:3]) + (" …" if len(unvalidated) > 3 else ""))
+    if where is not None:
+        parts.append(f"{len(validated)} closed and validated in {where}")
+    else:
+        parts.append(f"{len(closed)} closed")
+    failed = len(open_items) > spec.max_open or bool(unvalidated)
+    return Verdict.of(Status.FAIL if failed else Status.PASS, "; ".join(parts), evidence)
+
+
+def _validate_all(closed: list[RemoteIssue], spec: IssuesSpec, validator: GitValidator | None,
+                  tracker: IssueTracker) -> list[tuple[RemoteIssue, Validation]]:
+    def one(issue: RemoteIssue) -> tuple[RemoteIssue, Validation]:
+        if spec.validated_label and spec.validated_label in issue.labels:
+            return issue, Validation(True, f"labelled {spec.validated_label}")
+        if validator is None:
+            return issue, Validation(False, f"closed, not labelled {spec.validated_label}")
+        return issue, validator.validate(issue.key, tracker.closing_commits(issue))
+
+    if len(closed) <= 1:
+        return [one(i) for i in closed]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(one, closed))

@@ -14,7 +14,7 @@ the sign-off file (``prepctl signoff PHASE --criterion ID --as ROLE --name NAME`
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,6 +36,11 @@ class ManualSpec(CriterionSpec):
     role: str
     signoff: InlineSignOff | None = None
 
+    needs_person: ClassVar[bool] = True
+
+    def sign_off_role(self) -> str | None:
+        return self.role
+
 
 class ManualGate(Gate[ManualSpec]):
     kind = "manual"
@@ -43,7 +48,7 @@ class ManualGate(Gate[ManualSpec]):
     does_io = False
 
     def check(self, spec: ManualSpec, phase: Phase, ctx: GateContext) -> Verdict:
-        from prepctl.sources.signoffs import load_signoffs, signoff_path
+        from prepctl.signoff.signoffs_file import load_signoffs, signoff_path
 
         found: list[Evidence] = []
         if spec.signoff is not None and spec.signoff.role == spec.role:

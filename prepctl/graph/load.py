@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from prepctl import workdir
 from prepctl.errors import ConfigError, Problem
+from prepctl.graph.contracts.base import ContractOptions
 from prepctl.graph.model import EdgeFilter, GraphError, ImportGraph
 from prepctl.graph.scan.cache import ParseCache
 from prepctl.graph.scan.config import ScanConfig
@@ -19,7 +20,6 @@ from prepctl.graph.scan.model import ScanResult
 from prepctl.graph.scan.scanner import scan_tree
 
 if TYPE_CHECKING:
-    from prepctl.graph.contracts import ContractOptions
     from prepctl.plan.model import GraphConfig, LoadedPlan
     from prepctl.sources.tree import Tree
 
@@ -127,7 +127,7 @@ def build_graph(settings: GraphSettings, tree: Tree | None = None,
 
 
 def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tuple[str, ContractOptions]]:
-    """(contract id, options) of every `imports` criterion in the plan, in plan order."""
+    """(contract id, options) of every criterion that carries an import-graph contract, in plan order."""
     if settings.plan is None:
         return []
     found = []
@@ -135,6 +135,7 @@ def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tu
         if phase is not None and p.id != phase:
             continue
         for criterion in p.criteria:
-            if criterion.kind == "imports":
-                found.append((f"{p.id}/{criterion.id}", criterion.contract))
+            contract = criterion.graph_contract()
+            if isinstance(contract, ContractOptions):
+                found.append((f"{p.id}/{criterion.id}", contract))
     return found

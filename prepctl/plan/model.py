@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -38,6 +38,23 @@ class CriterionSpec(StrictModel):
     title: str = Field(description="The plan bullet this criterion encodes, in words.")
     description: str | None = None
     advisory: bool = Field(False, description="Shown but never blocks the phase.")
+
+    # What documents and status ask of any criterion, whatever its kind; a kind overrides what applies.
+    #: Only a person can make it pass (a recorded sign-off): a phase whose open criteria all need
+    #: a person is "ready", since everything a machine can check holds.
+    needs_person: ClassVar[bool] = False
+
+    def sign_off_role(self) -> str | None:
+        """The role whose sign-off (`prepctl signoff --criterion ID`) makes this criterion pass."""
+        return None
+
+    def flags_checked(self) -> dict[str, Any]:
+        """Feature flags this criterion checks, each with the value it expects (runbooks list them)."""
+        return {}
+
+    def graph_contract(self) -> BaseModel | None:
+        """The import-graph contract this criterion carries (`graph check` and the dashboard read it)."""
+        return None
 
 
 class UntypedCriterion(CriterionSpec):

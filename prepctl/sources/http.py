@@ -1,4 +1,5 @@
-"""The one HTTP client that every live source (Prometheus, Alertmanager, GitHub, Jira) uses.
+"""The one HTTP client, and the ``HttpSource`` base, that every live source (Prometheus,
+Alertmanager, GitHub, Jira) uses.
 
 Why one client: a gate run must finish in bounded time however many criteria hit slow servers,
 so timeouts, retries and the total time budget live here, once. Every failure becomes a
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
     from prepctl.gates.base import GateContext
     from prepctl.plan.sources import HttpSettings
-    from prepctl.verdicts import Verdict
+    from prepctl.verdicts import Metric, Verdict
 
 #: Longest part of an error body quoted in a message; enough to show the server's reason.
 BODY_EXCERPT = 300
@@ -87,8 +88,15 @@ def redact_verdict(verdict: Verdict) -> Verdict:
     def clean(value: object) -> object:
         return redact(value) if isinstance(value, str) else value
 
+    def clean_metric(metric: Metric | None) -> Metric | None:
+        if metric is None:
+            return None
+        return replace(metric, name=redact(metric.name), unit=redact(metric.unit),
+                       objective=None if metric.objective is None else redact(metric.objective))
+
     evidence = [replace(e, label=redact(e.label), value=clean(e.value), expected=clean(e.expected),
-                        url=clean(e.url), path=clean(e.path)) for e in verdict.evidence]
+                        url=clean(e.url), path=clean(e.path), metric=clean_metric(e.metric))
+                for e in verdict.evidence]
     return type(verdict).of(verdict.status, redact(verdict.summary), evidence)
 
 
@@ -106,6 +114,41 @@ def safe_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return redact(urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", "")))
+
+
+class HttpSource:
+    """Base of the live HTTP sources (Prometheus, Alertmanager, GitHub, Jira): one server's base URL,
+    its credentials from the environment, and JSON requests through the run's ``HttpClient``.
+
+    The client owns what every source needs the same way: timeouts and the run's time budget,
+    retries, the response size cap, same-server redirects, fail-closed JSON decoding and the
+    redaction of every error. A subclass only says what it asks and how it reads the answer.
+    """
+
+    #: Names the source in error messages ("Prometheus", "GitHub acme/prep").
+    what = "HTTP source"
+    #: Headers every request carries, e.g. the API version GitHub wants.
+    headers: Mapping[str, str] | None = None
+
+    def __init__(self, client: HttpClient, base_url: str, auth: Auth | None = None):
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        #: Shown in evidence and messages: the base URL without credentials or query.
+        self.location = safe_url(self.base_url)
+        self.auth = auth or Auth()
+
+    def url(self, path_or_url: str) -> str:
+        """A path on this server (``/api/v1/query``), or a whole URL the server sent (a next page)."""
+        return path_or_url if "://" in path_or_url else self.base_url + path_or_url
+
+    def get_json(self, path_or_url: str, *, params: Any = None) -> tuple[Any, httpx.Response]:
+        return self.client.get_json(self.url(path_or_url), what=self.what, params=params,
+                                    headers=self.headers, auth=self.auth)
+
+    def post_json(self, path_or_url: str, *, json_body: Any = None,
+                  form: Mapping[str, str] | None = None) -> tuple[Any, httpx.Response]:
+        return self.client.post_json(self.url(path_or_url), what=self.what, json_body=json_body, form=form,
+                                     headers=self.headers, auth=self.auth)
 
 
 class HttpClient:

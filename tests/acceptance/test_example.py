@@ -7,13 +7,13 @@ import shutil
 from pathlib import Path
 
 from tests.support.cli import run_cli
-from tests.support.paths import EXAMPLE, REPO
+from tests.support.paths import EXAMPLE, PHASES, REPO
 
 NO_HISTORY = {"PREPCTL_NO_HISTORY": "1"}
 
 
 def test_phase_0_fails_and_names_the_open_p1_with_file_line():
-    result = run_cli("gate", "phase-0", "--format", "json", env=NO_HISTORY)
+    result = run_cli("-c", PHASES, "gate", "phase-0", "--format", "json", env=NO_HISTORY)
     report = json.loads(result.stdout)
     assert result.code == 1 and report["status"] == "fail" and report["phase"] == "phase-0"
     lines = (EXAMPLE / "REMAINING_ISSUES_REPORT.md").read_text(encoding="utf-8").splitlines()
@@ -25,7 +25,7 @@ def test_phase_0_fails_and_names_the_open_p1_with_file_line():
 
 
 def test_phase_1_shows_pass_fail_and_error():
-    result = run_cli("--root", EXAMPLE, "gate", "phase-1", "--format", "json", env=NO_HISTORY)
+    result = run_cli("-c", PHASES, "--root", EXAMPLE, "gate", "phase-1", "--format", "json", env=NO_HISTORY)
     statuses = {c["id"]: c["status"] for c in json.loads(result.stdout)["criteria"]}
     assert result.code == 1
     assert statuses["analytics-flag-off"] == "pass"
@@ -39,7 +39,7 @@ def test_phase_1_error_when_a_source_is_unavailable(tmp_path: Path):
     other = tmp_path / "other-checkout"
     shutil.copytree(EXAMPLE, other)
     (other / "openapi.yaml").unlink()
-    result = run_cli("--root", other, "gate", "phase-1", "--format", "json", env=NO_HISTORY)
+    result = run_cli("-c", PHASES, "--root", other, "gate", "phase-1", "--format", "json", env=NO_HISTORY)
     report = json.loads(result.stdout)
     statuses = {c["id"]: c["status"] for c in report["criteria"]}
     assert report["root"] == str(other.resolve())
@@ -52,7 +52,7 @@ def test_root_override_sees_the_other_checkouts_state(tmp_path: Path):
     shutil.copytree(EXAMPLE, other)
     (other / "prep" / "analytics" / "routers.py").unlink()
     (other / "prep" / "analytics" / "host_routes.py").unlink()
-    result = run_cli("--root", other, "gate", "phase-1", "--format", "json", env=NO_HISTORY)
+    result = run_cli("-c", PHASES, "--root", other, "gate", "phase-1", "--format", "json", env=NO_HISTORY)
     statuses = {c["id"]: c["status"] for c in json.loads(result.stdout)["criteria"]}
     assert statuses["routers-moved-out"] == "pass"
 
@@ -61,13 +61,13 @@ def test_removing_the_settings_file_turns_the_flag_into_error(tmp_path: Path):
     other = tmp_path / "other-checkout"
     shutil.copytree(EXAMPLE, other)
     (other / "prep" / "settings.py").unlink()
-    result = run_cli("--root", other, "gate", "phase-1", "--format", "json", env=NO_HISTORY)
+    result = run_cli("-c", PHASES, "--root", other, "gate", "phase-1", "--format", "json", env=NO_HISTORY)
     flag = next(c for c in json.loads(result.stdout)["criteria"] if c["id"] == "analytics-flag-off")
     assert flag["status"] == "error"
 
 
 def test_status_walks_the_phase_dag():
-    result = run_cli("status", "--format", "json", env=NO_HISTORY)
+    result = run_cli("-c", PHASES, "status", "--format", "json", env=NO_HISTORY)
     rows = {r["phase"]: r for r in json.loads(result.stdout)["phases"]}
     assert result.code == 0
     assert rows["phase-0"]["state"] == "failing"

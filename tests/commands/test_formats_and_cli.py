@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from tests.support.cli import run_cli
-from tests.support.paths import REPO
+from tests.support.paths import PHASES, REPO
 from tests.support.plans import write_plan
 
 CRITERIA = """
@@ -155,7 +155,7 @@ def test_status_json(tmp_path: Path):
 
 
 def test_an_error_about_no_file_is_printed_once_prefixed():
-    result = run_cli("status", "--format", "xml", env={"PREPCTL_NO_HISTORY": "1"})
+    result = run_cli("-c", PHASES, "status", "--format", "xml", env={"PREPCTL_NO_HISTORY": "1"})
     assert result.code == 2
     assert result.stderr == "prepctl: status supports --format one of json or table, not 'xml'\n"
 
@@ -262,7 +262,7 @@ def test_shadow_table_and_page_show_response_text_inert():
 
 def test_out_dash_is_standard_output_and_c_dash_is_refused(tmp_path):
     # `--out -` wrote a file literally named "-" (and printed too); `-c -` said "-: file not found".
-    result = run_cli("gate", "phase-0", "--format", "json", "--out", "-", cwd=REPO)
+    result = run_cli("-c", PHASES, "gate", "phase-0", "--format", "json", "--out", "-", cwd=REPO)
     assert result.code in (0, 1, 2) and json.loads(result.stdout)["phase"] == "phase-0"
     assert not (REPO / "-").exists()
     refused = run_cli("-c", "-", "validate", cwd=tmp_path)

@@ -14,7 +14,7 @@ import pytest
 
 from prepctl.status import schedule_of
 from tests.support.cli import run_cli
-from tests.support.paths import REPO
+from tests.support.paths import PHASES, REPO
 from tests.support.plans import write_plan
 
 NO_HISTORY = {"PREPCTL_NO_HISTORY": "1"}
@@ -36,7 +36,7 @@ def test_schedule_states(today: date, passed: bool, started: bool, state: str, t
 
 
 def test_status_reports_the_schedule_on_a_given_day():
-    result = run_cli("status", "--format", "json", "--on", "2026-11-28", env=NO_HISTORY)
+    result = run_cli("-c", PHASES, "status", "--format", "json", "--on", "2026-11-28", env=NO_HISTORY)
     assert result.code == 0, result.stderr
     rows = {r["phase"]: r["schedule"] for r in json.loads(result.stdout)["phases"]}
     assert rows["phase-0"] == {"start": "2026-11-02", "end": "2026-11-22", "state": "overdue",
@@ -44,7 +44,7 @@ def test_status_reports_the_schedule_on_a_given_day():
     assert rows["phase-1"]["state"] == "late start"  # blocked by phase-0 past its start
     assert rows["phase-2"] == {"start": "2026-12-07", "end": "2026-12-27", "state": "upcoming",
                                "text": "starts Dec 7 (in 9 days)"}
-    table = run_cli("status", "--on", "2026-11-28", env=NO_HISTORY).stdout
+    table = run_cli("-c", PHASES, "status", "--on", "2026-11-28", env=NO_HISTORY).stdout
     assert "schedule" in table and "6 days overdue" in table
 
 
@@ -64,15 +64,15 @@ def test_without_a_start_date_there_is_no_schedule(tmp_path: Path):
 
 
 def test_a_malformed_day_is_an_input_error():
-    result = run_cli("status", "--on", "28.11.2026", env=NO_HISTORY)
+    result = run_cli("-c", PHASES, "status", "--on", "28.11.2026", env=NO_HISTORY)
     assert result.code == 2 and "--on '28.11.2026' is not a date (use YYYY-MM-DD" in result.stderr
 
 
 def test_a_piped_table_is_120_columns_unless_COLUMNS_says_otherwise():
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {**NO_HISTORY, "NO_COLOR": "1"}
-    piped = subprocess.run([sys.executable, "-m", "prepctl", "status", "--on", "2026-11-28"], cwd=REPO,
-                           env=env, capture_output=True, text=True, check=True, timeout=120).stdout
+    piped = subprocess.run([sys.executable, "-m", "prepctl", "-c", str(PHASES), "status", "--on", "2026-11-28"],
+                           cwd=REPO, env=env, capture_output=True, text=True, check=True, timeout=120).stdout
     assert max(len(line) for line in piped.splitlines()) == 120
-    wide = run_cli("status", "--on", "2026-11-28", env={"COLUMNS": "220", **NO_HISTORY}).stdout
+    wide = run_cli("-c", PHASES, "status", "--on", "2026-11-28", env={"COLUMNS": "220", **NO_HISTORY}).stdout
     assert 120 < max(len(line) for line in wide.splitlines()) <= 220
     assert "6 days overdue (end Nov 22)" in wide  # on one line now

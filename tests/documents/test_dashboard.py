@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from prepctl.documents import dashboard
 from prepctl.evaluate import evaluate
 from prepctl.history import HistoryStore, RecordedCriterion, RecordedPhase, Run, history_path
-from prepctl.reports import dashboard
 from prepctl.status import standings
 from prepctl.verdicts import Status
 from tests.support.cli import run_cli
@@ -53,7 +53,7 @@ def test_dashboard_renders_in_chromium_and_hostile_text_stays_inert(tmp_path):
         "scripts": "document.scripts.length",
         "svgs": "document.querySelectorAll('svg').length",
         "gantt_bars": "document.querySelectorAll('#timeline rect.bar').length",
-        "chart_points": "document.querySelectorAll('#slo circle.dot').length",
+        "chart_points": "document.querySelectorAll('#metrics circle.dot').length",
         "history_cells": "document.querySelectorAll('#history rect.cell').length",
         "title": "document.title",
         "graph_image": "(() => { const i = document.querySelector('#graph img'); "
@@ -70,7 +70,7 @@ def test_dashboard_renders_in_chromium_and_hostile_text_stays_inert(tmp_path):
     assert values["hostile_shown"] is True
     assert values["scripts"] == 0
     assert values["gantt_bars"] == 2
-    assert values["chart_points"] == 4
+    assert values["chart_points"] == 4 + 1  # four synthetic SLO points, then the real run's open P0/P1 count
     assert values["history_cells"] == 4 + 2  # four synthetic phase-0 runs, then one real run of both phases
     assert values["svgs"] >= 3
     assert values["title"] == "Docs test plan — prepctl dashboard"

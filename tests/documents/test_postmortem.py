@@ -1,4 +1,4 @@
-"""`prepctl render postmortem`: the timeline and SLO impact come from recorded gate history."""
+"""`prepctl render postmortem`: the timeline and measured impact come from recorded gate history."""
 
 from __future__ import annotations
 
@@ -119,4 +119,4 @@ def test_without_history_the_sections_say_not_evaluated(tmp_path):
     assert result.code == 0, result.stderr
     html = (tmp_path / "pm.html").read_text(encoding="utf-8")
     assert "No gate runs recorded for <code>phase-1</code>" in html
-    assert "Not evaluated: phase <code>phase-1</code> has no <code>slo</code> criterion." in html
+    assert ("Not evaluated: no criterion of phase <code>phase-1</code> recorded a measured value") in html

@@ -153,8 +153,8 @@ def test_runbook_regions_are_appended_and_hand_edits_survive_ten_renders(tmp_pat
     runbook.write_bytes(edited.encode("utf-8"))
     # The same function `render runbook` calls, in-process to keep the test fast; the CLI
     # renders before and after.
-    from prepctl.reports import documents
-    from prepctl.reports.runbook import render_runbook
+    from prepctl.documents import output
+    from prepctl.documents.runbook import render_runbook
 
     names = {"analytics", "compliance"}
     hand_written = regions.without_bodies(edited, names)
@@ -165,7 +165,7 @@ def test_runbook_regions_are_appended_and_hand_edits_survive_ten_renders(tmp_pat
                                 encoding="utf-8")
         planned = render_runbook(project.load())
         assert planned.path == runbook and planned.changed
-        documents.write(planned)
+        output.write(planned)
         now = runbook.read_bytes().decode("utf-8")
         assert f"- `AnalyticsDown{i}`" in now
         assert regions.without_bodies(now, names) == hand_written

@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 
-from prepctl.reports.engine import shipped_dir
+from prepctl.documents.engine import shipped_dir
 from tests.support.cli import run_cli
 from tests.support.documents import GIT_ENV, HOSTILE, Project, make_project
 from tests.support.paths import PHASES
@@ -306,8 +306,8 @@ def test_syntax_error_in_an_override_names_file_and_line(tmp_path):
 
 
 def test_absolute_paths_of_this_checkout_are_written_relative(tmp_path):
-    from prepctl.reports.rfc import relative_paths
-    from prepctl.reports.views import CriterionView, EvidenceView
+    from prepctl.documents.rfc import relative_paths
+    from prepctl.documents.views import CriterionView, EvidenceView
 
     project = make_project(tmp_path, git=False)
     plan = project.load()

@@ -3,7 +3,7 @@
 `--out` of gate, history export and render rfc, and `render runbook` on RUNBOOK.md itself and
 with `--out`, each aimed at a FIFO, a socket, a character device, a symbolic link (to a file,
 dangling, in a loop), a read-only folder, a path under a regular file and a folder. The promises
-(README "Where output goes"):
+(docs/documents.md, "Where output goes"):
 
 - a device, FIFO, socket or folder is refused (exit 2, naming the path) and is still what it was:
   `os.replace` over a device node destroyed it (`history export --out /dev/full`, as root);
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from prepctl.reports.documents import GENERATOR_META
+from prepctl.documents.output import GENERATOR_META
 from tests.support.documents import RUNBOOK, Project, make_project
 from tests.support.fault_harness import Expect, check, run_prepctl
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from prepctl.sources.issue_reports import (
+from prepctl.sources.issue_reports.reader import (
     UNRECOGNISED,
     SeverityMap,
     closed_by_status,

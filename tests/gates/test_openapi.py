@@ -296,7 +296,7 @@ def test_document_is_parsed_once_per_run(tmp_path: Path):
 
 
 def test_editor_schema_accepts_the_documented_shapes_of_all_three_kinds():
-    """`prepctl schema` (for yaml-language-server) must accept what the README shows, typos rejected."""
+    """`prepctl schema` (for yaml-language-server) must accept what the docs show, typos rejected."""
     import jsonschema
     import yaml
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "prepctl"
 UPPER = ("prepctl.gates", "prepctl.sources", "prepctl.formats", "prepctl.commands", "prepctl.cli",
-         "prepctl.evaluate", "prepctl.reports", "prepctl.documents", "prepctl.slo")
+         "prepctl.evaluate", "prepctl.documents", "prepctl.signoff", "prepctl.slo")
 
 
 def module_file(name: str) -> Path | None:

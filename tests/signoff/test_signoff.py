@@ -8,8 +8,12 @@ import json
 import pytest
 
 from prepctl.gates import registry
-from prepctl.gates.signoff import SignoffGate, content_digest, signoff_state, spec_for, state_verdict
-from prepctl.sources.approvals import parse_trailers
+from prepctl.gates.signoff import SignoffGate
+from prepctl.signoff.content import content_digest
+from prepctl.signoff.git_approvals import parse_trailers
+from prepctl.signoff.spec import spec_for
+from prepctl.signoff.state import signoff_state
+from prepctl.signoff.verdict import state_verdict
 from prepctl.verdicts import Status
 from tests.support.cli import run_cli
 from tests.support.documents import Project, make_project

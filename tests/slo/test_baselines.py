@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from prepctl.gates.slo import parse_condition, parse_duration
+from prepctl.slo.conditions import parse_condition
+from prepctl.slo.durations import parse_duration
 from prepctl.verdicts import Status
 from tests.support.live_servers import only_criterion, slo, write_live_plan
 

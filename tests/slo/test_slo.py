@@ -174,11 +174,12 @@ def test_a_rejected_query_is_an_error(prometheus_server, tmp_path):
 def test_the_snapshot_answers_like_the_real_prometheus(prometheus_server, tmp_path):
     """The example's objectives give the same numbers from the file as from a Prometheus the
     same file was backfilled into: the offline evaluator follows PromQL's semantics."""
-    from prepctl.gates.slo import SloSpec, measure
     from prepctl.plan.sources import HttpSettings
+    from prepctl.slo.measure import measure
+    from prepctl.slo.objectives import SloSpec
     from prepctl.sources.http import HttpClient
-    from prepctl.sources.metrics_snapshot import load_snapshot
-    from prepctl.sources.prometheus import PrometheusAPI
+    from prepctl.sources.metrics.prometheus import PrometheusAPI
+    from prepctl.sources.metrics.snapshot import load_snapshot
 
     snapshot = load_snapshot(EXAMPLE_SNAPSHOT.parent, EXAMPLE_SNAPSHOT.name)
     live = PrometheusAPI(HttpClient(HttpSettings()), prometheus_server.url)

@@ -9,7 +9,7 @@ import pytest
 
 from prepctl.evaluate import evaluate_criterion, make_context
 from prepctl.sources.http import SourceError
-from prepctl.sources.metrics_snapshot import load_snapshot, parse_query
+from prepctl.sources.metrics.snapshot import load_snapshot, parse_query
 from prepctl.verdicts import Status
 from tests.support.live_servers import EXAMPLE_SNAPSHOT, evidence_text, only_criterion, slo, write_live_plan
 from tests.support.paths import PHASES

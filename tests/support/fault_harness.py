@@ -13,7 +13,7 @@ asserts with :func:`check`:
 
 Categories live one per test module in tests/faults/ (``test_<category>_<area>.py``); each holds its cases
 as data and one parametrized test that feeds them here. ``CATEGORIES`` names them for the
-README's reliability table (``scripts/fault_corpus_table.py`` counts them).
+reliability table in docs/reliability.md (``scripts/fault_corpus_table.py`` counts them).
 """
 
 from __future__ import annotations

@@ -6,4 +6,4 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "prep-monolith"
-PHASES = REPO / "phases.yaml"
+PHASES = REPO / "examples" / "prep-plan" / "phases.yaml"

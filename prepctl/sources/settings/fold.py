@@ -1,6 +1,6 @@
 """Fold a computed default to its value statically, without executing anything.
 
-The subset, and nothing more (the README's ``### flag`` section lists it too):
+The subset, and nothing more (docs/gates/flag.md lists it too):
 
 - literals, module constants that are themselves foldable, and the default of an environment read
   (``os.getenv``, ``os.environ.get``, django-environ / environs calls): the value when the variable

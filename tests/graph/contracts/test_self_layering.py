@@ -29,9 +29,9 @@ CONTRACTS = {
     "sources do not import gates": contract(type="forbidden", source=["prepctl.sources"], forbidden=["prepctl.gates"],
                                             transitive=False, type_checking=False),
     # Documents are rendered from verdicts; a gate that needed a renderer would invert the flow.
-    "gates, sources and formats do not import reports": contract(
+    "gates, sources and formats do not import documents": contract(
         type="forbidden", source=["prepctl.gates", "prepctl.sources", "prepctl.formats"],
-        forbidden=["prepctl.reports"], transitive=False),
+        forbidden=["prepctl.documents"], transitive=False),
     # The app assembles the commands; a command reading state back from the app was a cycle.
     "commands do not import the CLI": contract(type="forbidden", source=["prepctl.commands"],
                                                forbidden=["prepctl.cli"]),

@@ -1,0 +1,1 @@
+"""Remote issue trackers: the seam in ``interface``, GitHub (``github``) and Jira (``jira``)."""
