@@ -388,3 +388,58 @@ def report(
         typer.echo(f"wrote {path}")
     if not any(p.suffix == ".svg" for p in written):
         typer.echo(f"prepctl: no SVG: Graphviz is not installed; {render.GRAPHVIZ_HINT}", err=True)
+
+
+class BoundaryFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+@app.command()
+def boundary(
+    ctx: typer.Context,
+    targets: Annotated[list[str] | None, typer.Argument(help="What is extracted: packages, graph.groups "
+                                                       "names or globs, e.g. prep.analytics.")] = None,
+    split: Annotated[str | None, typer.Option("--split", help="Instead: propose how to split this ORM "
+                                              "module's classes, e.g. prep.models.orm.")] = None,
+    by: Annotated[str, typer.Option("--by", help="With --split: what a class is assigned to (group: "
+                                    "graph.groups).")] = "group",
+    orm: Annotated[list[str] | None, typer.Option("--orm", help="Module patterns of the ORM (repeatable; "
+                                                  "default: modules named orm or models).")] = None,
+    fmt: Annotated[BoundaryFormat, typer.Option("--format", "-f", help="Output format.")] = BoundaryFormat.table,
+    out: OutOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """What extracting X takes: modules outside X importing it (the API the service must offer),
+    what X imports (ORM models apart), cycles across the boundary and the cut size. With --split
+    ORM --by group: which downstream group each ORM class belongs to, and the shared ones."""
+    from prepctl.graph import boundary as cut
+    from prepctl.graph import output
+    from prepctl.sources.tree import WorkTree
+
+    if by != "group":
+        Session.fail_input(f"--by {by!r}: only 'group' (graph.groups) is supported")
+    if split is None and not targets:
+        Session.fail_input("name what is extracted (a package, group or glob), or pass --split ORM")
+    if split is not None and targets:
+        Session.fail_input("--split proposes an ORM split on its own: drop the other arguments")
+    settings = session_of(ctx).graph_settings()
+    graph = _graph(settings, ignore)
+    tree = WorkTree(settings.root)
+    markdown = fmt is BoundaryFormat.markdown
+    if split is not None:
+        if fmt is BoundaryFormat.html:
+            Session.fail_input("--split: use --format table, json or markdown")
+        proposal = cut.split(graph, split, settings.groups, tree)
+        _emit(output.to_json(proposal.to_dict()) if fmt is BoundaryFormat.json
+              else cut.split_text(proposal, markdown), out)
+        return
+    found = cut.boundary(graph, targets or [], settings.groups, tree, orm)
+    if fmt is BoundaryFormat.json:
+        _emit(output.to_json(found.to_dict()), out)
+    elif fmt is BoundaryFormat.html:
+        _emit(cut.boundary_html(found), out)
+    else:
+        _emit(cut.boundary_text(found, markdown), out)

@@ -1,4 +1,4 @@
-"""`prepctl init PLAN.md`: a starting phases.yaml from the team's Markdown plan."""
+"""`prepctl init PLAN.md`: a phases.yaml drafted from the team's Markdown plan."""
 
 from __future__ import annotations
 
@@ -16,17 +16,25 @@ def init(
                                          "headings with bullet points under them.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The phases.yaml to create (never "
                                       "overwritten).")] = Path("phases.yaml"),
+    explain: Annotated[bool, typer.Option("--explain", help="Also print, for every bullet, the kind "
+                                          "chosen, the grounding found and why (or why it stayed manual).")] = False,
 ) -> None:
-    """Write a phases.yaml from PLAN.md: each phase heading a phase, each bullet a task and a
-    `manual` criterion to replace with a gate. The monolith is --root (default: OUT's folder)."""
-    from prepctl.scaffold import init_plan
+    """Write a phases.yaml from PLAN.md: each phase heading a phase, each bullet a task. Bullets a
+    recogniser is sure about become evidence gates grounded in the monolith (--root, default:
+    OUT's folder); the others stay `manual` criteria that need a sign-off."""
+    from prepctl.scaffold.draft import explain as explain_text
+    from prepctl.scaffold.draft import init_plan
 
     given = session_of(ctx).root
     root = given if given is not None else (out.parent if str(out.parent) else Path("."))
     result = init_plan(plan, out, root)
-    typer.echo(f"wrote {result.path}: {result.phases} phases, {result.criteria} criteria, all `manual` "
-               "for now (each needs a sign-off until you replace it with a gate that checks it).")
+    if explain:
+        typer.echo(explain_text({d.bullet.line: d for d in result.decisions}, result.plan_file), nl=False)
+    typer.echo(f"wrote {result.path}: {result.phases} phases, {result.criteria} criteria; "
+               f"{result.gated} of {len(result.decisions)} bullets became evidence gates, the rest are "
+               "`manual` (each needs a sign-off until a gate checks it).")
     if result.python_files == 0:
         typer.echo(f"prepctl: warning: no Python files under {root}: `imports` criteria and graph "
                    "commands will report errors until root: points at the monolith", err=True)
-    typer.echo(f"next: prepctl -c {result.path} status; then turn criteria into gates (docs/gates/index.md).")
+    typer.echo(f"next: prepctl -c {result.path} validate; prepctl -c {result.path} gate --all "
+               "(docs/gates/index.md: what each criterion checks).")

@@ -104,14 +104,15 @@ class ImportersResult:
 
 
 def importers(graph: ImportGraph, target: str, transitive: bool = False,
-              groups: dict[str, list[str]] | None = None) -> ImportersResult:
+              groups: dict[str, list[str]] | None = None, members: set[str] | None = None) -> ImportersResult:
     """Who imports ``target`` (a module, or a package and its modules) from outside it.
 
     ``transitive`` adds every module that reaches it only through others, each with its
-    shortest chain (ties broken alphabetically).
+    shortest chain (ties broken alphabetically). ``members`` gives the target's modules
+    explicitly (a group or a glob, as ``graph boundary`` selects them) instead of resolving it.
     """
     groups = groups or {}
-    members = resolve_target(graph, target)
+    members = members if members is not None else resolve_target(graph, target)
     direct: list[DirectImporter] = []
     direct_names: set[str] = set()
     for importer in sorted({a for m in members for a in graph.graph.predecessors(m)} - members):
@@ -343,7 +344,7 @@ DYNAMIC = "(dynamic import)"
 
 
 def usage(graph: ImportGraph, target: str, tree: Tree | None = None,
-          groups: dict[str, list[str]] | None = None) -> UsageMatrix:
+          groups: dict[str, list[str]] | None = None, members: set[str] | None = None) -> UsageMatrix:
     """The symbol matrix: for each importer of ``target``, the names it takes from it.
 
     ``from prep.models.orm import Booking`` uses Booking. A module imported whole
@@ -351,7 +352,7 @@ def usage(graph: ImportGraph, target: str, tree: Tree | None = None,
     source: each ``orm.Kitchen`` there counts as a use of Kitchen (when ``tree`` is given).
     """
     groups = groups or {}
-    found = importers(graph, target, transitive=False, groups=groups)
+    found = importers(graph, target, transitive=False, groups=groups, members=members)
     members = set(found.target_modules)
     qualify = len(members) > 1
     by_module: dict[str, set[str]] = {}
