@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.gates import registry
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.history import record_or_warn
 from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
+from prepctl.sources.context import GateContext
 from prepctl.verdicts import (
     CriterionResult,
     Evidence,

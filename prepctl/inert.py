@@ -15,12 +15,14 @@ The functions here are the one place that knows these rules; formats and documen
 their boundary, never gates. A workflow command is broken with a ZERO WIDTH SPACE between its
 first two characters: the text reads the same, but no runner matches the prefix any more.
 
-Stdlib only, no prepctl imports: every format, template filter and error printer may use it.
+Stdlib only, plus prepctl.secrets for redaction: every format, template filter and error printer may use it.
 """
 
 from __future__ import annotations
 
 import re
+
+from prepctl.secrets import redact
 
 #: Invisible, not whitespace (so a runner's TrimStart keeps it), and not stripped below.
 ZWSP = "\u200b"
@@ -128,3 +130,21 @@ def markdown_code_block(text: str) -> str:
     longest = max((len(run) for run in re.findall(r"`{3,}", body)), default=2)
     fence = "`" * max(3, longest + 1)
     return f"{fence}\n{body}\n{fence}"
+
+
+def clean(text: object) -> str:
+    """Untrusted text made inert (see prepctl.inert) with every known secret redacted.
+
+    Redacted before (a secret holding ``<`` or ``::`` still matches) and after (a secret split by
+    an escape sequence is whole again once the sequence is stripped).
+    """
+    return redact(inert(redact(str(text))))
+
+
+def clean_value(value: object) -> object:
+    """A Jinja ``finalize``: every ``{{ … }}`` output of a template is clean, whatever filter a
+    template forgets. A str subclass keeps its type, so markupsafe's Markup stays Markup (safe
+    HTML is not escaped twice; removing controls and breaking commands cannot make a tag)."""
+    if isinstance(value, str):
+        return type(value)(clean(value))
+    return value

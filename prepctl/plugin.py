@@ -47,10 +47,11 @@ from __future__ import annotations
 
 from prepctl.errors import GateError, Problem
 from prepctl.formats.interface import Format
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.graph.contracts.base import Contract, ContractContext, ContractOptions, ContractResult, Violation
 from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 from prepctl.registry import Registry
+from prepctl.sources.context import GateContext
 from prepctl.sources.tree import Tree
 from prepctl.verdicts import Evidence, GateReport, Metric, Status, Verdict
 

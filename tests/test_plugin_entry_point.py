@@ -1,6 +1,7 @@
 """Adding a gate kind is one new file: a throw-away kind installed through an entry point (a
-dist-info on PYTHONPATH, as pip would leave it) shows in `validate`, `schema` and `gate`, with no
-change to prepctl. A throw-away output format and contract type ride along the same way."""
+dist-info on PYTHONPATH, as pip would leave it) shows in `validate`, `schema`, `gate`, the
+reference-docs generator and the dashboard's charts, with no change to prepctl. A throw-away
+output format and contract type ride along the same way."""
 
 from __future__ import annotations
 
@@ -15,15 +16,26 @@ import pytest
 from tests.support.paths import REPO
 from tests.support.plans import write_plan
 
-GATE_MODULE = '''
+GATE_MODULE = '''\"\"\"Gate kind `throwaway`: a marker file is present.
+
+```yaml
+- id: ready
+  kind: throwaway
+  title: the ready marker is there
+  file: READY
+```
+\"\"\"
+
 from typing import Literal
 
-from prepctl.plugin import CriterionSpec, Evidence, Gate, GateContext, Phase, Status, Verdict
+from pydantic import Field
+
+from prepctl.plugin import CriterionSpec, Evidence, Gate, GateContext, Metric, Phase, Status, Verdict
 
 
 class ThrowawaySpec(CriterionSpec):
     kind: Literal["throwaway"]
-    file: str
+    file: str = Field(description="The marker file, relative to the root.")
 
 
 class ThrowawayGate(Gate[ThrowawaySpec]):
@@ -35,7 +47,9 @@ class ThrowawayGate(Gate[ThrowawaySpec]):
         found = ctx.tree.is_file(spec.file)
         return Verdict.of(Status.PASS if found else Status.FAIL,
                           f"throwaway: {spec.file} {'found' if found else 'missing'}",
-                          [Evidence("ready marker", path=spec.file)])
+                          [Evidence("ready marker", path=spec.file,
+                                    metric=Metric("marker files", 1.0 if found else 0.0, unit="files",
+                                                  objective=">= 1", threshold=1.0, direction="higher"))])
 '''
 
 FORMAT_MODULE = '''
@@ -196,3 +210,32 @@ def test_a_broken_plugin_is_an_error_not_a_traceback(plugin_site: Path, tmp_path
     result = prepctl(plugin_site, "-c", plan, "validate")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "gate kind 'throwaway' failed to load" in result.stderr and "half installed" in result.stderr
+
+
+def test_a_plugin_kind_gets_a_reference_page(plugin_site: Path):
+    """The docs generator walks the registry, so an installed kind gets its page and index line."""
+    script = ("from prepctl.reference import gate_page, index_pages\n"
+              "print(gate_page('throwaway'))\n"
+              "print('INDEX', index_pages()['gates/index.md'])\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin_site), str(REPO)])}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                            timeout=120, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    page, index = result.stdout.split("INDEX", 1)
+    assert "The marker file, relative to the root." in page  # the option's Field description
+    assert "kind: throwaway" in page  # the docstring's yaml example
+    assert "throwaway" in index
+
+
+def test_a_plugin_kinds_metric_reaches_the_dashboards_charts(plugin_site: Path, tmp_path: Path):
+    plan = plugin_plan(tmp_path, THROWAWAY)
+    for _ in range(2):
+        gate = prepctl(plugin_site, "-c", plan, "gate", "p")
+        assert gate.returncode == 0, gate.stderr
+    site = tmp_path / "site"
+    report = prepctl(plugin_site, "-c", plan, "report", "--out", site)
+    assert report.returncode == 0, report.stderr
+    html = (site / "index.html").read_text(encoding="utf-8")
+    section = html.split('<section id="metrics">', 1)[1].split("</section>", 1)[0]
+    assert "p/ready: marker files (files)" in section
+    assert section.count('class="dot"') == 2

@@ -36,9 +36,10 @@ class Session:
 
     def graph_settings(self) -> GraphSettings:
         """The graph commands' settings: phases.yaml if given or found, else defaults over --root."""
+        from prepctl.gates.registry import KINDS
         from prepctl.graph.load import settings_for
 
-        return settings_for(self.config, self.root)
+        return settings_for(self.config, self.root, kinds=KINDS)
 
     @staticmethod
     def fail_input(message: str) -> NoReturn:

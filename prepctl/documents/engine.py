@@ -19,8 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from prepctl.errors import PrepctlError, Problem
-from prepctl.formats.base import clean, clean_value
-from prepctl.inert import markdown_code_block, markdown_code_span, markdown_inline
+from prepctl.inert import clean, clean_value, markdown_code_block, markdown_code_span, markdown_inline
 
 if TYPE_CHECKING:
     import jinja2

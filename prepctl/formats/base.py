@@ -4,30 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from prepctl.inert import inert
-from prepctl.secrets import redact
 from prepctl.verdicts import CriterionResult, GateReport, PhaseResult
 
 #: Bump when the JSON layout changes incompatibly; documented in docs/formats.md.
 JSON_SCHEMA_VERSION = 1
-
-
-def clean(text: object) -> str:
-    """Untrusted text made inert (see prepctl.inert) with every known secret redacted.
-
-    Redacted before (a secret holding ``<`` or ``::`` still matches) and after (a secret split by
-    an escape sequence is whole again once the sequence is stripped).
-    """
-    return redact(inert(redact(str(text))))
-
-
-def clean_value(value: object) -> object:
-    """A Jinja ``finalize``: every ``{{ … }}`` output of a template is clean, whatever filter a
-    template forgets. A str subclass keeps its type, so markupsafe's Markup stays Markup (safe
-    HTML is not escaped twice; removing controls and breaking commands cannot make a tag)."""
-    if isinstance(value, str):
-        return type(value)(clean(value))
-    return value
 
 
 def criterion_dict(result: CriterionResult) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prepctl.formats.base import clean
 from prepctl.formats.interface import Format
 from prepctl.formats.markdown import MarkdownFormat
+from prepctl.inert import clean
 from prepctl.verdicts import GateReport, Status
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from prepctl.formats.base import clean
 from prepctl.formats.interface import Format
+from prepctl.inert import clean
 from prepctl.verdicts import CriterionResult, GateReport, Status
 
 

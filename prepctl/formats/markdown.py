@@ -8,9 +8,8 @@ code span, and no line of the report is a CI workflow command. prepctl's own mar
 
 from __future__ import annotations
 
-from prepctl.formats.base import clean
 from prepctl.formats.interface import Format
-from prepctl.inert import markdown_code_block, markdown_code_span, markdown_inline
+from prepctl.inert import clean, markdown_code_block, markdown_code_span, markdown_inline
 from prepctl.verdicts import Evidence, GateReport, PhaseResult, Status
 
 ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.ERROR: "🛑", Status.SKIP: "⏭️"}

@@ -13,8 +13,8 @@ import shutil
 import sys
 from typing import TYPE_CHECKING
 
-from prepctl.formats.base import clean
 from prepctl.formats.interface import Format
+from prepctl.inert import clean
 from prepctl.verdicts import GateReport, Status
 
 if TYPE_CHECKING:

@@ -7,42 +7,14 @@ It never prints; rendering is the formats' job. Raising ``GateError`` (or anythi
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
-from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
+from prepctl.plan.model import CriterionSpec, Phase
+from prepctl.sources.context import GateContext
 from prepctl.verdicts import Verdict
 
-if TYPE_CHECKING:
-    from prepctl.sources.tree import Tree
-
 SpecT = TypeVar("SpecT", bound=CriterionSpec)
-T = TypeVar("T")
-
-
-@dataclass
-class GateContext:
-    """What a gate may read: the plan, the monolith's tree, and sources shared across criteria."""
-
-    plan: LoadedPlan
-    tree: Tree
-    #: Set when evaluating another revision (`--at`); live gates then report `skip`.
-    revision: str | None = None
-    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
-    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
-    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def shared(self, key: str, factory: Callable[[], T]) -> T:
-        """Build an expensive source once per evaluation (e.g. the import graph), thread-safely."""
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            if key not in self._shared:
-                self._shared[key] = factory()
-            return self._shared[key]
 
 
 class Gate(ABC, Generic[SpecT]):

@@ -23,9 +23,10 @@ from typing import Literal
 from pydantic import Field
 
 from prepctl.errors import GateError
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.secrets import redact
+from prepctl.sources.context import GateContext
 from prepctl.verdicts import Evidence, Status, Verdict
 
 TAIL_LINES = 20

@@ -25,8 +25,9 @@ from typing import Any, Literal
 from pydantic import Field
 
 from prepctl.errors import GateError
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.plan.model import CriterionSpec, Phase
+from prepctl.sources.context import GateContext
 from prepctl.sources.settings import (
     DEFAULT_EXCLUDE,
     DEFAULT_FILES,

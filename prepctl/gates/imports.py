@@ -23,9 +23,10 @@ from typing import Literal
 from pydantic import Field
 
 from prepctl.errors import GateError, PrepctlError
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.graph.contracts import CONTRACTS, contract_spec
 from prepctl.plan.model import CriterionSpec, Phase
+from prepctl.sources.context import GateContext
 from prepctl.verdicts import Verdict
 
 #: Every registered contract type's options, discriminated by `type` (plugins' included).

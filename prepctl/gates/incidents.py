@@ -21,8 +21,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.plan.model import CriterionSpec, Phase
+from prepctl.sources.context import GateContext
 from prepctl.sources.http import redact_verdict
 from prepctl.sources.metrics.alertmanager import alertmanager_source
 from prepctl.sources.metrics.interface import AlertsSource

@@ -41,9 +41,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from prepctl.errors import GateError
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.plan.model import CriterionSpec, Phase, StrictModel
 from prepctl.plan.sources import EnvName, GitHubSource, http_url
+from prepctl.sources.context import GateContext
 from prepctl.sources.http import Auth, redact_verdict, shared_client
 from prepctl.sources.issue_reports.reader import (
     DEFAULT_SEVERITY_ALIASES,

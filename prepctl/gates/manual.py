@@ -18,8 +18,9 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.plan.model import CriterionSpec, Phase
+from prepctl.sources.context import GateContext
 from prepctl.verdicts import Evidence, Status, Verdict
 
 

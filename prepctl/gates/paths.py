@@ -18,8 +18,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from prepctl.errors import GateError
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.plan.model import CriterionSpec, Phase
+from prepctl.sources.context import GateContext
 from prepctl.sources.tree import Tree, normalise
 from prepctl.verdicts import Evidence, Status, Verdict
 

@@ -32,8 +32,9 @@ from pydantic import Field, field_validator
 
 from prepctl import workdir
 from prepctl.errors import GateError, PrepctlError
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.plan.model import CriterionSpec, Phase
+from prepctl.sources.context import GateContext
 from prepctl.verdicts import Evidence, Status, Verdict
 
 if TYPE_CHECKING:

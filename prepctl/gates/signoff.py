@@ -21,11 +21,12 @@ The rules live in ``prepctl.signoff``.
 
 from __future__ import annotations
 
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.plan.model import Phase
 from prepctl.signoff.spec import SignoffSpec
 from prepctl.signoff.state import signoff_state
 from prepctl.signoff.verdict import state_verdict
+from prepctl.sources.context import GateContext
 from prepctl.verdicts import Verdict
 
 

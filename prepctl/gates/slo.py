@@ -33,11 +33,12 @@ The domain (durations, criteria, measuring, judging, baselines) lives in ``prepc
 
 from __future__ import annotations
 
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.plan.model import Phase
 from prepctl.slo.baselines import BaselineStore
 from prepctl.slo.judge import judge_spec
 from prepctl.slo.objectives import SloSpec
+from prepctl.sources.context import GateContext
 from prepctl.sources.http import redact_verdict
 from prepctl.sources.metrics.configured import prometheus_source
 from prepctl.verdicts import Verdict

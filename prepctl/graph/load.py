@@ -20,7 +20,7 @@ from prepctl.graph.scan.model import ScanResult
 from prepctl.graph.scan.scanner import scan_tree
 
 if TYPE_CHECKING:
-    from prepctl.plan.model import GraphConfig, LoadedPlan
+    from prepctl.plan.model import CriterionKinds, GraphConfig, LoadedPlan
     from prepctl.sources.tree import Tree
 
 
@@ -75,9 +75,11 @@ def settings_from_plan(plan: LoadedPlan) -> GraphSettings:
     )
 
 
-def settings_for(config: Path | None, root: Path | None) -> GraphSettings:
-    """The CLI's settings: phases.yaml if given or found, else defaults over ``root``."""
-    from prepctl.gates.registry import KINDS
+def settings_for(config: Path | None, root: Path | None, *, kinds: CriterionKinds) -> GraphSettings:
+    """The CLI's settings: phases.yaml if given or found, else defaults over ``root``.
+
+    ``kinds`` answers which gate kinds a plan may name (the caller passes the gate registry, so the
+    graph engine never imports the gates that use it)."""
     from prepctl.plan.load import find_config, load_plan
 
     if config is None:
@@ -90,7 +92,7 @@ def settings_for(config: Path | None, root: Path | None) -> GraphSettings:
                                           hint="point --root at a checkout")) from None
             return GraphSettings(root=folder, scan=ScanConfig(include=default_include(folder)),
                                  cache_dir=workdir.cache_dir(folder))
-    return settings_from_plan(load_plan(config, root, kinds=KINDS))
+    return settings_from_plan(load_plan(config, root, kinds=kinds))
 
 
 def scan(settings: GraphSettings, tree: Tree | None = None) -> ScanResult:

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from prepctl import secrets
-from prepctl.formats.base import clean_value
+from prepctl.inert import clean_value
 from prepctl.shadow.render import percent, summary_line
 from prepctl.shadow.report import ShadowReport
 

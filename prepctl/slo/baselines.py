@@ -23,12 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.fileio import atomic_write_text
-from prepctl.gates.base import GateContext
 from prepctl.plan.model import LoadedPlan
 from prepctl.secrets import redact
 from prepctl.slo.measure import measure_all
 from prepctl.slo.objectives import Objective, SloSpec, objective_hash
 from prepctl.slo.samples import iso, num, series_labels
+from prepctl.sources.context import GateContext
 from prepctl.sources.metrics.configured import prometheus_source
 from prepctl.sources.metrics.labels import Labels, labels_of
 from prepctl.sources.tree import WorkTree

@@ -25,8 +25,8 @@ from prepctl.secrets import redact, secret_from_env
 if TYPE_CHECKING:
     import httpx
 
-    from prepctl.gates.base import GateContext
     from prepctl.plan.sources import HttpSettings
+    from prepctl.sources.context import GateContext
     from prepctl.verdicts import Metric, Verdict
 
 #: Longest part of an error body quoted in a message; enough to show the server's reason.

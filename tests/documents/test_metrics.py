@@ -9,9 +9,10 @@ from typing import Literal
 
 from prepctl.documents import dashboard, postmortem
 from prepctl.documents.engine import Renderer
-from prepctl.gates.base import Gate, GateContext
+from prepctl.gates.base import Gate
 from prepctl.history import open_history, read_runs, record_gate_run, run_from_report, with_legacy_metrics
 from prepctl.plan.model import CriterionSpec, Phase
+from prepctl.sources.context import GateContext
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import CriterionResult, Evidence, GateReport, Metric, PhaseResult, Status, Verdict
 from tests.support.documents import make_project

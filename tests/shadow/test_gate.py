@@ -12,9 +12,9 @@ import pytest
 
 from prepctl.errors import ConfigError
 from prepctl.evaluate import evaluate, evaluate_criterion
-from prepctl.gates.base import GateContext
 from prepctl.gates.shadow import ShadowSpec, shadow_verdict
 from prepctl.shadow.report import LatencySummary, ShadowReport
+from prepctl.sources.context import GateContext
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import Evidence, Status, Verdict
 from tests.support.paths import PHASES

@@ -17,7 +17,7 @@ from prepctl.sources.metrics.interface import Alert, AlertmanagerStatus
 from prepctl.sources.metrics.labels import LabelMatcher
 
 if TYPE_CHECKING:
-    from prepctl.gates.base import GateContext
+    from prepctl.sources.context import GateContext
 
 
 class AlertmanagerAPI(HttpSource):

@@ -10,7 +10,7 @@ from prepctl.sources.metrics.prometheus import PrometheusAPI
 from prepctl.sources.metrics.snapshot import load_snapshot
 
 if TYPE_CHECKING:
-    from prepctl.gates.base import GateContext
+    from prepctl.sources.context import GateContext
 
 
 def prometheus_source(ctx: GateContext) -> MetricsSource:
