@@ -300,7 +300,7 @@ def check(
         typer.echo(f"wrote {result.baseline_path}: {violations} known violation(s) in "
                    f"{contracts} contract(s)", err=True)
     if fmt is ContractFormat.sarif:
-        from prepctl.graph.sarif import check_sarif
+        from prepctl.formats.sarif_graph import check_sarif
 
         _emit(check_sarif(settings, result), out)
     elif fmt is ContractFormat.json:
@@ -331,7 +331,7 @@ def diff(
     base_tree, head_tree = open_trees(settings, base, head)
     result = diff_graphs(settings, base_tree, head_tree)
     if fmt is ContractFormat.sarif:
-        from prepctl.graph.sarif import diff_sarif
+        from prepctl.formats.sarif_graph import diff_sarif
 
         _emit(diff_sarif(settings, result), out)
     elif fmt is ContractFormat.json:

@@ -1,7 +1,7 @@
 """`--format sarif`: SARIF 2.1.0, the log format code scanning dashboards ingest.
 
 One run per invocation. Rules are what was judged (``phase/criterion`` ids here, the same contract
-names the graph commands use, see prepctl.graph.sarif); results are the evidence that did not pass, each on its
+names the graph commands use, see prepctl.formats.sarif_graph); results are the evidence that did not pass, each on its
 file and line. A baselined (accepted) violation is a result carrying an external suppression, so
 a dashboard keeps it out of the open alerts without losing it. Passing and skipped criteria give
 no results. The log is written by the JSON format's writer, so the same redaction applies.
