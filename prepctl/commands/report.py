@@ -15,7 +15,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write index.html into.")],
 ) -> None:
     """Write a self-contained HTML dashboard: the phase timeline, each phase's verdicts with
-    evidence, the ORM dependency graph when available, and SLO values and gate results over
+    evidence, the ORM dependency graph when available, and measured values (any gate's metrics) and gate results over
     time from the gate history."""
     from prepctl.documents import output
     from prepctl.documents.dashboard import render_dashboard
