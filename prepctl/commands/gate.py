@@ -19,7 +19,7 @@ def gate(
     # A free-form name checked against the format registry, so a plugin's format is accepted;
     # reading the registry here would load importlib.metadata for every `prepctl --help`.
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="<format>", help="Output format: table, "
-                   "json, markdown, junit, github, or one a plugin registers.")] = "table",
+                   "json, markdown, junit, github, sarif, or one a plugin registers.")] = "table",
     strict: Annotated[bool, typer.Option("--strict", help="Treat warn as fail.")] = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the output to FILE.")] = None,
     at: Annotated[str | None, typer.Option("--at", help="Evaluate code-based criteria at this git "

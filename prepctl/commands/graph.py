@@ -45,7 +45,16 @@ class PictureFormat(StrEnum):
     html = "html"
 
 
+class ContractFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
 FormatOpt = Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")]
+ContractFormatOpt = Annotated[ContractFormat, typer.Option("--format", "-f", help="Output format; sarif: "
+                              "SARIF 2.1.0 for code scanning (baselined violations suppressed).")]
 IgnoreOpt = Annotated[list[str] | None, typer.Option(
     "--ignore", help="Leave out tagged imports: type-checking, dynamic or guarded (repeatable).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to FILE instead of stdout.")]
@@ -276,7 +285,7 @@ def check(
     update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Record today's violations "
                                "as the baseline (graph: baseline:), to be committed.")] = False,
     phase: Annotated[str | None, typer.Option("--phase", help="Only this phase's contracts.")] = None,
-    fmt: FormatOpt = QueryFormat.table,
+    fmt: ContractFormatOpt = ContractFormat.table,
     out: OutOpt = None,
 ) -> None:
     """Check every `imports` contract of phases.yaml. Exit 0 kept, 1 new violations, 2 error."""
@@ -284,19 +293,23 @@ def check(
     from prepctl.graph.ratchet import RatchetRequest, check_contracts
     from prepctl.verdicts import exit_code
 
-    result = check_contracts(session_of(ctx).graph_settings(),
-                             RatchetRequest(phase=phase, update_baseline=update_baseline))
+    settings = session_of(ctx).graph_settings()
+    result = check_contracts(settings, RatchetRequest(phase=phase, update_baseline=update_baseline))
     if result.recorded is not None:
         violations, contracts = result.recorded
         typer.echo(f"wrote {result.baseline_path}: {violations} known violation(s) in "
                    f"{contracts} contract(s)", err=True)
-    if fmt is QueryFormat.json:
+    if fmt is ContractFormat.sarif:
+        from prepctl.graph.sarif import check_sarif
+
+        _emit(check_sarif(settings, result), out)
+    elif fmt is ContractFormat.json:
         _emit(output.to_json({"status": result.status.value, "baseline": str(result.baseline_path),
                               "contracts": [o.to_dict() for o in result.outcomes],
                               "errors": [{"contract": k, "message": v} for k, v in result.errors.items()]}),
               out)
     else:
-        _emit(output.check_text(result.outcomes, result.errors, markdown=fmt is QueryFormat.markdown), out)
+        _emit(output.check_text(result.outcomes, result.errors, markdown=fmt is ContractFormat.markdown), out)
     raise typer.Exit(exit_code(result.status))
 
 
@@ -306,7 +319,7 @@ def diff(
     base: Annotated[str, typer.Option("--base", help="Base revision (branch, tag, sha), e.g. main.")],
     head: Annotated[str | None, typer.Option("--head", help="Head revision (default: the work tree, "
                     "dirty or not).")] = None,
-    fmt: FormatOpt = QueryFormat.table,
+    fmt: ContractFormatOpt = ContractFormat.table,
     out: OutOpt = None,
 ) -> None:
     """Added and removed imports between two revisions, and new contract violations. Reads git
@@ -317,10 +330,14 @@ def diff(
     settings = session_of(ctx).graph_settings()
     base_tree, head_tree = open_trees(settings, base, head)
     result = diff_graphs(settings, base_tree, head_tree)
-    if fmt is QueryFormat.json:
+    if fmt is ContractFormat.sarif:
+        from prepctl.graph.sarif import diff_sarif
+
+        _emit(diff_sarif(settings, result), out)
+    elif fmt is ContractFormat.json:
         _emit(output.to_json(result.to_dict()), out)
     else:
-        _emit(output.diff_text(result, markdown=fmt is QueryFormat.markdown), out)
+        _emit(output.diff_text(result, markdown=fmt is ContractFormat.markdown), out)
     raise typer.Exit(result.exit_code)
 
 

@@ -22,6 +22,7 @@ BUILTIN: dict[str, str] = {
     "markdown": "prepctl.formats.markdown:MarkdownFormat",
     "junit": "prepctl.formats.junit:JUnitFormat",
     "github": "prepctl.formats.github:GitHubFormat",
+    "sarif": "prepctl.formats.sarif:SarifFormat",
 }
 
 FORMATS: Registry[type[Format]] = Registry("format", "prepctl.formats", BUILTIN)

@@ -24,7 +24,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _workspace_path(root: str, path: str) -> str:
+def workspace_path(root: str, path: str) -> str:
     """Annotations need paths relative to the checkout, not to the monolith's root."""
     base = Path(os.environ.get("GITHUB_WORKSPACE") or os.getcwd())
     full = Path(path) if os.path.isabs(path) else Path(root) / path
@@ -49,7 +49,7 @@ class GitHubFormat(Format):
                 if not located:
                     lines.append(f"::{level} title={title}::{_escape_data(clean(c.verdict.summary))}")
                 for e in located:
-                    file = _escape_property(clean(_workspace_path(report.root, e.path or "")))
+                    file = _escape_property(clean(workspace_path(report.root, e.path or "")))
                     message = _escape_data(clean(f"{c.verdict.summary} — {e.label}"))
                     lines.append(f"::{level} file={file},line={e.line},title={title}::{message}")
             lines.append(f"{phase.phase}: {phase.status.value}")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _UNSAFE_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
-def _dump(data: object) -> str:
+def dump_json(data: object) -> str:
     text = redact(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     # Azure and GitHub's v1 parser act on ##vso[ / ##[ anywhere in a printed line: the first #
     # is written as \u0023, the same string once parsed, no command in a log.
@@ -36,8 +36,8 @@ class JsonFormat(Format):
     name = "json"
 
     def render(self, report: GateReport) -> str:
-        return _dump(report_dict(report))
+        return dump_json(report_dict(report))
 
     def render_status(self, rows: list[PhaseState]) -> str:
-        return _dump({"schema_version": JSON_SCHEMA_VERSION,
+        return dump_json({"schema_version": JSON_SCHEMA_VERSION,
                       "phases": [row.to_dict() for row in rows]})

@@ -62,5 +62,5 @@ def test_an_unknown_gate_format_is_refused_before_any_gate_runs(tmp_path: Path):
     plan = write_plan(tmp_path, CRITERION)
     result = run_cli("-c", plan, "gate", "p", "--format", "xml", env={"PREPCTL_NO_HISTORY": "1"})
     assert result.code == 2 and result.stdout == ""
-    assert result.stderr == ("prepctl: unknown format 'xml'; choose one of github, json, junit, markdown "
+    assert result.stderr == ("prepctl: unknown format 'xml'; choose one of github, json, junit, markdown, sarif "
                              "or table\n")

@@ -38,6 +38,7 @@ import yaml
 from werkzeug import Response
 
 from tests.support.fault_harness import Expect, Outcome, check, run_prepctl
+from tests.support.sarif import sarif_log
 
 #: A whole case runs ~10 prepctl commands; each must end well within this.
 LIMIT = 30.0
@@ -313,6 +314,10 @@ def test_injection_outputs(case: Case, tmp_path: Path, httpserver) -> None:
 
     junit = run("gate", "p", "-f", "junit")
     assert_xml("gate -f junit", junit.stdout)
+
+    sarif = run("gate", "p", "-f", "sarif", env={"GITHUB_WORKSPACE": str(project)})
+    assert_inert_text("gate -f sarif", sarif.stdout)
+    assert any(case.payload in t for t in strings_in(sarif_log(sarif.stdout)))  # valid SARIF, text kept
 
     summary = tmp_path / "step-summary.md"
     github = run("gate", "p", "-f", "github", env={"GITHUB_STEP_SUMMARY": str(summary),
