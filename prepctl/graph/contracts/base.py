@@ -160,6 +160,18 @@ def require(graph: ImportGraph, what: str, pattern_list: list[str]) -> set[str]:
     return found
 
 
+def require_units(graph: ImportGraph, what: str, pattern_list: list[str], hint: str) -> dict[str, set[str]]:
+    """Each unit the patterns stand for (a wildcard match is one package) with its modules; a
+    GraphError (-> `error` verdict) if the patterns match no module."""
+    found: dict[str, set[str]] = {}
+    for pattern in pattern_list:
+        for root, members in patterns.units(pattern, graph.modules).items():
+            found.setdefault(root, set()).update(members)
+    if not found:
+        raise matched_nothing(graph, what, pattern_list, hint=hint)
+    return found
+
+
 def members_text(members: tuple[str, ...] | list[str], shown: int = 5) -> str:
     """A few members of a (possibly huge) set, and how many more: for one-line summaries."""
     more = f", +{len(members) - shown} more" if len(members) > shown else ""

@@ -25,9 +25,8 @@ from prepctl.graph.contracts.base import (
     ContractResult,
     ModulePatterns,
     Violation,
-    matched_nothing,
+    require_units,
 )
-from prepctl.graph.contracts.independence import expand_units
 from prepctl.graph.model import ImportGraph
 
 
@@ -44,9 +43,7 @@ class FacadeContract(Contract[FacadeOptions]):
     options = FacadeOptions
 
     def check(self, options: FacadeOptions, graph: ImportGraph, ctx: ContractContext) -> ContractResult:
-        units = expand_units(graph, options.modules)
-        if not units:
-            raise matched_nothing(graph, "facade modules", options.modules, hint="check the pattern")
+        units = require_units(graph, "facade modules", options.modules, hint="check the pattern")
         unit_of = {m: root for root, members in units.items() for m in members}
         facade = patterns.select(options.facade, graph.modules)
         notes = [] if facade else [f"the facade ({', '.join(options.facade)}) does not exist yet: "

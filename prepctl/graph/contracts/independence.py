@@ -13,7 +13,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from prepctl import patterns
 from prepctl.graph.contracts.base import (
     Contract,
     ContractContext,
@@ -22,7 +21,7 @@ from prepctl.graph.contracts.base import (
     ModulePatterns,
     Violation,
     chains_into,
-    matched_nothing,
+    require_units,
 )
 from prepctl.graph.model import ImportGraph
 
@@ -37,23 +36,13 @@ class IndependenceOptions(ContractOptions):
         return self.modules
 
 
-def expand_units(graph: ImportGraph, pattern_list: list[str]) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for pattern in pattern_list:
-        for root, members in patterns.units(pattern, graph.modules).items():
-            found.setdefault(root, set()).update(members)
-    return found
-
-
 class IndependenceContract(Contract[IndependenceOptions]):
     type = "independence"
     options = IndependenceOptions
 
     def check(self, options: IndependenceOptions, graph: ImportGraph, ctx: ContractContext) -> ContractResult:
-        units = expand_units(graph, options.modules)
-        if not units:
-            raise matched_nothing(graph, "independence modules", options.modules,
-                                  hint="the packages do not exist (yet?) or the pattern is wrong")
+        units = require_units(graph, "independence modules", options.modules,
+                              hint="the packages do not exist (yet?) or the pattern is wrong")
         notes = []
         if len(units) == 1:
             notes.append(f"only one unit ({next(iter(units))}): nothing to be independent of")

@@ -19,6 +19,15 @@ def _indent_of(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
+def _spaces_only_indent(line: str) -> int:
+    """The width of the line's leading white space; Unsure if it holds a tab or form feed, whose
+    width Python's tokenizer decides by rules this reader does not follow."""
+    lead = line[: len(line) - len(line.lstrip())]
+    if "\t" in lead or "\f" in lead:
+        raise Unsure
+    return len(lead)
+
+
 def context_flags(src: Source, line_start: int, indent: int) -> int:
     """TYPE_CHECKING / ImportError-guard flags of a statement, from its enclosing headers."""
     flags = 0
@@ -45,11 +54,7 @@ def context_flags(src: Source, line_start: int, indent: int) -> int:
                 flags |= GUARDED_FLAG
         elif "TYPE_CHECKING" in header or "ImportError" in header or "ModuleNotFoundError" in header:
             raise Unsure
-        line = src.line_text(first)
-        lead = line[: len(line) - len(line.lstrip())]
-        if "\t" in lead or "\f" in lead:
-            raise Unsure
-        indent = len(lead)
+        indent = _spaces_only_indent(src.line_text(first))
         start = first
     return flags
 
@@ -90,9 +95,7 @@ def _enclosing_header(src: Source, line_start: int, indent: int) -> int:
             line = _is_code_line(src, start)
             if line is None:
                 continue
-            lead = line[: len(line) - len(line.lstrip())]
-            if "\t" in lead or "\f" in lead:
-                raise Unsure
+            _spaces_only_indent(line)
             return start
         window *= 4
         high = low
@@ -193,15 +196,13 @@ def _try_catches(src: Source, try_start: int) -> bool:
         here, start = start, src.next_line(start)
         if line is None:
             continue
-        lead = line[: len(line) - len(line.lstrip())]
-        if "\t" in lead or "\f" in lead:
-            raise Unsure
-        if len(lead) > indent:
+        width = _spaces_only_indent(line)
+        if width > indent:
             continue
         stripped = line.lstrip()
         if stripped[:1] in ")]}":
             raise Unsure
-        if len(lead) < indent:
+        if width < indent:
             break
         if stripped.startswith("except") and not stripped[6:7].isidentifier():
             if stripped[6:7] == "*":

@@ -140,16 +140,23 @@ match_span(const Text *t, Py_ssize_t s)
     return end < 0 ? s + 1 : end; /* a lone quote: the regex's empty last branch */
 }
 
+/* Append a new reference to list and drop ours; NULL (its error already set) appends nothing.
+ * 0 done, -1 error. */
 static int
-append_ssize(PyObject *list, Py_ssize_t value)
+append_new(PyObject *list, PyObject *item)
 {
-    PyObject *item = PyLong_FromSsize_t(value);
     if (item == NULL) {
         return -1;
     }
     int rc = PyList_Append(list, item);
     Py_DECREF(item);
     return rc;
+}
+
+static int
+append_ssize(PyObject *list, Py_ssize_t value)
+{
+    return append_new(list, PyLong_FromSsize_t(value));
 }
 
 static Py_ssize_t
@@ -323,13 +330,7 @@ skip_comma(const Text *t, Py_ssize_t p)
 static int
 append_substring(PyObject *list, PyObject *text, Py_ssize_t start, Py_ssize_t end)
 {
-    PyObject *item = PyUnicode_Substring(text, start, end);
-    if (item == NULL) {
-        return -1;
-    }
-    int rc = PyList_Append(list, item);
-    Py_DECREF(item);
-    return rc;
+    return append_new(list, PyUnicode_Substring(text, start, end));
 }
 
 /* The names of `(...)` as lexer._parse_names(inner, in_parens=True) reads them, for an inner
@@ -406,13 +407,7 @@ static int
 append_raw(PyObject *found, PyObject *raw_import, Py_ssize_t line, Py_ssize_t level,
            PyObject *module_name, PyObject *names, long flags)
 {
-    PyObject *raw = make_raw(raw_import, line, level, module_name, names, flags);
-    if (raw == NULL) {
-        return -1;
-    }
-    int rc = PyList_Append(found, raw);
-    Py_DECREF(raw);
-    return rc;
+    return append_new(found, make_raw(raw_import, line, level, module_name, names, flags));
 }
 
 /* `import a.b as c, d` from line_start (the keyword there). 1 done (end set), 0 give up. */
