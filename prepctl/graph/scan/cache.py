@@ -15,7 +15,6 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from prepctl import workdir
 from prepctl.fileio import OutputError, atomic_write_bytes
 from prepctl.graph.scan.model import ParsedFile, RawImport
 from prepctl.sqlitedb import open_shared
@@ -58,11 +57,6 @@ class ParseCache:
         self.disabled_reason: str | None = None
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
-
-    @classmethod
-    def under(cls, base: str | Path) -> ParseCache:
-        """The cache of a project: ``BASE/.prepctl/cache`` (BASE: the config dir, or --root)."""
-        return cls(workdir.cache_dir(base))
 
     @property
     def _db_path(self) -> Path:
