@@ -49,6 +49,16 @@ def test_snapshots_prometheus_would_refuse_are_errors_naming_the_line(tmp_path, 
     assert reason in str(caught.value)
 
 
+def test_a_snapshot_ordered_by_time_is_read_as_promtool_reads_it():
+    # prometheus_client alone wants each series' samples together; promtool does not.
+    text = 'g{a="1"} 1 1000\ng{a="2"} 5 1000\ng{a="1"} 2 1060\ng{a="2"} 6 1060\n# EOF\n'
+    snapshot = OpenMetricsSnapshot.parse(text, "file:s.om")
+    assert {dict(k)["a"]: [(p.timestamp, p.value) for p in v] for k, v in snapshot.series.items()} == {
+        "1": [(1000.0, 1.0), (1060.0, 2.0)], "2": [(1000.0, 5.0), (1060.0, 6.0)]}
+    with pytest.raises(SourceError, match="file:s.om:3: "):
+        OpenMetricsSnapshot.parse(text.replace("g{a=\"1\"} 2 1060", "g{a=\"1\"} 2 900"), "file:s.om")
+
+
 def test_escaped_label_values_and_nan_values_are_read_as_prometheus_reads_them(tmp_path):
     text = 'g{a="x\\"y\\\\z\\n"} 1 1000\ng{a="b"} NaN 1000\n# EOF\n'
     snapshot = OpenMetricsSnapshot.parse(text, "file:s.om")

@@ -104,18 +104,63 @@ def latest(samples: list[Sample], at: float) -> Sample | None:
 
 
 class _Lines:
-    """The text's lines, newline kept as the parser expects, counting how many it has taken."""
+    """The text's lines as the parser takes them, counting which original line it took last.
+
+    promtool reads a series' samples spread through its family (a dump ordered by time:
+    ``a{x="1"} @t1, a{x="2"} @t1, a{x="1"} @t2``); prometheus_client wants each series' samples
+    together ("Invalid metric grouping"). So within each run of sample lines the lines are fed
+    stably sorted by (metric family, label set without ``le``/``quantile``): a series' own order,
+    and so its time order, is kept, and every error still names the original line.
+    """
 
     def __init__(self, text: str):
         self.lines = text.split("\n")
         if self.lines and self.lines[-1] == "":
             self.lines.pop()  # the final newline ends the last line; it starts none
+        self.order = _grouped_order(self.lines)
         self.taken = 0
 
     def __iter__(self) -> Iterator[str]:
-        for index, line in enumerate(self.lines):
+        for index in self.order:
             self.taken = index + 1
-            yield line + "\n"
+            yield self.lines[index] + "\n"
+
+
+_SUFFIX = re.compile(r"_(?:bucket|count|sum|total|created|gcount|gsum|info)$")
+_BUCKET_LABEL = re.compile(r'(?:^|,)(?:le|quantile)="(?:[^"\\]|\\.)*"')
+
+
+def _grouped_order(lines: list[str]) -> list[int]:
+    order: list[int] = []
+    run: list[int] = []
+
+    def flush() -> None:
+        families: dict[str, int] = {}
+        keyed = []
+        for index in run:
+            line = lines[index]
+            brace = line.find("{")
+            space = line.find(" ")
+            cut = brace if 0 <= brace < space or space < 0 <= brace else space
+            name = line[:cut] if cut >= 0 else line
+            labels = ""
+            if cut == brace and brace >= 0:
+                end = _QUOTED.sub(lambda m: "x" * len(m.group(0)), line).find("}", brace)
+                labels = _BUCKET_LABEL.sub("", line[brace + 1:end if end >= 0 else len(line)])
+            family = families.setdefault(_SUFFIX.sub("", name), len(families))
+            keyed.append(((family, labels), index))
+        keyed.sort(key=lambda item: item[0])  # stable: a series keeps its own order
+        order.extend(index for _, index in keyed)
+        run.clear()
+
+    for index, line in enumerate(lines):
+        if not line or line.startswith("#"):
+            flush()
+            order.append(index)
+        else:
+            run.append(index)
+    flush()
+    return order
 
 
 _LABEL_SET = re.compile(r"^[^{\s]*\{(.*?)\}\s")
@@ -216,6 +261,9 @@ def _check_label_set(line: str, number: int, location: str) -> None:
     kept the last value) and whitespace inside a label set."""
     if line.startswith("#"):
         return
+    if line.startswith("{"):
+        raise SourceError(f"{location}:{number}: the metric name inside the braces is Prometheus 3 syntax "
+                          "that promtool 2.x refuses: write name{label=\"v\"}")
     match = _LABEL_SET.match(_QUOTED.sub('""', line))
     if not match:
         return
@@ -228,6 +276,21 @@ def _check_label_set(line: str, number: int, location: str) -> None:
     if re.search(r"\s", inside):
         raise SourceError(f"{location}:{number}: whitespace inside a label set ({{a=\"1\", b=\"2\"}}); "
                           "OpenMetrics and promtool allow none: write {a=\"1\",b=\"2\"}")
+
+
+#: Errors prometheus_client raises for a whole family, ending in the family's name.
+_FAMILY_ERROR = re.compile(r"^(?:Clashing name|\+Inf bucket missing|Count does not match \+Inf value|"
+                           r"_g?count must be present|_g?sum/_g?sum must be present|_sum/_gsum must be present|"
+                           r"Cannot have|Unit does not match metric name|Units not allowed|Buckets out of order|"
+                           r"Bucket values out of order)[^:]*: ([a-zA-Z_:][a-zA-Z0-9_:]*)$")
+
+
+def _last_line_of(lines: list[str], family: str) -> int:
+    for number in range(len(lines), 0, -1):
+        words = lines[number - 1].split(" ", 3)
+        if lines[number - 1].startswith(family) or (words[0] == "#" and len(words) > 2 and words[2] == family):
+            return number
+    return 0
 
 
 def _parser_error(exc: Exception, lines: _Lines, location: str) -> str:
@@ -248,6 +311,12 @@ def _parser_error(exc: Exception, lines: _Lines, location: str) -> str:
     if message.startswith("Received blank line"):
         return f"{location}:{number}: blank line; OpenMetrics has none (promtool refuses it too)"
     reason = message.split(": ", 1)[0] if message else type(exc).__name__
+    family = _FAMILY_ERROR.match(message)
+    if family:
+        # Checked when the next family starts: name the offending family's own last line.
+        number = _last_line_of(lines.lines[:number], family.group(1)) or number
+        line = lines.lines[number - 1] if number else line
+        reason = f"{message} (a family must be contiguous and complete)"
     return f"{location}:{number}: not OpenMetrics text ({reason[:120]}): {line[:80]!r}"
 
 
