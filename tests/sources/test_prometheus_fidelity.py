@@ -154,3 +154,14 @@ def test_validate_names_the_line_of_a_malformed_query_and_a_non_re2_matcher(tmp_
     assert "query is not valid PromQL: unclosed left parenthesis" in result.stderr
     assert f"phases.yaml:{matcher_line}:" in result.stderr and "invalid perl operator" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_validate_accepts_templated_queries(tmp_path, cli):
+    from tests.support.live_servers import slo, write_live_plan
+
+    path = write_live_plan(tmp_path, {"prometheus": {"url": "file:s.om"}}, criteria=[slo([
+        {"name": "rate", "query": 'sum(rate(http_requests_total{service="${svc}", code=~"5.."}[${window}]))',
+         "window": "1h", "aggregate": "max", "pass": "< 1"},
+        {"name": "threshold", "query": "x > ${limit}", "pass": "< 1"}], vars={"svc": "api", "limit": "3"})])
+    result = cli("-c", path, "validate")
+    assert result.code == 0, result.stderr
