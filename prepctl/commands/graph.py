@@ -288,13 +288,17 @@ def check(
     fmt: ContractFormatOpt = ContractFormat.table,
     out: OutOpt = None,
 ) -> None:
-    """Check every `imports` contract of phases.yaml. Exit 0 kept, 1 new violations, 2 error."""
+    """Check every `imports` contract of phases.yaml and the import-linter contracts (graph:
+    importlinter:, or, with no contract configured, import-linter's configuration in the root).
+    Exit 0 kept, 1 new violations, 2 error or nothing to check."""
     from prepctl.graph import output
     from prepctl.graph.ratchet import RatchetRequest, check_contracts
     from prepctl.verdicts import exit_code
 
     settings = session_of(ctx).graph_settings()
     result = check_contracts(settings, RatchetRequest(phase=phase, update_baseline=update_baseline))
+    if result.importlinter_source:
+        typer.echo(f"import-linter contracts from {result.importlinter_source}", err=True)
     if result.recorded is not None:
         violations, contracts = result.recorded
         typer.echo(f"wrote {result.baseline_path}: {violations} known violation(s) in "
@@ -305,6 +309,7 @@ def check(
         _emit(check_sarif(settings, result), out)
     elif fmt is ContractFormat.json:
         _emit(output.to_json({"status": result.status.value, "baseline": str(result.baseline_path),
+                              "importlinter": result.importlinter_source,
                               "contracts": [o.to_dict() for o in result.outcomes],
                               "errors": [{"contract": k, "message": v} for k, v in result.errors.items()]}),
               out)

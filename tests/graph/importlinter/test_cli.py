@@ -1,0 +1,186 @@
+"""import-linter contracts from the command line, compared with lint-imports.
+
+Acceptance: a pyproject-only project (no phases.yaml) runs `prepctl graph check` with the
+contracts of [tool.importlinter], and prepctl's verdicts equal lint-imports'. The same contracts
+as `importlinter` criteria of a plan give the same verdicts through `prepctl gate`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.graph.importlinter.test_differential import BASE
+from tests.support.cli import run_cli
+from tests.support.importlinter import lint_imports
+from tests.support.plans import write_plan
+from tests.support.trees import write
+
+#: One contract of each type; only the first is broken (pkg.high reaches pkg.low via pkg.mid).
+PYPROJECT = """\
+[project]
+name = "pkg"
+version = "0"
+
+[tool.importlinter]
+root_packages = ["pkg"]
+
+[[tool.importlinter.contracts]]
+name = "high never reaches low"
+type = "forbidden"
+source_modules = ["pkg.high"]
+forbidden_modules = ["pkg.low"]
+
+[[tool.importlinter.contracts]]
+name = "three layers"
+type = "layers"
+layers = ["pkg.high", "pkg.mid", "pkg.low"]
+
+[[tool.importlinter.contracts]]
+id = "features"
+name = "features independent"
+type = "independence"
+modules = ["pkg.feat.*"]
+
+[[tool.importlinter.contracts]]
+name = "secret behind the gate"
+type = "protected"
+protected_modules = ["pkg.secret"]
+allowed_importers = ["pkg.gate"]
+
+[[tool.importlinter.contracts]]
+name = "no sibling cycles"
+type = "acyclic_siblings"
+ancestors = ["pkg"]
+"""
+
+#: Outside root_packages: a test module that imports low from high's side would break the layers
+#: for prepctl if it scanned everything; import-linter never sees it.
+OUTSIDE = {"tests/test_pkg.py": "import pkg.high.api\nimport pkg.low.store\n",
+           "scripts/tool.py": "import pkg.secret.inner\n"}
+
+EXPECTED = {"high never reaches low": "broken", "three layers": "kept", "features independent": "kept",
+            "secret behind the gate": "kept", "no sibling cycles": "kept"}
+WORDS = {"fail": "broken", "pass": "kept"}
+
+
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    write(root, {**BASE, **OUTSIDE, "pyproject.toml": PYPROJECT})
+    return root
+
+
+def test_pyproject_only_graph_check_agrees_with_lint_imports(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    expected = lint_imports(root, root / "pyproject.toml")
+    assert expected == EXPECTED
+    result = run_cli("graph", "check", "-f", "json", cwd=root)
+    assert result.code == 1, result.stderr
+    assert "import-linter contracts from pyproject.toml [tool.importlinter]" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["importlinter"] == "pyproject.toml [tool.importlinter]" and data["errors"] == []
+    found = {c["contract"].removeprefix("importlinter/"): WORDS[c["status"]] for c in data["contracts"]}
+    assert found == expected
+    [broken] = [c for c in data["contracts"] if c["status"] == "fail"]
+    chain = broken["new"][0]["chain"]
+    assert (chain[0]["importer"], chain[0]["path"], chain[0]["line"]) == ("pkg.high.api", "pkg/high/api.py", 1)
+
+
+def test_the_baseline_ratchets_import_linter_contracts(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    recorded = run_cli("graph", "check", "--update-baseline", cwd=root)
+    assert recorded.code == 0, recorded.stdout + recorded.stderr
+    baseline = json.loads((root / "imports-baseline.json").read_text())
+    assert "pkg.high.api -> pkg.low.store" in json.dumps(baseline)
+    again = run_cli("graph", "check", "-f", "json", cwd=root)
+    assert again.code == 0, again.stderr
+    statuses = {c["contract"]: c["status"] for c in json.loads(again.stdout)["contracts"]}
+    assert statuses["importlinter/high never reaches low"] == "warn"
+    # A new violation of a contract that was kept fails again.
+    (root / "pkg" / "feat" / "one" / "core.py").write_text("import pkg.feat.two.core\n")
+    worse = run_cli("graph", "check", "-f", "json", cwd=root)
+    assert worse.code == 1
+    statuses = {c["contract"]: c["status"] for c in json.loads(worse.stdout)["contracts"]}
+    assert statuses["importlinter/features independent"] == "fail"
+
+
+def test_importlinter_criteria_through_the_gate_agree(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    criteria = "".join(f"""
+        - id: c{i}
+          title: {name}
+          kind: imports
+          contract: {{type: importlinter, contract: "{'features' if name.startswith('features') else name}"}}
+        """ for i, name in enumerate(EXPECTED))
+    plan = write_plan(root, criteria)
+    result = run_cli("-c", plan, "gate", "p", "-f", "json", cwd=root)
+    assert result.code == 1, result.stdout + result.stderr
+    found = {c["title"]: WORDS[c["status"]] for c in json.loads(result.stdout)["criteria"]}
+    assert found == lint_imports(root, root / "pyproject.toml") == EXPECTED
+
+
+def test_graph_importlinter_setting_adds_the_contracts_to_graph_check(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "pyproject.toml").rename(root / "lint.toml")
+    plan = write_plan(root, """
+        - id: native
+          title: low stays low
+          kind: imports
+          contract: {type: forbidden, source: [pkg.low], forbidden: [pkg.high]}
+        """, extra="graph: {importlinter: lint.toml}")
+    result = run_cli("-c", plan, "graph", "check", "-f", "json", cwd=root)
+    assert result.code == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["importlinter"] == "lint.toml [tool.importlinter]"
+    assert [c["contract"] for c in data["contracts"]][:2] == ["p/native", "importlinter/high never reaches low"]
+    assert len(data["contracts"]) == 6
+
+
+def test_an_unknown_contract_name_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    plan = write_plan(root, """
+        - id: typo
+          title: typo
+          kind: imports
+          contract: {type: importlinter, contract: three layer}
+        """)
+    result = run_cli("-c", plan, "gate", "p", "-f", "json", cwd=root)
+    assert result.code == 2, result.stdout + result.stderr
+    [criterion] = json.loads(result.stdout)["criteria"]
+    assert criterion["status"] == "error"
+    assert "no import-linter contract named 'three layer'" in criterion["summary"]
+    assert "did you mean 'three layers'?" in criterion["summary"]
+
+
+def test_no_contract_anywhere_is_not_a_pass(tmp_path: Path) -> None:
+    write(tmp_path, BASE)
+    result = run_cli("graph", "check", cwd=tmp_path)
+    assert result.code == 2
+    assert "no contracts: no phases.yaml and no import-linter configuration" in result.stderr
+
+
+def test_discovery_order_and_which_file_was_used(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
+    (root / "setup.cfg").write_text("[importlinter]\nroot_package = pkg\n\n[importlinter:contract:x]\n"
+                                    "name = from setup.cfg\ntype = independence\nmodules =\n    pkg.feat.*\n")
+    result = run_cli("graph", "check", cwd=root)
+    assert result.code == 0, result.stdout + result.stderr
+    assert "import-linter contracts from setup.cfg [importlinter]" in result.stderr
+    (root / ".importlinter").write_text((root / "setup.cfg").read_text().replace("setup.cfg", ".importlinter"))
+    result = run_cli("graph", "check", "-f", "json", cwd=root)
+    assert [c["contract"] for c in json.loads(result.stdout)["contracts"]] == ["importlinter/from .importlinter"]
+
+
+def test_a_config_prepctl_cannot_honour_is_exit_2_with_file_and_line(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    text = PYPROJECT.replace('root_packages = ["pkg"]\n', 'root_packages = ["pkg"]\ninclude_external_packages = true\n')
+    (root / "pyproject.toml").write_text(text)
+    result = run_cli("graph", "check", cwd=root)
+    assert result.code == 2 and "Traceback" not in result.stderr
+    assert "pyproject.toml:7: [tool.importlinter]: include_external_packages = true" in result.stderr
+    text = PYPROJECT.replace('ancestors = ["pkg"]\n', 'ancestors = ["pkg"]\nskip_descendants = ["pkg.x"]\n')
+    (root / "pyproject.toml").write_text(text)
+    result = run_cli("graph", "check", cwd=root)
+    assert result.code == 2 and "Traceback" not in result.stderr
+    assert "pyproject.toml:35: [[tool.importlinter.contracts]] #5: skip_descendants is not supported" in result.stderr
