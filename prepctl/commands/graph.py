@@ -346,6 +346,33 @@ def diff(
     raise typer.Exit(result.exit_code)
 
 
+@app.command(name="lint-imports")
+def lint_imports(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option("--config", help="The import-linter configuration "
+                      "(default: pyproject.toml [tool.importlinter], .importlinter or setup.cfg in --root).")] = None,
+) -> None:
+    """Each import-linter contract KEPT or BROKEN, as lint-imports prints it, judged by prepctl's
+    engine (no baseline). Exit 0 all kept, 1 broken, 2 error."""
+    from prepctl.graph.contracts.importlinter_config import discover
+    from prepctl.graph.importlinter import check_config, lint_imports_text
+    from prepctl.sources.tree import WorkTree
+
+    session = session_of(ctx)
+    root = (session.root or Path.cwd()).resolve()
+    if config is None:
+        found = discover(WorkTree(root))
+        if found is None:
+            session.fail_input(f"no import-linter configuration in {root} (pyproject.toml [tool.importlinter], "
+                               ".importlinter or setup.cfg [importlinter]): pass --config FILE")
+        config = root / found
+    verdicts = check_config(config, root)
+    typer.echo(lint_imports_text(verdicts), nl=False)
+    if any(v.verdict == "error" for v in verdicts):
+        raise typer.Exit(2)
+    raise typer.Exit(1 if any(v.verdict == "broken" for v in verdicts) else 0)
+
+
 class TrendFormat(StrEnum):
     table = "table"
     csv = "csv"

@@ -184,3 +184,17 @@ def test_a_config_prepctl_cannot_honour_is_exit_2_with_file_and_line(tmp_path: P
     result = run_cli("graph", "check", cwd=root)
     assert result.code == 2 and "Traceback" not in result.stderr
     assert "pyproject.toml:35: [[tool.importlinter.contracts]] #5: skip_descendants is not supported" in result.stderr
+
+
+def test_graph_lint_imports_prints_like_lint_imports(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    result = run_cli("--root", root, "graph", "lint-imports", cwd=tmp_path)
+    assert result.code == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:5] == [f"{name} {verdict.upper()}" for name, verdict in EXPECTED.items()]
+    assert "- pkg.high.api imports pkg.low.store via pkg.mid.service (forbidden) (pkg/high/api.py:1)" in lines
+    assert lines[-1] == "Contracts: 4 kept, 1 broken."
+    (root / "pyproject.toml").rename(root / "other.toml")
+    assert run_cli("--root", root, "graph", "lint-imports", cwd=tmp_path).code == 2
+    kept = run_cli("graph", "lint-imports", "--config", "other.toml", cwd=root)
+    assert kept.code == 1 and kept.stdout.splitlines()[0] == "high never reaches low BROKEN"
