@@ -377,6 +377,9 @@ def check(contract: TranslatedContract, graph: ImportGraph, roots: list[str] | N
     checked: list[str] = []
     for pattern in contract.required:
         require(graph, f"{contract.name}:", [pattern])
+    for root in roots or []:
+        # A misspelt root package would drop every import below and pass whatever the contract says.
+        require(graph, f"{contract.name}: root package", [root])
     view = graph.filtered(contract.contracts[0].edge_filter())
     if roots:
         view = view.without({(a, b) for a, b in view.statements

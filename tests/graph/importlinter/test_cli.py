@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tests.graph.importlinter.test_differential import BASE
 from tests.support.cli import run_cli
+from tests.support.graph import git
 from tests.support.importlinter import lint_imports
 from tests.support.plans import write_plan
 from tests.support.trees import write
@@ -198,3 +199,82 @@ def test_graph_lint_imports_prints_like_lint_imports(tmp_path: Path) -> None:
     assert run_cli("--root", root, "graph", "lint-imports", cwd=tmp_path).code == 2
     kept = run_cli("graph", "lint-imports", "--config", "other.toml", cwd=root)
     assert kept.code == 1 and kept.stdout.splitlines()[0] == "high never reaches low BROKEN"
+
+
+def committed_project(tmp_path: Path) -> Path:
+    root = project(tmp_path)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "main")
+    return root
+
+
+def test_graph_diff_reports_new_violations_of_import_linter_contracts(tmp_path: Path) -> None:
+    root = committed_project(tmp_path)
+    (root / "pkg" / "feat" / "one" / "core.py").write_text("import pkg.feat.two.core\n")
+    result = run_cli("graph", "diff", "--base", "main", "-f", "json", cwd=root)
+    assert result.code == 1, result.stderr
+    new = {c["contract"]: [v["key"] for v in c["new"]] for c in json.loads(result.stdout)["contracts"]}
+    assert new["importlinter/features independent"] == ["pkg.feat.one.core -> pkg.feat.two.core"]
+    assert new["importlinter/high never reaches low"] == []  # broken on main already: not new
+
+
+def test_gate_at_a_revision_reads_that_revisions_configuration(tmp_path: Path) -> None:
+    root = committed_project(tmp_path)
+    plan = write_plan(root, """
+        - id: layers
+          title: layers
+          kind: imports
+          contract: {type: importlinter, contract: three layers}
+        """)
+    # The work tree no longer has the contract; main does.
+    (root / "pyproject.toml").write_text(PYPROJECT.replace("three layers", "renamed"))
+    assert run_cli("-c", plan, "gate", "p", cwd=root).code == 2
+    at_main = run_cli("-c", plan, "gate", "p", "--at", "main", "-f", "json", cwd=root)
+    assert at_main.code == 0, at_main.stdout + at_main.stderr
+    assert json.loads(at_main.stdout)["criteria"][0]["status"] == "pass"
+
+
+def criterion_summary(root: Path, contract: str) -> tuple[int, str, str]:
+    plan = write_plan(root, f"""
+        - id: c
+          title: c
+          kind: imports
+          contract: {contract}
+        """)
+    result = run_cli("-c", plan, "gate", "p", "-f", "json", cwd=root)
+    [criterion] = json.loads(result.stdout)["criteria"]
+    return result.code, criterion["status"], criterion["summary"]
+
+
+def test_a_criterion_without_evidence_is_an_error_never_a_pass(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    code, status, summary = criterion_summary(root, "{type: importlinter, config: missing.toml, contract: x}")
+    assert (code, status) == (2, "error") and "missing.toml: cannot read" in summary
+    # A misspelt root package would leave no import between the root packages: nothing could break.
+    (root / "pyproject.toml").write_text(PYPROJECT.replace('root_packages = ["pkg"]', 'root_packages = ["pkgg"]'))
+    code, status, summary = criterion_summary(root, '{type: importlinter, contract: "high never reaches low"}')
+    assert (code, status) == (2, "error") and "root package pkgg matched none" in summary
+    (root / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
+    code, status, summary = criterion_summary(root, "{type: importlinter, contract: x}")
+    assert (code, status) == (2, "error") and "no import-linter configuration in the root" in summary
+
+
+def test_config_paths_stay_below_the_root(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    plan = write_plan(root, """
+        - id: c
+          title: c
+          kind: imports
+          contract: {type: importlinter, config: ../elsewhere.toml, contract: x}
+        """)
+    result = run_cli("-c", plan, "validate", cwd=root)
+    assert result.code == 2 and "must be a file below the root" in result.stderr
+    plan = write_plan(root, """
+        - id: c
+          title: c
+          kind: imports
+          contract: {type: forbidden, source: [pkg.low], forbidden: [pkg.high]}
+        """, extra="graph: {importlinter: /etc/importlinter}")
+    result = run_cli("-c", plan, "validate", cwd=root)
+    assert result.code == 2 and "must be a file below root:" in result.stderr
