@@ -375,6 +375,7 @@ def check(contract: TranslatedContract, graph: ImportGraph, roots: list[str] | N
     violations: list[Violation] = []
     notes: list[str] = []
     checked: list[str] = []
+    headlines: list[str] = []
     for pattern in contract.required:
         require(graph, f"{contract.name}:", [pattern])
     for root in roots or []:
@@ -403,25 +404,11 @@ def check(contract: TranslatedContract, graph: ImportGraph, roots: list[str] | N
         violations.extend(result.violations)
         notes.extend(result.notes)
         checked.append(result.checked)
+        headlines.append(result.headline)
     if violations and contract.guidance:
         notes.append(contract.guidance)
-    return ContractResult(violations, "; ".join(checked), notes)
-
-
-@dataclass
-class ContractVerdict:
-    """One import-linter contract judged by prepctl: its result, or why it has none."""
-
-    contract: TranslatedContract
-    result: ContractResult | None = None
-    error: str = ""
-
-    @property
-    def verdict(self) -> str:
-        """import-linter's words: kept, broken, or error (prepctl could not judge it)."""
-        if self.result is None:
-            return "error"
-        return "kept" if self.result.kept else "broken"
+    return ContractResult(violations, "; ".join(checked), notes,
+                          headline="; ".join(h for h in headlines if h))
 
 
 def ignored_exactly(expressions: list[str], graph: ImportGraph) -> set[tuple[str, str]]:

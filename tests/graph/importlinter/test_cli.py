@@ -278,3 +278,19 @@ def test_config_paths_stay_below_the_root(tmp_path: Path) -> None:
         """, extra="graph: {importlinter: /etc/importlinter}")
     result = run_cli("-c", plan, "validate", cwd=root)
     assert result.code == 2 and "must be a file below root:" in result.stderr
+
+
+def test_the_gate_baseline_warns_for_a_recorded_importlinter_violation(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    plan = write_plan(root, """
+        - id: forbidden
+          title: forbidden
+          kind: imports
+          contract: {type: importlinter, contract: high never reaches low}
+        """)
+    assert run_cli("-c", plan, "gate", "p", cwd=root).code == 1
+    assert run_cli("-c", plan, "graph", "check", "--update-baseline", cwd=root).code == 0
+    gate = run_cli("-c", plan, "gate", "p", "-f", "json", cwd=root)
+    assert gate.code == 0, gate.stdout
+    [criterion] = json.loads(gate.stdout)["criteria"]
+    assert criterion["status"] == "warn" and "1 known violation(s) in the baseline" in criterion["summary"]

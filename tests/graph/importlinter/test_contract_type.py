@@ -30,6 +30,7 @@ def test_kept_and_broken_by_name_or_id(tmp_path: Path) -> None:
     assert judge(tmp_path, "pyproject.toml", "features").kept  # by id
     broken = judge(tmp_path, None, "high never reaches low")
     assert not broken.kept and broken.violations[0].hops[0].location == "pkg/high/api.py:1"
+    assert broken.headline.startswith("1 module(s) import pkg.low")  # the summary line says how big
 
 
 @pytest.mark.parametrize("hostile", ["directory", "fifo", "not-utf8", "outside"])
@@ -55,3 +56,4 @@ def test_a_configuration_that_names_no_contract_is_refused(tmp_path: Path) -> No
         load_source(WorkTree(tmp_path), None)
     with pytest.raises(PrepctlError, match="no contracts"):
         judge(tmp_path, None)
+
