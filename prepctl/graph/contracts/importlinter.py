@@ -38,6 +38,9 @@ class ImportLinterOptions(ContractOptions):
         "The import-linter configuration, relative to the plan's root: .importlinter, setup.cfg "
         "or pyproject.toml. Omitted: the first of pyproject.toml ([tool.importlinter]), "
         ".importlinter and setup.cfg ([importlinter]) in the root."))
+    dynamic: bool = Field(False, description=(
+        "Count importlib.import_module('x') / __import__('x'). Off: lint-imports counts import "
+        "statements only, and a computed import it cannot see is no warning either."))
     contract: str = Field(min_length=1, description=(
         "The import-linter contract: its `name`, or its id (`[importlinter:contract:ID]`, or "
         "`id` in pyproject.toml)."))

@@ -57,3 +57,18 @@ def test_a_configuration_that_names_no_contract_is_refused(tmp_path: Path) -> No
     with pytest.raises(PrepctlError, match="no contracts"):
         judge(tmp_path, None)
 
+
+
+def test_a_computed_dynamic_import_neither_counts_nor_warns(tmp_path: Path) -> None:
+    """lint-imports sees import statements only: importlib.import_module(name) is no import to it,
+    so the criterion passes where lint-imports keeps the contract (a warning would say otherwise)."""
+    from prepctl.graph.check import evaluate_contract
+
+    write(tmp_path, {**BASE, "pyproject.toml": PYPROJECT,
+                     "pkg/low/store.py": "import importlib\nimportlib.import_module('pkg.high.api')\n"
+                                         "importlib.import_module(NAME)\n"})
+    graph = build_graph(GraphSettings(root=tmp_path, scan=ScanConfig(packages=("pkg",))))
+    assert any(p.kind == "dynamic" for p in graph.scan.problems)
+    options = ImportLinterOptions(type="importlinter", contract="three layers")
+    outcome = evaluate_contract("c", options, graph, ContractContext(WorkTree(tmp_path)), None)
+    assert outcome.status.value == "pass", outcome.summary()
