@@ -294,3 +294,21 @@ def test_the_gate_baseline_warns_for_a_recorded_importlinter_violation(tmp_path:
     assert gate.code == 0, gate.stdout
     [criterion] = json.loads(gate.stdout)["criteria"]
     assert criterion["status"] == "warn" and "1 known violation(s) in the baseline" in criterion["summary"]
+
+
+def test_a_plan_without_imports_criteria_checks_the_import_linter_contracts(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    plan = write_plan(root, """
+        - id: there
+          title: the package exists
+          kind: paths
+          exists: [pkg/__init__.py]
+        """)
+    result = run_cli("-c", plan, "graph", "check", "-f", "json", cwd=root)
+    assert result.code == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["importlinter"] == "pyproject.toml [tool.importlinter]" and len(data["contracts"]) == 5
+    # --phase: the import-linter contracts belong to no phase, and the phase has no contract.
+    phase = run_cli("-c", plan, "graph", "check", "--phase", "p", cwd=root)
+    assert phase.code == 2 and "no contracts: no `imports` criteria in p; the import-linter contracts of " \
+        "pyproject.toml [tool.importlinter] belong to no phase (leave out --phase" in phase.stderr
