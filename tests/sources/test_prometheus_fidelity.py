@@ -88,6 +88,13 @@ def test_saved_answers_match_regardless_of_label_order_and_whitespace(tmp_path, 
     ('x{a="1 2"}', 'x{a="12"}'),  # whitespace inside a string is not layout
     ('x{a="1"}', 'x{a!="1"}'),
     ("sum by (a) (x)", "sum without (a) (x)"),
+    # Whitespace between two words is a separator, not layout: these name other metrics.
+    ("x offset 5m", "xoffset5m"),
+    ("x and y", "xandy"),
+    ("x or y", "xory"),
+    ("x unless y", "xunlessy"),
+    ("x > bool 1", "x > bool1"),
+    ("sum by (a) (x)", "sumby(a)(x)"),
 ])
 def test_different_queries_stay_different(one, other):
     assert canonical(one) != canonical(other)

@@ -1,8 +1,9 @@
 """PromQL through ``promql-parser`` (the Rust parser behind GreptimeDB, as a PyO3 wheel): whether a
 query is valid before a live run, its canonical text, and its regex matchers checked as RE2.
 
-The canonical form is the parser's pretty-print of the AST with the whitespace outside strings
-removed: ``x{b="2", a="1"}`` and ``x{a="1",b="2"}`` are one query, so a saved answer is found
+The canonical form is the parser's pretty-print of the AST with the layout whitespace outside strings
+removed (a space between two words stays: ``x and y`` is not ``xandy``): ``x{b="2", a="1"}`` and
+``x{a="1",b="2"}`` are one query, so a saved answer is found
 whichever way round the plan writes its labels. A query the parser cannot read keeps its own text
 (whitespace outside strings removed): a saved answer came from a Prometheus that did read it.
 """
@@ -96,12 +97,25 @@ def canonical(query: str) -> str:
     return strip_space(text)
 
 
+def _wordy(ch: str) -> bool:
+    return ch.isalnum() or ch in "_:."
+
+
 def strip_space(query: str) -> str:
-    """The query without whitespace outside quoted strings: PromQL ignores it there."""
+    """The query without layout whitespace outside quoted strings. Whitespace between two word
+    characters separates tokens (``x offset 5m`` is not the metric ``xoffset5m``, ``x and y`` is not
+    ``xandy``), so it stays as one space: two different queries must never share a saved answer."""
     out: list[str] = []
     quote = ""
     escaped = False
+    pending = False  # whitespace seen since the last character kept
     for ch in query:
+        if not quote and ch.isspace():
+            pending = True
+            continue
+        if pending and out and _wordy(out[-1]) and _wordy(ch):
+            out.append(" ")
+        pending = False
         if quote:
             out.append(ch)
             if escaped:
@@ -113,7 +127,7 @@ def strip_space(query: str) -> str:
         elif ch in "\"'`":
             quote = ch
             out.append(ch)
-        elif not ch.isspace():
+        else:
             out.append(ch)
     return "".join(out)
 
