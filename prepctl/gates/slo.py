@@ -27,7 +27,9 @@ older than ``max_staleness``, a missing or stale baseline: all ``error``. Only a
 says what no data means (``on_no_data: pass|warn|fail``, for low-traffic endpoints) turns an
 empty/NaN/stale window into that status, and the evidence says it did. A sample stamped outside
 ``[start - max_staleness, end + 5s]`` (in the future, from 1970, an instant answer older than
-``max_staleness``) is ``error`` whatever ``on_no_data`` says: see ``prepctl.slo.samples``.
+``max_staleness``) is ``error`` whatever ``on_no_data`` says: see ``prepctl.slo.samples``. So is
+a window answer whose series starts more than one step after the window's start (a series that
+began 5 min before the end of a 1 h window: insufficient data, the other 55 min are unknown).
 The domain (durations, criteria, measuring, judging, baselines) lives in ``prepctl.slo``.
 """
 

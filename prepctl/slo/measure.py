@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from prepctl.errors import GateError
 from prepctl.slo.durations import format_duration, parse_duration
 from prepctl.slo.objectives import Objective, SloSpec
-from prepctl.slo.samples import out_of_order, out_of_range
+from prepctl.slo.samples import iso, out_of_order, out_of_range
 
 if TYPE_CHECKING:
     from prepctl.sources.metrics.interface import MetricsSource
@@ -27,6 +27,7 @@ class SeriesValue:
     no_data: bool = False  # the problem is absence of data (which on_no_data may accept)
     points: int = 1
     nan_points: int = 0
+    first: float | None = None  # time of the oldest finite point used (a window's coverage)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ def measure(spec: SloSpec, objective: Objective, source: MetricsSource,
     start = end - window if window is not None else end
     values = [_reduce(s.labels, [(p.timestamp, p.value) for p in s.samples], objective, (start, end),
                       staleness) for s in result.series]
+    if window is not None:
+        values = [_covering(one, start, end, objective.step_seconds or 60.0, objective.window or "")
+                  for one in values]
     return Measurement(objective, query, how, end, source.location, source.offline,
                        source.graph_url(query, window), values, result.warnings)
 
@@ -88,7 +92,21 @@ def _reduce(labels: Labels, points: list[tuple[float, float]], objective: Object
                            points=len(points), nan_points=nan_points)
     values = [v for _, v in finite]
     return SeriesValue(labels, aggregate(values, objective.aggregate or "last"), newest,
-                       points=len(points), nan_points=nan_points)
+                       points=len(points), nan_points=nan_points, first=finite[0][0])
+
+
+def _covering(one: SeriesValue, start: float, end: float, step: float, window: str) -> SeriesValue:
+    """A window's number only stands for the window if the series has points from its start: a
+    series that begins 5 min before the end of a 1 h window says nothing about the other 55 min.
+    One missing step is a scrape gap; more is insufficient data, an error whatever on_no_data
+    says (a series that just appeared may already be failing, and the window would hide it)."""
+    if one.value is None or one.first is None or one.first <= start + step + 1e-6:
+        return one
+    covered = format_duration(round(end - one.first))
+    return SeriesValue(one.labels, None, one.at, f"insufficient data: the answer covers only the last "
+                       f"{covered} of the {window} window (first point {iso(one.first)}); shorten the "
+                       "window or wait until the series has a full window", points=one.points,
+                       nan_points=one.nan_points)
 
 
 def aggregate(values: list[float], how: str) -> float:

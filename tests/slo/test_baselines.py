@@ -13,6 +13,7 @@ from tests.support.live_servers import only_criterion, slo, write_live_plan
 
 OM = """\
 # TYPE lat gauge
+lat{svc="monolith"} 0.40 940
 lat{svc="monolith"} 0.40 1000
 lat{svc="monolith"} 0.50 1060
 lat{svc="new"} 0.52 1060

@@ -13,6 +13,7 @@ from tests.support.plans import load_plan
 
 OM = """\
 # TYPE lat gauge
+lat{svc="monolith"} 0.40 940
 lat{svc="monolith"} 0.40 1000
 lat{svc="monolith"} 0.50 1060
 # EOF

@@ -250,6 +250,18 @@ def test_samples_at_plausible_times_pass(httpserver, tmp_path, offsets):
     assert gate(tmp_path, httpserver.url_for("")).status is Status.PASS
 
 
+@pytest.mark.parametrize("on_no_data", [None, "pass"])
+def test_a_window_answer_covering_only_its_end_is_an_error(httpserver, tmp_path, on_no_data):
+    # The series starts 5 min before the end of a 1 h window: 55 min are unknown, not "within limits".
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(
+        answer_at("matrix", [-300, -240, -180, -120, -60, 0]))
+    objective = {**WINDOW, **({"on_no_data": on_no_data} if on_no_data else {})}
+    result = gate(tmp_path, httpserver.url_for(""), objective=objective)
+    assert result.status is Status.ERROR, result.verdict.summary
+    assert "insufficient data" in result.verdict.summary
+    assert "covers only the last 5m of the 1h window" in result.verdict.summary
+
+
 def test_a_window_inside_its_range_passes(httpserver, tmp_path):
     httpserver.expect_request("/api/v1/query_range").respond_with_handler(
         answer_at("matrix", [-3600, -1800, 0]))
