@@ -10,7 +10,9 @@
 
 An alert counts when it is active (or unprocessed) and matches every matcher. Silenced and
 inhibited alerts do not count; the evidence still lists them, so a reader sees what was muted.
-The evidence lists each counted alert's labels and start time. Alerts are checked against the v2
+The evidence lists each counted alert's labels and start time (the first 50 alerts, counted ones
+first; one more line says how many more there are, and the counts always cover them all).
+Alerts are checked against the v2
 schema first (``prepctl.sources.metrics.alertmanager.parse_alert``): one that is malformed or contradicts
 itself makes the verdict ``error``, since the count is then unknown.
 """
@@ -48,6 +50,11 @@ def _labels(labels: dict[str, str]) -> str:
     return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
 
 
+#: Alerts one verdict lists: an alert storm (10,000 firing) made 10,000 evidence items in every
+#: format. Counted alerts are listed first; the count line and the summary keep the full numbers.
+MAX_ALERTS_SHOWN = 50
+
+
 class IncidentsGate(Gate[IncidentsSpec]):
     kind = "incidents"
     options = IncidentsSpec
@@ -72,14 +79,21 @@ def count_alerts(spec: IncidentsSpec, api: AlertsSource) -> Verdict:
                          metric=Metric(f"active alerts matching {{{selector}}}", len(counted), unit="alerts",
                                        objective=f"<= {spec.max_active} active", threshold=spec.max_active,
                                        direction="lower"))]
-    for alert in counted:
+    shown_counted = counted[:MAX_ALERTS_SHOWN]
+    shown_muted = muted[:MAX_ALERTS_SHOWN - len(shown_counted)]
+    for alert in shown_counted:
         evidence.append(Evidence(f"active {alert.name} since {alert.starts_at}",
                                  value=_labels(alert.labels), expected="no such alert", url=api.location))
-    for alert in muted:
+    for alert in shown_muted:
         why = alert.muted_why
         ids = ", ".join(alert.muted_ids)
         evidence.append(Evidence(f"not counted: {alert.name} since {alert.starts_at} is {why}"
                                  f"{f' ({ids})' if ids else ''}", value=_labels(alert.labels)))
+    more_counted, more_muted = len(counted) - len(shown_counted), len(muted) - len(shown_muted)
+    if more_counted or more_muted:
+        evidence.append(Evidence(f"and {more_counted} more active and {more_muted} more silenced/inhibited "
+                                 "alerts", value=f"not listed (the first {MAX_ALERTS_SHOWN} are); the counts "
+                                 "above include them", url=api.location))
     extra = f"; {len(muted)} silenced/inhibited not counted" if muted else ""
     if len(counted) > spec.max_active:
         names = first_few([f"{a.name}{_labels(a.labels)}" for a in counted], 3)

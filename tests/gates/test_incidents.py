@@ -167,3 +167,50 @@ def test_bad_matchers_are_config_errors(tmp_path, cli, matcher):
         {"id": "i", "kind": "incidents", "title": "i", "matchers": [matcher]}])
     result = cli("-c", path, "validate")
     assert result.code == 2 and "matcher" in result.stderr and f"{path}:" in result.stderr
+
+
+class _ManyAlerts:
+    """An AlertsSource firing ``active`` alerts and ``muted`` silenced ones (no server needed)."""
+
+    location = "http://127.0.0.1:9/"
+
+    def __init__(self, active: int, muted: int):
+        self.active, self.muted = active, muted
+
+    def status(self):
+        from prepctl.sources.metrics.interface import AlertmanagerStatus
+        return AlertmanagerStatus("0.25.0", "2024-06-03T12:00:00Z")
+
+    def alerts(self, matchers):
+        from prepctl.sources.metrics.interface import Alert
+        firing = [Alert({"alertname": f"A{i}", "severity": "sev1"}, "2024-06-03T11:00:00Z", "active")
+                  for i in range(self.active)]
+        return firing + [Alert({"alertname": f"M{i}", "severity": "sev1"}, "2024-06-03T11:00:00Z", "suppressed",
+                               silenced_by=("s1",)) for i in range(self.muted)]
+
+
+def test_ten_thousand_firing_alerts_are_capped_in_the_evidence_but_counted_in_full():
+    from prepctl.gates.incidents import MAX_ALERTS_SHOWN, IncidentsSpec, count_alerts
+
+    spec = IncidentsSpec(id="inc", kind="incidents", title="t", matchers=['severity="sev1"'])
+    verdict = count_alerts(spec, _ManyAlerts(10_000, 3_000))
+    assert verdict.status is Status.FAIL
+    assert verdict.summary.startswith("10000 active alerts matching")
+    assert "3000 silenced/inhibited not counted" in verdict.summary
+    listed = [e for e in verdict.evidence if e.label.startswith(("active ", "not counted: "))]
+    assert len(listed) == MAX_ALERTS_SHOWN
+    assert all(e.label.startswith("active ") for e in listed)  # counted alerts come first
+    rest = verdict.evidence[-1]
+    assert rest.label == f"and {10_000 - MAX_ALERTS_SHOWN} more active and 3000 more silenced/inhibited alerts"
+    assert "not listed" in str(rest.value)
+    assert verdict.evidence[0].metric.value == 10_000
+
+
+def test_a_few_alerts_are_all_listed():
+    from prepctl.gates.incidents import IncidentsSpec, count_alerts
+
+    spec = IncidentsSpec(id="inc", kind="incidents", title="t", matchers=['severity="sev1"'], max_active=5)
+    verdict = count_alerts(spec, _ManyAlerts(3, 2))
+    assert verdict.status is Status.PASS
+    assert len([e for e in verdict.evidence if e.label.startswith(("active ", "not counted: "))]) == 5
+    assert not any(e.label.startswith("and ") for e in verdict.evidence)
