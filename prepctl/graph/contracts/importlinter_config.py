@@ -310,10 +310,14 @@ def _layers(raw: RawContract, common: dict[str, Any]) -> Built:
         raise raw.problem("exhaustive", "exhaustive layers are not supported by prepctl",
                           "remove exhaustive/exhaustive_ignores, or check this contract with lint-imports")
     containers = _modules(raw, "containers", required=False)
+    for name in containers:
+        _no_wildcard(raw, "containers", name)
     layers: list[str | list[str]] = []
     independent: list[list[str]] = []
     optional = False
-    required: list[str] = []
+    # A container must exist whatever its layers say: with every layer optional, a misspelt
+    # container left nothing to check and the contract was kept (lint-imports refuses it).
+    required: list[str] = list(containers)
     for text in raw.items("layers"):
         if "|" in text and ":" in text:
             raise raw.problem("layers", f"layer {text!r} mixes '|' and ':'", "use one separator per layer")
@@ -327,6 +331,7 @@ def _layers(raw: RawContract, common: dict[str, Any]) -> Built:
             problem = patterns.validate(name)
             if problem:
                 raise raw.problem("layers", f"layers: {problem}", "write module names relative to the containers")
+            _no_wildcard(raw, "layers", name)
             names.append(name)
         layers.append(names[0] if len(names) == 1 else names)
         if "|" in text:
@@ -340,6 +345,14 @@ def _layers(raw: RawContract, common: dict[str, Any]) -> Built:
             type="independence", modules=[f"{c}.{n}" if c else n for c in containers or [""] for n in names],
             **common))
     return found, required
+
+
+def _no_wildcard(raw: RawContract, key: str, name: str) -> None:
+    """import-linter reads a layer or container as one module ("module pkg.* does not exist");
+    as a prepctl pattern ``pkg.*`` would overlap the layers below it and hide their violations."""
+    if patterns.is_wild(name):
+        raise raw.problem(key, f"{key}: wildcard {name!r} is not a module name (import-linter reads "
+                          f"{key} as modules, and refuses this one)", f"list the {key} by name")
 
 
 def _acyclic_siblings(raw: RawContract, common: dict[str, Any]) -> Built:

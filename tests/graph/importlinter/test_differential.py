@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from prepctl.errors import ConfigError
+
 from tests.support.importlinter import lint_imports, prepctl_verdicts
 from tests.support.paths import EXAMPLE
 from tests.support.trees import write
@@ -118,6 +120,12 @@ CASES = {
     "missing-allowed-importer-error": ({}, "type = protected\nprotected_modules =\n    pkg.secret\n"
                                        "allowed_importers =\n    pkg.gone\n", "error"),
     "missing-ancestor-error": ({}, "type = acyclic_siblings\nancestors =\n    pkg.gone\n", "error"),
+    # hostile: a missing container whose layers are all optional was kept (nothing to check)
+    "missing-container-optional-layers-error": ({"pkg/low/store.py": "import pkg.high.api\n"},
+                                                "type = layers\ncontainers =\n    pkg.gone\nlayers =\n"
+                                                "    (high)\n    (low)\n", "error"),
+    "missing-container-beside-real-one-error": ({}, "type = layers\ncontainers =\n    pkg\n    pkg.gone\n"
+                                                "layers =\n    (high)\n    (low)\n", "error"),
     # options shared by every type
     "ignore-names-modules-not-packages": ({}, FORBIDDEN + "ignore_imports =\n    pkg.mid -> pkg.low\n"
                                           "unmatched_ignore_imports_alerting = none\n", "broken"),
@@ -206,3 +214,16 @@ def test_example_monolith_verdicts_agree(tmp_path: Path) -> None:
     assert len(expected) == 6
     assert set(expected.values()) == {"kept", "broken"}, expected
     assert prepctl_verdicts(tmp_path, config) == expected
+
+
+@pytest.mark.parametrize("layers", ["pkg.*\n    pkg.low", "pkg.high\n    pkg.**", "high\n    *"])
+def test_a_wildcard_layer_is_refused_as_lint_imports_refuses_it(tmp_path: Path, layers: str) -> None:
+    # lint-imports reads a layer as a module name ("module pkg.* does not exist"); prepctl read it
+    # as a pattern, and `pkg.*` above `pkg.low` overlapped the lower layer and was kept.
+    write(tmp_path, {**BASE, "pkg/low/store.py": "import pkg.high.api\n"})
+    config = tmp_path / ".importlinter"
+    containers = "containers =\n    pkg\n" if not layers.startswith("pkg") else ""
+    config.write_text(contract(f"type = layers\n{containers}layers =\n    {layers}\n"))
+    assert lint_imports(tmp_path, config) == {"": "error"}
+    with pytest.raises(ConfigError, match=r"\.importlinter:\d+: .*wildcard .* not a module name"):
+        prepctl_verdicts(tmp_path, config)
