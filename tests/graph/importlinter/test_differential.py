@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from prepctl.errors import ConfigError
-
 from tests.support.importlinter import lint_imports, prepctl_verdicts
 from tests.support.paths import EXAMPLE
 from tests.support.trees import write
