@@ -206,7 +206,18 @@ def translate(path: Path, session: RawContract, raws: list[RawContract]) -> Impo
     skip_type_checking = session.flag("exclude_type_checking_imports", False)
     if not raws:
         raise session.problem(None, "no contracts", "add [importlinter:contract:...] sections")
-    return ImportLinterConfig(path, roots, [_translate_contract(raw, skip_type_checking) for raw in raws])
+    contracts = [_translate_contract(raw, skip_type_checking) for raw in raws]
+    seen: dict[str, TranslatedContract] = {}
+    for contract, raw in zip(contracts, raws, strict=True):
+        if not contract.id:
+            continue
+        if contract.id in seen:
+            # A criterion names a contract by its id: the second would be judged as the first.
+            # lint-imports refuses such a file too ("Contract ids must be unique within a file").
+            raise raw.problem("id", f"id {contract.id!r} is used by 2 contracts (the other at "
+                              f"{seen[contract.id].location})", "give each contract its own id")
+        seen[contract.id] = contract
+    return ImportLinterConfig(path, roots, contracts)
 
 
 def _translate_contract(raw: RawContract, skip_type_checking: bool) -> TranslatedContract:

@@ -193,3 +193,33 @@ def test_recursive_wildcard_means_one_or_more_segments() -> None:
     assert module_pattern("shop.**") == "shop.*.**"
     assert module_pattern("shop.**.models") == "shop.*.**.models"
     assert module_pattern("shop.*.models") == "shop.*.models"
+
+
+DUPLICATE_IDS = """\
+[tool.importlinter]
+root_packages = ["pkg"]
+
+[[tool.importlinter.contracts]]
+id = "same"
+name = "b never imports a"
+type = "forbidden"
+source_modules = ["pkg.b"]
+forbidden_modules = ["pkg.a"]
+
+[[tool.importlinter.contracts]]
+id = "same"
+name = "a never imports b"
+type = "forbidden"
+source_modules = ["pkg.a"]
+forbidden_modules = ["pkg.b"]
+"""
+
+
+def test_two_contracts_with_one_id_are_refused(tmp_path: Path) -> None:
+    # Both were looked up by the id: the second contract was judged as the first (kept when broken).
+    path = tmp_path / "pyproject.toml"
+    path.write_text(DUPLICATE_IDS)
+    with pytest.raises(ConfigError) as caught:
+        read_config(path)
+    assert caught.value.problems[0].line == 12  # the second id
+    assert "id 'same' is used by 2 contracts" in str(caught.value)
