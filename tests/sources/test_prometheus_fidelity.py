@@ -41,6 +41,12 @@ def test_a_valid_exemplar_on_a_labelled_series_is_accepted():
     ('g 1 1000\ng 1 1060', "no '# EOF' line"),
     ('# TYPE g gauge\ng{a="x"} 1 1000\ng{a="y"} 1\n# EOF\n', "file:s.om:3: sample of g has no timestamp"),
     ('g{a="\\"q"} 1 1000\ng{a="\\"q"} 1 99999999999999\n# EOF\n', "file:s.om:2: timestamp '99999999999999'"),
+
+    # prometheus_client drops the second sample of a series at one timestamp: 0 then 5 read as 0.
+    ('# TYPE g gauge\ng{a="1"} 0 1000\ng{a="1"} 5 1000\n# EOF\n', "file:s.om:3: a second sample of g{a=\"1\"}"),
+    ('# TYPE g gauge\ng{a="1",b="2"} 0 1000\ng{a="2"} 1 1000\ng{b="2",a="1"} 5 1000.0\n# EOF\n',
+     "file:s.om:4: a second sample of g{a=\"1\",b=\"2\"}"),
+    ('# TYPE g gauge\ng 0 1000\ng 5 1000\n# EOF\n', "file:s.om:3: a second sample of g at"),
 ])
 def test_snapshots_prometheus_would_refuse_are_errors_naming_the_line(tmp_path, text, reason):
     (tmp_path / "s.om").write_text(text, encoding="utf-8", newline="")

@@ -4,7 +4,8 @@ The file is what ``promtool tsdb create-blocks-from openmetrics`` reads, so the 
 loaded into a real Prometheus. ``prometheus_client`` decides the syntax (exemplars, escapes,
 ``# EOF``, blank lines, metric families); prepctl adds, fail closed: every sample needs a
 timestamp, a plausible one (1970..9999), label names appear once per sample, no whitespace
-inside a label set (promtool refuses it), and the file holds at least one sample. Errors name the
+inside a label set (promtool refuses it), one value per series and time (the parser kept the
+first of two silently), and the file holds at least one sample. Errors name the
 line: the parser is fed one line at a time, so the last line it took is the one it refused.
 
 Queries are a PromQL subset, read by ``promql-parser``: a selector (``name{label="v",
@@ -174,6 +175,7 @@ def parse_openmetrics(text: str, location: str) -> dict[Labels, list[Sample]]:
     lines = _Lines(text)
     for number, line in enumerate(lines.lines, start=1):
         _check_label_set(line, number, location)
+    _check_one_value_per_time(lines.lines, location)
     series: dict[Labels, list[Sample]] = {}
     try:
         for family in text_fd_to_metric_families(lines):
@@ -276,6 +278,50 @@ def _check_label_set(line: str, number: int, location: str) -> None:
     if re.search(r"\s", inside):
         raise SourceError(f"{location}:{number}: whitespace inside a label set ({{a=\"1\", b=\"2\"}}); "
                           "OpenMetrics and promtool allow none: write {a=\"1\",b=\"2\"}")
+
+
+_LABEL_PAIR = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def _check_one_value_per_time(lines: list[str], location: str) -> None:
+    """prometheus_client silently drops a series' second sample at a timestamp it already has,
+    so ``g 0 1000`` then ``g 5 1000`` read as 0: two different values for one series at one time
+    make the truth unknown, an error naming both lines (an identical repeat is harmless)."""
+    seen: dict[tuple[str, tuple[tuple[str, str], ...], float], tuple[int, str]] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line or line.startswith("#"):
+            continue
+        brace = line.find("{")
+        space = line.find(" ")
+        if 0 <= brace < space or (space < 0 <= brace):
+            end = _QUOTED.sub(lambda m: "x" * len(m.group(0)), line).find("}", brace)
+            if end < 0:
+                continue  # the parser names this line
+            name, pairs, rest = line[:brace], tuple(sorted(_LABEL_PAIR.findall(line[brace + 1:end]))), line[end + 1:]
+        elif space >= 0:
+            name, pairs, rest = line[:space], (), line[space:]
+        else:
+            continue
+        tokens = rest.split(" # ", 1)[0].split()
+        if len(tokens) != 2:
+            continue
+        try:
+            key = (name, pairs, float(tokens[1]))
+        except ValueError:
+            continue
+        first = seen.setdefault(key, (number, tokens[0]))
+        if first[0] != number and first[1] != tokens[0] and _number(first[1]) != _number(tokens[0]):
+            labels = "{" + ",".join(f'{k}="{v}"' for k, v in pairs) + "}" if pairs else ""
+            raise SourceError(f"{location}:{number}: a second sample of {name}{labels} at {tokens[1]} with "
+                              f"another value ({tokens[0]}; line {first[0]} says {first[1]}): Prometheus keeps "
+                              "one value per series and time, so which is true is unknown: remove one")
+
+
+def _number(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 #: Errors prometheus_client raises for a whole family, ending in the family's name.
