@@ -143,7 +143,10 @@ def test_matchers_are_anchored_like_prometheus(pattern, text, matches):
 
 
 @pytest.mark.parametrize("pattern", ["(?!info).*", "(?<=a)b", r"(a)\1", "a++", r"a\Z", r"\C", "(?<n>a)",
-                                     "a{2,1001}", "[a-"])
+                                     "a{2,1001}", "[a-",
+                                     # Wrapped as ^(?:a)|(b)$ by Alertmanager it matches "axyz" and
+                                     # "zzb"; prepctl's local filter matched neither (a false pass).
+                                     "a)|(b", "sev0)|.*|(x", "(?:a))|((b"])
 def test_non_re2_regexes_are_refused(pattern):
     with pytest.raises(RegexError):
         compile_re2(pattern)
@@ -178,3 +181,10 @@ def test_validate_accepts_templated_queries(tmp_path, cli):
         {"name": "threshold", "query": "x > ${limit}", "pass": "< 1"}], vars={"svc": "api", "limit": "3"})])
     result = cli("-c", path, "validate")
     assert result.code == 0, result.stderr
+
+
+def test_a_regex_that_escapes_its_anchoring_names_the_reason():
+    with pytest.raises(RegexError, match=r"unbalanced parentheses.*\^\(\?:a\)\|\(b\)\$"):
+        compile_re2("a)|(b")
+    with pytest.raises(PromQLError, match="unbalanced parentheses"):
+        check_template('up{job=~"a)|(b"}')

@@ -53,13 +53,23 @@ def compile_re2(pattern: str) -> CompiledRegex:
     options.log_errors = False  # RE2 would otherwise print every refusal on stderr
     try:
         # Prometheus compiles "^(?:" + re + ")$": the same anchoring, so `a|b` never matches `ab`.
-        return re2.compile(f"^(?:{pattern})$", options)
+        anchored = re2.compile(f"^(?:{pattern})$", options)
     except re2.error as exc:
-        reason = exc.args[0] if exc.args else exc
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        raise RegexError(f"{reason} (Prometheus and Alertmanager take RE2 syntax: no lookaround, "
+        raise RegexError(f"{_reason(exc)} (Prometheus and Alertmanager take RE2 syntax: no lookaround, "
                          "backreferences or possessive quantifiers)") from None
+    try:
+        re2.compile(pattern, options)
+    except re2.error:
+        # Only the wrapping made it valid: `a)|(b` becomes ^(?:a)|(b)$, which Prometheus and
+        # Alertmanager read as "starts with a, or ends with b"; fullmatch here would select less.
+        raise RegexError(f"unbalanced parentheses: Prometheus and Alertmanager would read it as "
+                         f"^(?:{pattern})$, which is not anchored as a whole; balance them") from None
+    return anchored
+
+
+def _reason(exc: Exception) -> str:
+    reason = exc.args[0] if exc.args else exc
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
 
 
 @dataclass(frozen=True)
