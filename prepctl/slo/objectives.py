@@ -14,7 +14,7 @@ from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_v
 from prepctl.plan.model import CriterionSpec, Slug, StrictModel
 from prepctl.slo.conditions import Condition, as_list, checked_conditions, parse_condition
 from prepctl.slo.durations import parse_duration
-from prepctl.sources.metrics.promql import PromQLError, check_template
+from prepctl.sources.metrics.promql import PromQLError, check_rendered, check_template
 
 DEFAULT_STALENESS = "10m"
 _AGGREGATE = re.compile(r"^(max|min|avg|last|median|p(\d{1,2}(?:\.\d+)?))$")
@@ -137,6 +137,10 @@ class SloSpec(CriterionSpec):
                 raise ValueError(f"objective {objective.name}: query uses ${{{missing[0]}}}, which vars "
                                  "does not define" + (" (${window} needs a window)"
                                                       if missing[0] == "window" else ""))
+            try:
+                check_rendered(objective.query, self.variables(objective))
+            except PromQLError as exc:
+                raise ValueError(f"objective {objective.name}: {exc}") from None
             if objective.relative and not (objective.baseline or self.baseline):
                 raise ValueError(f"objective {objective.name}: a relative criterion needs a baseline "
                                  "(baseline: NAME, captured with `prepctl baseline capture`)")

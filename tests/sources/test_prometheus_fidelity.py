@@ -188,3 +188,24 @@ def test_a_regex_that_escapes_its_anchoring_names_the_reason():
         compile_re2("a)|(b")
     with pytest.raises(PromQLError, match="unbalanced parentheses"):
         check_template('up{job=~"a)|(b"}')
+
+
+@pytest.mark.parametrize(("query", "value", "reason"), [
+    # A quote in a value ends the string: the filled query became `x{svc="api"} or vector(0) ...`,
+    # which answers 0 whatever the service does.
+    ('x{svc="${svc}"}', 'api"} or vector(0) or x{svc="', "vars.svc ends the quoted string"),
+    ("x{svc='${svc}'}", "a'b", "vars.svc ends the quoted string"),
+    ('x{svc="${svc}"}', "a\\", "vars.svc ends the quoted string"),
+    ('x{svc=~"${svc}"}', "a)|(b", "unbalanced parentheses"),
+    ("x > ${limit}", "3 or vector(0", "not valid PromQL once vars are filled in"),
+])
+def test_vars_that_change_the_query_s_shape_are_refused(tmp_path, cli, query, value, reason):
+    from tests.support.live_servers import slo, write_live_plan
+
+    name = "svc" if "svc" in query else "limit"
+    path = write_live_plan(tmp_path, {"prometheus": {"url": "file:s.om"}}, criteria=[slo([
+        {"name": "q", "query": query, "pass": "< 1"}], vars={name: value})])
+    result = cli("-c", path, "validate")
+    assert result.code == 2, result.stdout + result.stderr
+    assert reason in result.stderr
+    assert "Traceback" not in result.stderr

@@ -88,6 +88,24 @@ def check_template(query: str) -> None:
     raise first
 
 
+def check_rendered(query: str, variables: dict[str, str]) -> None:
+    """Validate ``query`` with its ``${var}`` placeholders filled from ``variables`` (those it
+    names and ``variables`` lacks stay as placeholders). A value inside a quoted string may not
+    end that string (``api"} or vector(0) or x{a="`` turns a selector into a constant), and the
+    filled query must parse; PromQLError otherwise."""
+    for match in PLACEHOLDER.finditer(query):
+        value = variables.get(match.group(1))
+        quote = _open_quote(query[:match.start()])
+        if value is not None and quote and any(c in value for c in {quote, "\\" if quote != "`" else quote, "\n"}):
+            raise PromQLError(f"vars.{match.group(1)} ends the quoted string it is put in ({value[:40]!r} holds "
+                              f"{quote}, a backslash or a newline): the query would change shape")
+    filled = PLACEHOLDER.sub(lambda m: variables.get(m.group(1), m.group(0)), query)
+    try:
+        check_template(filled)
+    except PromQLError as exc:
+        raise PromQLError(f"not valid PromQL once vars are filled in ({filled[:120]}): {exc}") from None
+
+
 def canonical(query: str) -> str:
     """The key a saved answer is found by: label order and whitespace do not matter."""
     try:
