@@ -112,6 +112,7 @@ class ContentCache:
         self.stats = CacheStats()
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._stats_lock = threading.Lock()
 
     @property
     def path(self) -> Path | None:
@@ -153,7 +154,7 @@ class ContentCache:
                 except sqlite3.Error as exc:
                     self.disabled_reason = f"content cache unreadable: {exc}"
         if row is None:
-            self.stats.misses += 1
+            self._count("misses")
             return None
         try:
             stored = json.loads(row[0])
@@ -161,17 +162,17 @@ class ContentCache:
             if not isinstance(deps, dict):
                 raise TypeError("deps is not a mapping")
         except (ValueError, TypeError, KeyError):
-            self.stats.damaged += 1
+            self._count("damaged")
             return None
         if any(current(str(path)) != blob for path, blob in deps.items()):
-            self.stats.stale += 1
+            self._count("stale")
             return None
         try:
             value = decode(stored["value"])
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
-            self.stats.damaged += 1
+            self._count("damaged")
             return None
-        self.stats.hits += 1
+        self._count("hits")
         return value
 
     def put(self, key: str, value: Any, deps: Mapping[str, str | None]) -> None:
@@ -187,6 +188,10 @@ class ContentCache:
                 self.disabled_reason = f"content cache not written: {exc}"
                 return
             self.stats.writes += 1
+
+    def _count(self, what: str) -> None:
+        with self._stats_lock:  # `+=` from several threads would lose counts
+            setattr(self.stats, what, getattr(self.stats, what) + 1)
 
     def close(self) -> None:
         with self._lock:

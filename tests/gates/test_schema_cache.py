@@ -1,0 +1,132 @@
+"""The `schema` gate's content cache: each config's outcome is kept per (config, schema, `$ref`'d
+files, validator) content, and anything that changes the answer is a miss."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from prepctl import workdir
+from prepctl.contentcache import CacheStats
+from prepctl.evaluate import evaluate, make_context
+from prepctl.gates import schema as schema_gate
+from prepctl.gates.cached import content_cache
+from prepctl.verdicts import CriterionResult
+from tests.support.plans import load_plan, write_plan
+
+SCHEMA = {"$id": "https://example.invalid/schemas/a/config.schema.json", "type": "object",
+          "required": ["rule"], "properties": {"rule": {"$ref": "common.json#/$defs/rule"},
+                                               "starts": {"type": "string", "format": "date"}}}
+COMMON = {"$defs": {"rule": {"type": "object", "properties": {"name": {"type": "string"}}}}}
+
+
+class Counter:
+    """Wraps check_pair: how many configs the gate really parsed and validated."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.calls = 0
+        real = schema_gate.check_pair
+
+        def counted(*args, **kwargs):
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(schema_gate, "check_pair", counted)
+
+
+def _root(tmp_path: Path, config: str = "rule: {name: x}\nstarts: \"2024-01-31\"\n") -> Path:
+    root = tmp_path / "root"
+    for rel, content in {"engines/a_engine/config.yaml": config,
+                         "engines/b_engine/config.yaml": "rule: {name: 3}\n",
+                         "engines/a_engine/config.schema.json": SCHEMA,
+                         "engines/b_engine/config.schema.json": SCHEMA,
+                         "engines/a_engine/common.json": COMMON,
+                         "engines/b_engine/common.json": COMMON}.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(content) if isinstance(content, dict) else content, encoding="utf-8")
+    return root
+
+
+def _plan(tmp_path: Path, root: Path) -> Path:
+    plan_dir = tmp_path / "plan"
+    plan_dir.mkdir(exist_ok=True)
+    body = "- id: schemas\n  kind: schema\n  title: configs validate\n  engines: engines/*_engine\n"
+    return write_plan(plan_dir, body, root=str(root))
+
+
+def _run(config: Path) -> tuple[CriterionResult, CacheStats]:
+    plan = load_plan(config)
+    ctx = make_context(plan)
+    result = evaluate(plan, ["p"], ctx=ctx).phases[0].criteria[0]
+    cache = content_cache(ctx)
+    cache.close()
+    return result, cache.stats
+
+
+def test_second_run_reads_each_config_outcome_back_unchanged(tmp_path: Path, monkeypatch):
+    counter = Counter(monkeypatch)
+    config = _plan(tmp_path, _root(tmp_path))
+    first, stats = _run(config)
+    # b's rule name is a number: the failing outcome is cached as failing.
+    assert first.status == "fail" and "engines/b_engine/config.yaml: 1 validation error" in first.verdict.summary
+    assert (counter.calls, stats.misses, stats.writes) == (2, 2, 2)
+    second, stats = _run(config)
+    assert (counter.calls, stats.hits, stats.misses) == (2, 2, 0)
+    assert (second.status, second.verdict.summary) == (first.status, first.verdict.summary)
+    assert [e.to_dict() for e in second.verdict.evidence] == [e.to_dict() for e in first.verdict.evidence]
+    assert any(e.line == 1 and e.value == "$.rule.name" for e in second.verdict.evidence)
+
+
+def test_changing_only_a_refd_schema_file_invalidates_that_config(tmp_path: Path, monkeypatch):
+    counter = Counter(monkeypatch)
+    root = _root(tmp_path)
+    config = _plan(tmp_path, root)
+    _run(config)
+    loose = {"$defs": {"rule": {"type": "object", "properties": {"name": {"type": ["string", "integer"]}}}}}
+    (root / "engines/b_engine/common.json").write_text(json.dumps(loose))
+    result, stats = _run(config)
+    assert (stats.hits, stats.stale, counter.calls) == (1, 1, 3)
+    assert result.status == "pass", result.verdict.summary
+
+    (root / "engines/b_engine/common.json").unlink()
+    result, stats = _run(config)
+    assert stats.stale == 1 and result.status == "error" and "cannot resolve $ref" in result.verdict.summary
+
+
+def test_changing_the_config_or_the_validator_invalidates(tmp_path: Path, monkeypatch):
+    counter = Counter(monkeypatch)
+    root = _root(tmp_path)
+    config = _plan(tmp_path, root)
+    _run(config)
+    (root / "engines/a_engine/config.yaml").write_text("rule: {name: x}\nstarts: not a date\n")
+    result, stats = _run(config)
+    assert (stats.hits, stats.misses, counter.calls) == (1, 1, 3)
+    assert any(e.value == "$.starts" and "is not a 'date'" in e.label for e in result.verdict.evidence)
+
+    identity = schema_gate.validator_identity()
+    assert "jsonschema=" in identity and "rfc3339-validator=" in identity
+    monkeypatch.setattr(schema_gate, "validator_identity", lambda: identity + ";jsonschema=99")
+    _, stats = _run(config)
+    assert (stats.hits, stats.misses, counter.calls) == (0, 2, 5)
+
+
+def test_no_cache_folder_means_every_config_is_validated(tmp_path: Path, monkeypatch):
+    counter = Counter(monkeypatch)
+    monkeypatch.setattr(workdir, "cache_dir", lambda base: None)
+    config = _plan(tmp_path, _root(tmp_path))
+    assert _run(config)[0].status == _run(config)[0].status == "fail"
+    assert counter.calls == 4
+    assert not (tmp_path / "plan" / workdir.STATE_DIR).exists()
+
+
+def test_an_unparseable_config_stays_an_error(tmp_path: Path, monkeypatch):
+    counter = Counter(monkeypatch)
+    config = _plan(tmp_path, _root(tmp_path, config=textwrap.dedent("rule: {name: x\n")))
+    first, _ = _run(config)
+    second, stats = _run(config)
+    assert first.status == second.status == "error" and stats.hits == 2 and counter.calls == 2
+    assert first.verdict.summary == second.verdict.summary and "cannot parse" in second.verdict.summary
