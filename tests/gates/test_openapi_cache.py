@@ -10,16 +10,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from prepctl import workdir
-from prepctl.contentcache import DB_NAME, CacheStats
-from prepctl.evaluate import evaluate, make_context
+from prepctl.contentcache import DB_NAME
 from prepctl.gates import openapi
-from prepctl.gates.cached import content_cache
 from prepctl.verdicts import CriterionResult
+from tests.support.cached import CallCounter, run_cached
 from tests.support.paths import REPO
-from tests.support.plans import load_plan, write_plan
+from tests.support.plans import write_plan
 
 DOCUMENT = """
 openapi: 3.1.0
@@ -41,20 +38,6 @@ OPTIONS = """
 """
 
 
-class Counter:
-    """Wraps check_document: how many times the gate really parsed and validated."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
-        self.calls = 0
-        real = openapi.check_document
-
-        def counted(*args, **kwargs):
-            self.calls += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(openapi, "check_document", counted)
-
-
 def _root(tmp_path: Path, files: dict[str, str]) -> Path:
     root = tmp_path / "root"
     for rel, text in files.items():
@@ -72,29 +55,20 @@ def _plan(tmp_path: Path, root: Path, options: str = OPTIONS) -> Path:
     return write_plan(plan_dir, header + body, root=str(root))
 
 
-def _run(config: Path) -> tuple[CriterionResult, CacheStats]:
-    plan = load_plan(config)
-    ctx = make_context(plan)
-    result = evaluate(plan, ["p"], ctx=ctx).phases[0].criteria[0]
-    cache = content_cache(ctx)
-    cache.close()
-    return result, cache.stats
-
-
 def _same(a: CriterionResult, b: CriterionResult) -> None:
     assert (a.status, a.verdict.summary) == (b.status, b.verdict.summary)
     assert [e.to_dict() for e in a.verdict.evidence] == [e.to_dict() for e in b.verdict.evidence]
 
 
 def test_second_run_on_unchanged_files_does_not_validate_and_says_the_same(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, openapi, "check_document")
     config = _plan(tmp_path, _root(tmp_path, {"api/openapi.yaml": DOCUMENT, "api/paths/items.yaml": ITEMS}))
-    first, stats = _run(config)
+    first, stats = run_cached(config)
     assert first.status == "pass", first.verdict.summary
     assert (counter.calls, stats.misses, stats.writes) == (1, 1, 1)
     assert (tmp_path / "plan" / workdir.STATE_DIR / "cache" / DB_NAME).is_file()
 
-    second, stats = _run(config)
+    second, stats = run_cached(config)
     assert counter.calls == 1 and stats.hits == 1 and stats.misses == 0
     _same(first, second)
     lines = {e.label: e.line for e in second.verdict.evidence}
@@ -102,40 +76,40 @@ def test_second_run_on_unchanged_files_does_not_validate_and_says_the_same(tmp_p
 
 
 def test_changing_a_refd_file_invalidates(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, openapi, "check_document")
     root = _root(tmp_path, {"api/openapi.yaml": DOCUMENT, "api/paths/items.yaml": ITEMS})
     config = _plan(tmp_path, root)
-    assert _run(config)[0].status == "pass"
+    assert run_cached(config)[0].status == "pass"
 
     # Only the referenced file changes: the document's own blob id is the same.
     (root / "api/paths/items.yaml").write_text("post:\n  responses:\n    '200': {description: ok}\n")
-    result, stats = _run(config)
+    result, stats = run_cached(config)
     assert stats.stale == 1 and stats.hits == 0 and counter.calls == 2
     assert result.status == "fail" and "GET on /items" in result.verdict.summary
 
     (root / "api/paths/items.yaml").unlink()
-    result, stats = _run(config)
+    result, stats = run_cached(config)
     assert stats.stale == 1 and counter.calls == 3
     assert result.status == "fail" and "unresolvable $ref" in result.verdict.summary
 
 
 def test_changing_the_validator_version_invalidates(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, openapi, "check_document")
     config = _plan(tmp_path, _root(tmp_path, {"api/openapi.yaml": DOCUMENT, "api/paths/items.yaml": ITEMS}))
-    _run(config)
+    run_cached(config)
     identity = openapi.validator_identity()
     assert "openapi-spec-validator=" in identity and "jsonschema=" in identity
     monkeypatch.setattr(openapi, "validator_identity", lambda: identity.replace("jsonschema=", "jsonschema=0"))
-    result, stats = _run(config)
+    result, stats = run_cached(config)
     assert result.status == "pass" and stats.misses == 1 and counter.calls == 2
 
 
 def test_a_failing_result_is_cached_as_failing(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, openapi, "check_document")
     broken = DOCUMENT.replace('"200": {description: ok}', '"200": {}')  # a response needs a description
     config = _plan(tmp_path, _root(tmp_path, {"api/openapi.yaml": broken, "api/paths/items.yaml": ITEMS}))
-    first, _ = _run(config)
-    second, stats = _run(config)
+    first, _ = run_cached(config)
+    second, stats = run_cached(config)
     assert stats.hits == 1 and counter.calls == 1
     assert second.status == "fail" and "not valid OpenAPI" in second.verdict.summary
     _same(first, second)
@@ -144,21 +118,21 @@ def test_a_failing_result_is_cached_as_failing(tmp_path: Path, monkeypatch):
 
 
 def test_an_unjudgeable_document_stays_an_error_from_the_cache(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, openapi, "check_document")
     swagger = 'swagger: "2.0"\ninfo: {title: t, version: "1"}\npaths: {}\n'
     config = _plan(tmp_path, _root(tmp_path, {"api/openapi.yaml": swagger}))
-    first, _ = _run(config)
-    second, stats = _run(config)
+    first, _ = run_cached(config)
+    second, stats = run_cached(config)
     assert stats.hits == 1 and counter.calls == 1
     assert first.status == second.status == "error"
     assert first.verdict.summary == second.verdict.summary and "Swagger 2.0" in second.verdict.summary
 
 
 def test_a_damaged_entry_is_recomputed_never_passed(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, openapi, "check_document")
     broken = DOCUMENT.replace('"200": {description: ok}', '"200": {}')
     config = _plan(tmp_path, _root(tmp_path, {"api/openapi.yaml": broken, "api/paths/items.yaml": ITEMS}))
-    _run(config)
+    run_cached(config)
     db = tmp_path / "plan" / workdir.STATE_DIR / "cache" / DB_NAME
     with sqlite3.connect(db) as conn:
         (data,) = conn.execute("SELECT data FROM entries").fetchone()
@@ -166,41 +140,41 @@ def test_a_damaged_entry_is_recomputed_never_passed(tmp_path: Path, monkeypatch)
         stored["value"]["problems"] = "none"  # not a list of problems
         conn.execute("UPDATE entries SET data = ?", (json.dumps(stored),))
     conn.close()
-    result, stats = _run(config)
+    result, stats = run_cached(config)
     assert stats.damaged == 1 and counter.calls == 2 and stats.writes == 1
     assert result.status == "fail"
-    assert _run(config)[1].hits == 1  # the recomputed result replaced the damaged one
+    assert run_cached(config)[1].hits == 1  # the recomputed result replaced the damaged one
 
 
 def test_a_corrupt_database_is_replaced_and_the_answer_recomputed(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, openapi, "check_document")
     config = _plan(tmp_path, _root(tmp_path, {"api/openapi.yaml": DOCUMENT, "api/paths/items.yaml": ITEMS}))
-    _run(config)
+    run_cached(config)
     db = tmp_path / "plan" / workdir.STATE_DIR / "cache" / DB_NAME
     db.write_bytes(b"this is not a database" * 100)
     for suffix in ("-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    result, stats = _run(config)
+    result, stats = run_cached(config)
     assert result.status == "pass" and counter.calls == 2 and stats.writes == 1
-    assert _run(config)[1].hits == 1
+    assert run_cached(config)[1].hits == 1
 
 
 def test_without_a_cache_folder_every_run_validates(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, openapi, "check_document")
     monkeypatch.setattr(workdir, "cache_dir", lambda base: None)  # --no-cache
     config = _plan(tmp_path, _root(tmp_path, {"api/openapi.yaml": DOCUMENT, "api/paths/items.yaml": ITEMS}))
-    assert _run(config)[0].status == "pass" and _run(config)[0].status == "pass"
+    assert run_cached(config)[0].status == "pass" and run_cached(config)[0].status == "pass"
     assert counter.calls == 2
     assert not (tmp_path / "plan" / workdir.STATE_DIR / "cache").exists()
 
 
 def test_an_unwritable_cache_still_gives_the_answer(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, openapi, "check_document")
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
     monkeypatch.setattr(workdir, "cache_dir", lambda base: blocker / "cache")
     config = _plan(tmp_path, _root(tmp_path, {"api/openapi.yaml": DOCUMENT, "api/paths/items.yaml": ITEMS}))
-    result, stats = _run(config)
+    result, stats = run_cached(config)
     assert result.status == "pass" and stats.writes == 0 and counter.calls == 1
 
 

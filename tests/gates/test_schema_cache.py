@@ -7,34 +7,15 @@ import json
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from prepctl import workdir
-from prepctl.contentcache import CacheStats
-from prepctl.evaluate import evaluate, make_context
 from prepctl.gates import schema as schema_gate
-from prepctl.gates.cached import content_cache
-from prepctl.verdicts import CriterionResult
-from tests.support.plans import load_plan, write_plan
+from tests.support.cached import CallCounter, run_cached
+from tests.support.plans import write_plan
 
 SCHEMA = {"$id": "https://example.invalid/schemas/a/config.schema.json", "type": "object",
           "required": ["rule"], "properties": {"rule": {"$ref": "common.json#/$defs/rule"},
                                                "starts": {"type": "string", "format": "date"}}}
 COMMON = {"$defs": {"rule": {"type": "object", "properties": {"name": {"type": "string"}}}}}
-
-
-class Counter:
-    """Wraps check_pair: how many configs the gate really parsed and validated."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
-        self.calls = 0
-        real = schema_gate.check_pair
-
-        def counted(*args, **kwargs):
-            self.calls += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(schema_gate, "check_pair", counted)
 
 
 def _root(tmp_path: Path, config: str = "rule: {name: x}\nstarts: \"2024-01-31\"\n") -> Path:
@@ -58,23 +39,14 @@ def _plan(tmp_path: Path, root: Path) -> Path:
     return write_plan(plan_dir, body, root=str(root))
 
 
-def _run(config: Path) -> tuple[CriterionResult, CacheStats]:
-    plan = load_plan(config)
-    ctx = make_context(plan)
-    result = evaluate(plan, ["p"], ctx=ctx).phases[0].criteria[0]
-    cache = content_cache(ctx)
-    cache.close()
-    return result, cache.stats
-
-
 def test_second_run_reads_each_config_outcome_back_unchanged(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, schema_gate, "check_pair")
     config = _plan(tmp_path, _root(tmp_path))
-    first, stats = _run(config)
+    first, stats = run_cached(config)
     # b's rule name is a number: the failing outcome is cached as failing.
     assert first.status == "fail" and "engines/b_engine/config.yaml: 1 validation error" in first.verdict.summary
     assert (counter.calls, stats.misses, stats.writes) == (2, 2, 2)
-    second, stats = _run(config)
+    second, stats = run_cached(config)
     assert (counter.calls, stats.hits, stats.misses) == (2, 2, 0)
     assert (second.status, second.verdict.summary) == (first.status, first.verdict.summary)
     assert [e.to_dict() for e in second.verdict.evidence] == [e.to_dict() for e in first.verdict.evidence]
@@ -82,51 +54,51 @@ def test_second_run_reads_each_config_outcome_back_unchanged(tmp_path: Path, mon
 
 
 def test_changing_only_a_refd_schema_file_invalidates_that_config(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, schema_gate, "check_pair")
     root = _root(tmp_path)
     config = _plan(tmp_path, root)
-    _run(config)
+    run_cached(config)
     loose = {"$defs": {"rule": {"type": "object", "properties": {"name": {"type": ["string", "integer"]}}}}}
     (root / "engines/b_engine/common.json").write_text(json.dumps(loose))
-    result, stats = _run(config)
+    result, stats = run_cached(config)
     assert (stats.hits, stats.stale, counter.calls) == (1, 1, 3)
     assert result.status == "pass", result.verdict.summary
 
     (root / "engines/b_engine/common.json").unlink()
-    result, stats = _run(config)
+    result, stats = run_cached(config)
     assert stats.stale == 1 and result.status == "error" and "cannot resolve $ref" in result.verdict.summary
 
 
 def test_changing_the_config_or_the_validator_invalidates(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, schema_gate, "check_pair")
     root = _root(tmp_path)
     config = _plan(tmp_path, root)
-    _run(config)
+    run_cached(config)
     (root / "engines/a_engine/config.yaml").write_text("rule: {name: x}\nstarts: not a date\n")
-    result, stats = _run(config)
+    result, stats = run_cached(config)
     assert (stats.hits, stats.misses, counter.calls) == (1, 1, 3)
     assert any(e.value == "$.starts" and "is not a 'date'" in e.label for e in result.verdict.evidence)
 
     identity = schema_gate.validator_identity()
     assert "jsonschema=" in identity and "rfc3339-validator=" in identity
     monkeypatch.setattr(schema_gate, "validator_identity", lambda: identity + ";jsonschema=99")
-    _, stats = _run(config)
+    _, stats = run_cached(config)
     assert (stats.hits, stats.misses, counter.calls) == (0, 2, 5)
 
 
 def test_no_cache_folder_means_every_config_is_validated(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, schema_gate, "check_pair")
     monkeypatch.setattr(workdir, "cache_dir", lambda base: None)
     config = _plan(tmp_path, _root(tmp_path))
-    assert _run(config)[0].status == _run(config)[0].status == "fail"
+    assert run_cached(config)[0].status == run_cached(config)[0].status == "fail"
     assert counter.calls == 4
     assert not (tmp_path / "plan" / workdir.STATE_DIR).exists()
 
 
 def test_an_unparseable_config_stays_an_error(tmp_path: Path, monkeypatch):
-    counter = Counter(monkeypatch)
+    counter = CallCounter(monkeypatch, schema_gate, "check_pair")
     config = _plan(tmp_path, _root(tmp_path, config=textwrap.dedent("rule: {name: x\n")))
-    first, _ = _run(config)
-    second, stats = _run(config)
+    first, _ = run_cached(config)
+    second, stats = run_cached(config)
     assert first.status == second.status == "error" and stats.hits == 2 and counter.calls == 2
     assert first.verdict.summary == second.verdict.summary and "cannot parse" in second.verdict.summary
