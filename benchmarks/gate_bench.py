@@ -181,8 +181,9 @@ def main() -> None:
             rows += openapi_rounds(workdir, env, args.openapi_mb, args.repeat)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    shown = "" if args.only_openapi else f"plan {plan.relative_to(REPO) if plan.is_relative_to(REPO) else plan}, "
     print(f"cpus: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}, "
-          f"plan {plan.relative_to(REPO) if plan.is_relative_to(REPO) else plan}, median of {args.repeat}\n")
+          f"{shown}median of {args.repeat}\n")
     print("| run | wall s | CPU s | peak MB |\n|---|---:|---:|---:|")
     for name, summary in rows:
         print(f"| {name} | {summary.wall:.2f} | {summary.cpu:.2f} | {summary.peak_mb:.0f} |")
