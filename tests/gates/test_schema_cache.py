@@ -4,6 +4,7 @@ files, validator) content, and anything that changes the answer is a miss."""
 from __future__ import annotations
 
 import json
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -102,3 +103,19 @@ def test_an_unparseable_config_stays_an_error(tmp_path: Path, monkeypatch):
     second, stats = run_cached(config)
     assert first.status == second.status == "error" and stats.hits == 2 and counter.calls == 2
     assert first.verdict.summary == second.verdict.summary and "cannot parse" in second.verdict.summary
+
+
+def test_the_same_bytes_at_a_revision_hit_and_carry_that_revision(tmp_path: Path, monkeypatch):
+    counter = CallCounter(monkeypatch, schema_gate, "check_pair")
+    root = _root(tmp_path)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "configs"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=root,
+                       check=True, capture_output=True)
+    config = _plan(tmp_path, root)
+    now, _ = run_cached(config)
+    then, stats = run_cached(config, at="HEAD")
+    assert stats.hits == 2 and counter.calls == 2
+    assert then.status == now.status == "fail"
+    revisions = {e.revision for e in then.verdict.evidence}
+    assert len(revisions) == 1 and None not in revisions  # the revision judged, not the cached run's
+    assert {e.revision for e in now.verdict.evidence} == {None}

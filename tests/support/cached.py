@@ -30,10 +30,11 @@ class CallCounter:
         monkeypatch.setattr(module, name, counted)
 
 
-def run_cached(config: Path) -> tuple[CriterionResult, CacheStats]:
-    """Evaluate phase `p` of a one-criterion plan, as one run: its result and its cache's stats."""
+def run_cached(config: Path, at: str | None = None) -> tuple[CriterionResult, CacheStats]:
+    """Evaluate phase `p` of a one-criterion plan (at revision ``at``), as one run: its result and
+    its cache's stats."""
     plan = load_plan(config)
-    ctx = make_context(plan)
+    ctx = make_context(plan, at)
     result = evaluate(plan, ["p"], ctx=ctx).phases[0].criteria[0]
     cache = content_cache(ctx)
     cache.close()
