@@ -195,3 +195,24 @@ def test_a_warm_run_does_not_import_the_validators(tmp_path: Path):
 
     assert run() == "pass True True"
     assert run() == "pass False False"
+
+
+def test_a_forged_dependency_list_cannot_block_or_read_outside_the_root(tmp_path: Path, monkeypatch):
+    """The cache file is input too: its dependency paths are checked like any `$ref`, never opened
+    when they name a FIFO or leave the root."""
+    import os
+
+    counter = CallCounter(monkeypatch, openapi, "check_document")
+    root = _root(tmp_path, {"api/openapi.yaml": DOCUMENT, "api/paths/items.yaml": ITEMS})
+    os.mkfifo(root / "api" / "pipe")
+    config = _plan(tmp_path, root)
+    run_cached(config)
+    db = tmp_path / "plan" / workdir.STATE_DIR / "cache" / DB_NAME
+    with sqlite3.connect(db) as conn:
+        (data,) = conn.execute("SELECT data FROM entries").fetchone()
+        stored = json.loads(data)
+        stored["deps"] = {"api/pipe": "0" * 40, "../../../../etc/hostname": "0" * 40, "/dev/zero": None}
+        conn.execute("UPDATE entries SET data = ?", (json.dumps(stored),))
+    conn.close()
+    result, stats = run_cached(config)
+    assert stats.stale == 1 and counter.calls == 2 and result.status == "pass"
