@@ -90,6 +90,11 @@ class OpenAPISpec(CriterionSpec):
         return [p if isinstance(p, RequiredPath) else RequiredPath(path=p) for p in self.paths]
 
 
+class DocumentVanished(GateError):
+    """The document was there for its blob id and gone when read: says nothing about its bytes,
+    so it is never cached."""
+
+
 @dataclass(frozen=True)
 class SpecProblem:
     """One thing the validator objects to, placed in the document."""
@@ -181,6 +186,8 @@ def cached_check(tree: Tree, rel: str, blob: str, cache: ContentCache) -> Checke
         return found
     try:
         checked = check_document(tree, rel, deps)
+    except DocumentVanished:
+        raise
     except GateError as exc:
         cache.put(key, {"error": str(exc)}, deps.blobs)
         raise
@@ -203,7 +210,7 @@ def check_document(tree: Tree, rel: str, deps: Dependencies | None = None) -> Ch
     except DocumentError as exc:
         raise GateError(f"cannot parse OpenAPI document {exc}") from None
     except FileNotFoundError:
-        raise GateError(f"OpenAPI document {rel} not found") from None
+        raise DocumentVanished(f"OpenAPI document {rel} not found") from None
     if document.duplicates:
         # The parser kept the last one; another tool (or the author) may mean the first.
         first = document.duplicates[0]

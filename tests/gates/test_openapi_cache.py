@@ -216,3 +216,23 @@ def test_a_forged_dependency_list_cannot_block_or_read_outside_the_root(tmp_path
     conn.close()
     result, stats = run_cached(config)
     assert stats.stale == 1 and counter.calls == 2 and result.status == "pass"
+
+
+def test_a_document_gone_between_hashing_and_reading_is_not_cached(tmp_path: Path, monkeypatch):
+    root = _root(tmp_path, {"api/openapi.yaml": DOCUMENT, "api/paths/items.yaml": ITEMS})
+    config = _plan(tmp_path, root)
+    real = openapi.check_document
+
+    def vanishing(tree, rel, deps=None):
+        (root / rel).rename(root / "moved.yaml")
+        try:
+            return real(tree, rel, deps)
+        finally:
+            (root / "moved.yaml").rename(root / rel)
+
+    monkeypatch.setattr(openapi, "check_document", vanishing)
+    result, stats = run_cached(config)
+    assert result.status == "error" and "not found" in result.verdict.summary and stats.writes == 0
+    monkeypatch.undo()
+    result, stats = run_cached(config)
+    assert result.status == "pass" and stats.hits == 0
