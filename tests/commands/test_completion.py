@@ -181,3 +181,11 @@ def test_history_completes_its_actions_and_the_phase_ids():
     assert complete(f"prepctl -c {PHASES} history ") == ["export", "import", *PHASE_IDS]
     assert complete(f"prepctl -c {PHASES} history ex") == ["export"]
     assert complete(f"prepctl -c {PHASES} history export ") == []
+
+
+def test_completion_colour_and_progress_add_nothing_heavy_to_start_up():
+    probe = ("import sys, prepctl.cli; heavy = {'rich', 'pydantic', 'networkx', 'platformdirs', 'yaml'}"
+             "; print(sorted(heavy & {name.partition('.')[0] for name in sys.modules}))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"

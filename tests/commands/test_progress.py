@@ -3,11 +3,14 @@ never on standard output."""
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
+from prepctl.commands._progress import StderrProgress
 from prepctl.evaluate import evaluate
 from prepctl.shadow.recorded import load_requests
 from prepctl.shadow.replay import ReplaySettings, Targets, progress_label, replay
@@ -107,3 +110,26 @@ def test_shadow_draws_progress_on_a_terminal_only(shadow_trio: Trio, requests_fi
     piped = run_cli(*args)
     assert piped.code == 1
     assert "replaying" not in piped.stderr
+
+
+class _FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_hostile_label_reaches_the_terminal_inert(monkeypatch: pytest.MonkeyPatch):
+    terminal = _FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with StderrProgress("replaying") as on_progress:
+        assert on_progress is not None  # stderr claims to be a terminal
+        on_progress(1, 2, "GET /x\x1b]0;pwned\x07[bold red]markup[/]")
+    written = terminal.getvalue()
+    assert "replaying" in written
+    assert "\x1b]0;" not in written and "\x07" not in written  # no OSC: the title stays the user's
+    assert "GET /x[bold red]markup[/]" in written  # markup shown as typed, not applied
+
+
+def test_off_a_terminal_there_is_no_callback_at_all(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with StderrProgress("evaluating") as on_progress:
+        assert on_progress is None
