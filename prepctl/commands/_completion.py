@@ -62,6 +62,17 @@ def complete_phases(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
                              if phase.id.startswith(incomplete)])
 
 
+def complete_templates(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Template names (shipped, and the project's overrides next to phases.yaml)."""
+    def produce() -> list[tuple[str, str]]:
+        from prepctl.documents.engine import list_templates
+
+        return [(info.name, "project override" if info.overrides_shipped else info.origin)
+                for info in list_templates(_plan(ctx).config_dir) if info.name.startswith(incomplete)]
+
+    return _quietly(produce)
+
+
 def complete_history(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """``history``'s first word: a phase id, ``export`` or ``import`` (nothing after it)."""
     if ctx.params.get("args"):

@@ -189,3 +189,9 @@ def test_completion_colour_and_progress_add_nothing_heavy_to_start_up():
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout.strip() == "[]"
+
+
+def test_template_names_complete_for_show_and_eject():
+    names = complete(f"prepctl -c {PHASES} templates show ")
+    assert "rfc.md.j2" in names and "runbook.md.j2" in names
+    assert complete(f"prepctl -c {PHASES} templates eject rf") == ["rfc.md.j2"]
