@@ -32,6 +32,7 @@ def gate(
     from prepctl.evaluate import GateRequest, run_gate
     from prepctl.fileio import atomic_write_text, output_target
     from prepctl.formats import get_format
+    from prepctl.inert import strip_escapes
 
     output_format = get_format(normalize_token(fmt))  # an unknown format: exit 2 before any gate runs
     plan = session_of(ctx).load_plan()
@@ -44,6 +45,7 @@ def gate(
                                              strict=strict, at=at), on_progress=on_progress)
     text = output_format.render(outcome.report)
     if out is not None:
-        atomic_write_text(out, text)
+        # The table's colours are for the terminal (or a FORCE_COLOR log), never for the file.
+        atomic_write_text(out, strip_escapes(text))
     typer.echo(text, nl=False)
     raise typer.Exit(outcome.exit_code)

@@ -83,3 +83,13 @@ def test_a_terminal_gets_colour_and_no_color_takes_it_away(plan: Path):
     assert plain.code == 0
     assert not COLOUR.search(plain.terminal.decode("utf-8", "replace"))
     assert b"Test phase" in plain.terminal
+
+
+def test_gate_out_file_gets_the_table_without_colour(plan: Path, tmp_path: Path):
+    out = tmp_path / "gate.txt"
+    result = run_cli("-c", plan, "gate", "p", "--out", out, env={**NO_HISTORY, "NO_COLOR": "", "FORCE_COLOR": "1"})
+    assert result.code == 1, result.stderr
+    assert COLOUR.search(result.stdout)  # the log is coloured...
+    written = out.read_text(encoding="utf-8")
+    assert "\x1b" not in written  # ...the file is not
+    assert written == ANY_ANSI.sub("", result.stdout)
