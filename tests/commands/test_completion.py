@@ -195,3 +195,19 @@ def test_template_names_complete_for_show_and_eject():
     names = complete(f"prepctl -c {PHASES} templates show ")
     assert "rfc.md.j2" in names and "runbook.md.j2" in names
     assert complete(f"prepctl -c {PHASES} templates eject rf") == ["rfc.md.j2"]
+
+
+def test_module_names_with_a_plan_use_the_plans_scan_settings(tmp_path: Path):
+    _tree(tmp_path)
+    plan = write_plan(tmp_path, """
+        - id: runbook-written
+          title: The runbook is written
+          kind: manual
+          role: ops
+        """, root="mono", extra="graph: {exclude: ['shop/billing.py']}")
+    assert complete(f"prepctl -c {plan} graph importers shop.") == []
+    scanned = run_cli("-c", plan, "graph", "cycles", cwd=tmp_path)
+    assert scanned.code == 0, scanned.stderr
+    assert complete(f"prepctl -c {plan} graph importers shop.", cwd=tmp_path) == ["shop.models", "shop.orders"]
+    # The plan's cache lives next to phases.yaml, not in the scanned root.
+    assert (tmp_path / ".prepctl" / "cache").is_dir() and not (tmp_path / "mono" / ".prepctl").exists()
