@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from prepctl.formats import get_format
+from prepctl.verdicts import CriterionResult, Evidence, GateReport, PhaseResult, Status, Verdict
 from tests.support.cli import CliResult, run_cli
 from tests.support.graph import git
 from tests.support.plans import write_plan
@@ -162,3 +164,20 @@ def test_an_error_without_location_is_one_error_without_a_file(tmp_path: Path):
     assert commands(result.stdout, "error") == [(None, None)]
     [error] = [line for line in result.stdout.splitlines() if line.startswith("::error")]
     assert error.startswith("::error title=p/about-nothing error::")
+
+
+def test_levels_come_from_evidence_fields_whatever_the_gate_kind(monkeypatch, tmp_path: Path):
+    """A plugin's gate (kind "ticket") gets the same treatment as `imports`: only fields count."""
+    monkeypatch.setenv("GITHUB_WORKSPACE", "/w")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "s.md"))
+    evidence = (Evidence("blocker", path="a.py", line=1),
+                Evidence("slow", path="b.py", line=2, status=Status.WARN),
+                Evidence("waived", path="c.py", line=3, status=Status.WARN, baselined=True),
+                Evidence("fine", path="d.py", line=4, status=Status.PASS))
+    criterion = CriterionResult("t", "ticket", "T", False, Verdict.of(Status.FAIL, "ticket open", evidence))
+    report = GateReport([PhaseResult("p", "P", Status.FAIL, [criterion])], Status.FAIL, "/w/phases.yaml", "/w")
+    text = get_format("github").render(report)
+    assert commands(text, "error") == [("a.py", 1)]
+    assert commands(text, "warning") == [("b.py", 2)]
+    assert "1 baselined violation(s) in 1 contract(s)" in text
+    assert "`c.py:3`" in (tmp_path / "s.md").read_text(encoding="utf-8")
