@@ -98,12 +98,14 @@ class Annotations:
     accepted_reason: str = "accepted"
     items: list[Annotation] = field(default_factory=list)
     accepted: list[Accepted] = field(default_factory=list)
+    seen: set[Annotation] = field(default_factory=set)
 
     def add(self, level: Level, title: str, message: str, path: str | None = None,
             line: int | None = None) -> None:
         located = workspace_path(self.root, path) if path and line else None
         item = Annotation(level, title, message, located, line if located else None)
-        if item not in self.items:  # one scan problem is reported by every contract it concerns
+        if item not in self.seen:  # one scan problem is reported by every contract it concerns
+            self.seen.add(item)
             self.items.append(item)
 
     def accept(self, group: str, message: str, path: str | None = None, line: int | None = None) -> None:

@@ -40,6 +40,8 @@ def _known(found: Annotations, contract_id: str, violation: Violation) -> None:
 def check_github(settings: GraphSettings, result: RatchetResult) -> str:
     """`graph check --format github`: new violations are errors, baselined ones one notice."""
     found = Annotations(root=str(settings.root), heading=f"prepctl graph check: {result.status.value.upper()}")
+    # A file one contract cannot judge is its error; other contracts' warnings about it add nothing.
+    blocking = {problem for outcome in result.outcomes for problem in outcome.blocking}
     for outcome in result.outcomes:
         for violation in outcome.new:
             _new(found, outcome.contract_id, violation)
@@ -47,7 +49,7 @@ def check_github(settings: GraphSettings, result: RatchetResult) -> str:
             found.add("error", f"{outcome.contract_id}: could not be judged", "skipped file in the contract's "
                       f"scope, imports unknown: {problem.reason}", problem.path, problem.line)
         for problem in outcome.problems:
-            if problem not in outcome.blocking:
+            if problem not in blocking:
                 found.add("warning", "scan problem", f"{problem.reason} (imports ignored or unknown)",
                           problem.path, problem.line)
         for violation in outcome.known:

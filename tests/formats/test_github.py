@@ -181,3 +181,18 @@ def test_levels_come_from_evidence_fields_whatever_the_gate_kind(monkeypatch, tm
     assert commands(text, "warning") == [("b.py", 2)]
     assert "1 baselined violation(s) in 1 contract(s)" in text
     assert "`c.py:3`" in (tmp_path / "s.md").read_text(encoding="utf-8")
+
+
+def test_a_hostile_file_name_is_data_of_one_command(one_new: Project):
+    """A file the scan must skip, named to close our command and open others."""
+    hostile = "pkg/a/x,line=9,title=t::y%0A::set-output name=z::w\n::error::injected.py"
+    write(one_new.root, {hostile: "import pkg.db\n"})
+    result = one_new.run("graph", "check", "--format", "github")
+    assert result.code == 1, result.stderr  # the new violation (fail outranks the unknown file)
+    lines = result.stdout.splitlines()
+    assert all(ANNOTATION.match(line) or not line.startswith("::") for line in lines)
+    assert not any("injected" in line and not line.startswith("::") for line in lines)
+    [skipped] = [line for line in lines if "could not be judged" in line]
+    # Its text is the data of one command: '%0A' stays text ('%250A'), no newline reaches the log.
+    assert skipped.startswith("::error title=p/a-no-db%3A could not be judged::") and "y%250A::set-output" in skipped
+    assert len(lines) == 4 and lines[-1] == "prepctl graph check: fail"  # error, error, notice, status
