@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from prepctl.errors import PrepctlError
 from prepctl.formats.interface import Format
 from prepctl.formats.markdown import MarkdownFormat, md_escape
 from prepctl.inert import clean, markdown_code_span
@@ -121,9 +122,17 @@ class Annotations:
         lines = [a.command() for level in ("error", "warning") for a in self.of_level(level)]
         lines += [n.command() for n in self.notices(listed=bool(summary_file))]
         if summary_file:
-            # Append mode: earlier steps' summaries stay; one write keeps ours in one piece.
-            with open(summary_file, "a", encoding="utf-8") as handle:
-                handle.write(self.summary_markdown() + ("\n" + extra_markdown if extra_markdown else "") + "\n")
+            text = self.summary_markdown() + ("\n" + extra_markdown if extra_markdown else "") + "\n"
+            try:
+                # Append mode: earlier steps' summaries stay; one write keeps ours in one piece.
+                with open(summary_file, "a", encoding="utf-8") as handle:
+                    handle.write(text)
+            except OSError as exc:
+                # The list is where the accepted findings and the errors past GitHub's limit are:
+                # without it the run would read cleaner than it is.
+                raise PrepctlError(f"$GITHUB_STEP_SUMMARY ({summary_file}): cannot append the step "
+                                   f"summary: {exc.strerror or exc}; unset it or point it at a writable "
+                                   "file") from None
         return "\n".join(lines + tail) + "\n"
 
     def notices(self, listed: bool) -> list[Annotation]:

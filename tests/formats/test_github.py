@@ -196,3 +196,12 @@ def test_a_hostile_file_name_is_data_of_one_command(one_new: Project):
     # Its text is the data of one command: '%0A' stays text ('%250A'), no newline reaches the log.
     assert skipped.startswith("::error title=p/a-no-db%3A could not be judged::") and "y%250A::set-output" in skipped
     assert len(lines) == 4 and lines[-1] == "prepctl graph check: fail"  # error, error, notice, status
+
+
+@pytest.mark.parametrize("args", [("gate", "p"), ("graph", "check")], ids=["gate", "graph-check"])
+def test_an_unwritable_step_summary_is_an_error_not_a_quieter_run(one_new: Project, args: tuple[str, ...]):
+    result = run_cli("-c", one_new.plan, *args, "--format", "github", cwd=one_new.root,
+                     env={"GITHUB_WORKSPACE": str(one_new.root),
+                          "GITHUB_STEP_SUMMARY": str(one_new.root / "no-such-folder" / "summary.md")})
+    assert result.code == 2 and "Traceback" not in result.stderr
+    assert "$GITHUB_STEP_SUMMARY" in result.stderr and "cannot append the step summary" in result.stderr
