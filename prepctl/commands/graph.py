@@ -51,11 +51,13 @@ class ContractFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     sarif = "sarif"
+    github = "github"
 
 
 FormatOpt = Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")]
 ContractFormatOpt = Annotated[ContractFormat, typer.Option("--format", "-f", help="Output format; sarif: "
-                              "SARIF 2.1.0 for code scanning (baselined violations suppressed).")]
+                              "SARIF 2.1.0 for code scanning (baselined violations suppressed); github: "
+                              "::error annotations on new violations only, the rest in $GITHUB_STEP_SUMMARY.")]
 IgnoreOpt = Annotated[list[str] | None, typer.Option(
     "--ignore", help="Leave out tagged imports: type-checking, dynamic or guarded (repeatable).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to FILE instead of stdout.")]
@@ -313,6 +315,10 @@ def check(
         from prepctl.formats.sarif_graph import check_sarif
 
         _emit(check_sarif(settings, result), out)
+    elif fmt is ContractFormat.github:
+        from prepctl.formats.github_graph import check_github
+
+        _emit(check_github(settings, result), out)
     elif fmt is ContractFormat.json:
         _emit(output.to_json({"status": result.status.value, "baseline": str(result.baseline_path),
                               "importlinter": result.importlinter_source,
@@ -345,6 +351,10 @@ def diff(
         from prepctl.formats.sarif_graph import diff_sarif
 
         _emit(diff_sarif(settings, result), out)
+    elif fmt is ContractFormat.github:
+        from prepctl.formats.github_graph import diff_github
+
+        _emit(diff_github(settings, result, base), out)
     elif fmt is ContractFormat.json:
         _emit(output.to_json(result.to_dict()), out)
     else:
