@@ -31,6 +31,7 @@ from prepctl.history.records import (
     run_from_report,
     with_legacy_metrics,
 )
+from prepctl.history.replay import replayable_run
 from prepctl.history.store import (
     HistoryStore,
     history_path,
@@ -45,6 +46,6 @@ __all__ = [
     "DISABLE_ENV", "EXPORT_FORMAT", "HISTORY_FILE", "SCHEMA_VERSION", "HistoryError", "HistoryStore",
     "ImportResult", "RecordedCriterion", "RecordedPhase", "Run", "config_hash", "export_jsonl",
     "format_time", "head_revision", "history_path", "import_jsonl", "open_history", "parse_jsonl",
-    "parse_time", "read_runs", "record_gate_run", "record_or_warn", "remember_plan_tokens",
+    "parse_time", "read_runs", "record_gate_run", "record_or_warn", "remember_plan_tokens", "replayable_run",
     "run_from_report", "run_to_json", "runs_table", "with_legacy_metrics",
 ]

@@ -70,6 +70,7 @@ class _RunIn(BaseModel):
     plan_name: str
     strict: bool = False
     historical: bool = False
+    clean: bool | None = None
     phases: list[_PhaseIn]
 
 
@@ -77,7 +78,7 @@ def run_to_json(run: Run) -> dict[str, Any]:
     return {
         "format": EXPORT_FORMAT, "uid": run.uid, "time": run.time_text, "status": run.status.value,
         "revision": run.revision, "config_hash": run.config_hash, "plan_name": run.plan_name,
-        "strict": run.strict, "historical": run.historical,
+        "strict": run.strict, "historical": run.historical, "clean": run.clean,
         "phases": [{"phase": p.phase, "title": p.title, "status": p.status.value,
                     "criteria": [{"id": c.id, "kind": c.kind, "title": c.title, "advisory": c.advisory,
                                   "status": c.status.value, "summary": c.summary,
@@ -147,7 +148,7 @@ def parse_jsonl(text: str, file: str) -> list[Run]:
         runs.append(Run(
             uid=data.uid, time=moment, status=data.status, revision=data.revision,
             config_hash=data.config_hash, plan_name=data.plan_name, strict=data.strict,
-            historical=data.historical,
+            historical=data.historical, clean=data.clean,
             phases=tuple(RecordedPhase(
                 phase=p.phase, title=storable(p.title), status=p.status,
                 criteria=tuple(RecordedCriterion(

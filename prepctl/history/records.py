@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from prepctl.verdicts import GateReport
 
 HISTORY_FILE = "history.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs.clean
 EXPORT_FORMAT = "prepctl-history/1"
 #: Set to 1 to run `prepctl gate` without recording (e.g. throwaway experiments).
 DISABLE_ENV = "PREPCTL_NO_HISTORY"
@@ -66,6 +66,9 @@ class Run:
     strict: bool = False
     #: True for `gate --at REV`: an evaluation of the past, not an observation made at `time`.
     historical: bool = False
+    #: Whether the work tree had no uncommitted change (tracked or untracked) when the run looked
+    #: at it; None when not known (outside git, `--at` runs, runs recorded before prepctl kept it).
+    clean: bool | None = None
     phases: tuple[RecordedPhase, ...] = field(default=())
 
     @property
@@ -126,6 +129,30 @@ def head_revision(root: Path) -> str | None:
         return None
 
 
+def tree_clean(*folders: Path) -> bool | None:
+    """Whether the git work trees holding ``folders`` have no uncommitted change, tracked or
+    untracked (ignored files, such as ``.prepctl/``, do not count); None when a folder is not in
+    git or git cannot tell. ``--from-history`` trusts a recorded run only for a clean tree."""
+    try:
+        import git
+    except ImportError:  # pragma: no cover - gitpython is a dependency
+        return None
+    clean, seen = True, set()
+    for folder in folders:
+        try:
+            repo = git.Repo(folder, search_parent_directories=True)
+            try:
+                if repo.working_tree_dir in seen:
+                    continue  # the plan's folder in the monolith's repository: one `git status`
+                seen.add(repo.working_tree_dir)
+                clean = clean and not repo.is_dirty(index=True, working_tree=True, untracked_files=True)
+            finally:
+                repo.close()
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError, git.GitCommandError, OSError):
+            return None
+    return clean
+
+
 #: SQLite text is UTF-8, which has no lone surrogates (a command's output can carry one): the
 #: record keeps U+FFFD in their place rather than being lost whole.
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -175,4 +202,5 @@ def run_from_report(plan: LoadedPlan, report: GateReport, now: datetime | None =
                status=report.status,
                revision=report.revision if historical else head_revision(plan.root),
                config_hash=config_hash(plan.path), plan_name=plan.model.name, strict=report.strict,
-               historical=historical, phases=phases)
+               historical=historical, phases=phases,
+               clean=None if historical else tree_clean(plan.root, plan.config_dir))

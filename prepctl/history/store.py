@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- the store
 
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     uid TEXT NOT NULL UNIQUE,
@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS runs (
     config_hash TEXT NOT NULL,
     plan_name TEXT NOT NULL,
     strict INTEGER NOT NULL,
-    historical INTEGER NOT NULL
+    historical INTEGER NOT NULL,
+    clean INTEGER
 );
 CREATE INDEX IF NOT EXISTS runs_time ON runs(time);
 CREATE TABLE IF NOT EXISTS phase_results (
@@ -151,11 +152,19 @@ class HistoryStore:
                                        hint="upgrade prepctl"))
         if version == SCHEMA_VERSION:
             return
+        if version >= 1 and not {"uid", "historical"} <= self._columns(conn):
+            return  # someone else's tables under our label: left alone, reads and writes name the column
         with _write_transaction(conn):
-            for statement in _SCHEMA.split(";"):
+            if version == 1:  # 1 -> 2: whether the work tree was clean (NULL: not known)
+                conn.execute("ALTER TABLE runs ADD COLUMN clean INTEGER")
+            for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @staticmethod
+    def _columns(conn: sqlite3.Connection) -> set[str]:
+        return {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
 
     # -------------------------------------------------------- writing
 
@@ -167,9 +176,10 @@ class HistoryStore:
             with self._write() as conn:
                 cursor = conn.execute(
                     "INSERT OR IGNORE INTO runs (uid, time, status, revision, config_hash, plan_name, "
-                    "strict, historical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "strict, historical, clean) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (run.uid, run.time_text, run.status.value, run.revision, run.config_hash,
-                     run.plan_name, int(run.strict), int(run.historical)))
+                     run.plan_name, int(run.strict), int(run.historical),
+                     None if run.clean is None else int(run.clean)))
                 if cursor.rowcount == 0:
                     return False
                 run_id = cursor.lastrowid
@@ -202,7 +212,8 @@ class HistoryStore:
             args.append(phase)
         if not include_historical:
             where.append("historical = 0")
-        sql = "SELECT id, uid, time, status, revision, config_hash, plan_name, strict, historical FROM runs"
+        sql = "SELECT id, uid, time, status, revision, config_hash, plan_name, strict, historical, clean "
+        sql += "FROM runs"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY time DESC, uid DESC"
@@ -231,6 +242,7 @@ class HistoryStore:
             phases.append(RecordedPhase(phase=phase, title=title, status=Status(status), criteria=criteria))
         return Run(uid=row[1], time=parse_time(row[2]), status=Status(row[3]), revision=row[4],
                    config_hash=row[5], plan_name=row[6], strict=bool(row[7]), historical=bool(row[8]),
+                   clean=None if row[9] is None else bool(row[9]),
                    phases=tuple(phases))
 
 
