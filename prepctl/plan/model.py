@@ -187,6 +187,10 @@ class GraphConfig(StrictModel):
         "the file skipped; ruff's parser does it beside the scan, with the newest Python grammar. "
         "false: only import statements are parsed (faster on a cold cache, imports still exact), "
         "but other syntax errors go unreported."))
+    importlinter: str | None = Field(None, description=(
+        "An import-linter configuration (.importlinter, setup.cfg or pyproject.toml), relative to "
+        "root: each of its contracts joins `prepctl graph check` and `graph diff` (as an "
+        "`importlinter` contract), and its root_packages become `packages` when that is not set."))
 
     @model_validator(mode="after")
     def _valid_patterns(self) -> GraphConfig:
@@ -194,6 +198,9 @@ class GraphConfig(StrictModel):
             problem = patterns.validate(pattern)
             if problem:
                 raise ValueError(f"module pattern {problem}")
+        if self.importlinter is not None and (self.importlinter.startswith("/") or ".." in
+                                              self.importlinter.replace("\\", "/").split("/")):
+            raise ValueError(f"importlinter {self.importlinter!r} must be a file below root:")
         for root in self.include:
             if root.startswith("/") or ".." in root.replace("\\", "/").split("/"):
                 raise ValueError(f"include root {root!r} must be a folder below root:")
