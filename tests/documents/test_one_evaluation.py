@@ -293,3 +293,17 @@ def test_a_schema_1_store_gains_the_clean_column_and_keeps_its_runs(tmp_path: Pa
     connection = sqlite3.connect(path)
     assert connection.execute("PRAGMA user_version").fetchone() == (2,)
     connection.close()
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("history", "p0", "p1"), "too many arguments; usage: prepctl history [PHASE]"),
+    (("history", "--format", "xml"), "history lists --format table or json, not 'xml'"),
+    (("history", "export", "x"), "`history export` takes no arguments"),
+    (("history", "export", "--format", "csv"), "history export writes --format jsonl, not 'csv'"),
+    (("history", "import"), "`history import` needs one FILE"),
+])
+def test_history_usage_errors_exit_2_with_the_usage(project: Path, args: tuple[str, ...], says: str):
+    """The `history` dispatch lives in prepctl.history.listing now; the command still exits 2."""
+    proc, _ = prepctl(project, *args)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert f"prepctl: {says}" in proc.stderr and "Traceback" not in proc.stderr
