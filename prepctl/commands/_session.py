@@ -17,14 +17,24 @@ import typer
 if TYPE_CHECKING:
     from prepctl.graph.load import GraphSettings
     from prepctl.plan.model import LoadedPlan
+    from prepctl.workdir import CacheSettings
 
 
 @dataclass(frozen=True)
 class Session:
-    """The global options (``--config``, ``--root``) of one invocation."""
+    """The global options (``--config``, ``--root``, ``--cache-dir``, ``--no-cache``) of one invocation."""
 
     config: Path | None = None
     root: Path | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
+
+    def apply_cache_settings(self) -> CacheSettings:
+        """Make ``--cache-dir``/``--no-cache`` what every cache user sees (``workdir.cache_dir``);
+        returns the settings before, to restore."""
+        from prepctl import workdir
+
+        return workdir.configure(cache_dir=self.cache_dir, enabled=not self.no_cache)
 
     def load_plan(self) -> LoadedPlan:
         """phases.yaml (given, or the nearest one above the current folder), with ``--root`` applied,
