@@ -41,6 +41,8 @@ INI_SECTION = "importlinter"
 CONTRACT_PREFIX = "importlinter:contract:"
 #: import-linter's default for acyclic_siblings ``depth``.
 DEFAULT_SIBLING_DEPTH = 10
+#: The deepest acyclic_siblings depth prepctl translates (one contract per level).
+MAX_SIBLING_DEPTH = 100
 ALERT_LEVELS = ("error", "warn", "none")
 
 #: Options of the session section: the ones prepctl honours, and those that change no verdict.
@@ -377,6 +379,11 @@ def _acyclic_siblings(raw: RawContract, common: dict[str, Any]) -> Built:
         raise raw.problem("depth", f"depth = {depth_text!r} is not a whole number", "write e.g. depth = 2") from None
     if depth < 0:
         raise raw.problem("depth", "depth must be >= 0", "write e.g. depth = 2")
+    if depth > MAX_SIBLING_DEPTH:
+        # One prepctl contract per level: 10^8 of them was a hang, not an answer.
+        raise raw.problem("depth", f"depth {depth} is more than prepctl checks ({MAX_SIBLING_DEPTH} levels)",
+                          f"write depth = {MAX_SIBLING_DEPTH} or less (deeper than the packages go "
+                          "changes nothing)")
     found: list[ContractOptions] = []
     for ancestor in _modules(raw, "ancestors"):
         if patterns.is_wild(ancestor):
@@ -512,15 +519,19 @@ def _read_toml(path: Path, text: str) -> tuple[RawContract, list[RawContract]]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(Problem(file=str(path), message=f"not valid TOML: {exc}", hint="fix the syntax")) from None
-    section = data.get("tool", {}).get("importlinter")
+    tool = data.get("tool")
+    section = tool.get("importlinter") if isinstance(tool, dict) else None
     if not isinstance(section, dict):
         raise ConfigError(Problem(file=str(path), message="no [tool.importlinter] table",
                                   hint="point at the file that configures import-linter"))
     lines = text.splitlines()
-    header = _line_of(lines, r"\s*\[tool\.importlinter\]", 0)
+    # An inline table ([tool] importlinter = {...}) has no header line of its own: line 1.
+    header = _line_of(lines, r"\s*\[tool\.importlinter\]", 0) or 1
     session_options = {k: v for k, v in section.items() if k != "contracts"}
-    session = RawContract("[tool.importlinter]", path, header, _toml_values(session_options),
-                          _toml_key_lines(lines, header, session_options))
+    session_lines = _toml_key_lines(lines, header, session_options)
+    session = RawContract("[tool.importlinter]", path, header,
+                          _toml_values(session_options, path, "[tool.importlinter]", session_lines, header),
+                          session_lines)
     contracts = []
     start = 0
     for index, item in enumerate(section.get("contracts", [])):
@@ -529,15 +540,25 @@ def _read_toml(path: Path, text: str) -> tuple[RawContract, list[RawContract]]:
         if not isinstance(item, dict):
             raise ConfigError(Problem(file=str(path), line=start, message=f"{where} is not a table",
                                       hint="write each contract as a table"))
-        contracts.append(RawContract(where, path, start, _toml_values(item), _toml_key_lines(lines, start, item)))
+        key_lines = _toml_key_lines(lines, start, item)
+        contracts.append(RawContract(where, path, start, _toml_values(item, path, where, key_lines, start), key_lines))
     return session, contracts
 
 
-def _toml_values(table: dict[str, Any]) -> dict[str, str | list[str]]:
+def _toml_values(table: dict[str, Any], path: Path, where: str, key_lines: dict[str, int],
+                 line: int) -> dict[str, str | list[str]]:
+    """Each option as text (a list: each item as text). A table, or a list or table inside a
+    list, is refused: its Python text (``['a']``) would be read as a module name."""
     out: dict[str, str | list[str]] = {}
     for key, value in table.items():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, dict | list) or (isinstance(value, list) and not isinstance(item, str)):
+                raise ConfigError(Problem(file=str(path), line=key_lines.get(key, line),
+                                          message=f"{where}: {key} holds {item!r}, not a string",
+                                          hint=f"write {key} as a string or a list of strings"))
         if isinstance(value, list):
-            out[key] = [str(v) for v in value]
+            out[key] = list(value)
         elif isinstance(value, bool):
             out[key] = "true" if value else "false"
         else:

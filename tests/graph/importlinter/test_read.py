@@ -145,6 +145,9 @@ CONTRACT = "[importlinter]\nroot_package = shop\n\n[importlinter:contract:c]\nna
     ("type = forbidden\nsource_modules = shop..a\nforbidden_modules = shop.b\n", 7, "empty segment"),
     ("type = forbidden\nforbidden_modules = shop.b\n", 4, "source_modules is missing"),
     ("type = independence\nmodules = shop.a\nunmatched_ignore_imports_alerting = loud\n", 8, "not an alert level"),
+
+    # hostile: a depth of 99999999 built 10^8 contracts (a hang, not an answer)
+    ("type = acyclic_siblings\nancestors = shop\ndepth = 99999999\n", 8, "depth 99999999 is more than"),
 ])
 def test_unsupported_or_wrong_options_name_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
     config = tmp_path / ".importlinter"
@@ -178,6 +181,19 @@ def test_session_options_prepctl_cannot_honour_are_refused(tmp_path: Path, sessi
     ("pyproject.toml", "[tool.other]\nx = 1\n", "no [tool.importlinter] table"),
     ("pyproject.toml", "[tool.importlinter\n", "not valid TOML"),
     ("setup.cfg", None, "cannot read"),
+
+    # hostile: `tool` that is no table was an internal error (AttributeError)
+    ("pyproject.toml", "tool = 5\n", "no [tool.importlinter] table"),
+    ("pyproject.toml", "[tool]\nimportlinter = 5\n", "no [tool.importlinter] table"),
+    # a list inside a list read as the text "['a']"; line 0 when the table is inline
+    ("pyproject.toml", '[tool]\nimportlinter = {root_packages = ["shop"], contracts = [{name = "x", '
+     'type = "layers", layers = [["a"], "b"]}]}\n', ":1: [[tool.importlinter.contracts]] #1: layers holds "
+     "['a'], not a string"),
+    ("pyproject.toml", '[tool.importlinter]\nroot_packages = ["shop"]\n[[tool.importlinter.contracts]]\n'
+     'name = "x"\ntype = "forbidden"\nsource_modules = "shop"\nforbidden_modules = {a = 1}\n',
+     ":7: [[tool.importlinter.contracts]] #1: forbidden_modules holds {'a': 1}, not a string"),
+    ("pyproject.toml", '[tool.importlinter]\nroot_packages = [1]\n[[tool.importlinter.contracts]]\n'
+     'name = "x"\ntype = "independence"\nmodules = ["shop"]\n', ":2: [tool.importlinter]: root_packages holds 1"),
 ])
 def test_a_file_that_is_no_configuration_is_a_config_error(tmp_path: Path, name: str, text: str | None,
                                                            message: str) -> None:
