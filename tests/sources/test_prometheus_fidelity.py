@@ -178,7 +178,10 @@ def test_validate_accepts_templated_queries(tmp_path, cli):
     path = write_live_plan(tmp_path, {"prometheus": {"url": "file:s.om"}}, criteria=[slo([
         {"name": "rate", "query": 'sum(rate(http_requests_total{service="${svc}", code=~"5.."}[${window}]))',
          "window": "1h", "aggregate": "max", "pass": "< 1"},
-        {"name": "threshold", "query": "x > ${limit}", "pass": "< 1"}], vars={"svc": "api", "limit": "3"})])
+        {"name": "threshold", "query": "x > ${limit}", "pass": "< 1"},
+        # An escaped backslash inside the string is fine: the value leaves the string open.
+        {"name": "route", "query": 'x{route=~"${route}"}', "pass": "< 1"}],
+        vars={"svc": "api", "limit": "3", "route": '/api/\\\\d+|a\\"b'})])
     result = cli("-c", path, "validate")
     assert result.code == 0, result.stderr
 

@@ -96,14 +96,31 @@ def check_rendered(query: str, variables: dict[str, str]) -> None:
     for match in PLACEHOLDER.finditer(query):
         value = variables.get(match.group(1))
         quote = _open_quote(query[:match.start()])
-        if value is not None and quote and any(c in value for c in {quote, "\\" if quote != "`" else quote, "\n"}):
+        if value is not None and quote and not _stays_inside(value, quote):
             raise PromQLError(f"vars.{match.group(1)} ends the quoted string it is put in ({value[:40]!r} holds "
-                              f"{quote}, a backslash or a newline): the query would change shape")
+                              f"an unescaped {quote}, a trailing backslash or a newline): the query would "
+                              "change shape")
     filled = PLACEHOLDER.sub(lambda m: variables.get(m.group(1), m.group(0)), query)
     try:
         check_template(filled)
     except PromQLError as exc:
         raise PromQLError(f"not valid PromQL once vars are filled in ({filled[:120]}): {exc}") from None
+
+
+def _stays_inside(value: str, quote: str) -> bool:
+    """Whether ``value``, put inside a ``quote`` string, leaves it open and escaped as it found
+    it: ``\\d+`` does, ``a"b`` and ``a\\`` (escaping the closing quote) do not."""
+    escaped = False
+    for ch in value:
+        if ch == "\n":
+            return False
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quote != "`":
+            escaped = True
+        elif ch == quote:
+            return False
+    return not escaped
 
 
 def canonical(query: str) -> str:
