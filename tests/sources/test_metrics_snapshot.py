@@ -240,3 +240,14 @@ def test_a_baseline_file_holding_a_non_number_is_an_error(tmp_path, cli, value):
     result = only_criterion(path, "phase-1")
     assert result.status is Status.ERROR, result.verdict.summary
     assert "baselines/phase-0.json is malformed at objectives.lat.series.0.value" in result.verdict.summary
+
+
+def test_a_window_longer_than_the_snapshot_is_insufficient_data(tmp_path):
+    # 10 minutes of samples asked for a 1 h window: the other 50 minutes are unknown, not fine.
+    lines = ["# TYPE g gauge"] + [f'g{{s="a"}} 1 {1000 + 60 * i}' for i in range(11)] + ["# EOF"]
+    path = snapshot_plan(tmp_path, "\n".join(lines) + "\n", [
+        {"name": "max", "query": "g", "window": "1h", "aggregate": "max", "pass": "< 100",
+         "on_no_data": "pass"}])
+    result = only_criterion(path)
+    assert result.status is Status.ERROR, result.verdict.summary
+    assert "covers only the last 10m of the 1h window" in result.verdict.summary
