@@ -76,20 +76,20 @@ def settings_from_plan(plan: LoadedPlan) -> GraphSettings:
 
 
 def settings_for(config: Path | None, root: Path | None, *, kinds: CriterionKinds) -> GraphSettings:
-    """The CLI's settings: phases.yaml if given or found, else defaults over ``root``.
+    """The CLI's settings: the config if given or discovered (phases.yaml, or pyproject.toml with
+    ``[tool.prepctl]``), else defaults over ``root``.
 
     ``kinds`` answers which gate kinds a plan may name (the caller passes the gate registry, so the
     graph engine never imports the gates that use it)."""
-    from prepctl.plan.load import find_config, load_plan
+    from prepctl.plan.load import discover, load_plan
 
     if config is None:
-        try:
-            config = find_config(None)
-        except ConfigError:
+        config = discover()  # a malformed pyproject.toml on the way up is an error, not "none"
+        if config is None:
             folder = (root or Path.cwd()).resolve()
             if not folder.is_dir():
                 raise ConfigError(Problem(file="--root", message=f"{folder} is not a folder",
-                                          hint="point --root at a checkout")) from None
+                                          hint="point --root (or PREPCTL_ROOT) at a checkout"))
             return GraphSettings(root=folder, scan=ScanConfig(include=default_include(folder)),
                                  cache_dir=workdir.cache_dir(folder))
     return settings_from_plan(load_plan(config, root, kinds=kinds))
@@ -129,10 +129,12 @@ def build_graph(settings: GraphSettings, tree: Tree | None = None,
 
 
 def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tuple[str, ContractOptions]]:
-    """(contract id, options) of every criterion that carries an import-graph contract, in plan order."""
+    """(contract id, options) of every import-graph contract of the plan: each criterion's that
+    carries one, in plan order, then (unless one ``phase`` is asked for) the phase-less contracts
+    of ``graph: contracts:``, by their own id."""
     if settings.plan is None:
         return []
-    found = []
+    found: list[tuple[str, ContractOptions]] = []
     for p in settings.plan.phases:
         if phase is not None and p.id != phase:
             continue
@@ -140,4 +142,9 @@ def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tu
             contract = criterion.graph_contract()
             if isinstance(contract, ContractOptions):
                 found.append((f"{p.id}/{criterion.id}", contract))
+    if phase is None:
+        for named in settings.plan.model.graph.contracts:
+            options = named.graph_contract()
+            if isinstance(options, ContractOptions):
+                found.append((named.id, options))
     return found

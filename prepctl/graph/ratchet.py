@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prepctl.errors import PrepctlError
+from prepctl.errors import PrepctlError, Problem
 from prepctl.graph.baseline import Baseline
 from prepctl.graph.check import ContractOutcome, evaluate_contract
 from prepctl.graph.contracts import ContractContext
@@ -42,14 +42,18 @@ def check_contracts(settings: GraphSettings, request: RatchetRequest) -> Ratchet
     """Run the plan's `imports` contracts on the work tree's graph. Raises PrepctlError (exit 2)
     without phases.yaml, for an unknown phase, or when the plan has no `imports` criteria."""
     if settings.plan is None or settings.baseline_path is None:
-        raise PrepctlError("graph check needs phases.yaml (its `imports` criteria are the contracts); "
-                           "pass -c FILE or run it where phases.yaml is")
+        raise PrepctlError("graph check needs a config that declares contracts (phases.yaml or "
+                           "pyproject.toml's [tool.prepctl]: `imports` criteria or graph: contracts:); "
+                           "pass -c FILE, set PREPCTL_CONFIG, or run it where the config is")
     if request.phase is not None:
         settings.plan.phase(request.phase)  # unknown phase: a clear error with a suggestion
     contracts = plan_contracts(settings, request.phase)
     if not contracts:
-        raise PrepctlError(f"{settings.plan.path}: no `imports` criteria"
-                           + (f" in {request.phase}" if request.phase else ""))
+        raise PrepctlError(Problem(
+            file=str(settings.plan.path),
+            message="no import-graph contracts" + (f" in {request.phase}" if request.phase else ""),
+            hint="declare them as `imports` criteria of a phase, or under graph: contracts: "
+            "(see docs/phases-yaml.md)"))
     graph = build_graph(settings)
     baseline = Baseline.load(settings.baseline_path)
     context = ContractContext(WorkTree(settings.root), settings.groups)

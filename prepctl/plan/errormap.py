@@ -13,10 +13,11 @@ from prepctl.errors import Problem
 
 
 def validation_problems(exc: ValidationError, file: str, positions: dict, model: type[BaseModel],
-              base: tuple[Any, ...]) -> list[Problem]:
+              base: tuple[Any, ...], *, data: Any = None) -> list[Problem]:
+    """One Problem per error. ``data`` (the validated input) lets a union's tag be told from a key."""
     problems = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        loc = untagged(tuple(err["loc"]), data) if data is not None else tuple(err["loc"])
         full = (*base, *loc)
         key = loc[-1] if loc else None
         line, col = position_of(full, positions)
@@ -35,6 +36,30 @@ def validation_problems(exc: ValidationError, file: str, positions: dict, model:
             problems.append(Problem(file=file, line=line, column=col,
                                     message=f"{dotted(full)}: {err['msg']}"))
     return problems
+
+
+def untagged(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+    """``loc`` without the tags pydantic inserts for a union discriminated by ``type``.
+
+    An error inside ``contract: {type: forbidden, ...}`` is located at ``contract.forbidden.KEY``:
+    the tag is no key of the input, and read as one it pointed at the ``forbidden:`` list. Walking
+    the input tells them apart: the first part under a mapping whose ``type`` equals it is the tag.
+    """
+    out: list[Any] = []
+    node, tag_seen = data, False
+    for part in loc:
+        if isinstance(node, dict) and not tag_seen and isinstance(part, str) and node.get("type") == part:
+            tag_seen = True
+            continue
+        out.append(part)
+        tag_seen = False
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(out)
 
 
 def position_of(path: tuple[Any, ...], positions: dict) -> tuple[int | None, int | None]:
