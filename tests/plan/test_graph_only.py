@@ -105,6 +105,14 @@ def test_commands_about_phases_refuse_a_graph_only_config(tmp_path: Path, comman
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 
+def test_the_library_evaluates_a_graph_only_config_as_error_not_pass(tmp_path: Path):
+    from prepctl import api
+    from prepctl.verdicts import Status
+
+    report = api.evaluate(api.load_plan(path=write(tmp_path, GRAPH_ONLY)))
+    assert report.phases == [] and report.status is Status.ERROR
+
+
 def test_an_explicit_empty_phases_list_is_a_graph_only_config(tmp_path: Path):
     make_checkout(tmp_path, violated=True)
     path = write(tmp_path, "name: n\nphases: []\n" + GRAPH_ONLY)

@@ -211,3 +211,18 @@ def test_pyproject_schema_accepts_a_pointer_or_an_inline_plan(tmp_path: Path):
     plan_schema = json.loads(run_cli("schema", env=NO_ENV).stdout)
     graph_only = {"graph": {"contracts": [{"id": "x", "contract": contract}]}}
     assert jsonschema.Draft202012Validator(plan_schema).is_valid(graph_only)
+
+
+def test_graph_diff_judges_inline_contracts_against_a_revision(tmp_path: Path):
+    import subprocess
+
+    make_checkout(tmp_path, violated=False)
+    write(tmp_path / "pyproject.toml", INLINE)
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=tmp_path, check=True)
+    (tmp_path / "shop" / "api.py").write_text("from shop import orm\n")
+    result = run_cli("graph", "diff", "--base", "HEAD", cwd=tmp_path, env=NO_ENV)
+    assert result.code == 1, result.stdout + result.stderr
+    assert "api-not-orm" in result.stdout and "shop.api imports shop.orm" in result.stdout
