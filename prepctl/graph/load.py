@@ -145,6 +145,9 @@ def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tu
     if phase is None:
         for named in settings.plan.model.graph.contracts:
             options = named.graph_contract()
-            if isinstance(options, ContractOptions):
-                found.append((named.id, options))
+            if not isinstance(options, ContractOptions):  # a plan not loaded by load_plan: refuse,
+                raise ConfigError(Problem(                 # dropping the contract would pass it
+                    file=str(settings.plan.path), message=f"graph contract '{named.id}' was never validated",
+                    hint="load the plan with prepctl.plan.load.load_plan (or prepctl.api.load_plan)"))
+            found.append((named.id, options))
     return found

@@ -60,6 +60,9 @@ def read_tool_table(path: Path) -> ToolTable | None:
                                          error=ConfigError), file, ConfigError)
     try:
         document = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses per nesting level: a hostile file can exhaust the stack
+        raise ConfigError(Problem(file=file, message="TOML nested too deeply to read",
+                                  hint="a pyproject.toml needs a few levels of nesting, not thousands")) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         where = _TOML_WHERE.search(message)

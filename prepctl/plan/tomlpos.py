@@ -77,7 +77,7 @@ class _Scanner:
         while self.i < len(self.text):
             self.skip_blank(newlines=False)
             c = self.peek()
-            if c in "\"'":
+            if c and c in "\"'":
                 parts.append(self.string())
             else:
                 start = self.i
@@ -118,9 +118,12 @@ class _Scanner:
                     self.i += 1
                     continue
                 self.positions[(*path, index)] = self.where(self.i)
+                before = self.i
                 self.value((*path, index))
+                if self.i == before:  # text this scanner does not follow: step over it, never loop
+                    self.i += 1
                 index += 1
-        elif c in "\"'":
+        elif c and c in "\"'":
             self.string()
         else:  # a number, date, boolean: up to the next separator
             while self.i < len(self.text) and self.text[self.i] not in ",]}\n#":
@@ -185,8 +188,15 @@ def _escaped(text: str, index: int) -> bool:
 
 
 def toml_positions(text: str) -> Positions:
-    """The position of every key, table and array element of ``text`` (already valid TOML)."""
-    return _Scanner(text).document()
+    """The position of every key, table and array element of ``text`` (already valid TOML).
+
+    Best effort: should the scanner stumble on text it does not follow, the positions found so
+    far are kept (errors then point at the nearest enclosing key, or only name the file)."""
+    scanner = _Scanner(text)
+    try:
+        return scanner.document()
+    except (IndexError, RecursionError):
+        return scanner.positions
 
 
 def table_positions(positions: Positions, prefix: tuple[str, ...]) -> Positions:

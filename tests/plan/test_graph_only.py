@@ -10,6 +10,7 @@ import pytest
 
 from prepctl.errors import ConfigError
 from prepctl.graph.load import GraphSettings, plan_contracts, settings_from_plan
+from prepctl.plan.model import Plan
 from tests.support.cli import run_cli
 from tests.support.plans import load_plan
 
@@ -86,6 +87,10 @@ def test_graph_contracts_run_beside_phase_contracts(tmp_path: Path):
     assert [c for c, _ in plan_contracts(settings)] == ["p1/repo-not-api", "api-not-orm"]
     assert [c for c, _ in plan_contracts(settings, "p1")] == ["p1/repo-not-api"]  # they belong to no phase
     assert plan_contracts(GraphSettings(root=tmp_path)) == []
+    unbound = Plan.model_validate({"graph": {"contracts": [{"id": "x", "contract": {"type": "acyclic"}}]}})
+    plan.model = unbound  # a plan built without the loader: its contract was never typed
+    with pytest.raises(ConfigError, match="graph contract 'x' was never validated"):
+        plan_contracts(settings)
     result = run_cli("graph", "check", cwd=tmp_path, env=NO_ENV)
     assert result.code == 0, result.stdout + result.stderr
     assert "p1/repo-not-api" in result.stdout and "api-not-orm" in result.stdout

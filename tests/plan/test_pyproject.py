@@ -226,3 +226,20 @@ def test_graph_diff_judges_inline_contracts_against_a_revision(tmp_path: Path):
     result = run_cli("graph", "diff", "--base", "HEAD", cwd=tmp_path, env=NO_ENV)
     assert result.code == 1, result.stdout + result.stderr
     assert "api-not-orm" in result.stdout and "shop.api imports shop.orm" in result.stdout
+
+
+def test_toml_positions_never_raise_or_loop_on_text_they_do_not_follow():
+    import random
+
+    rng = random.Random(15)
+    alphabet = "[]{}=,\"'#\n ab.1"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert isinstance(toml_positions(text), dict)
+
+
+def test_deeply_nested_toml_is_an_error_not_a_crash(tmp_path: Path):
+    path = write(tmp_path / "pyproject.toml", "[tool.prepctl]\nx = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    result = run_cli("-c", path, "validate", env=NO_ENV)
+    assert result.code == 2 and "nested too deeply" in result.stderr
+    assert "internal error" not in result.stderr
