@@ -183,3 +183,15 @@ def test_a_tag_named_like_a_key_is_not_read_as_that_key(tmp_path: Path):
                   forbidden: [b]
         """)
     assert f"{path}:12:11: unknown key 'sourc'" in _problems(path)
+
+
+def test_graph_contracts_use_the_ratchet_baseline(tmp_path: Path):
+    make_checkout(tmp_path, violated=True)
+    (tmp_path / "shop" / "admin.py").write_text("")
+    write(tmp_path, GRAPH_ONLY.replace("source: [shop.api]", "source: [shop.api, shop.admin]"))
+    recorded = run_cli("graph", "check", "--update-baseline", cwd=tmp_path, env=NO_ENV)
+    assert recorded.code == 0, recorded.stdout + recorded.stderr
+    assert '"api-not-orm"' in (tmp_path / "imports-baseline.json").read_text()
+    assert run_cli("graph", "check", cwd=tmp_path, env=NO_ENV).code == 0  # known: it warns
+    (tmp_path / "shop" / "admin.py").write_text("from shop import orm\n")
+    assert run_cli("graph", "check", cwd=tmp_path, env=NO_ENV).code == 1  # a new one fails
