@@ -11,6 +11,7 @@ than ``MIN_TOKEN_LENGTH`` instead of pretending to protect it.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import re
@@ -34,6 +35,9 @@ SECRET_ENV_KEYS = ("token_env", "user_env")
 #: ``scheme://user:password@``: the password is hidden wherever such a URL is shown.
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/?#@\s:]*):[^/?#@\s]*@")
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*)://([^/?#@\s]*)@")
+#: Where a server or a log wraps a long line: a line break, maybe after a backslash continuation,
+#: then indentation or a quote/comment marker. A token may be cut by one anywhere.
+_WRAP = r"(?:\\?\r?\n[ \t>#|*]*)?"
 
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -81,11 +85,24 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
     for secret in secrets:
         if len(secret) >= MIN_TOKEN_LENGTH:
             text = text.replace(secret, REDACTED)
+    if "\n" in text:
+        wrapped = _wrapped_pattern(tuple(s for s in secrets if len(s) >= MIN_TOKEN_LENGTH))
+        if wrapped is not None:
+            text = wrapped.sub(REDACTED, text)
     if short:
         alone = "|".join(re.escape(s) for s in short)
         text = re.sub(rf"(?<![{_WORD_CHARS}])(?:{alone})(?![{_WORD_CHARS}])", REDACTED, text)
     text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
     return _SENSITIVE_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+@functools.lru_cache(maxsize=8)
+def _wrapped_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Every long secret with a possible line wrap between any two of its characters (a server
+    that wraps at 76 columns, a log line folded mid-token)."""
+    if not secrets:
+        return None
+    return re.compile("|".join(_WRAP.join(re.escape(ch) for ch in secret) for secret in secrets))
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -288,13 +288,17 @@ def check(
     fmt: ContractFormatOpt = ContractFormat.table,
     out: OutOpt = None,
 ) -> None:
-    """Check every `imports` contract of phases.yaml. Exit 0 kept, 1 new violations, 2 error."""
+    """Check every `imports` contract of phases.yaml and the import-linter contracts (graph:
+    importlinter:, or, with no contract configured, import-linter's configuration in the root).
+    Exit 0 kept, 1 new violations, 2 error or nothing to check."""
     from prepctl.graph import output
     from prepctl.graph.ratchet import RatchetRequest, check_contracts
     from prepctl.verdicts import exit_code
 
     settings = session_of(ctx).graph_settings()
     result = check_contracts(settings, RatchetRequest(phase=phase, update_baseline=update_baseline))
+    if result.importlinter_source:
+        typer.echo(f"import-linter contracts from {result.importlinter_source}", err=True)
     if result.recorded is not None:
         violations, contracts = result.recorded
         typer.echo(f"wrote {result.baseline_path}: {violations} known violation(s) in "
@@ -305,6 +309,7 @@ def check(
         _emit(check_sarif(settings, result), out)
     elif fmt is ContractFormat.json:
         _emit(output.to_json({"status": result.status.value, "baseline": str(result.baseline_path),
+                              "importlinter": result.importlinter_source,
                               "contracts": [o.to_dict() for o in result.outcomes],
                               "errors": [{"contract": k, "message": v} for k, v in result.errors.items()]}),
               out)
@@ -339,6 +344,33 @@ def diff(
     else:
         _emit(output.diff_text(result, markdown=fmt is ContractFormat.markdown), out)
     raise typer.Exit(result.exit_code)
+
+
+@app.command(name="lint-imports")
+def lint_imports(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option("--config", help="The import-linter configuration "
+                      "(default: pyproject.toml [tool.importlinter], .importlinter or setup.cfg in --root).")] = None,
+) -> None:
+    """Each import-linter contract KEPT or BROKEN, as lint-imports prints it, judged by prepctl's
+    engine (no baseline). Exit 0 all kept, 1 broken, 2 error."""
+    from prepctl.graph.contracts.importlinter_config import discover
+    from prepctl.graph.importlinter import check_config, lint_imports_text
+    from prepctl.sources.tree import WorkTree
+
+    session = session_of(ctx)
+    root = (session.root or Path.cwd()).resolve()
+    if config is None:
+        found = discover(WorkTree(root))
+        if found is None:
+            session.fail_input(f"no import-linter configuration in {root} (pyproject.toml [tool.importlinter], "
+                               ".importlinter or setup.cfg [importlinter]): pass --config FILE")
+        config = root / found
+    verdicts = check_config(config, root)
+    typer.echo(lint_imports_text(verdicts), nl=False)
+    if any(v.verdict == "error" for v in verdicts):
+        raise typer.Exit(2)
+    raise typer.Exit(1 if any(v.verdict == "broken" for v in verdicts) else 0)
 
 
 class TrendFormat(StrEnum):

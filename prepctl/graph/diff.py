@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from prepctl.errors import PrepctlError
 from prepctl.graph.check import scope_problems
 from prepctl.graph.contracts import ContractContext, Violation, run_contract
-from prepctl.graph.load import GraphSettings, plan_contracts, require_modules, scan
+from prepctl.graph.load import GraphSettings, discover_importlinter, plan_contracts, require_modules, scan
 from prepctl.graph.model import ImportGraph
 
 if TYPE_CHECKING:
@@ -103,6 +103,10 @@ def open_trees(settings: GraphSettings, base: str, head: str | None) -> tuple[Tr
 
 
 def diff_graphs(settings: GraphSettings, base_tree: Tree, head_tree: Tree) -> GraphDiff:
+    """The edges and modules that changed, and each contract's new and fixed violations (the
+    plan's, and import-linter's: graph: importlinter:, or found in the root when nothing else
+    configures a contract; a diff without contracts still lists the edges)."""
+    discover_importlinter(settings)
     base_scan = scan(settings, base_tree)
     head_scan = scan(settings, head_tree)
     require_modules(head_scan, settings)

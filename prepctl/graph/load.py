@@ -6,7 +6,7 @@ Graph commands work on any checkout: with no phases.yaml they scan every Python 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,11 @@ class GraphSettings:
     baseline_path: Path | None = None
     cache_dir: Path | None = None
     plan: LoadedPlan | None = None
+    #: The contracts of an import-linter configuration (graph: importlinter:, or found in the
+    #: root when nothing else configures a contract), as (contract id, options).
+    importlinter: list[tuple[str, ContractOptions]] = field(default_factory=list)
+    #: Where they came from, e.g. "pyproject.toml [tool.importlinter]" (None: nowhere).
+    importlinter_source: str | None = None
 
     @property
     def cache(self) -> ParseCache | None:
@@ -68,11 +73,45 @@ def scan_config(config: GraphConfig, root: Path) -> ScanConfig:
 
 def settings_from_plan(plan: LoadedPlan) -> GraphSettings:
     config = plan.model.graph
-    return GraphSettings(
+    settings = GraphSettings(
         root=plan.root, scan=scan_config(config, plan.root), groups=dict(config.groups),
         entry_points=list(config.entry_points), baseline_path=plan.config_dir / config.baseline,
         cache_dir=workdir.cache_dir(plan.config_dir), plan=plan,
     )
+    if config.importlinter is not None:
+        use_importlinter(settings, config.importlinter)
+    return settings
+
+
+#: The ratchet baseline of a checkout without phases.yaml (import-linter contracts only).
+DEFAULT_BASELINE = "imports-baseline.json"
+
+
+def use_importlinter(settings: GraphSettings, config: str | None) -> bool:
+    """Add the contracts of the import-linter configuration ``config`` (relative to the root;
+    None: the one found there) to ``settings``; its root_packages become the scanned packages
+    when none are set. False when ``config`` is None and none is found. A ConfigError (exit 2,
+    file:line) when the configuration does not translate."""
+    from prepctl.graph.contracts.importlinter import load_source
+    from prepctl.sources.tree import WorkTree
+
+    source = load_source(WorkTree(settings.root), config)
+    if source is None:
+        return False
+    settings.importlinter = list(source.contracts)
+    settings.importlinter_source = source.label
+    if not settings.scan.packages:
+        settings.scan = replace(settings.scan, packages=tuple(source.root_packages))
+    if settings.baseline_path is None:
+        settings.baseline_path = settings.root / DEFAULT_BASELINE
+    return True
+
+
+def discover_importlinter(settings: GraphSettings) -> None:
+    """With no contract configured at all, take import-linter's configuration from the root, as
+    lint-imports would: a checkout configured only for import-linter is checked, not passed."""
+    if not plan_contracts(settings) and not settings.importlinter:
+        use_importlinter(settings, None)
 
 
 def settings_for(config: Path | None, root: Path | None, *, kinds: CriterionKinds) -> GraphSettings:
@@ -129,25 +168,24 @@ def build_graph(settings: GraphSettings, tree: Tree | None = None,
 
 
 def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tuple[str, ContractOptions]]:
-    """(contract id, options) of every import-graph contract of the plan: each criterion's that
-    carries one, in plan order, then (unless one ``phase`` is asked for) the phase-less contracts
-    of ``graph: contracts:``, by their own id."""
-    if settings.plan is None:
-        return []
+    """(contract id, options) of every import-graph contract: each criterion's that carries one,
+    in plan order, then (for no ``phase``: they belong to none) the phase-less contracts of
+    ``graph: contracts:``, by their own id, and the import-linter contracts."""
     found: list[tuple[str, ContractOptions]] = []
-    for p in settings.plan.phases:
+    for p in settings.plan.phases if settings.plan is not None else []:
         if phase is not None and p.id != phase:
             continue
         for criterion in p.criteria:
             contract = criterion.graph_contract()
             if isinstance(contract, ContractOptions):
                 found.append((f"{p.id}/{criterion.id}", contract))
-    if phase is None:
-        for named in settings.plan.model.graph.contracts:
-            options = named.graph_contract()
-            if not isinstance(options, ContractOptions):  # a plan not loaded by load_plan: refuse,
-                raise ConfigError(Problem(                 # dropping the contract would pass it
-                    file=str(settings.plan.path), message=f"graph contract '{named.id}' was never validated",
-                    hint="load the plan with prepctl.plan.load.load_plan (or prepctl.api.load_plan)"))
-            found.append((named.id, options))
-    return found
+    if phase is not None:
+        return found
+    for named in settings.plan.model.graph.contracts if settings.plan is not None else []:
+        options = named.graph_contract()
+        if not isinstance(options, ContractOptions):  # a plan not loaded by load_plan: refuse,
+            raise ConfigError(Problem(                 # dropping the contract would pass it
+                file=str(settings.plan.path), message=f"graph contract '{named.id}' was never validated",
+                hint="load the plan with prepctl.plan.load.load_plan (or prepctl.api.load_plan)"))
+        found.append((named.id, options))
+    return found + list(settings.importlinter)

@@ -14,7 +14,7 @@ from prepctl.errors import PrepctlError, Problem
 from prepctl.graph.baseline import Baseline
 from prepctl.graph.check import ContractOutcome, evaluate_contract
 from prepctl.graph.contracts import ContractContext
-from prepctl.graph.load import GraphSettings, build_graph, plan_contracts
+from prepctl.graph.load import GraphSettings, build_graph, discover_importlinter, plan_contracts
 from prepctl.sources.tree import WorkTree
 from prepctl.verdicts import Status, worst
 
@@ -36,24 +36,24 @@ class RatchetResult:
     errors: dict[str, str] = field(default_factory=dict)
     #: After update_baseline: (violations, contracts) now recorded; None when nothing was written.
     recorded: tuple[int, int] | None = None
+    #: The import-linter configuration whose contracts ran, e.g. "pyproject.toml [tool.importlinter]".
+    importlinter_source: str | None = None
 
 
 def check_contracts(settings: GraphSettings, request: RatchetRequest) -> RatchetResult:
-    """Run the plan's `imports` contracts on the work tree's graph. Raises PrepctlError (exit 2)
-    without phases.yaml, for an unknown phase, or when the plan has no `imports` criteria."""
-    if settings.plan is None or settings.baseline_path is None:
-        raise PrepctlError("graph check needs a config that declares contracts (phases.yaml or "
-                           "pyproject.toml's [tool.prepctl]: `imports` criteria or graph: contracts:); "
-                           "pass -c FILE, set PREPCTL_CONFIG, or run it where the config is")
+    """Run the plan's `imports` contracts and the import-linter ones on the work tree's graph.
+
+    With no contract configured at all, import-linter's configuration in the root is used.
+    Raises PrepctlError (exit 2) for an unknown phase, and when there is no contract to check:
+    a check of nothing is not a pass."""
     if request.phase is not None:
+        if settings.plan is None:
+            raise PrepctlError("--phase needs phases.yaml: pass -c FILE or run it where phases.yaml is")
         settings.plan.phase(request.phase)  # unknown phase: a clear error with a suggestion
+    discover_importlinter(settings)
     contracts = plan_contracts(settings, request.phase)
-    if not contracts:
-        raise PrepctlError(Problem(
-            file=str(settings.plan.path),
-            message="no import-graph contracts" + (f" in {request.phase}" if request.phase else ""),
-            hint="declare them as `imports` criteria of a phase, or under graph: contracts: "
-            "(see docs/phases-yaml.md)"))
+    if not contracts or settings.baseline_path is None:
+        raise PrepctlError(no_contracts(settings, request.phase))
     graph = build_graph(settings)
     baseline = Baseline.load(settings.baseline_path)
     context = ContractContext(WorkTree(settings.root), settings.groups)
@@ -74,7 +74,23 @@ def check_contracts(settings: GraphSettings, request: RatchetRequest) -> Ratchet
                     for o in outcomes]
     status = worst([o.status for o in outcomes] + [Status.ERROR for _ in errors])
     return RatchetResult(status=status, baseline_path=settings.baseline_path, outcomes=outcomes,
-                         errors=errors, recorded=recorded)
+                         errors=errors, recorded=recorded, importlinter_source=settings.importlinter_source)
+
+
+def no_contracts(settings: GraphSettings, phase: str | None) -> Problem:
+    """Why there is nothing to check, and where contracts come from."""
+    where = str(settings.plan.path) if settings.plan is not None else str(settings.root)
+    if settings.plan is None:
+        found = "no config (phases.yaml, or pyproject.toml with [tool.prepctl])"
+    elif phase:
+        found = f"no `imports` criteria in {phase}"
+    else:
+        found = "no `imports` criteria, no graph: contracts:"
+    return Problem(file=where, message=f"no contracts: {found} and no import-linter configuration "
+                   "(pyproject.toml [tool.importlinter], .importlinter or setup.cfg [importlinter])",
+                   hint="add an `imports` criterion to a phase or a graph: contracts: entry (see "
+                        "docs/phases-yaml.md), set graph: importlinter:, or configure import-linter; "
+                        "a check of nothing is not a pass")
 
 
 def updated_entries(baseline: Baseline, in_plan: set[str], outcomes: list[ContractOutcome],

@@ -217,6 +217,10 @@ class GraphConfig(StrictModel):
     contracts: list[GraphContract] = Field(default_factory=list, description=(
         "Named import-graph contracts that belong to no phase, checked by `prepctl graph check` "
         "beside the phases' `imports` criteria (a graph-only config declares its contracts here)."))
+    importlinter: str | None = Field(None, description=(
+        "An import-linter configuration (.importlinter, setup.cfg or pyproject.toml), relative to "
+        "root: each of its contracts joins `prepctl graph check` and `graph diff` (as an "
+        "`importlinter` contract), and its root_packages become `packages` when that is not set."))
 
     @model_validator(mode="after")
     def _valid_patterns(self) -> GraphConfig:
@@ -224,6 +228,9 @@ class GraphConfig(StrictModel):
             problem = patterns.validate(pattern)
             if problem:
                 raise ValueError(f"module pattern {problem}")
+        if self.importlinter is not None and (self.importlinter.startswith("/") or ".." in
+                                              self.importlinter.replace("\\", "/").split("/")):
+            raise ValueError(f"importlinter {self.importlinter!r} must be a file below root:")
         for root in self.include:
             if root.startswith("/") or ".." in root.replace("\\", "/").split("/"):
                 raise ValueError(f"include root {root!r} must be a folder below root:")

@@ -132,3 +132,37 @@ def init_plan(plan_md: Path, out: Path, root: Path) -> InitResult:
         raise PrepctlError(Problem(file=str(out), message="appeared while writing; not overwritten")) from None
     return InitResult(out, len(loaded.phases), sum(len(p.criteria) for p in loaded.phases),
                       _count_python_files(root), list(decisions.values()), plan_file)
+
+
+def init_from_importlinter(config: Path | None, out: Path, root: Path) -> tuple[Path, dict[str, list[str]]]:
+    """Write ``out`` from an import-linter configuration (None: the one found in ``root``); refuse
+    if ``out`` exists. Validated before it lands. Returns it and contract name -> criterion ids."""
+    from prepctl.fileio import atomic_create_text
+    from prepctl.gates.registry import KINDS
+    from prepctl.graph.contracts.importlinter_config import discover
+    from prepctl.plan.load import load_plan
+    from prepctl.scaffold.importlinter import draft_from_importlinter
+    from prepctl.sources.tree import WorkTree
+
+    if out.exists():
+        raise PrepctlError(Problem(file=str(out), message="already exists; prepctl init never overwrites it",
+                                   hint="pass --out NEW.yaml, or move the file away"))
+    if not root.is_dir():
+        raise PrepctlError(Problem(file="--root", message=f"{root} is not a folder",
+                                   hint="point it at the checkout the contracts are about"))
+    if config is None:
+        found = discover(WorkTree(root))
+        if found is None:
+            raise PrepctlError(Problem(file=str(root), message="no import-linter configuration (pyproject.toml "
+                                       "[tool.importlinter], .importlinter or setup.cfg [importlinter])",
+                                       hint="pass the file: prepctl init --from-importlinter FILE"))
+        config = root / found
+    out_dir = out.parent if str(out.parent) else Path(".")
+    if not out_dir.is_dir():
+        raise PrepctlError(Problem(file=str(out), message=f"folder {out_dir} does not exist"))
+    draft = draft_from_importlinter(config, root, _path_from(out_dir, root), suggest_graph(root).include)
+    try:
+        atomic_create_text(out, draft.text, lambda path: load_plan(path, kinds=KINDS))
+    except FileExistsError:
+        raise PrepctlError(Problem(file=str(out), message="appeared while writing; not overwritten")) from None
+    return out, draft.criteria

@@ -828,6 +828,9 @@ def test_more_python_styles(tmp_path: Path, code: str, expected: object):
     'from decouple import config\nX = config("FEATURE_X", default="maybe", cast=bool)\n',
     'from decouple import config, Csv\nX = config("FEATURE_X", default="a,b", cast=Csv())\n',
     'import ast, os\nX = ast.literal_eval(os.environ.get("FEATURE_X", "no"))\n',
+    # No cast: decouple returns the text, and "False" is a truthy string, not false.
+    'from decouple import config\nX = config("FEATURE_X", default="False")\n',
+    'from decouple import config\nX = config("FEATURE_X", "off")\n',
 ])
 def test_more_python_styles_outside_the_subset(tmp_path: Path, code: str):
     root = _tree(tmp_path, {"app/settings.py": code})

@@ -193,3 +193,17 @@ def test_verdicts_themselves_are_redacted(httpserver, tmp_path, monkeypatch):
     text = result.verdict.summary + repr(result.verdict.evidence)
     assert 'auth="Bearer ***"' in text
     assert_clean(text)
+
+
+def test_a_token_wrapped_across_lines_is_redacted_whole():
+    from prepctl.secrets import REDACTED, redact, remember
+
+    token = "wrapTOKEN-1234567890abcdef"
+    remember(token)
+    for echoed in (f"token={token[:9]}\n{token[9:]} end",          # folded at a column
+                   f"token={token[:5]}\\\n    {token[5:]} end",     # shell continuation, indented
+                   f"> token={token[:12]}\r\n> {token[12:]} end"):  # a quoted reply
+        shown = redact(echoed)
+        assert token[:5] not in shown and token[-5:] not in shown, shown
+        assert shown.startswith(("token=", "> token=")) and shown.endswith(f"{REDACTED} end"), shown
+    assert redact("wrapTOKEN\nsomething else") == "wrapTOKEN\nsomething else"  # a prefix alone is text

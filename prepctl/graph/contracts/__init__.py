@@ -34,6 +34,7 @@ BUILTIN: dict[str, str] = {
     "acyclic": "prepctl.graph.contracts.acyclic:AcyclicContract",
     "decommission": "prepctl.graph.contracts.decommission:DecommissionContract",
     "audit": "prepctl.graph.contracts.audit:AuditContract",
+    "importlinter": "prepctl.graph.contracts.importlinter:ImportLinterContract",
 }
 
 CONTRACTS: Registry[type[Contract]] = Registry("contract type", "prepctl.contracts", BUILTIN)

@@ -342,8 +342,14 @@ DECOUPLE_BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
 
 
 def _decouple_cast(value: Any, cast: str | None) -> Default | None:
-    """decouple applies ``cast`` to the default too: cast=bool reads ``str(default).lower()``."""
+    """decouple applies ``cast`` to the default too: cast=bool reads ``str(default).lower()``.
+
+    Without a cast decouple returns the text itself: ``default="False"`` is the non-empty, truthy
+    string "False", not false. A yes/no word there is left unfolded (``error``), because reading it
+    as a boolean the way an env parser would may pass a flag the code sees as on."""
     if cast is None:
+        if isinstance(value, str) and value.strip().lower() in DECOUPLE_BOOLEANS:
+            return None
         return _value(value)
     if cast == "bool":
         word = str(value).lower()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from prepctl.graph.contracts import run_contract
-from prepctl.graph.importlinter import check, check_config, read_config
+from prepctl.graph.contracts.importlinter_config import check, read_config
+from prepctl.graph.importlinter import check_config
 from prepctl.graph.load import GraphSettings, build_graph
 from prepctl.graph.model import ImportGraph
 from prepctl.graph.scan.config import ScanConfig

@@ -10,9 +10,9 @@ from prepctl.errors import ConfigError
 from prepctl.graph.contracts.acyclic import AcyclicOptions
 from prepctl.graph.contracts.facade import FacadeOptions
 from prepctl.graph.contracts.forbidden import ForbiddenOptions
+from prepctl.graph.contracts.importlinter_config import module_pattern, read_config
 from prepctl.graph.contracts.independence import IndependenceOptions
 from prepctl.graph.contracts.layers import LayersOptions
-from prepctl.graph.importlinter import module_pattern, read_config
 
 INI = """\
 [importlinter]
