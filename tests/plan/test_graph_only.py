@@ -157,11 +157,14 @@ def test_graph_contract_errors_name_file_line_and_column(tmp_path: Path):
               contract: {source: [x]}
         """)
     problems = _problems(path)
-    assert f"{path}:6:9: unknown key 'sourc'" in problems  # the key, not the `forbidden:` list below it
+    # at the key, not at the `forbidden:` list below it; and the contract type's keys are known
+    assert f"{path}:6:9: unknown key 'sourc' (did you mean 'source'?)" in problems
     assert f"{path}:4:7: missing required key 'source' in graph.contracts[0].contract" in problems
     assert any(p.startswith(f"{path}:8:7: duplicate contract id 'a'") for p in problems)
-    assert any(p.startswith(f"{path}:9:7:") and "forbiden" in p for p in problems)
-    assert any(p.startswith(f"{path}:11:7:") and "type" in p for p in problems)
+    assert (f"{path}:9:7: graph.contracts[1].contract: unknown type 'forbiden' (did you mean 'forbidden'?)"
+            in problems)
+    assert any(p.startswith(f"{path}:11:7: missing required key 'type' in graph.contracts[2].contract")
+               for p in problems)
 
 
 def test_a_tag_named_like_a_key_is_not_read_as_that_key(tmp_path: Path):
@@ -182,7 +185,7 @@ def test_a_tag_named_like_a_key_is_not_read_as_that_key(tmp_path: Path):
                   sourc: [a]
                   forbidden: [b]
         """)
-    assert f"{path}:12:11: unknown key 'sourc'" in _problems(path)
+    assert f"{path}:12:11: unknown key 'sourc' (did you mean 'source'?)" in _problems(path)
 
 
 def test_graph_contracts_use_the_ratchet_baseline(tmp_path: Path):
