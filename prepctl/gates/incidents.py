@@ -17,9 +17,9 @@ itself makes the verdict ``error``, since the count is then unknown.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from prepctl.gates.base import Gate
 from prepctl.plan.model import CriterionSpec, Phase
@@ -31,18 +31,17 @@ from prepctl.sources.metrics.labels import LabelMatcher
 from prepctl.verdicts import Evidence, Metric, Status, Verdict, first_few
 
 
+def _checked_matcher(text: str) -> str:
+    LabelMatcher.parse(text)  # per item, so `validate` points at the very matcher
+    return text
+
+
 class IncidentsSpec(CriterionSpec):
     kind: Literal["incidents"]
-    matchers: list[str] = Field(min_length=1, description="Alertmanager matchers, all must match, "
-                                "e.g. severity=~\"sev0|sev1\".")
+    matchers: list[Annotated[str, AfterValidator(_checked_matcher)]] = Field(
+        min_length=1, description="Alertmanager matchers, all must match, e.g. severity=~\"sev0|sev1\"; "
+        "regexes are RE2 (as Alertmanager reads them) and anchored.")
     max_active: int = Field(0, ge=0, description="Most active matching alerts that still pass.")
-
-    @field_validator("matchers")
-    @classmethod
-    def _parse(cls, value: list[str]) -> list[str]:
-        for text in value:
-            LabelMatcher.parse(text)
-        return value
 
 
 def _labels(labels: dict[str, str]) -> str:

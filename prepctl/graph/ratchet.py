@@ -80,6 +80,10 @@ def check_contracts(settings: GraphSettings, request: RatchetRequest) -> Ratchet
 def no_contracts(settings: GraphSettings, phase: str | None) -> Problem:
     """Why there is nothing to check, and where contracts come from."""
     where = str(settings.plan.path) if settings.plan is not None else str(settings.root)
+    if phase is not None and settings.importlinter_source:
+        return Problem(file=where, message=f"no contracts: no `imports` criteria in {phase}; the import-linter "
+                       f"contracts of {settings.importlinter_source} belong to no phase",
+                       hint="leave out --phase to check them")
     if settings.plan is None:
         found = "no config (phases.yaml, or pyproject.toml with [tool.prepctl])"
     elif phase:

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_v
 from prepctl.plan.model import CriterionSpec, Slug, StrictModel
 from prepctl.slo.conditions import Condition, as_list, checked_conditions, parse_condition
 from prepctl.slo.durations import parse_duration
+from prepctl.sources.metrics.promql import PromQLError, check_template
 
 DEFAULT_STALENESS = "10m"
 _AGGREGATE = re.compile(r"^(max|min|avg|last|median|p(\d{1,2}(?:\.\d+)?))$")
@@ -31,7 +32,8 @@ BaselineRef = Annotated[str, AfterValidator(_checked_baseline_ref)]
 
 class Objective(StrictModel):
     name: Slug = Field(description="Unique in the phase; baselines store values under it.")
-    query: str = Field(min_length=1, description="PromQL. ${var} takes a value from the criterion's vars.")
+    query: str = Field(min_length=1, description="PromQL, checked by `validate` (promql-parser; regex "
+                       "matchers as RE2). ${var} takes a value from the criterion's vars.")
     window: str | None = Field(None, description="Evaluate over this range (e.g. 1h) instead of an instant.")
     step: str | None = Field(None, description="Resolution of the range (default window/60, at least 15s).")
     aggregate: str | None = Field(None, description="How a window becomes one number: max, min, avg, "
@@ -52,6 +54,16 @@ class Objective(StrictModel):
     @classmethod
     def _parse_criteria(cls, value: str | list[str] | None) -> str | list[str] | None:
         return checked_conditions(value)
+
+    @field_validator("query")
+    @classmethod
+    def _promql(cls, value: str) -> str:
+        # Caught by `validate`, not by the first live run; ${var} stands in as a dummy of its kind.
+        try:
+            check_template(value)
+        except PromQLError as exc:
+            raise ValueError(f"query is not valid PromQL: {exc}") from None
+        return value
 
     @field_validator("window", "step", "max_staleness")
     @classmethod

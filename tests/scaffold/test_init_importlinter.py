@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 from tests.graph.importlinter.test_cli import EXPECTED, WORDS, project
+from tests.graph.importlinter.test_differential import MONOLITH_TOML
 from tests.support.cli import run_cli
 from tests.support.importlinter import lint_imports
+from tests.support.paths import EXAMPLE
 
 
 def verdicts_by_contract(criteria: list[dict]) -> dict[str, str]:
@@ -60,3 +63,17 @@ def test_no_configuration_or_one_that_does_not_translate_is_exit_2(tmp_path: Pat
     bad = run_cli("init", "--from-importlinter", cwd=root)
     assert bad.code == 2 and ".importlinter:6: [importlinter:contract:c]: contract type 'custom'" in bad.stderr
     assert not (root / "phases.yaml").exists()
+
+
+def test_example_monolith_plan_agrees_with_lint_imports(tmp_path: Path) -> None:
+    root = tmp_path / "mono"
+    shutil.copytree(EXAMPLE, root)
+    (root / "pyproject.toml").write_text(MONOLITH_TOML)
+    assert run_cli("init", "--from-importlinter", cwd=root).code == 0
+    gate = run_cli("gate", "--all", "-f", "json", cwd=root)
+    assert gate.code == 1, gate.stdout + gate.stderr
+    data = json.loads(gate.stdout)
+    criteria = data["criteria"] if "criteria" in data else [c for p in data["phases"] for c in p["criteria"]]
+    expected = lint_imports(root, root / "pyproject.toml")
+    assert set(expected.values()) == {"kept", "broken"}
+    assert verdicts_by_contract(criteria) == expected

@@ -164,11 +164,15 @@ def test_a_stale_series_is_an_error(prometheus_server, tmp_path):
 
 
 def test_a_rejected_query_is_an_error(prometheus_server, tmp_path):
+    # Malformed PromQL (`sum(rate(x[5m]`) no longer reaches the server: `validate` refuses it
+    # (tests/sources/test_prometheus_fidelity.py). A query that parses but that Prometheus refuses
+    # when it runs it (a bad regex inside label_replace, which no parser checks) still must be error.
+    query = 'label_replace(up, "a", "$1", "job", "(")'
     path = write_live_plan(tmp_path, prom_sources(prometheus_server), criteria=[slo([
-        {"name": "typo", "query": "sum(rate(x[5m]", "pass": "< 1"}])])
+        {"name": "typo", "query": query, "pass": "< 1"}])])
     result = only_criterion(path)
     assert result.status is Status.ERROR
-    assert "bad_data" in result.verdict.summary or "parse error" in result.verdict.summary
+    assert "invalid regular expression in label_replace" in result.verdict.summary, result.verdict.summary
 
 
 def test_the_snapshot_answers_like_the_real_prometheus(prometheus_server, tmp_path):

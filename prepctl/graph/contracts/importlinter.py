@@ -18,12 +18,13 @@ contract:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from prepctl.errors import Problem
+from prepctl.errors import ConfigError, Problem
 from prepctl.graph.contracts.base import Contract, ContractContext, ContractOptions, ContractResult
 from prepctl.graph.contracts.importlinter_config import DISCOVERY, check, discover, read_tree_config
 from prepctl.graph.model import GraphError, ImportGraph
@@ -83,13 +84,13 @@ def load_source(tree: Tree, config: str | None) -> ImportLinterSource | None:
         return None
     read = read_tree_config(tree, rel)
     contracts: list[tuple[str, ImportLinterOptions]] = []
-    seen: set[str] = set()
+    names = Counter(item.name for item in read.contracts)
     for item in read.contracts:
-        contract_id = f"importlinter/{item.name}"
-        # Two contracts of one name: the id (or position) keeps their baseline entries apart.
-        if contract_id in seen:
-            contract_id = f"importlinter/{item.id or item.location}"
-        seen.add(contract_id)
+        if names[item.name] > 1 and not item.id:
+            # Two contracts of one name: only an id tells them apart (in the baseline too).
+            raise ConfigError(Problem(file=item.location, message=f"{names[item.name]} contracts are named "
+                                      f"{item.name!r}", hint="rename them, or give each an id"))
+        contract_id = f"importlinter/{item.name if names[item.name] == 1 else item.id}"
         contracts.append((contract_id, ImportLinterOptions(type="importlinter", config=rel,
                                                            contract=item.id or item.name)))
     return ImportLinterSource(rel, read.label, read.root_packages, contracts)

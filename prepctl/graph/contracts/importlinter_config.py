@@ -91,9 +91,14 @@ class ImportLinterConfig:
 
     def find(self, wanted: str) -> TranslatedContract:
         """The contract named (or with the id) ``wanted``; a GraphError listing the known ones."""
-        for contract in self.contracts:
-            if wanted.strip() in (contract.name, contract.id):
-                return contract
+        wanted = wanted.strip()
+        by_id = [c for c in self.contracts if c.id and c.id == wanted]
+        by_name = [c for c in self.contracts if c.name == wanted]
+        if by_id or len(by_name) == 1:
+            return (by_id or by_name)[0]
+        if by_name:
+            raise GraphError(Problem(file=str(self.path), message=f"{len(by_name)} import-linter contracts are "
+                                     f"named {wanted!r}", hint="name the one meant by its id"))
         known = [c.name for c in self.contracts]
         close = difflib.get_close_matches(wanted, known + [c.id for c in self.contracts if c.id], n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""

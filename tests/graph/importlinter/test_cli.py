@@ -8,12 +8,14 @@ as `importlinter` criteria of a plan give the same verdicts through `prepctl gat
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-from tests.graph.importlinter.test_differential import BASE
+from tests.graph.importlinter.test_differential import BASE, MONOLITH_TOML
 from tests.support.cli import run_cli
 from tests.support.graph import git
 from tests.support.importlinter import lint_imports
+from tests.support.paths import EXAMPLE
 from tests.support.plans import write_plan
 from tests.support.trees import write
 
@@ -295,3 +297,35 @@ def test_the_gate_baseline_warns_for_a_recorded_importlinter_violation(tmp_path:
     assert gate.code == 0, gate.stdout
     [criterion] = json.loads(gate.stdout)["criteria"]
     assert criterion["status"] == "warn" and "1 known violation(s) in the baseline" in criterion["summary"]
+
+
+def test_a_plan_without_imports_criteria_checks_the_import_linter_contracts(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    plan = write_plan(root, """
+        - id: there
+          title: the package exists
+          kind: paths
+          exists: [pkg/__init__.py]
+        """)
+    result = run_cli("-c", plan, "graph", "check", "-f", "json", cwd=root)
+    assert result.code == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["importlinter"] == "pyproject.toml [tool.importlinter]" and len(data["contracts"]) == 5
+    # --phase: the import-linter contracts belong to no phase, and the phase has no contract.
+    phase = run_cli("-c", plan, "graph", "check", "--phase", "p", cwd=root)
+    assert phase.code == 2 and "no contracts: no `imports` criteria in p; the import-linter contracts of " \
+        "pyproject.toml [tool.importlinter] belong to no phase (leave out --phase" in phase.stderr
+
+
+def test_example_monolith_graph_check_agrees_with_lint_imports(tmp_path: Path) -> None:
+    """The same acceptance on the bundled monolith, where the contracts keep and break for real."""
+    shutil.copytree(EXAMPLE, tmp_path / "mono")
+    root = tmp_path / "mono"
+    (root / "pyproject.toml").write_text(MONOLITH_TOML)
+    expected = lint_imports(root, root / "pyproject.toml")
+    assert len(expected) == 6 and set(expected.values()) == {"kept", "broken"}, expected
+    result = run_cli("graph", "check", "-f", "json", cwd=root)
+    assert result.code == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["errors"] == []
+    assert {c["contract"].removeprefix("importlinter/"): WORDS[c["status"]] for c in data["contracts"]} == expected

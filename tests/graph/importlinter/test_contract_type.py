@@ -72,3 +72,21 @@ def test_a_computed_dynamic_import_neither_counts_nor_warns(tmp_path: Path) -> N
     options = ImportLinterOptions(type="importlinter", contract="three layers")
     outcome = evaluate_contract("c", options, graph, ContractContext(WorkTree(tmp_path)), None)
     assert outcome.status.value == "pass", outcome.summary()
+
+
+def test_two_contracts_of_one_name_need_an_id(tmp_path: Path) -> None:
+    twice = PYPROJECT.replace('name = "three layers"', 'name = "high never reaches low"')
+    write(tmp_path, {**BASE, "pyproject.toml": twice})
+    with pytest.raises(PrepctlError, match="pyproject.toml:8: 2 contracts are named 'high never reaches low'"):
+        load_source(WorkTree(tmp_path), None)
+    with_ids = twice.replace('name = "high never reaches low"\ntype = "forbidden"',
+                             'id = "forbidden"\nname = "high never reaches low"\ntype = "forbidden"')
+    (tmp_path / "pyproject.toml").write_text(with_ids.replace(
+        'name = "high never reaches low"\ntype = "layers"', 'id = "layered"\nname = "high never reaches low"\n'
+        'type = "layers"'))
+    source = load_source(WorkTree(tmp_path), None)
+    assert source is not None
+    assert [cid for cid, _ in source.contracts][:2] == ["importlinter/forbidden", "importlinter/layered"]
+    assert judge(tmp_path, None, "layered").kept and not judge(tmp_path, None, "forbidden").kept
+    with pytest.raises(PrepctlError, match="2 import-linter contracts are named 'high never reaches low'"):
+        judge(tmp_path, None, "high never reaches low")
