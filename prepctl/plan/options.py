@@ -3,52 +3,35 @@
 Precedence, highest first: the command-line flag (``-c``, ``--root``), the environment variable
 (``PREPCTL_CONFIG``, ``PREPCTL_ROOT``), the config file found by discovery (whose ``root:``, and
 in a pyproject.toml whose ``config =`` pointer, apply next), the defaults. A pre-commit hook or a
-CI step often cannot pass flags, hence the variables. pydantic-settings reads them, so an
-``PREPCTL_`` setting is typed and validated like any other option.
+CI step often cannot pass flags, hence the variables. pydantic-settings reads them
+(``prepctl.plan.envsettings``), so a ``PREPCTL_`` setting is typed and validated like any option.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pydantic import ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-
-from prepctl.errors import ConfigError, Problem
-
-ENV_PREFIX = "PREPCTL_"
+#: The variables ``envsettings.EnvSettings`` reads (its fields with its prefix), lower-cased:
+#: pydantic-settings matches names case-insensitively.
+ENV_NAMES = frozenset({"prepctl_config", "prepctl_root"})
 
 
-class GlobalOptions(BaseSettings):
-    """``-c``/``--root`` as given, else ``PREPCTL_CONFIG``/``PREPCTL_ROOT``; None: not set."""
-
-    # extra="ignore": PREPCTL_DEBUG and PREPCTL_CORPUS_CACHE share the prefix and are read elsewhere.
-    # env_ignore_empty: `PREPCTL_CONFIG= prepctl ...` means "not set", not "the current folder".
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", env_ignore_empty=True)
+@dataclass(frozen=True)
+class Options:
+    """The effective ``config`` and ``root``; None: not set (discovery and the plan decide)."""
 
     config: Path | None = None
     root: Path | None = None
 
-    @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
-                                   init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource,
-                                   dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource,
-                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The flags (init) beat the environment; no .env file or secrets folder is read: a
-        # config must come from where the user can see it.
-        return (init_settings, env_settings)
 
+def global_options(config: Path | None, root: Path | None) -> Options:
+    """The flags, else ``PREPCTL_CONFIG`` / ``PREPCTL_ROOT`` (an empty variable is unset)."""
+    if (config is not None and root is not None) or not any(
+            value and name.lower() in ENV_NAMES for name, value in os.environ.items()):
+        return Options(config=config, root=root)  # nothing to read: pydantic-settings is not imported
+    from prepctl.plan.envsettings import from_environment
 
-def global_options(config: Path | None, root: Path | None) -> GlobalOptions:
-    """The effective ``config`` and ``root`` options: flags first, then ``PREPCTL_*``."""
-    given: dict[str, Any] = {key: value for key, value in (("config", config), ("root", root))
-                             if value is not None}
-    try:
-        return GlobalOptions(**given)
-    except ValidationError as exc:
-        raise ConfigError([Problem(file=f"{ENV_PREFIX}{str(err['loc'][0]).upper()}" if err["loc"] else "",
-                                   message=err["msg"], hint="set it to a path, or unset it")
-                           for err in exc.errors()]) from None
+    found_config, found_root = from_environment(config, root)
+    return Options(config=found_config, root=found_root)

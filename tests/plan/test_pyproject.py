@@ -243,3 +243,21 @@ def test_deeply_nested_toml_is_an_error_not_a_crash(tmp_path: Path):
     result = run_cli("-c", path, "validate", env=NO_ENV)
     assert result.code == 2 and "nested too deeply" in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_the_fast_path_knows_every_variable_pydantic_settings_reads():
+    from prepctl.plan.envsettings import ENV_PREFIX, EnvSettings
+    from prepctl.plan.options import ENV_NAMES
+
+    assert {f"{ENV_PREFIX}{name}".lower() for name in EnvSettings.model_fields} == ENV_NAMES
+
+
+def test_prepctl_variables_are_read_case_insensitively_and_flags_win(tmp_path: Path, monkeypatch):
+    from prepctl.plan.options import global_options
+
+    monkeypatch.delenv("PREPCTL_CONFIG", raising=False)
+    monkeypatch.setenv("prepctl_root", str(tmp_path))
+    assert global_options(None, None).root == tmp_path
+    assert global_options(None, Path("flag")).root == Path("flag")
+    monkeypatch.setenv("prepctl_root", "")
+    assert global_options(None, None).root is None
