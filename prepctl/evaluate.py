@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Collection, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from prepctl.errors import GateError, PrepctlError, Problem
@@ -31,6 +31,11 @@ from prepctl.verdicts import (
 )
 
 MAX_WORKERS = 8
+
+#: ``on_progress(done, total, label)``: ``done`` of ``total`` criteria evaluated, ``label`` the
+#: phase/criterion just finished. Always called from the calling thread; the command decides how
+#: to show it (a progress bar on a terminal), so evaluation never imports a terminal library.
+ProgressCallback = Callable[[int, int, str], None]
 
 
 def evaluate_criterion(spec: CriterionSpec, phase: Phase, ctx: GateContext) -> CriterionResult:
@@ -58,7 +63,10 @@ def _verdict(spec: CriterionSpec, phase: Phase, ctx: GateContext) -> Verdict:
         return Verdict.of(Status.ERROR, f"{type(exc).__name__} while checking: {exc}")
 
 
-def evaluate_phase(phase: Phase, ctx: GateContext, strict: bool = False) -> PhaseResult:
+def evaluate_phase(phase: Phase, ctx: GateContext, strict: bool = False,
+                   on_done: Callable[[str], None] | None = None) -> PhaseResult:
+    """Evaluate every criterion of ``phase``; ``on_done(criterion_id)`` after each one (in this
+    thread, in the order they finish)."""
     specs = list(phase.criteria)
     results: list[CriterionResult | None] = [None] * len(specs)
     concurrent = []
@@ -70,12 +78,17 @@ def evaluate_phase(phase: Phase, ctx: GateContext, strict: bool = False) -> Phas
             io_gates.add(gate_cls)
         else:
             results[index] = evaluate_criterion(spec, phase, ctx)
+            if on_done is not None:
+                on_done(spec.id)
     if concurrent:
         import_before_threads(io_gates)
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(concurrent))) as pool:
-            futures = {i: pool.submit(evaluate_criterion, specs[i], phase, ctx) for i in concurrent}
-            for index, future in futures.items():
+            futures = {pool.submit(evaluate_criterion, specs[i], phase, ctx): i for i in concurrent}
+            for future in as_completed(futures):
+                index = futures[future]
                 results[index] = future.result()
+                if on_done is not None:
+                    on_done(specs[index].id)
     done = [r for r in results if r is not None]
     return PhaseResult(phase=phase.id, title=phase.title, status=phase_status(done, strict),
                        criteria=done, revision=ctx.revision)
@@ -114,17 +127,38 @@ def make_context(plan: LoadedPlan, at: str | None = None) -> GateContext:
 
 def evaluate(plan: LoadedPlan, phase_ids: list[str], strict: bool = False,
              at: str | None = None, ctx: GateContext | None = None,
-             criteria: Collection[str] | None = None) -> GateReport:
+             criteria: Collection[str] | None = None,
+             on_progress: ProgressCallback | None = None) -> GateReport:
     """Evaluate the given phases (in the order given) against the plan's root or a revision;
     with ``criteria``, only those criteria of each phase (each id must exist in every phase)."""
     ctx = ctx or make_context(plan, at)
     phases = [plan.phase(pid) for pid in phase_ids]
     if criteria is not None:
         phases = [only_criteria(phase, criteria, plan) for phase in phases]
-    results = [evaluate_phase(phase, ctx, strict) for phase in phases]
+    if on_progress is None:
+        results = [evaluate_phase(phase, ctx, strict) for phase in phases]
+    else:
+        results = _evaluate_reporting(phases, ctx, strict, on_progress)
     return GateReport(phases=results, status=overall_status(r.status for r in results),
                       config_path=str(plan.path), root=str(plan.root), revision=ctx.revision,
                       strict=strict)
+
+
+def _evaluate_reporting(phases: list[Phase], ctx: GateContext, strict: bool,
+                        on_progress: ProgressCallback) -> list[PhaseResult]:
+    total = sum(len(phase.criteria) for phase in phases)
+    done = 0
+    results = []
+    for phase in phases:
+        on_progress(done, total, phase.id)
+
+        def finished(criterion_id: str, phase_id: str = phase.id) -> None:
+            nonlocal done
+            done += 1
+            on_progress(done, total, f"{phase_id}/{criterion_id}")
+
+        results.append(evaluate_phase(phase, ctx, strict, on_done=finished))
+    return results
 
 
 def only_criteria(phase: Phase, criterion_ids: Collection[str], plan: LoadedPlan) -> Phase:
@@ -167,11 +201,11 @@ class GateOutcome:
     exit_code: int
 
 
-def run_gate(plan: LoadedPlan, request: GateRequest) -> GateOutcome:
+def run_gate(plan: LoadedPlan, request: GateRequest, on_progress: ProgressCallback | None = None) -> GateOutcome:
     """The gate use case: evaluate the requested phases, record the run in the gate history and
     decide the exit code. A history that cannot be written is a warning on stderr, never a
     different exit code: CI acts on the verdict."""
     phase_ids = select_phases(plan, request.phase, request.all_phases, request.with_deps)
-    report = evaluate(plan, phase_ids, strict=request.strict, at=request.at)
+    report = evaluate(plan, phase_ids, strict=request.strict, at=request.at, on_progress=on_progress)
     record_or_warn(plan, report)
     return GateOutcome(report=report, exit_code=exit_code(report.status))

@@ -71,6 +71,13 @@ class Evidence:
     url: str | None = None
     #: The number measured here, when there is one to chart.
     metric: Metric | None = None
+    #: This item's own status, when it differs from the criterion's (a failing import contract
+    #: also lists its accepted violations and scan warnings). None: the criterion's status.
+    status: Status | None = None
+    #: Accepted in a ratchet baseline: a known finding, listed but never reported as a problem
+    #: (SARIF: a suppressed result; github: the step summary, not an annotation). Its status
+    #: says how it would read if it were not accepted (``warn`` for a baselined violation).
+    baselined: bool = False
 
     @property
     def location(self) -> str | None:
@@ -86,7 +93,20 @@ class Evidence:
                 out[key] = val
         if self.metric is not None:
             out["metric"] = self.metric.to_dict()
+        if self.status is not None:
+            out["status"] = self.status.value
+        if self.baselined:
+            out["baselined"] = True
         return out
+
+    def status_in(self, criterion: Status, advisory: bool = False) -> Status:
+        """How this item reads inside a criterion of status ``criterion``: its own status when it
+        has one, else the criterion's. Under an advisory criterion a fail reads as a warning (it
+        never blocks); an error stays an error (unknown must not look fine)."""
+        status = self.status or criterion
+        if advisory and status is Status.FAIL:
+            return Status.WARN
+        return status
 
 
 @dataclass(frozen=True)

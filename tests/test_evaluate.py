@@ -73,5 +73,8 @@ def test_lazy_imports_are_loaded_before_the_threads_and_a_missing_one_is_left_to
     class Broken(SchemaGate):
         lazy_imports = ("prepctl_no_such_module",)
 
-    import_before_threads([Broken, SchemaGate])
+    class Eager(SchemaGate):  # the schema gate itself imports jsonschema only on a cache miss
+        lazy_imports = ("jsonschema",)
+
+    import_before_threads([Broken, Eager])
     assert "jsonschema" in sys.modules and "prepctl_no_such_module" not in sys.modules

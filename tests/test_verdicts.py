@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prepctl.verdicts import WORST_FIRST, Status, overall_status, worst
+from prepctl.verdicts import WORST_FIRST, Evidence, Status, overall_status, worst
 
 
 def test_every_status_has_a_rank():
@@ -23,3 +23,14 @@ def test_worst(statuses: list[Status], expected: Status):
     assert worst(statuses) is expected
     assert worst(iter(statuses)) is expected
     assert overall_status(statuses) is expected
+
+
+def test_an_evidence_items_own_status_and_baselined_flag():
+    plain = Evidence("x", path="a.py", line=1)
+    assert "status" not in plain.to_dict() and "baselined" not in plain.to_dict()
+    assert plain.status_in(Status.FAIL) is Status.FAIL
+    assert plain.status_in(Status.FAIL, advisory=True) is Status.WARN
+    assert plain.status_in(Status.ERROR, advisory=True) is Status.ERROR  # unknown stays unknown
+    accepted = Evidence("y", status=Status.WARN, baselined=True)
+    assert accepted.to_dict() == {"label": "y", "status": "warn", "baselined": True}
+    assert accepted.status_in(Status.FAIL) is Status.WARN

@@ -17,16 +17,26 @@ import typer
 if TYPE_CHECKING:
     from prepctl.graph.load import GraphSettings
     from prepctl.plan.model import LoadedPlan
+    from prepctl.workdir import CacheSettings
 
 
 @dataclass(frozen=True)
 class Session:
-    """The global options (``--config``, ``--root``) of one invocation."""
+    """The global options (``--config``, ``--root``, ``--cache-dir``, ``--no-cache``) of one invocation."""
 
     config: Path | None = None
     root: Path | None = None
     #: The command being run, e.g. "prepctl gate", for messages (set by :func:`session_of`).
     command: str | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
+
+    def apply_cache_settings(self) -> CacheSettings:
+        """Make ``--cache-dir``/``--no-cache`` what every cache user sees (``workdir.cache_dir``);
+        returns the settings before, to restore."""
+        from prepctl import workdir
+
+        return workdir.configure(cache_dir=self.cache_dir, enabled=not self.no_cache)
 
     def options(self) -> tuple[Path | None, Path | None]:
         """(config, root): the flags, else ``PREPCTL_CONFIG`` / ``PREPCTL_ROOT``; None: not set."""

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._completion import complete_phases
 from prepctl.commands._session import session_of
 
 app = typer.Typer(
@@ -20,7 +21,8 @@ app = typer.Typer(
 @app.command()
 def capture(
     ctx: typer.Context,
-    phase: Annotated[str, typer.Argument(help="Phase whose slo objectives to measure, e.g. phase-0.")],
+    phase: Annotated[str, typer.Argument(autocompletion=complete_phases,
+                                         help="Phase whose slo objectives to measure, e.g. phase-0.")],
     name: Annotated[str | None, typer.Option("--name", help="Baseline name (default: the phase id).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing baseline.")] = False,
 ) -> None:

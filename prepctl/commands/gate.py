@@ -7,13 +7,16 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._completion import complete_phases
+from prepctl.commands._progress import StderrProgress
 from prepctl.commands._session import session_of
 from prepctl.commands._vocabulary import normalize_token
 
 
 def gate(
     ctx: typer.Context,
-    phase: Annotated[str | None, typer.Argument(help="Phase id, e.g. phase-1.")] = None,
+    phase: Annotated[str | None, typer.Argument(help="Phase id, e.g. phase-1.",
+                                                autocompletion=complete_phases)] = None,
     all_phases: Annotated[bool, typer.Option("--all", help="Evaluate every phase.")] = False,
     with_deps: Annotated[bool, typer.Option("--with-deps", help="Evaluate its predecessors first.")] = False,
     # A free-form name checked against the format registry, so a plugin's format is accepted;
@@ -29,6 +32,7 @@ def gate(
     from prepctl.evaluate import GateRequest, run_gate
     from prepctl.fileio import atomic_write_text, output_target
     from prepctl.formats import get_format
+    from prepctl.inert import strip_escapes
 
     output_format = get_format(normalize_token(fmt))  # an unknown format: exit 2 before any gate runs
     plan = session_of(ctx).load_plan()
@@ -36,10 +40,12 @@ def gate(
         out = None  # the report goes to standard output anyway, as `--out -` means elsewhere
     if out is not None:  # a target prepctl will not write is refused before any gate runs
         output_target(out)
-    outcome = run_gate(plan, GateRequest(phase=phase, all_phases=all_phases, with_deps=with_deps,
-                                         strict=strict, at=at))
+    with StderrProgress("evaluating") as on_progress:  # drawn only when stderr is a terminal
+        outcome = run_gate(plan, GateRequest(phase=phase, all_phases=all_phases, with_deps=with_deps,
+                                             strict=strict, at=at), on_progress=on_progress)
     text = output_format.render(outcome.report)
     if out is not None:
-        atomic_write_text(out, text)
+        # The table's colours are for the terminal (or a FORCE_COLOR log), never for the file.
+        atomic_write_text(out, strip_escapes(text))
     typer.echo(text, nl=False)
     raise typer.Exit(outcome.exit_code)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from prepctl.commands._completion import complete_modules, complete_phases
 from prepctl.commands._session import Session, session_of
 
 if TYPE_CHECKING:
@@ -50,11 +51,13 @@ class ContractFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     sarif = "sarif"
+    github = "github"
 
 
 FormatOpt = Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")]
 ContractFormatOpt = Annotated[ContractFormat, typer.Option("--format", "-f", help="Output format; sarif: "
-                              "SARIF 2.1.0 for code scanning (baselined violations suppressed).")]
+                              "SARIF 2.1.0 for code scanning (baselined violations suppressed); github: "
+                              "::error annotations on new violations only, the rest in $GITHUB_STEP_SUMMARY.")]
 IgnoreOpt = Annotated[list[str] | None, typer.Option(
     "--ignore", help="Leave out tagged imports: type-checking, dynamic or guarded (repeatable).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to FILE instead of stdout.")]
@@ -125,7 +128,8 @@ def _picture_output(pic, fmt: PictureFormat, out: Path | None) -> None:
 @app.command()
 def importers(
     ctx: typer.Context,
-    module: Annotated[str, typer.Argument(help="Module or package, e.g. prep.models.orm.")],
+    module: Annotated[str, typer.Argument(autocompletion=complete_modules,
+                                          help="Module or package, e.g. prep.models.orm.")],
     transitive: Annotated[bool, typer.Option("--transitive", "-t", help="Add modules that import it "
                           "through others, each with its shortest chain.")] = False,
     fmt: Annotated[PictureFormat, typer.Option("--format", "-f", help="Output format; dot/svg/png/html "
@@ -161,7 +165,7 @@ def importers(
 @app.command(name="imports")
 def imports_cmd(
     ctx: typer.Context,
-    module: Annotated[str, typer.Argument(help="Module, e.g. prep.bookings.service.")],
+    module: Annotated[str, typer.Argument(autocompletion=complete_modules, help="Module, e.g. prep.bookings.service.")],
     fmt: FormatOpt = QueryFormat.table,
     out: OutOpt = None,
     ignore: IgnoreOpt = None,
@@ -179,8 +183,10 @@ def imports_cmd(
 @app.command()
 def chain(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="The importer: a module or package, e.g. prep.api.")],
-    target: Annotated[str, typer.Argument(help="The imported: a module or package, e.g. prep.models.orm.")],
+    source: Annotated[str, typer.Argument(autocompletion=complete_modules,
+                                          help="The importer: a module or package, e.g. prep.api.")],
+    target: Annotated[str, typer.Argument(autocompletion=complete_modules,
+                                          help="The imported: a module or package, e.g. prep.models.orm.")],
     fmt: FormatOpt = QueryFormat.table,
     out: OutOpt = None,
     ignore: IgnoreOpt = None,
@@ -227,7 +233,8 @@ def orphans(ctx: typer.Context, fmt: FormatOpt = QueryFormat.table, out: OutOpt 
 @app.command()
 def usage(
     ctx: typer.Context,
-    module: Annotated[str, typer.Argument(help="Module whose symbols to count, e.g. prep.models.orm.")],
+    module: Annotated[str, typer.Argument(autocompletion=complete_modules,
+                                          help="Module whose symbols to count, e.g. prep.models.orm.")],
     fmt: FormatOpt = QueryFormat.table,
     out: OutOpt = None,
     ignore: IgnoreOpt = None,
@@ -284,7 +291,8 @@ def check(
     ctx: typer.Context,
     update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Record today's violations "
                                "as the baseline (graph: baseline:), to be committed.")] = False,
-    phase: Annotated[str | None, typer.Option("--phase", help="Only this phase's contracts.")] = None,
+    phase: Annotated[str | None, typer.Option("--phase", autocompletion=complete_phases,
+                                              help="Only this phase's contracts.")] = None,
     fmt: ContractFormatOpt = ContractFormat.table,
     out: OutOpt = None,
 ) -> None:
@@ -307,6 +315,10 @@ def check(
         from prepctl.formats.sarif_graph import check_sarif
 
         _emit(check_sarif(settings, result), out)
+    elif fmt is ContractFormat.github:
+        from prepctl.formats.github_graph import check_github
+
+        _emit(check_github(settings, result), out)
     elif fmt is ContractFormat.json:
         _emit(output.to_json({"status": result.status.value, "baseline": str(result.baseline_path),
                               "importlinter": result.importlinter_source,
@@ -339,6 +351,10 @@ def diff(
         from prepctl.formats.sarif_graph import diff_sarif
 
         _emit(diff_sarif(settings, result), out)
+    elif fmt is ContractFormat.github:
+        from prepctl.formats.github_graph import diff_github
+
+        _emit(diff_github(settings, result, base), out)
     elif fmt is ContractFormat.json:
         _emit(output.to_json(result.to_dict()), out)
     else:
@@ -382,8 +398,9 @@ class TrendFormat(StrEnum):
 @app.command()
 def trend(
     ctx: typer.Context,
-    module: Annotated[str, typer.Argument(help="Module or package to count importers of, e.g. "
-                      "prep.models.orm.")],
+    module: Annotated[str, typer.Argument(autocompletion=complete_modules,
+                                          help="Module or package to count importers of, e.g. "
+                                          "prep.models.orm.")],
     since: Annotated[str | None, typer.Option("--since", help="Start at this revision (included) or "
                      "date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="End at this revision (default HEAD).")] = None,
@@ -422,7 +439,8 @@ def trend(
 @app.command()
 def report(
     ctx: typer.Context,
-    module: Annotated[str, typer.Argument(help="Target module, e.g. prep.models.orm.")],
+    module: Annotated[str, typer.Argument(autocompletion=complete_modules,
+                                          help="Target module, e.g. prep.models.orm.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into.")],
     depth: DepthOpt = None,
 ) -> None:
@@ -449,8 +467,9 @@ class BoundaryFormat(StrEnum):
 @app.command()
 def boundary(
     ctx: typer.Context,
-    targets: Annotated[list[str] | None, typer.Argument(help="What is extracted: packages, graph.groups "
-                                                       "names or globs, e.g. prep.analytics.")] = None,
+    targets: Annotated[list[str] | None, typer.Argument(autocompletion=complete_modules,
+                                                        help="What is extracted: packages, graph.groups "
+                                                        "names or globs, e.g. prep.analytics.")] = None,
     split: Annotated[str | None, typer.Option("--split", help="Instead: propose how to split this ORM "
                                               "module's classes, e.g. prep.models.orm.")] = None,
     by: Annotated[str, typer.Option("--by", help="With --split: what a class is assigned to (group: "

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._completion import complete_history
 from prepctl.commands._session import session_of
 
 USAGE = "prepctl history [PHASE] | history export [--out FILE] | history import FILE"
@@ -15,6 +16,7 @@ USAGE = "prepctl history [PHASE] | history export [--out FILE] | history import 
 def history(
     ctx: typer.Context,
     args: Annotated[list[str] | None, typer.Argument(
+        autocompletion=complete_history,
         metavar="[PHASE] | export | import FILE",
         help="PHASE lists that phase's runs; `export` writes every run as JSON Lines; `import FILE` "
         "adds the runs of an export (runs already present are skipped).")] = None,

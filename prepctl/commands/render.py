@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._completion import complete_phases
 from prepctl.commands._session import session_of
 
 app = typer.Typer(
@@ -49,7 +50,7 @@ def _finish(planned: list, to_stdout: bool) -> None:
 @app.command()
 def rfc(
     ctx: typer.Context,
-    phase: Annotated[str | None, typer.Argument(help="Phase id, e.g. phase-1.")] = None,
+    phase: Annotated[str | None, typer.Argument(help="Phase id, e.g. phase-1.", autocompletion=complete_phases)] = None,
     all_phases: Annotated[bool, typer.Option("--all", help="Every phase.")] = False,
     fmt: FormatOpt = DocFormatOption.markdown,
     out: Annotated[str | None, typer.Option("--out", "-o", help="File (a folder with --all), or - "
@@ -126,7 +127,7 @@ def runbook(
 @app.command()
 def postmortem(
     ctx: typer.Context,
-    phase: Annotated[str, typer.Argument(help="Phase id, e.g. phase-1.")],
+    phase: Annotated[str, typer.Argument(help="Phase id, e.g. phase-1.", autocompletion=complete_phases)],
     fmt: FormatOpt = DocFormatOption.markdown,
     out: Annotated[str | None, typer.Option("--out", "-o", help="File, or - for stdout. Default: "
                    "docs/postmortems/PHASE[-INCIDENT].md next to phases.yaml.")] = None,

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._progress import StderrProgress
+
 
 class ShadowFormat(StrEnum):
     table = "table"
@@ -77,7 +79,8 @@ def shadow(
         rules=CompareRules(headers=tuple(header) if header else DEFAULT_HEADERS, ignore=patterns),
         thresholds=NoiseThresholds(relative_threshold, absolute_threshold),
     )
-    report = run_shadow(job)
+    with StderrProgress("replaying") as on_progress:  # drawn only when stderr is a terminal
+        report = run_shadow(job, on_progress)
     if out is not None:
         try:
             files = write_report(report, out)

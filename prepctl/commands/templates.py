@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from prepctl.commands._completion import complete_templates
 from prepctl.commands._session import session_of
 
 app = typer.Typer(
@@ -28,7 +29,8 @@ def list_(ctx: typer.Context) -> None:
 
 @app.command()
 def show(ctx: typer.Context,
-         name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2 (or rfc.md).")]) -> None:
+         name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2 (or rfc.md).",
+                                             autocompletion=complete_templates)]) -> None:
     """Print the template a render would use."""
     from prepctl.documents.engine import resolve_name
 
@@ -37,7 +39,8 @@ def show(ctx: typer.Context,
 
 
 @app.command()
-def eject(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2.")]) -> None:
+def eject(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Template name, e.g. rfc.md.j2.",
+                                                                  autocompletion=complete_templates)]) -> None:
     """Copy a shipped template into templates/ next to phases.yaml, to edit it there."""
     from prepctl.documents.engine import eject as eject_template
 

@@ -2,8 +2,9 @@
 
 One run per invocation. Rules are what was judged (``phase/criterion`` ids here, the same contract
 names the graph commands use, see prepctl.formats.sarif_graph); results are the evidence that did not pass, each on its
-file and line. A baselined (accepted) violation is a result carrying an external suppression, so
-a dashboard keeps it out of the open alerts without losing it. Passing and skipped criteria give
+file and line, at the item's own status (``Evidence.status``, else the criterion's). A baselined
+(accepted) item (``Evidence.baselined``) is a result carrying an external suppression, so a
+dashboard keeps it out of the open alerts without losing it. Passing and skipped criteria give
 no results. The log is written by the JSON format's writer, so the same redaction applies.
 """
 
@@ -17,7 +18,7 @@ from urllib.parse import quote
 from prepctl.formats.github import workspace_path
 from prepctl.formats.interface import Format
 from prepctl.formats.json import dump_json
-from prepctl.verdicts import CriterionResult, Evidence, GateReport, Status
+from prepctl.verdicts import CriterionResult, GateReport, Status
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -28,17 +29,6 @@ INFORMATION_URI = "https://pypi.org/project/prepctl/"
 #: How an evidence item's status reads in SARIF. A criterion that could not be judged (error)
 #: is an error too: "unknown" must not look like "fine" on a dashboard.
 LEVEL_OF: dict[Status, str] = {Status.FAIL: "error", Status.ERROR: "error", Status.WARN: "warning"}
-
-#: The labels the `imports` gate gives its evidence (prepctl.graph.check.ContractOutcome): each
-#: item has its own status, which can differ from the criterion's (a failing contract lists its
-#: baselined violations too, and those are accepted).
-EVIDENCE_PREFIX_STATUS: tuple[tuple[str, Status, bool], ...] = (
-    ("NEW ", Status.FAIL, False),
-    ("baselined: ", Status.WARN, True),
-    ("skipped in scope", Status.ERROR, False),
-    ("scan problem: ", Status.WARN, False),
-)
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -143,15 +133,6 @@ def _location(path: str, region: dict[str, int] | None) -> dict[str, Any]:
     return {"physicalLocation": physical}
 
 
-def evidence_status(criterion: CriterionResult, item: Evidence) -> tuple[Status, bool]:
-    """An evidence item's own status and whether it is baselined; the criterion's status for
-    items that do not say otherwise."""
-    for prefix, status, baselined in EVIDENCE_PREFIX_STATUS:
-        if criterion.kind == "imports" and item.label.startswith(prefix):
-            return status, baselined
-    return criterion.status, False
-
-
 def criterion_findings(phase: str, criterion: CriterionResult) -> list[Finding]:
     """The results of one criterion that did not pass: one per located evidence item, or one for
     the whole criterion (on the plan file) when no evidence says where."""
@@ -163,15 +144,14 @@ def criterion_findings(phase: str, criterion: CriterionResult) -> list[Finding]:
     for item in criterion.verdict.evidence:
         if not item.path:
             continue
-        status, baselined = evidence_status(criterion, item)
+        # The item's own status (a baselined violation: warn, accepted), advisory never blocking.
+        status = item.status_in(criterion.status, criterion.advisory)
         if status not in LEVEL_OF:
             continue
-        if criterion.advisory and status is not Status.ERROR:
-            status = Status.WARN  # advisory: reported, never blocking
         text = f"{criterion.verdict.summary} — {item.label}"
         if status is Status.ERROR:
             text = f"could not be judged: {text}"
-        findings.append(Finding(rule_id, status, text, item.path, item.line, baselined=baselined,
+        findings.append(Finding(rule_id, status, text, item.path, item.line, baselined=item.baselined,
                                 properties=extra))
     # A failing criterion whose located evidence is all baselined still needs an open result.
     if not findings or (criterion.status is not Status.WARN and all(f.baselined for f in findings)):

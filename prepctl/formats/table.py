@@ -1,4 +1,4 @@
-"""`--format table`: a rich table for people. No colour when NO_COLOR is set or not a terminal.
+"""`--format table`: a rich table for people, coloured as rich colours (FORCE_COLOR, NO_COLOR, a terminal).
 
 Gate text reaches a terminal here: ``shown`` strips its escape sequences and controls (an OSC
 could retitle the window or plant a hyperlink) and escapes rich markup; rich's own styles, added
@@ -36,14 +36,28 @@ def shown(text: object) -> str:
     return escape(clean(text))
 
 
+class _StdoutBuffer(io.StringIO):
+    """The table is rendered into a buffer but printed on standard output: rich asks the buffer
+    whether it is a terminal, so it answers for standard output."""
+
+    def isatty(self) -> bool:
+        try:
+            return sys.stdout.isatty()
+        except (ValueError, AttributeError):  # closed or replaced stdout: not a terminal
+            return False
+
+
 def _console(buffer: io.StringIO) -> Console:
     from rich.console import Console
 
+    # Colour is decided by rich's own rules, from the environment, because that is what users of
+    # other rich tools expect: TTY_COMPATIBLE=1/0 first, then FORCE_COLOR (non-empty: colour even
+    # on a pipe, as in GitHub Actions logs; empty: none), then whether standard output is a
+    # terminal; NO_COLOR (non-empty) then drops colours but keeps bold and dim; TERM=dumb, none.
     tty = sys.stdout.isatty()
     # shutil reads COLUMNS first, so `COLUMNS=200 prepctl status > log` widens a piped table too.
     width = shutil.get_terminal_size((120, 24)).columns if tty or "COLUMNS" in os.environ else 120
-    return Console(file=buffer, force_terminal=tty, no_color=not tty or "NO_COLOR" in os.environ,
-                   width=width, highlight=False, emoji=False, soft_wrap=False)
+    return Console(file=buffer, width=width, highlight=False, emoji=False, soft_wrap=False)
 
 
 class TableFormat(Format):
@@ -52,7 +66,7 @@ class TableFormat(Format):
     def render(self, report: GateReport) -> str:
         from rich.table import Table
 
-        buffer = io.StringIO()
+        buffer = _StdoutBuffer()
         console = _console(buffer)
         for phase in report.phases:
             at = f" @ {phase.revision[:12]}" if phase.revision else ""
@@ -83,7 +97,7 @@ class TableFormat(Format):
     def render_status(self, rows: list[PhaseState]) -> str:
         from rich.table import Table
 
-        buffer = io.StringIO()
+        buffer = _StdoutBuffer()
         console = _console(buffer)
         table = Table(title="phases", title_justify="left")
         scheduled = any(row.schedule for row in rows)

@@ -22,6 +22,10 @@ is evidence at its file:line. `$ref`s are followed only inside the root, never o
 A missing or unparseable document is `error`, and so is one the gate cannot judge: Swagger 2 or
 another version, duplicate keys (parsers disagree on which one wins), NaN in JSON, a YAML bomb.
 An invalid document or a missing path or method is `fail`.
+
+What the validator said is cached by content (`.prepctl/cache`, see the
+[reliability page](../reliability.md#content-caches)): a second run on the same document, the
+same `$ref`'d files and the same validator versions reads it back instead of validating again.
 """
 
 from __future__ import annotations
@@ -36,8 +40,10 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from prepctl.contentcache import ContentCache, distribution_versions, import_serially, make_key
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate
+from prepctl.gates.cached import JSONSCHEMA_STACK, Dependencies, content_cache
 from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.sources.context import GateContext
 from prepctl.verdicts import Evidence, Status, Verdict
@@ -51,6 +57,8 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 #: Past this many, further validation problems are counted but not listed one by one.
 MAX_LISTED_PROBLEMS = 25
 _MAX_MESSAGE = 300
+#: Bump when what check_document reports changes: older cached results are then ignored.
+CACHE_FORMAT = 1
 
 
 class RequiredPath(BaseModel):
@@ -82,6 +90,11 @@ class OpenAPISpec(CriterionSpec):
         return [p if isinstance(p, RequiredPath) else RequiredPath(path=p) for p in self.paths]
 
 
+class DocumentVanished(GateError):
+    """The document was there for its blob id and gone when read: says nothing about its bytes,
+    so it is never cached."""
+
+
 @dataclass(frozen=True)
 class SpecProblem:
     """One thing the validator objects to, placed in the document."""
@@ -93,19 +106,48 @@ class SpecProblem:
 
 @dataclass
 class CheckedDocument:
-    """A parsed document and what the validator said about it, shared by every criterion."""
+    """What the validator said about a document and what it offers: all a criterion judges,
+    shared by every criterion on it and cached by content (no parse on a hit)."""
 
-    document: Document
+    path: str
     version: str | None
     problems: list[SpecProblem] = field(default_factory=list)
     #: The HTTP methods each API path offers.
     offered: dict[str, set[str]] = field(default_factory=dict)
+    #: Every key under `paths:`, in document order, with its line.
+    path_lines: dict[str, int | None] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version,
+                "problems": [[p.message, p.json_path, p.line] for p in self.problems],
+                "offered": {path: sorted(methods) for path, methods in self.offered.items()},
+                "lines": [[path, line] for path, line in self.path_lines.items()]}
+
+    @classmethod
+    def from_json(cls, path: str, data: dict[str, Any]) -> CheckedDocument:
+        version = data["version"]
+        problems = [SpecProblem(str(m), str(j), _int_or_none(line)) for m, j, line in data["problems"]]
+        offered = {str(p): {str(m) for m in methods} for p, methods in data["offered"].items()}
+        lines = {str(p): _int_or_none(line) for p, line in data["lines"]}
+        return cls(path, None if version is None else str(version), problems, offered, lines)
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is not None and type(value) is not int:
+        raise TypeError(f"not a line number: {value!r}")
+    return value
+
+
+def validator_identity() -> str:
+    """What, besides the bytes, decides what the validator says: bumped or upgraded, a miss."""
+    return f"prepctl-openapi-{CACHE_FORMAT};" + distribution_versions(
+        "openapi-spec-validator", "openapi-schema-validator", "jsonschema-path", *JSONSCHEMA_STACK)
 
 
 class OpenAPIGate(Gate[OpenAPISpec]):
     kind = "openapi"
     options = OpenAPISpec
-    lazy_imports = ("openapi_spec_validator", "referencing.exceptions")
+    # No lazy_imports: the validator (and jsonschema, 1.4 s of imports) loads only on a cache miss.
 
     def check(self, spec: OpenAPISpec, phase: Phase, ctx: GateContext) -> Verdict:
         from prepctl.sources.documents import DocumentError, require_document_file
@@ -122,22 +164,53 @@ class OpenAPIGate(Gate[OpenAPISpec]):
         except DocumentError as exc:
             raise GateError(f"cannot read OpenAPI document {exc}; set `document:` to the OpenAPI "
                             "file itself") from None
-        checked = ctx.shared(f"openapi:{rel}:{blob}", lambda: check_document(tree, rel))
+        cache = content_cache(ctx)
+        checked = ctx.shared(f"openapi:{rel}:{blob}", lambda: cached_check(tree, rel, blob, cache))
         return judge(spec, checked, tree.revision)
 
 
-def check_document(tree: Tree, rel: str) -> CheckedDocument:
-    """Parse and validate. GateError if it cannot be parsed or judged; problems if it is not valid."""
+def cached_check(tree: Tree, rel: str, blob: str, cache: ContentCache) -> CheckedDocument:
+    """:func:`check_document`, or what it said last time about the same content and validator.
+
+    A GateError ("cannot judge") is cached too, and raised again on a hit."""
+    key = make_key("openapi", validator_identity(), rel, blob)
+    deps = Dependencies(tree)
+
+    def decode(data: dict[str, Any]) -> CheckedDocument | str:
+        return str(data["error"]) if "error" in data else CheckedDocument.from_json(rel, data)
+
+    found = cache.get(key, deps.current, decode)
+    if isinstance(found, str):
+        raise GateError(found)
+    if found is not None:
+        return found
+    try:
+        checked = check_document(tree, rel, deps)
+    except DocumentVanished:
+        raise
+    except GateError as exc:
+        cache.put(key, {"error": str(exc)}, deps.blobs)
+        raise
+    cache.put(key, checked.to_json(), deps.blobs)
+    return checked
+
+
+def check_document(tree: Tree, rel: str, deps: Dependencies | None = None) -> CheckedDocument:
+    """Parse and validate. GateError if it cannot be parsed or judged; problems if it is not valid.
+
+    ``deps`` records the other files read (`$ref` targets), for the cache."""
     from dataclasses import replace
 
     from prepctl.sources.documents import DocumentError, json_shaped, load_document
+
+    deps = deps if deps is not None else Dependencies(tree)
 
     try:
         document = load_document(tree, rel)
     except DocumentError as exc:
         raise GateError(f"cannot parse OpenAPI document {exc}") from None
     except FileNotFoundError:
-        raise GateError(f"OpenAPI document {rel} not found") from None
+        raise DocumentVanished(f"OpenAPI document {rel} not found") from None
     if document.duplicates:
         # The parser kept the last one; another tool (or the author) may mean the first.
         first = document.duplicates[0]
@@ -151,7 +224,7 @@ def check_document(tree: Tree, rel: str) -> CheckedDocument:
         # A checkout without `git lfs pull`: the real document was never here to judge.
         raise GateError(f"{rel} is a Git LFS pointer, not the document; run `git lfs pull` first")
     if not isinstance(data, dict):
-        return CheckedDocument(document, None, [SpecProblem(
+        return summary(document, None, [SpecProblem(
             f"the document is a {type(data).__name__}, not a mapping with `openapi:` and `paths:`", "$", 1)])
     version = data.get("openapi")
     if version is None and "swagger" in data:
@@ -159,7 +232,7 @@ def check_document(tree: Tree, rel: str) -> CheckedDocument:
                         "document; the openapi gate checks OpenAPI 3.0, 3.1 and 3.2: convert it (e.g. "
                         "with swagger2openapi) or point `document:` at the OpenAPI 3 file")
     if version is None:
-        return CheckedDocument(document, None, [SpecProblem(
+        return summary(document, None, [SpecProblem(
             "not an OpenAPI document: no `openapi:` version field", "$", 1)])
     version = str(version)
     validator_cls = _validator_class(version) if isinstance(data.get("openapi"), str) else None
@@ -167,27 +240,36 @@ def check_document(tree: Tree, rel: str) -> CheckedDocument:
         raise GateError(f"{rel}:{document.line_of(['openapi']) or 1}: OpenAPI version {version!r} is not "
                         "one this gate can check (3.0.x, 3.1.x or 3.2.x)")
     if validator_cls is None:
-        return CheckedDocument(document, version, [SpecProblem(
+        return summary(document, version, [SpecProblem(
             f"`openapi: {version}` is a {type(data['openapi']).__name__}; quote it: openapi: \"{version}\"",
             "$.openapi", document.line_of(["openapi"]))])
     for section in ("paths", "webhooks", "components"):
         if section in data and not isinstance(data[section], dict):
             # The validator's semantic pass assumes these are mappings and crashes otherwise.
             found = "empty" if data[section] is None else f"a {type(data[section]).__name__}"
-            return CheckedDocument(document, version, [SpecProblem(
+            return summary(document, version, [SpecProblem(
                 f"`{section}:` is {found}, not a mapping", f"$.{section}", document.line_of([section]))])
-    checked = CheckedDocument(document, version, list(_validate(tree, document, validator_cls)))
+    checked = summary(document, version, list(_validate(tree, document, validator_cls, deps)))
     paths = data.get("paths")
     if isinstance(paths, dict):
         for api_path, item in paths.items():
             try:
-                checked.offered[str(api_path)] = operations(tree, document, item)
+                checked.offered[str(api_path)] = operations(tree, document, item, deps)
             except GateError:
                 checked.offered[str(api_path)] = set()  # the validator reports the broken $ref
     return checked
 
 
+def summary(document: Document, version: str | None, problems: list[SpecProblem]) -> CheckedDocument:
+    """What a criterion needs of the document: its problems and each API path with its line."""
+    data = document.data if isinstance(document.data, dict) else {}
+    paths = data.get("paths") if isinstance(data.get("paths"), dict) else {}
+    lines = {p: document.line_of(["paths", p]) for p in paths if isinstance(p, str)}
+    return CheckedDocument(document.path, version, problems, path_lines=lines)
+
+
 def _validator_class(version: str) -> type | None:
+    import_serially("openapi_spec_validator")
     import openapi_spec_validator as osv
 
     by_minor = {"3.0": "OpenAPIV30SpecValidator", "3.1": "OpenAPIV31SpecValidator",
@@ -204,8 +286,9 @@ class _RemoteReference(Exception):
 class _TreeReferences:
     """Serves `$ref` targets from the tree, so `gate --at REV` sees that revision's files."""
 
-    def __init__(self, tree: Tree):
+    def __init__(self, tree: Tree, deps: Dependencies):
         self.tree = tree
+        self.deps = deps
 
     def __call__(self, uri: str) -> Any:
         from prepctl.sources.documents import load_document
@@ -214,15 +297,16 @@ class _TreeReferences:
         if parts.scheme in ("http", "https"):
             raise _RemoteReference(uri)
         rel = normpath(unquote(parts.path)).lstrip("/")
+        self.deps.record(rel)
         return load_document(self.tree, rel).data
 
 
-def _validate(tree: Tree, document: Document, validator_cls: type) -> Iterator[SpecProblem]:
+def _validate(tree: Tree, document: Document, validator_cls: type, deps: Dependencies) -> Iterator[SpecProblem]:
     from referencing.exceptions import Unresolvable
 
     from prepctl.sources.documents import DocumentError, json_path_text
 
-    refs = _TreeReferences(tree)
+    refs = _TreeReferences(tree, deps)
     handlers = {scheme: refs for scheme in ("", "file", "http", "https")}
     bound = type(f"Tree{validator_cls.__name__}", (validator_cls,), {"resolver_handlers": handlers})
     # A root-relative file URI: relative `$ref`s then resolve to paths inside the tree.
@@ -331,16 +415,16 @@ def path_pattern(pattern: str, loose: bool = False) -> re.Pattern[str]:
     return re.compile(out + "/?", re.IGNORECASE) if loose else re.compile(out)
 
 
-def operations(tree: Tree, document: Document, path_item: Any) -> set[str]:
+def operations(tree: Tree, document: Document, path_item: Any, deps: Dependencies | None = None) -> set[str]:
     """The HTTP methods a path item offers; a `$ref`'d path item is followed inside the tree."""
     if isinstance(path_item, dict) and isinstance(path_item.get("$ref"), str):
-        path_item = _follow_ref(tree, document, path_item["$ref"])
+        path_item = _follow_ref(tree, document, path_item["$ref"], deps or Dependencies(tree))
     if not isinstance(path_item, dict):
         return set()
     return {key for key in path_item if key in HTTP_METHODS}
 
 
-def _follow_ref(tree: Tree, document: Document, ref: str) -> Any:
+def _follow_ref(tree: Tree, document: Document, ref: str, deps: Dependencies) -> Any:
     from prepctl.sources.documents import DocumentError, load_document
 
     file_part, _, pointer = ref.partition("#")
@@ -349,6 +433,7 @@ def _follow_ref(tree: Tree, document: Document, ref: str) -> Any:
         if urlsplit(file_part).scheme:
             raise GateError(f"{document.path}: path item $ref {ref} is not a file under the root")
         rel = normpath(join(dirname(document.path), file_part))
+        deps.record(rel)
         try:
             data = load_document(tree, rel).data
         except (DocumentError, FileNotFoundError) as exc:
@@ -360,8 +445,7 @@ def _follow_ref(tree: Tree, document: Document, ref: str) -> Any:
 
 
 def judge(spec: OpenAPISpec, checked: CheckedDocument, revision: str | None = None) -> Verdict:
-    document = checked.document
-    rel = document.path
+    rel = checked.path
     evidence: list[Evidence] = []
     for problem in checked.problems[:MAX_LISTED_PROBLEMS]:
         evidence.append(Evidence(f"invalid at {problem.json_path}: {problem.message}", path=rel,
@@ -373,8 +457,7 @@ def judge(spec: OpenAPISpec, checked: CheckedDocument, revision: str | None = No
         evidence.append(Evidence(f"valid OpenAPI {checked.version}", path=rel, line=1,
                                  value=checked.version, revision=revision))
 
-    data = document.data if isinstance(document.data, dict) else {}
-    api_paths = data.get("paths") if isinstance(data.get("paths"), dict) else {}
+    api_paths = checked.path_lines
     missing: list[str] = []
     for required in spec.required_paths():
         regex = path_pattern(required.path)
@@ -384,7 +467,7 @@ def judge(spec: OpenAPISpec, checked: CheckedDocument, revision: str | None = No
             near = near_misses(required.path, api_paths)
             hint = f" (near miss: {', '.join(near)}; case and a trailing slash count)" if near else ""
             evidence.append(Evidence(f"no path matches {required.path}{hint}", path=rel, value=0,
-                                     line=document.line_of(["paths", near[0]]) if near else None,
+                                     line=api_paths[near[0]] if near else None,
                                      expected=_expected(required), revision=revision))
             continue
         for api_path in matched:
@@ -394,7 +477,7 @@ def judge(spec: OpenAPISpec, checked: CheckedDocument, revision: str | None = No
                 what = ", ".join(m.upper() for m in lacking) if lacking else "any operation"
                 missing.append(f"{what} on {api_path}")
             evidence.append(Evidence(
-                f"{required.path} -> {api_path}", path=rel, line=document.line_of(["paths", api_path]),
+                f"{required.path} -> {api_path}", path=rel, line=api_paths[api_path],
                 value=", ".join(sorted(m.upper() for m in offered)) or "no operations",
                 expected=_expected(required), revision=revision))
 
@@ -421,6 +504,6 @@ def _expected(required: RequiredPath) -> str:
 
 def _first_problem(checked: CheckedDocument) -> str:
     first = checked.problems[0]
-    where = f"{checked.document.path}:{first.line}" if first.line else checked.document.path
+    where = f"{checked.path}:{first.line}" if first.line else checked.path
     more = f" (+{len(checked.problems) - 1} more)" if len(checked.problems) > 1 else ""
     return f"{first.message} at {where}{more}"

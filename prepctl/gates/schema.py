@@ -22,20 +22,26 @@ a dialect jsonschema does not know (validating it as another draft would guess),
 that is a typo of one of the dialect's (`maximun`: unknown keywords are ignored, so the bound it
 meant would never be checked), and a `$ref` that leaves the root. A schema that constrains nothing
 (`{}`, `true`, or only titles and descriptions) fails: every config would pass it.
+
+Each config's result is cached by content (`.prepctl/cache`, see the
+[reliability page](../reliability.md#content-caches)): the same config, schema and `$ref`'d
+files with the same jsonschema give the stored result, and jsonschema is not even imported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from posixpath import basename, dirname, join, normpath, splitext
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
+from prepctl.contentcache import ContentCache, distribution_versions, import_serially, make_key
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate
+from prepctl.gates.cached import JSONSCHEMA_STACK, Dependencies, content_cache, current_blob
 from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.sources.context import GateContext
 from prepctl.verdicts import Evidence, Status, Verdict
@@ -68,6 +74,8 @@ _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
 MAX_ERRORS_PER_CONFIG = 25
 _MAX_MESSAGE = 300
 _PLACEHOLDERS = ("{engine}", "{config}", "{stem}")
+#: Bump when what a config's check reports changes: older cached results are then ignored.
+CACHE_FORMAT = 1
 
 
 class SchemaSpec(CriterionSpec):
@@ -105,10 +113,41 @@ class EngineCheck:
     configs: int = 0
 
 
+@dataclass
+class PairOutcome:
+    """What checking one config against its schema found; cached by content, so the evidence
+    carries no revision (the same bytes at another revision give the same outcome)."""
+
+    evidence: list[Evidence] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"evidence": [[e.label, e.path, e.line, e.value, e.expected] for e in self.evidence],
+                "failures": self.failures, "errors": self.errors}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PairOutcome:
+        evidence = []
+        for label, path, line, value, expected in data["evidence"]:
+            if not isinstance(label, str) or not isinstance(line, int | None) or isinstance(line, bool):
+                raise TypeError("not an evidence row")
+            evidence.append(Evidence(label, path=path, line=line, value=value, expected=expected))
+        failures, errors = data["failures"], data["errors"]
+        if not all(isinstance(m, str) for m in [*failures, *errors]):
+            raise TypeError("not a list of messages")
+        return cls(evidence, list(failures), list(errors))
+
+
+def validator_identity() -> str:
+    """What, besides the bytes, decides a config's outcome: bumped or upgraded, a miss."""
+    return f"prepctl-schema-{CACHE_FORMAT};" + distribution_versions(*JSONSCHEMA_STACK)
+
+
 class SchemaGate(Gate[SchemaSpec]):
     kind = "schema"
     options = SchemaSpec
-    lazy_imports = ("jsonschema", "referencing.jsonschema")
+    # No lazy_imports: jsonschema (1.4 s of imports) loads only on a cache miss.
 
     def check(self, spec: SchemaSpec, phase: Phase, ctx: GateContext) -> Verdict:
         tree = ctx.tree
@@ -116,7 +155,8 @@ class SchemaGate(Gate[SchemaSpec]):
         if not engines:
             raise GateError(f"no engine folder matches {', '.join(spec.engine_globs())} under {tree.label}; "
                             "is --root right, or does `engines` need changing?")
-        checks = [check_engine(tree, engine, spec) for engine in engines]
+        cache = content_cache(ctx)
+        checks = [check_engine(tree, engine, spec, cache) for engine in engines]
         return judge(checks, spec)
 
 
@@ -147,7 +187,7 @@ def configs_of(tree: Tree, engine: str, spec: SchemaSpec) -> list[str]:
     return [rel for rel in found if rel not in schemas]
 
 
-def check_engine(tree: Tree, engine: str, spec: SchemaSpec) -> EngineCheck:
+def check_engine(tree: Tree, engine: str, spec: SchemaSpec, cache: ContentCache | None = None) -> EngineCheck:
     result = EngineCheck(engine)
     revision = tree.revision
     configs = configs_of(tree, engine, spec)
@@ -164,14 +204,35 @@ def check_engine(tree: Tree, engine: str, spec: SchemaSpec) -> EngineCheck:
             result.evidence.append(Evidence(f"no schema: {_beside(schema_rel, config_rel)} is missing",
                                             path=config_rel, expected=schema_rel, revision=revision))
             continue
-        _validate_pair(tree, config_rel, schema_rel, result)
+        outcome = cached_pair(tree, config_rel, schema_rel, cache or ContentCache(None))
+        result.evidence.extend(replace(e, revision=revision) for e in outcome.evidence)
+        result.failures.extend(outcome.failures)
+        result.errors.extend(outcome.errors)
     return result
 
 
-def _validate_pair(tree: Tree, config_rel: str, schema_rel: str, result: EngineCheck) -> None:
+def cached_pair(tree: Tree, config_rel: str, schema_rel: str, cache: ContentCache) -> PairOutcome:
+    """:func:`check_pair`, or its stored outcome for the same config, schema, `$ref`'d files and
+    validator."""
+    deps = Dependencies(tree)
+    # Taken before the files are read: a file changing meanwhile can make the entry stale, not wrong.
+    config_blob, schema_blob = current_blob(tree, config_rel), current_blob(tree, schema_rel)
+    if config_blob is None or schema_blob is None:
+        return check_pair(tree, config_rel, schema_rel, deps)  # unreadable: say why, every time
+    key = make_key("schema", validator_identity(), config_rel, config_blob, schema_rel, schema_blob)
+    found = cache.get(key, deps.current, PairOutcome.from_json)
+    if found is not None:
+        return found
+    outcome = check_pair(tree, config_rel, schema_rel, deps)
+    cache.put(key, outcome.to_json(), deps.blobs)
+    return outcome
+
+
+def check_pair(tree: Tree, config_rel: str, schema_rel: str, deps: Dependencies) -> PairOutcome:
+    """Parse and validate one config against its schema; ``deps`` records the `$ref`'d files."""
     from prepctl.sources.documents import DocumentError, json_path_text, load_document
 
-    revision = tree.revision
+    result = PairOutcome()
     try:
         config = load_document(tree, config_rel)
         schema_doc = load_document(tree, schema_rel)
@@ -179,38 +240,36 @@ def _validate_pair(tree: Tree, config_rel: str, schema_rel: str, result: EngineC
             refuse_unjudgeable(document)
     except DocumentError as exc:
         result.errors.append(f"cannot parse {exc}")
-        result.evidence.append(Evidence(f"cannot parse: {exc.message}", path=exc.path, line=exc.line,
-                                        revision=revision))
-        return
+        result.evidence.append(Evidence(f"cannot parse: {exc.message}", path=exc.path, line=exc.line))
+        return result
     try:
-        errors = validation_errors(tree, config, schema_doc)
+        errors = validation_errors(tree, config, schema_doc, deps)
     except GateError as exc:
         result.errors.append(str(exc))
-        result.evidence.append(Evidence(str(exc), path=schema_rel, revision=revision))
-        return
+        result.evidence.append(Evidence(str(exc), path=schema_rel))
+        return result
     if constrains_nothing(schema_doc.data):
         result.failures.append(f"{schema_rel} constrains nothing, so every config passes it")
         result.evidence.append(Evidence("the schema has no keyword that can reject a config (only "
                                         "titles, descriptions or nothing); write the real schema",
-                                        path=schema_rel, line=1, value=_shorten(str(schema_doc.data)),
-                                        revision=revision))
-        return
+                                        path=schema_rel, line=1, value=_shorten(str(schema_doc.data))))
+        return result
     if not errors:
         result.evidence.append(Evidence(f"valid against {_beside(schema_rel, config_rel)}",
                                         path=config_rel, line=1,
-                                        value="valid", expected=schema_rel, revision=revision))
-        return
+                                        value="valid", expected=schema_rel))
+        return result
     result.failures.append(f"{config_rel}: {len(errors)} validation error(s)")
     for error in errors[:MAX_ERRORS_PER_CONFIG]:
         json_path = json_path_text(error.absolute_path)
         schema_pointer = "/".join(str(p) for p in error.absolute_schema_path)
         result.evidence.append(Evidence(f"{json_path}: {_shorten(error.message)}", path=config_rel,
                                         line=config.line_of(list(error.absolute_path)),
-                                        value=json_path, expected=f"{schema_rel}#/{schema_pointer}",
-                                        revision=revision))
+                                        value=json_path, expected=f"{schema_rel}#/{schema_pointer}"))
     if len(errors) > MAX_ERRORS_PER_CONFIG:
         result.evidence.append(Evidence(f"... and {len(errors) - MAX_ERRORS_PER_CONFIG} more errors",
-                                        path=config_rel, revision=revision))
+                                        path=config_rel))
+    return result
 
 
 def refuse_unjudgeable(document: Document) -> None:
@@ -226,8 +285,12 @@ def refuse_unjudgeable(document: Document) -> None:
                             "passes every numeric bound; write a number", document.line_of(list(json_path)))
 
 
-def validation_errors(tree: Tree, config: Document, schema_doc: Document) -> list[Any]:
-    """Every way ``config`` breaks the schema, in document order. GateError if the schema is unusable."""
+def validation_errors(tree: Tree, config: Document, schema_doc: Document,
+                      deps: Dependencies | None = None) -> list[Any]:
+    """Every way ``config`` breaks the schema, in document order. GateError if the schema is unusable.
+
+    ``deps`` records the `$ref`'d files read, for the cache."""
+    import_serially("jsonschema", "referencing.jsonschema")
     from jsonschema import validators
     from jsonschema.exceptions import SchemaError, best_match
     from referencing.exceptions import Unresolvable
@@ -258,7 +321,8 @@ def validation_errors(tree: Tree, config: Document, schema_doc: Document) -> lis
         line = schema_doc.line_of([*json_path, "format"])
         raise GateError(f"{schema_doc.path}:{line or 1}: format {fmt!r} at /{'/'.join(json_path)} cannot be "
                         "checked: its checker is not installed (pip install 'jsonschema[format-nongpl]')")
-    validator = validator_cls(schema, registry=_registry(tree, schema_doc, validator_cls),
+    registry = _registry(tree, schema_doc, validator_cls, deps or Dependencies(tree))
+    validator = validator_cls(schema, registry=registry,
                               format_checker=validator_cls.FORMAT_CHECKER)
     try:
         found = list(validator.iter_errors(config.data))
@@ -281,6 +345,7 @@ def validation_errors(tree: Tree, config: Document, schema_doc: Document) -> lis
 
 def constrains_nothing(schema: Any) -> bool:
     """`true`, `{}` or a schema of annotations only: no config can fail it."""
+    import_serially("jsonschema")
     from jsonschema import validators
 
     if schema is True:
@@ -338,7 +403,7 @@ def subschemas(schema: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[
                 yield from subschemas(child, (*path, keyword, str(index)))
 
 
-def _registry(tree: Tree, schema_doc: Document, validator_cls: Any) -> Any:
+def _registry(tree: Tree, schema_doc: Document, validator_cls: Any, deps: Dependencies) -> Any:
     """A $ref registry that reads sibling schema files from the tree and never the network."""
     from referencing import Registry, Resource
     from referencing.exceptions import NoSuchResource
@@ -358,6 +423,7 @@ def _registry(tree: Tree, schema_doc: Document, validator_cls: Any) -> Any:
         rel = _tree_path(uri, own_id, schema_dir)
         if rel is None:
             raise NoSuchResource(ref=uri)
+        deps.record(rel)
         try:
             return Resource.from_contents(load_document(tree, rel).data, default_specification=dialect)
         except (DocumentError, FileNotFoundError, IsADirectoryError):

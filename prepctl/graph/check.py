@@ -12,13 +12,14 @@ from prepctl import patterns
 from prepctl.graph.contracts import ContractContext, ContractOptions, ContractResult, Violation, run_contract
 from prepctl.graph.scan.model import DYNAMIC, SKIPPED, ScanProblem
 from prepctl.sources.tree import matches_any
-from prepctl.verdicts import Evidence, Status, Verdict
+from prepctl.verdicts import Evidence, Metric, Status, Verdict
 
 if TYPE_CHECKING:
     from prepctl.graph.baseline import Baseline
     from prepctl.graph.model import ImportGraph
 
-#: Evidence lines per verdict; the rest are counted, not listed.
+#: Evidence lines per verdict, for the blocking items and for the rest; beyond, they are counted
+#: in one marker item, not listed (`graph check` lists every one).
 MAX_EVIDENCE = 50
 
 
@@ -81,27 +82,46 @@ class ContractOutcome:
         return "; ".join(parts) + f" ({self.result.checked})"
 
     def evidence(self) -> list[Evidence]:
+        """Each item with its own status: a new violation fails and a skipped file in scope is an
+        error whatever else the contract holds; a baselined violation is accepted (``warn``,
+        ``baselined``); a scan problem warns. The last item counts the violations (the metric)."""
         rev = self.revision
-        items: list[Evidence] = [Evidence(f"skipped in scope (imports unknown): {p.reason}", path=p.path,
-                                          line=p.line, expected="a file the scan can read, or allow_skipped",
-                                          revision=rev) for p in self.blocking]
-        for violation in self.new:
-            items.append(_violation_evidence("NEW " + violation.message, violation, rev))
-        for violation in self.known:
-            items.append(_violation_evidence("baselined: " + violation.message, violation, rev))
+        # Listed first and cut on their own: each blocks the gate, so none may be crowded out.
+        blocking: list[Evidence] = [Evidence(f"skipped in scope (imports unknown): {p.reason}", path=p.path,
+                                             line=p.line, expected="a file the scan can read, or allow_skipped",
+                                             revision=rev, status=Status.ERROR) for p in self.blocking]
+        blocking += [_violation_evidence("NEW " + v.message, v, rev, Status.FAIL) for v in self.new]
+        items = [_violation_evidence("baselined: " + v.message, v, rev, Status.WARN, baselined=True)
+                 for v in self.known]
         items.extend(_members_evidence(self.new + self.known, rev))
         items.extend(Evidence(f"fixed (still in baseline): {key}", expected="remove from baseline",
                               revision=rev) for key in self.fixed)
-        items.extend(Evidence(f"scan problem: {p.reason}", path=p.path, line=p.line, revision=rev)
+        items.extend(Evidence(f"scan problem: {p.reason}", path=p.path, line=p.line, revision=rev,
+                              status=Status.WARN)
                      for p in self.problems if p not in self.blocking)
         items.extend(Evidence(note, revision=rev) for note in self.result.notes)
+        if len(blocking) > MAX_EVIDENCE:
+            # Still failing, not hidden: the marker carries the fail and says where the rest is.
+            hidden = len(blocking) - MAX_EVIDENCE
+            blocking = blocking[:MAX_EVIDENCE] + [Evidence(
+                f"... {hidden} more new violation(s) or skipped file(s) not listed here (see `prepctl "
+                "graph check`, which lists every one)", value=hidden, revision=rev, status=Status.FAIL)]
         if len(items) > MAX_EVIDENCE:
-            hidden = len(items) - MAX_EVIDENCE
-            items = items[:MAX_EVIDENCE] + [Evidence(f"... {hidden} more (see `prepctl graph check "
-                                                     "--format json`)")]
-        if not items:
-            items.append(Evidence(self.result.checked, revision=rev))
-        return items
+            hidden_items = items[MAX_EVIDENCE:]
+            accepted = sum(1 for e in hidden_items if e.baselined)
+            items = items[:MAX_EVIDENCE] + [Evidence(
+                f"... {len(hidden_items)} more ({accepted} baselined) not listed here (see `prepctl graph "
+                "check`, which lists every one)", value=len(hidden_items), revision=rev)]
+        return [*blocking, *items, self.count_evidence()]
+
+    def count_evidence(self) -> Evidence:
+        """The violations counted, new and baselined: the number a chart follows from run to run.
+        Its threshold is the contract's baseline (known and fixed keys): above it, something is new."""
+        total = len(self.new) + len(self.known)
+        return Evidence(f"{self.result.checked}: {total} violation(s), {len(self.new)} new",
+                        value=total, expected="no new violation", revision=self.revision,
+                        metric=Metric("violations", total, unit="violations", objective="no new violation",
+                                      threshold=len(self.known) + len(self.fixed), direction="lower"))
 
     def verdict(self) -> Verdict:
         return Verdict.of(self.status, self.summary(), self.evidence())
@@ -121,13 +141,15 @@ def _members_evidence(violations: list[Violation], revision: str | None) -> list
                      revision=revision) for v in violations if v.members]
 
 
-def _violation_evidence(label: str, violation: Violation, revision: str | None) -> Evidence:
+def _violation_evidence(label: str, violation: Violation, revision: str | None, status: Status, *,
+                        baselined: bool = False) -> Evidence:
     first = violation.hops[0] if violation.hops else None
     chain = " -> ".join(f"{h.importer} ({h.location})" for h in violation.hops)
     if violation.hops:
         chain += f" -> {violation.hops[-1].imported}"
     return Evidence(label, path=first.path if first else None, line=first.line if first else None,
-                    value=chain or violation.key, expected="no such import", revision=revision)
+                    value=chain or violation.key, expected="no such import", revision=revision,
+                    status=status, baselined=baselined)
 
 
 def evaluate_contract(contract_id: str, options, graph: ImportGraph, ctx: ContractContext,

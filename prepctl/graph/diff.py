@@ -41,6 +41,8 @@ class EdgeChange:
 class ContractDiff:
     contract_id: str
     new: list[Violation] = field(default_factory=list)
+    #: Violations base already had: not this change's doing (listed, never annotated).
+    known: list[Violation] = field(default_factory=list)
     fixed: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -135,6 +137,7 @@ def diff_graphs(settings: GraphSettings, base_tree: Tree, head_tree: Tree) -> Gr
         except PrepctlError:
             base_keys = set()  # not evaluable on base (e.g. its modules are new): all is new
         item.new = [v for v in head_violations.violations if v.key not in base_keys]
+        item.known = [v for v in head_violations.violations if v.key in base_keys]
         item.fixed = sorted(base_keys - {v.key for v in head_violations.violations})
         _shown, blocking = scope_problems(options, head_graph, head_scan.problems)
         if blocking:

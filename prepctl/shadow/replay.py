@@ -205,17 +205,27 @@ def partition(requests: Iterable[RecordedRequest], allow_side_effects: bool
     return replay, skipped
 
 
-def replay(requests: list[RecordedRequest], targets: Targets, settings: ReplaySettings) -> ReplayResult:
+#: ``on_progress(done, total, label)``: ``done`` of ``total`` replayable requests answered on
+#: every side, ``label`` the last one's method and path (untrusted text: a presenter must make it
+#: inert). Called on the event loop's thread; the command draws it, so replay imports no terminal
+#: library.
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def replay(requests: list[RecordedRequest], targets: Targets, settings: ReplaySettings,
+           on_progress: ProgressCallback | None = None) -> ReplayResult:
     """Replay synchronously (runs its own event loop; call it from a thread, not inside a loop)."""
-    return asyncio.run(replay_async(requests, targets, settings))
+    return asyncio.run(replay_async(requests, targets, settings, on_progress))
 
 
 async def replay_async(requests: list[RecordedRequest], targets: Targets,
-                       settings: ReplaySettings) -> ReplayResult:
+                       settings: ReplaySettings, on_progress: ProgressCallback | None = None) -> ReplayResult:
     import httpx
 
     started = time.perf_counter()
     to_send, skipped = partition(requests, settings.allow_side_effects)
+    if on_progress is not None:
+        on_progress(0, len(to_send), "")
     sides = targets.items()
     done: dict[int, Exchange] = {}
     pending = iter(to_send)
@@ -238,6 +248,8 @@ async def replay_async(requests: list[RecordedRequest], targets: Targets,
                 by_side = dict(zip((side for side, _ in sides), observed, strict=True))
                 done[request.index] = Exchange(request, by_side[PRIMARY], by_side[CANDIDATE],
                                                by_side.get(SECONDARY))
+                if on_progress is not None:
+                    on_progress(len(done), len(to_send), progress_label(request))
         finally:
             await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
@@ -256,6 +268,11 @@ async def replay_async(requests: list[RecordedRequest], targets: Targets,
     not_run = [r for r in to_send if r.index not in done]
     return ReplayResult(exchanges=exchanges, skipped=skipped, not_run=not_run,
                         deadline_reached=deadline_reached, seconds=time.perf_counter() - started)
+
+
+def progress_label(request: RecordedRequest) -> str:
+    """``METHOD /path`` without the query string (where tokens travel), known secrets redacted."""
+    return secrets.redact(f"{request.method} {request.target.partition('?')[0]}")
 
 
 def _client(settings: ReplaySettings, tls: ssl.SSLContext) -> httpx.AsyncClient:

@@ -9,7 +9,7 @@ from prepctl.fileio import atomic_write_text
 from prepctl.shadow.compare import CompareRules
 from prepctl.shadow.noise import NoiseThresholds
 from prepctl.shadow.recorded import RecordedRequest
-from prepctl.shadow.replay import ReplaySettings, Targets, replay
+from prepctl.shadow.replay import ProgressCallback, ReplaySettings, Targets, replay
 from prepctl.shadow.report import ShadowReport, build_report
 
 REPORT_JSON = "shadow-report.json"
@@ -33,8 +33,8 @@ class ReportFiles:
     html: Path
 
 
-def run_shadow(job: ShadowJob) -> ShadowReport:
-    result = replay(job.requests, job.targets, job.replay)
+def run_shadow(job: ShadowJob, on_progress: ProgressCallback | None = None) -> ShadowReport:
+    result = replay(job.requests, job.targets, job.replay, on_progress)
     return build_report(result, job.targets, job.rules, job.thresholds, job.replay,
                         requests_file=job.requests_file, total_requests=len(job.requests))
 

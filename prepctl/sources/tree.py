@@ -106,16 +106,24 @@ class WorkTree(Tree):
 
     def __init__(self, root: Path):
         self.root = root
+        self._root_resolved: Path | None = None
         self.label = str(root)
         self.revision = None
 
     def folder_name(self) -> str | None:
         return Path(self.root).resolve().name or None
 
+    def _resolved_root(self) -> Path:
+        """The root with its symlinks resolved, once per tree: resolving it again for every file
+        read was most of a settings search's time on a large monolith."""
+        if self._root_resolved is None:
+            self._root_resolved = Path(self.root).resolve()
+        return self._root_resolved
+
     def _path(self, rel: str) -> Path:
         rel = normalise(rel)
-        path = (self.root / rel).resolve()
-        root = self.root.resolve()
+        root = self._resolved_root()
+        path = (root / rel).resolve()
         # Paths come from phases.yaml; refuse anything that climbs out of the monolith.
         if path != root and root not in path.parents:
             raise FileNotFoundError(f"{rel} is outside the root")

@@ -191,7 +191,7 @@ ANYWHERE_COMMAND = re.compile(r"##(vso)?\[", re.IGNORECASE)
 #: A terminal acts on any of these: C0 (but \t \n), DEL, C1 (which holds 8-bit CSI and OSC).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 #: The github format's own annotations, the only lines allowed to start with ::.
-OWN_ANNOTATION = re.compile(r"^::(error|warning) (file=[^\n:,]*,line=\d+,)?title=[^\n:,]*::[^\n]*$")
+OWN_ANNOTATION = re.compile(r"^::(error|warning|notice) (file=[^\n:,]*,line=\d+,)?title=[^\n:,]*::[^\n]*$")
 UNESCAPED_PIPE = re.compile(r"(?<!\\)(?:\\\\)*\|")
 
 

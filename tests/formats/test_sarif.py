@@ -42,7 +42,7 @@ def test_rules_are_the_criteria_and_passing_ones_give_no_result(monkeypatch):
     log = _render(_report(
         _criterion("tests-green", "command", Status.PASS, "exit 0"),
         _criterion("no-orm", "imports", Status.FAIL, "1 new violation(s)",
-                   Evidence("NEW a imports b (forbidden)", path="src/a.py", line=3)),
+                   Evidence("NEW a imports b (forbidden)", path="src/a.py", line=3, status=Status.FAIL)),
     ), monkeypatch)
     driver = log["runs"][0]["tool"]["driver"]
     assert driver["name"] == "prepctl"
@@ -55,10 +55,11 @@ def test_rules_are_the_criteria_and_passing_ones_give_no_result(monkeypatch):
 
 
 def test_baselined_evidence_is_a_suppressed_result_and_new_is_open(monkeypatch):
-    known = [Evidence(f"baselined: m{n} imports db (forbidden)", path=f"src/m{n}.py", line=1) for n in range(3)]
+    known = [Evidence(f"baselined: m{n} imports db (forbidden)", path=f"src/m{n}.py", line=1, status=Status.WARN,
+                      baselined=True) for n in range(3)]
     log = _render(_report(_criterion(
         "no-db", "imports", Status.FAIL, "1 new violation(s); 3 known in the baseline",
-        Evidence("NEW new imports db (forbidden)", path="src/new.py", line=7), *known,
+        Evidence("NEW new imports db (forbidden)", path="src/new.py", line=7, status=Status.FAIL), *known,
         Evidence("members of x (2)", value="a, b"),
     )), monkeypatch)
     [new] = open_results(log)
@@ -70,14 +71,23 @@ def test_baselined_evidence_is_a_suppressed_result_and_new_is_open(monkeypatch):
         assert result["level"] == "warning"
 
 
+def test_the_status_is_read_from_the_evidence_not_guessed_from_its_label(monkeypatch):
+    """A label that merely starts like a baselined one is the criterion's, not suppressed."""
+    log = _render(_report(_criterion("no-db", "imports", Status.FAIL, "1 new",
+                                     Evidence("baselined: looks accepted", path="src/a.py", line=2))), monkeypatch)
+    [result] = results(log)
+    assert result["level"] == "error" and "suppressions" not in result
+
+
 def test_levels_follow_each_evidence_items_status(monkeypatch):
     log = _render(_report(
         _criterion("warned", "command", Status.WARN, "slow", Evidence("took 9s", path="ci.sh", line=2)),
         _criterion("broken", "imports", Status.ERROR, "skipped file in scope",
-                   Evidence("skipped in scope (imports unknown): syntax error", path="src/bad.py", line=4)),
+                   Evidence("skipped in scope (imports unknown): syntax error", path="src/bad.py", line=4,
+                            status=Status.ERROR)),
         _criterion("mixed", "imports", Status.FAIL, "1 new",
-                   Evidence("NEW a imports b", path="src/a.py", line=1),
-                   Evidence("scan problem: dynamic import", path="src/c.py", line=9)),
+                   Evidence("NEW a imports b", path="src/a.py", line=1, status=Status.FAIL),
+                   Evidence("scan problem: dynamic import", path="src/c.py", line=9, status=Status.WARN)),
         _criterion("soft", "command", Status.FAIL, "advisory failure", Evidence("out", path="x.py", line=1),
                    advisory=True),
     ), monkeypatch)

@@ -24,12 +24,12 @@ from prepctl.graph.scan.files import (
 from prepctl.graph.scan.model import LAYOUT, FileEntry, ImportEdge, ParsedFile, ScanProblem, ScanResult, ScanStats
 from prepctl.graph.scan.resolve import resolve
 from prepctl.graph.scan.snapshot import (
-    SNAPSHOT_VERSION,
     listing_changed,
     result_from_json,
     result_to_json,
     save_work_snapshot,
     scan_fingerprint,
+    work_snapshot_key,
 )
 from prepctl.sources.tree import Tree, WorkTree, git_blob_id
 
@@ -71,7 +71,7 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
     listing: Listing | None = None
     walked: list[ScanProblem] = []  # files the walk found but did not read: not in the snapshot
     if isinstance(tree, WorkTree):
-        snapshot_key = f"{Path(tree.root).resolve()}\0{config.key()}\0{SNAPSHOT_VERSION}"
+        snapshot_key = work_snapshot_key(Path(tree.root), config)
         snapshot = cache.load_snapshot(snapshot_key) if cache is not None else None
         listing = walk_work_tree(Path(tree.root), walk_starts(tree, config), config.exclude,
                                   (snapshot or {}).get("dirs", {}), now_ns)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 
 from prepctl.graph.scan.cache import ParseCache
 from prepctl.graph.scan.config import ScanConfig
@@ -23,6 +24,21 @@ from prepctl.graph.scan.model import (
 #: Bump when a work tree's result can change for the same files and config (how files are
 #: listed or named): the last run's snapshot is then not reused. The parse cache is kept.
 SNAPSHOT_VERSION = 3
+
+
+def work_snapshot_key(root: Path, config: ScanConfig) -> str:
+    """The snapshot of one work tree (resolved, so ``.`` and its absolute path share one) and config."""
+    return f"{Path(root).resolve()}\0{config.key()}\0{SNAPSHOT_VERSION}"
+
+
+def cached_module_names(cache: ParseCache, root: Path, config: ScanConfig) -> list[str]:
+    """The module names the last scan of ``root`` with ``config`` found, read from its snapshot
+    (for shell completion, which must answer at once): ``[]`` when nothing was cached or the
+    snapshot is damaged. Reads only: never scans, never creates the cache."""
+    snapshot = cache.load_snapshot(work_snapshot_key(root, config)) or {}
+    result = snapshot.get("result")
+    modules = result.get("modules") if isinstance(result, dict) else None
+    return sorted(name for name in modules if isinstance(name, str)) if isinstance(modules, dict) else []
 
 
 def scan_fingerprint(config: ScanConfig, entries: list[FileEntry], blobs: dict[str, str]) -> str:

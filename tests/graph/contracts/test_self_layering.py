@@ -35,7 +35,7 @@ LAYERS: list[str | list[str]] = [
     "sources",
     "plan",
     ["verdicts", "errors", "fileio", "inert", "secrets", "registry", "patterns", "charts", "workdir",
-     "sqlitedb"],
+     "sqlitedb", "contentcache"],
 ]
 NOT_LAYERED = {"__init__", "__main__"}
 
