@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.gates import registry
 from prepctl.gates.base import Gate
-from prepctl.history import record_or_warn
+from prepctl.history import RecordedCriterion, Run, record_or_warn, replayable_run
+from prepctl.history.replay import describe
 from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 from prepctl.sources.context import GateContext
 from prepctl.verdicts import (
     CriterionResult,
     Evidence,
     GateReport,
+    Metric,
     PhaseResult,
     Status,
     Verdict,
@@ -159,6 +161,128 @@ def _evaluate_reporting(phases: list[Phase], ctx: GateContext, strict: bool,
 
         results.append(evaluate_phase(phase, ctx, strict, on_done=finished))
     return results
+
+
+class Evaluation:
+    """One evaluation for one command invocation: each (phase id, criterion id) is checked at most
+    once, whichever documents and tables ask for it (an RFC per phase, the dashboard and its
+    statuses, ...). A command creates it and passes it down; nothing below creates another.
+
+    Built ``from_run``, it holds a recorded gate run instead and evaluates nothing: a criterion the
+    run did not record is a PrepctlError (exit 2) naming what to run, never a fresh check mixed
+    into a document that says it was rendered from that run."""
+
+    def __init__(self, plan: LoadedPlan, strict: bool = False, at: str | None = None,
+                 ctx: GateContext | None = None):
+        self.plan = plan
+        self.strict = strict
+        self._at = at
+        self._ctx = ctx
+        self._results: dict[tuple[str, str], CriterionResult] = {}
+        self._phases: dict[str, PhaseResult] = {}
+        #: The recorded run this evaluation replays, or None when it evaluates now.
+        self.run: Run | None = None
+
+    @classmethod
+    def from_run(cls, plan: LoadedPlan, run: Run) -> Evaluation:
+        # Not the run's --strict: criteria are recorded as judged, and a document rolls them up
+        # the way it does when it evaluates now.
+        evaluation = cls(plan)
+        evaluation.run = run
+        for recorded in run.phases:
+            for crit in recorded.criteria:
+                evaluation._results[(recorded.phase, crit.id)] = recorded_result(crit)
+        return evaluation
+
+    @property
+    def source(self) -> str:
+        """Where the verdicts come from, for a document's state region or footer ("" = now)."""
+        if self.run is None:
+            return ""
+        return f"gate run #{self.run.uid[:8]} of {self.run.time_text[:19].replace('T', ' ')} UTC"
+
+    def context(self) -> GateContext:
+        if self._ctx is None:
+            self._ctx = make_context(self.plan, self._at)
+        return self._ctx
+
+    def phase(self, phase_id: str) -> PhaseResult:
+        """The phase's result; only criteria not yet checked in this invocation are checked."""
+        if phase_id in self._phases:
+            return self._phases[phase_id]
+        phase = self.plan.phase(phase_id)
+        missing = [spec.id for spec in phase.criteria if (phase_id, spec.id) not in self._results]
+        if missing and self.run is not None:
+            raise PrepctlError(Problem(
+                file=str(self.plan.path), message=f"gate run #{self.run.uid[:8]} did not record "
+                f"{phase_id} criteria " + ", ".join(f"'{cid}'" for cid in missing),
+                hint=f"run `prepctl gate {phase_id}` (or `gate --all`) first, or leave out --from-history"))
+        revision = self.run.revision if self.run is not None and self.run.historical else None
+        if missing:
+            fresh = evaluate_phase(only_criteria(phase, missing, self.plan), self.context(), self.strict)
+            for result in fresh.criteria:
+                self._results[(phase_id, result.id)] = result
+            revision = fresh.revision
+        done = [self._results[(phase_id, spec.id)] for spec in phase.criteria]
+        result = PhaseResult(phase=phase.id, title=phase.title, status=phase_status(done, self.strict),
+                             criteria=done, revision=revision)
+        self._phases[phase_id] = result
+        return result
+
+    @property
+    def used(self) -> str:
+        """The line a --from-history command prints on stderr ("" when evaluating now)."""
+        return "" if self.run is None else describe(self.run)
+
+    def phases(self, phase_ids: list[str]) -> list[PhaseResult]:
+        return [self.phase(pid) for pid in phase_ids]
+
+    def report(self, phase_ids: list[str]) -> GateReport:
+        results = [self.phase(pid) for pid in phase_ids]
+        return GateReport(phases=results, status=overall_status(r.status for r in results),
+                          config_path=str(self.plan.path), root=str(self.plan.root),
+                          revision=results[0].revision if results else None, strict=self.strict)
+
+
+def evaluation_for(plan: LoadedPlan, phase_ids: list[str], from_history: bool = False) -> Evaluation:
+    """The one evaluation of a command invocation: evaluating now, or (``from_history``) the newest
+    gate run recorded on this exact tree state that covers ``phase_ids``; refused (PrepctlError,
+    exit 2) when there is none or the tree state cannot be matched."""
+    if not from_history:
+        return Evaluation(plan)
+    evaluation = Evaluation.from_run(plan, replayable_run(plan, phase_ids))
+    evaluation.phases(phase_ids)  # every criterion recorded, or refused now, before anything is written
+    return evaluation
+
+
+def recorded_result(crit: RecordedCriterion) -> CriterionResult:
+    """A recorded criterion as the verdict documents show: status, summary and evidence (with its
+    metric) as recorded. Recorded text was redacted when it was stored."""
+    evidence = tuple(recorded_evidence(item) for item in crit.evidence)
+    return CriterionResult(id=crit.id, kind=crit.kind, title=crit.title, advisory=crit.advisory,
+                           verdict=Verdict(crit.status, crit.summary, evidence), seconds=crit.seconds)
+
+
+def recorded_evidence(item: dict[str, object]) -> Evidence:
+    """One recorded evidence dict (read, never trusted): fields of the wrong type are left out."""
+    def text(key: str) -> str | None:
+        value = item.get(key)
+        return value if isinstance(value, str) else None
+
+    line = item.get("line")
+    return Evidence(label=str(item.get("label", "")), path=text("path"),
+                    line=line if isinstance(line, int) and not isinstance(line, bool) else None,
+                    value=item.get("value"), expected=item.get("expected"), revision=text("revision"),
+                    url=text("url"), metric=Metric.from_dict(item.get("metric")),
+                    status=status_of(item.get("status")), baselined=item.get("baselined") is True)
+
+
+def status_of(value: object) -> Status | None:
+    """A recorded per-item status, when it is one prepctl writes (anything else: the criterion's)."""
+    try:
+        return Status(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def only_criteria(phase: Phase, criterion_ids: Collection[str], plan: LoadedPlan) -> Phase:

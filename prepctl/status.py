@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from prepctl.evaluate import evaluate
+from prepctl.evaluate import Evaluation
 from prepctl.plan.model import LoadedPlan, Phase
 from prepctl.verdicts import PhaseResult, Status
 
@@ -110,10 +110,12 @@ def standings(plan: LoadedPlan, results: dict[str, PhaseResult], today: date) ->
     return found
 
 
-def plan_status(plan: LoadedPlan, today: date | None = None) -> list[PhaseState]:
-    """Every phase's state, in dependency order; with a start_date also its schedule on ``today``."""
+def plan_status(plan: LoadedPlan, today: date | None = None,
+                evaluation: Evaluation | None = None) -> list[PhaseState]:
+    """Every phase's state, in dependency order; with a start_date also its schedule on ``today``.
+    ``evaluation``: the invocation's one evaluation (or a recorded run's)."""
     order = plan.order()
-    report = evaluate(plan, order)
+    report = (evaluation or Evaluation(plan)).report(order)
     by_id = {r.phase: r for r in report.phases}
     rows = []
     for phase_id, standing in standings(plan, by_id, today or date.today()).items():

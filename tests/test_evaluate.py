@@ -78,3 +78,13 @@ def test_lazy_imports_are_loaded_before_the_threads_and_a_missing_one_is_left_to
 
     import_before_threads([Broken, Eager])
     assert "jsonschema" in sys.modules and "prepctl_no_such_module" not in sys.modules
+
+
+def test_a_recorded_evidence_item_keeps_its_own_status_and_baselined_mark():
+    from prepctl.evaluate import recorded_evidence
+    from prepctl.verdicts import Evidence, Status
+
+    item = Evidence(label="a.b imports c (baselined)", path="a/b.py", line=3, status=Status.WARN, baselined=True)
+    assert recorded_evidence(item.to_dict()) == item
+    forged = recorded_evidence({"label": "x", "status": "passed-ish", "baselined": "yes"})
+    assert forged.status is None and forged.baselined is False  # read, never trusted

@@ -28,6 +28,10 @@ class DocFormatOption(StrEnum):
 
 
 FormatOpt = Annotated[DocFormatOption, typer.Option("--format", "-f", help="markdown or html.")]
+FromHistoryOpt = Annotated[bool, typer.Option(
+    "--from-history", help="Reuse the newest recorded `prepctl gate` run of this exact tree state "
+    "(same phases.yaml, same commit, clean work tree) instead of evaluating again; exit 2 when "
+    "there is none or it lacks a phase.")]
 
 
 def _format(option: DocFormatOption):
@@ -60,33 +64,29 @@ def rfc(
                      "content is stale, with a unified diff (for CI). The state regions (status, "
                      "verdicts, signoffs) are not compared: they follow the monolith and the "
                      "approvals.")] = False,
+    from_history: FromHistoryOpt = False,
 ) -> None:
     """The RFC of a phase: owners, approvers, dates, tasks, exit criteria with their current
-    verdicts and evidence, risks, rollback flags and the sign-off table."""
-    from prepctl.documents.rfc import content_changed, render_rfcs
-    from prepctl.evaluate import select_phases
+    verdicts and evidence, risks, rollback flags and the sign-off table. Each criterion is
+    evaluated once per invocation, however many RFCs are rendered."""
+    from prepctl.documents.rfc import check_rfcs, render_rfcs
+    from prepctl.evaluate import evaluation_for, select_phases
 
     if phase is not None and all_phases:
         raise typer.BadParameter("name a PHASE or pass --all, not both")
     plan = session_of(ctx).load_plan()
     ids = select_phases(plan, phase, all_phases, with_deps=False)
-    to_stdout = out == STDOUT
+    evaluation = evaluation_for(plan, ids, from_history)
+    if evaluation.used:
+        typer.echo(f"prepctl: {evaluation.used}", err=True)
     doc_format = _format(fmt)
-    planned = render_rfcs(plan, ids, doc_format, None if out in (None, STDOUT) else Path(out))
+    planned = render_rfcs(plan, ids, doc_format, None if out in (None, STDOUT) else Path(out), evaluation)
     if check:
-        stale = [(phase_id, item) for phase_id, item in zip(ids, planned, strict=True)
-                 if content_changed(item, doc_format)]
-        for _, item in stale:
-            typer.echo(item.diff(item.path.name), nl=False)
-        for item in planned:
-            if all(item is not other for _, other in stale):
-                typer.echo(f"{item.path} is up to date")
-        for phase_id, item in stale:
-            typer.echo(f"prepctl: {item.path} is stale; run `prepctl render rfc {phase_id}`", err=True)
-        if stale:
-            raise typer.Exit(1)
-        return
-    _finish(planned, to_stdout)
+        result = check_rfcs(ids, planned, doc_format)
+        typer.echo(result.stdout, nl=False)
+        typer.echo(result.stderr, nl=False, err=True)
+        raise typer.Exit(result.exit_code)
+    _finish(planned, out == STDOUT)
 
 
 @app.command()

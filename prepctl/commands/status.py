@@ -15,6 +15,10 @@ def status(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
     on: Annotated[str | None, typer.Option("--on", help="Judge the schedule as of this day "
                   "(YYYY-MM-DD; default today). Criteria are still evaluated now.")] = None,
+    from_history: Annotated[bool, typer.Option(
+        "--from-history", help="Reuse the newest recorded `prepctl gate --all` run of this exact tree "
+        "state (same phases.yaml, same commit, clean work tree) instead of evaluating again; exit 2 "
+        "when there is none.")] = False,
 ) -> None:
     """Every phase with its weeks, dependencies and state, evaluated now; with a start_date in
     phases.yaml also its schedule: done, overdue, late start, in progress or upcoming.
@@ -22,10 +26,16 @@ def status(
     States: passed; ready (dependencies passed, only sign-offs missing); failing (dependencies
     passed, criteria fail or error); blocked by X (dependency X has not passed).
     """
+    from prepctl.evaluate import evaluation_for
     from prepctl.formats import render_status
     from prepctl.status import plan_status
 
-    rows = plan_status(session_of(ctx).load_plan(), today=parse_day(on, "--on"))
+    plan = session_of(ctx).load_plan()
+    today = parse_day(on, "--on")
+    evaluation = evaluation_for(plan, plan.order(), from_history)
+    if evaluation.used:
+        typer.echo(f"prepctl: {evaluation.used}", err=True)
+    rows = plan_status(plan, today=today, evaluation=evaluation)
     typer.echo(render_status(rows, fmt), nl=False)
 
 

@@ -50,7 +50,7 @@ from prepctl.documents.views import (
     value_text,
 )
 from prepctl.errors import PrepctlError, Problem
-from prepctl.evaluate import evaluate
+from prepctl.evaluate import Evaluation
 from prepctl.history import Run, format_time, read_runs
 from prepctl.plan.model import LoadedPlan
 from prepctl.status import PhaseStanding, standings
@@ -154,6 +154,8 @@ class DashboardView:
     results: StatusGrid | None
     runs: int
     last_run: str
+    #: Where the verdicts come from: "" when evaluated by this report, else the recorded gate run.
+    source: str = ""
 
 
 def state_css(state: str) -> str:
@@ -326,9 +328,12 @@ def _schedule_css(standing: PhaseStanding) -> str:
     return {"overdue": "fail", "late start": "warn", "done": "pass"}.get(state, "")
 
 
-def build_view(plan: LoadedPlan) -> DashboardView:
+def build_view(plan: LoadedPlan, evaluation: Evaluation | None = None) -> DashboardView:
+    """The dashboard from the invocation's one ``evaluation``: the phase panels and the statuses
+    read along the DAG share it (each criterion checked at most once)."""
     order = plan.order()
-    report = evaluate(plan, order)
+    evaluation = evaluation or Evaluation(plan)
+    report = evaluation.report(order)
     results = {r.phase: r for r in report.phases}
     today = date.today()
     standing = standings(plan, results, today)
@@ -353,13 +358,14 @@ def build_view(plan: LoadedPlan) -> DashboardView:
         overall=report.status.value, overall_css=report.status.value, gantt=gantt(plan, standing, today),
         phases=phases, graph=graph_panel(plan), metric_charts=tuple(charts), metric_note=metric_note,
         results=results_grid(plan, runs), runs=len(runs),
+        source=evaluation.source,
         last_run=format_time(runs[-1].time)[:16].replace("T", " ") + " UTC" if runs else "")
 
 
-def render_dashboard(plan: LoadedPlan, out_dir: Path) -> Planned:
+def render_dashboard(plan: LoadedPlan, out_dir: Path, evaluation: Evaluation | None = None) -> Planned:
     if out_dir.exists() and not out_dir.is_dir():
         raise PrepctlError(Problem(file=str(out_dir), message="is not a folder",
                                    hint="--out names the folder to write index.html into"))
     renderer = Renderer(plan.config_dir)
-    html = renderer.render(TEMPLATE, d=build_view(plan), generator_meta=output.GENERATOR_META)
+    html = renderer.render(TEMPLATE, d=build_view(plan, evaluation), generator_meta=output.GENERATOR_META)
     return output.plan_html(out_dir / INDEX, html)

@@ -28,7 +28,7 @@ from prepctl.documents.engine import Renderer
 from prepctl.documents.output import DocFormat, Planned
 from prepctl.documents.views import ICONS, CriterionView, DateRange, EvidenceView, criterion_views, phase_dates
 from prepctl.errors import GateError, PrepctlError, Problem
-from prepctl.evaluate import evaluate
+from prepctl.evaluate import Evaluation
 from prepctl.fileio import output_target
 from prepctl.plan.model import LoadedPlan, Phase
 from prepctl.secrets import redact
@@ -86,6 +86,8 @@ class RfcView:
     rollback_flags: tuple[str, ...]
     criteria: tuple[CriterionView, ...]
     signoffs: SignoffTable
+    #: Where the verdicts come from: "" when evaluated by this render, else the recorded gate run.
+    source: str = ""
 
 
 def signoff_table(state: SignoffState, digest: str | None = None) -> SignoffTable:
@@ -180,7 +182,7 @@ def relative_paths(plan: LoadedPlan, criteria: tuple[CriterionView, ...]) -> tup
 
 
 def build_view(plan: LoadedPlan, phase: Phase, result: PhaseResult, state: SignoffState,
-               digest: str | None = None) -> RfcView:
+               digest: str | None = None, source: str = "") -> RfcView:
     required = [c for c in result.criteria if not c.advisory]
     titles = {p.id: p.title for p in plan.phases}
     return RfcView(
@@ -192,7 +194,7 @@ def build_view(plan: LoadedPlan, phase: Phase, result: PhaseResult, state: Signo
         tasks=tuple(phase.tasks), deliverables=tuple(phase.deliverables), risks=tuple(phase.risks),
         rollback_flags=tuple(phase.rollback_flags),
         criteria=relative_paths(plan, criterion_views(phase, result)),
-        signoffs=signoff_table(state, digest))
+        signoffs=signoff_table(state, digest), source=source)
 
 
 def _with_signoff_verdicts(result: PhaseResult, phase: Phase, state_for: dict[str, SignoffState],
@@ -233,27 +235,29 @@ def target_path(plan: LoadedPlan, phase: Phase, fmt: DocFormat, out: Path | None
 
 
 def render_rfcs(plan: LoadedPlan, phase_ids: list[str], fmt: DocFormat = DocFormat.markdown,
-                out: Path | None = None) -> list[Planned]:
-    """Plan the RFC of each phase (nothing is written here)."""
+                out: Path | None = None, evaluation: Evaluation | None = None) -> list[Planned]:
+    """Plan the RFC of each phase (nothing is written here), from the invocation's one
+    ``evaluation`` (each criterion checked at most once, whatever phases are rendered)."""
     renderer = Renderer(plan.config_dir)
-    report = evaluate(plan, phase_ids)
+    evaluation = evaluation or Evaluation(plan)
+    report = evaluation.report(phase_ids)
     planned = []
     for result in report.phases:
         phase = plan.phase(result.phase)
         target = target_path(plan, phase, fmt, out, many=len(phase_ids) > 1)
         output_target(target)  # a FIFO, device or dangling link: refused before it is read
-        planned.append(_render_one(plan, phase, result, target, fmt, renderer))
+        planned.append(_render_one(plan, phase, result, target, fmt, renderer, evaluation.source))
     return planned
 
 
 def _render_one(plan: LoadedPlan, phase: Phase, result: PhaseResult, target: Path, fmt: DocFormat,
-                renderer: Renderer) -> Planned:
+                renderer: Renderer, source: str = "") -> Planned:
     specs = [s for s in phase.criteria if isinstance(s, SignoffSpec)] or [spec_for(phase)]
     main_spec = specs[0]
 
     def rendered(state_for: dict[str, SignoffState], digest: str | None = None) -> str:
         judged = _with_signoff_verdicts(result, phase, state_for, strict=False)
-        view = build_view(plan, phase, judged, state_for[main_spec.id], digest)
+        view = build_view(plan, phase, judged, state_for[main_spec.id], digest, source)
         return renderer.render(TEMPLATE, rfc=view, max_evidence=MAX_EVIDENCE)
 
     if fmt is DocFormat.html:
@@ -266,6 +270,28 @@ def _render_one(plan: LoadedPlan, phase: Phase, result: PhaseResult, target: Pat
     first = output.plan_markdown(target, rendered({s.id: _placeholder_state(plan, phase, s) for s in specs}))
     states = {s.id: stable_state(signoff_state(plan, phase, s, text=first.new)) for s in specs}
     return output.plan_markdown(target, rendered(states, content_digest(first.new, str(target))))
+
+
+@dataclass(frozen=True)
+class RfcCheck:
+    """What `render rfc --check` prints and exits with (nothing is written)."""
+
+    stdout: str
+    stderr: str
+    #: 1 when an RFC's content is stale, else 0.
+    exit_code: int
+
+
+def check_rfcs(phase_ids: list[str], planned: list[Planned], fmt: DocFormat) -> RfcCheck:
+    """The `render rfc --check` use case: a unified diff for each RFC whose signed content is
+    stale, "is up to date" for the others, and one line on stderr per stale RFC naming the fix."""
+    stale = [(phase_id, item) for phase_id, item in zip(phase_ids, planned, strict=True)
+             if content_changed(item, fmt)]
+    stale_items = [item for _, item in stale]
+    out = [item.diff(item.path.name) for item in stale_items]
+    out += [f"{item.path} is up to date\n" for item in planned if all(item is not s for s in stale_items)]
+    err = [f"prepctl: {item.path} is stale; run `prepctl render rfc {phase_id}`\n" for phase_id, item in stale]
+    return RfcCheck("".join(out), "".join(err), 1 if stale else 0)
 
 
 def content_changed(planned: Planned, fmt: DocFormat) -> bool:
