@@ -1,6 +1,7 @@
 """prepctl's graph commands on a 50,000-module synthetic monorepo: cold, warm and peak memory.
 
     .venv/bin/python benchmarks/scale_bench.py [--modules 50000] [--repeat 3] [--cache DIR]
+    .venv/bin/python benchmarks/scale_bench.py --only "importers --transitive" --warm-only --repeat 5
 
 The monorepo (``scale_repo.py``: seeded, ~10 imports per module, so ~500,000 edges at 50,000
 modules, a few hub modules imported by thousands) is generated once into CACHE/scale-N and reused.
@@ -88,7 +89,8 @@ def command_args(name: str, plan: Path, hub: str, out: Path) -> list[str]:
     }[name]
 
 
-def measure(plan: Path, hub: str, repeat: int, only: list[str]) -> dict[str, dict[str, Summary]]:
+def measure(plan: Path, hub: str, repeat: int, only: list[str],
+            warm_only: bool = False) -> dict[str, dict[str, Summary]]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     state = plan.parent / ".prepctl"
     out = Path(tempfile.mkdtemp(prefix="scale-bench-out-"))
@@ -97,8 +99,10 @@ def measure(plan: Path, hub: str, repeat: int, only: list[str]) -> dict[str, dic
         for round_ in range(repeat):
             for name in only:
                 args = command_args(name, plan, hub, out)
-                shutil.rmtree(state, ignore_errors=True)
+                if not warm_only or round_ == 0:
+                    shutil.rmtree(state, ignore_errors=True)
                 # graph check exits 1 when a contract is broken (some are, on purpose); 2 is an error.
+                # --warm-only: the "cold" column of later rounds is just one more warm run.
                 cold = run_process(args, env=env, ok_codes=(0, 1))
                 warm = run_process(args, env=env, ok_codes=(0, 1))
                 samples[name]["cold"].append(cold)
@@ -143,13 +147,15 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "prepctl-bench")
     parser.add_argument("--only", choices=COMMANDS, action="append", help="measure only these commands")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--warm-only", action="store_true",
+                        help="cold run in the first round only: REPEAT warm runs for the warm median")
     args = parser.parse_args()
     plan, repo = prepare(args.cache, args.modules, args.seed)
     counts = repo.importer_counts()
     hub = repo.most_imported
     print(f"{len(repo.modules):,} modules, {repo.edges:,} planned edges; {hub} has {counts[hub]:,} direct "
           f"importers; {sum(1 for c in counts.values() if c >= 1000)} modules have >= 1,000", file=sys.stderr)
-    results = measure(plan, hub, args.repeat, list(args.only or COMMANDS))
+    results = measure(plan, hub, args.repeat, list(args.only or COMMANDS), args.warm_only)
     print(f"cpus: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}, "
           f"{len(repo.modules):,} modules, {repo.edges:,} edges, median of {args.repeat}\n")
     print(table(results))

@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from prepctl.graph.stages import stage
 from prepctl.inert import inert
 
 if TYPE_CHECKING:
@@ -19,7 +20,34 @@ if TYPE_CHECKING:
 
 
 def to_json(data: object) -> str:
-    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    """JSON with the top two levels indented (2 spaces) and each deeper value on one line.
+
+    Why not ``json.dumps(indent=2)``: any ``indent`` makes CPython use its pure-Python encoder,
+    ~5x slower than the C one; the transitive importers of a 50,000-module tree (28 MB) took ~1 s
+    of CPU that way. Here every value below the second level goes through the C encoder, and the
+    output stays readable and line-oriented (one importer, edge or problem per line)."""
+    with stage("output: json"):
+        return _dump(data, 0) + "\n"
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_EXPANDED_LEVELS = 2
+
+
+def _key(key: object) -> str:
+    """A dict key as ``json.dumps`` would write it (``True`` -> ``"true"``, ``1`` -> ``"1"``)."""
+    return key if isinstance(key, str) else json.dumps(key)
+
+
+def _dump(value: object, level: int) -> str:
+    if level >= _EXPANDED_LEVELS or not value or not isinstance(value, dict | list | tuple):
+        return _compact(value)
+    pad = "  " * (level + 1)
+    if isinstance(value, dict):
+        items = [f"{pad}{_compact(_key(k))}: {_dump(v, level + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
+    items = [pad + _dump(v, level + 1) for v in value]
+    return "[\n" + ",\n".join(items) + "\n" + "  " * level + "]"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -14,6 +14,7 @@ from prepctl.errors import Problem
 from prepctl.graph.model import GraphError, Hop, ImportGraph
 from prepctl.graph.scan.model import DYNAMIC as DYNAMIC_PROBLEM
 from prepctl.graph.scan.model import SKIPPED, ImportEdge, ScanProblem
+from prepctl.graph.stages import timed
 
 if TYPE_CHECKING:
     from prepctl.sources.tree import Tree
@@ -103,6 +104,7 @@ class ImportersResult:
         return data
 
 
+@timed("query: importers")
 def importers(graph: ImportGraph, target: str, transitive: bool = False,
               groups: dict[str, list[str]] | None = None, members: set[str] | None = None) -> ImportersResult:
     """Who imports ``target`` (a module, or a package and its modules) from outside it.
@@ -115,7 +117,7 @@ def importers(graph: ImportGraph, target: str, transitive: bool = False,
     members = members if members is not None else resolve_target(graph, target)
     direct: list[DirectImporter] = []
     direct_names: set[str] = set()
-    for importer in sorted({a for m in members for a in graph.graph.predecessors(m)} - members):
+    for importer in sorted({a for m in members for a in graph.predecessors(m)} - members):
         statements = sorted((e for m in sorted(members) for e in graph.imports_between(importer, m)),
                             key=lambda e: (e.line, e.imported))
         names = tuple(sorted({n for e in statements for n in e.names}))
@@ -221,6 +223,7 @@ class Cycle:
                 "hops": [h.to_dict() for h in self.hops]}
 
 
+@timed("query: cycles")
 def cycles(graph: ImportGraph, scope: set[str] | None = None) -> list[Cycle]:
     """Import cycles: each strongly connected component of two or more modules, with one cycle
     through it (the shortest one through its alphabetically first module)."""

@@ -203,16 +203,14 @@ def render_markdown(data: ReportData, svg_file: str | None) -> str:
         lines += ["Red edges break a contract of the plan: "
                   + "; ".join(f"`{a}` → `{b}` ({c})" for c, a, b in data.violations), ""]
     lines += ["## Importers by downstream group", ""]
-    for group, members in found.by_group().items():
+    for group, members in items_by_group(found).items():
         lines += [f"### {group}", ""]
         rows = []
-        for d in found.direct:
-            if d.module in members["direct"]:
-                rows.append([f"`{d.module}`", "direct", f"`{d.path}:{d.line}`", ", ".join(d.names) or "(module)"])
-        for t in found.transitive:
-            if t.module in members["transitive"]:
-                chain = " → ".join(f"`{h.importer}` (`{h.location}`)" for h in t.hops) + f" → `{t.chain[-1]}`"
-                rows.append([f"`{t.module}`", f"via {len(t.chain) - 2}", f"`{t.path}`", chain])
+        for d in members["direct"]:
+            rows.append([f"`{d.module}`", "direct", f"`{d.path}:{d.line}`", ", ".join(d.names) or "(module)"])
+        for t in members["transitive"]:
+            chain = " → ".join(f"`{h.importer}` (`{h.location}`)" for h in t.hops) + f" → `{t.chain[-1]}`"
+            rows.append([f"`{t.module}`", f"via {len(t.chain) - 2}", f"`{t.path}`", chain])
         lines += [md_table(["module", "how", "where", "names / chain"], rows)]
     lines += ["## Symbol matrix", "",
               f"Which names of `{data.target}` each group uses (number of modules using each).", ""]
@@ -264,10 +262,10 @@ The DOT source is in dependency-graph.dot.</p>{% endif %}</div>
 <h2>Importers by downstream group</h2>
 {% for group, members in groups.items() %}<h3>{{ group }}</h3>
 <table><tr><th>module (where)</th><th>how</th><th>names / chain</th></tr>
-{% for x in d.importers.direct if x.module in members.direct %}<tr><td><code>{{ x.module }}</code>
+{% for x in members.direct %}<tr><td><code>{{ x.module }}</code>
 <div class="where">{{ x.path }}:{{ x.line }}</div></td><td>direct</td>
 <td>{{ x.names|join(", ") or "(module)" }}</td></tr>
-{% endfor %}{% for t in d.importers.transitive if t.module in members.transitive %}<tr>
+{% endfor %}{% for t in members.transitive %}<tr>
 <td><code>{{ t.module }}</code><div class="where">{{ t.path }}</div></td><td>via {{ t.chain|length - 2 }}</td>
 <td>{% for h in t.hops %}<code>{{ h.importer }}</code> (<code>{{ h.location }}</code>) →
 {% endfor %}<code>{{ t.chain[-1] }}</code></td></tr>
@@ -293,4 +291,16 @@ def render_html(data: ReportData) -> str:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     # Graphviz escapes every label it writes into the SVG; the markup itself is trusted.
     svg = Markup(render.svg_for_html(data.svg.encode("utf-8"))) if data.svg else None
-    return env.from_string(_HTML).render(d=data, svg=svg, marker=MARKER, groups=data.importers.by_group())
+    return env.from_string(_HTML).render(d=data, svg=svg, marker=MARKER, groups=items_by_group(data.importers))
+
+
+def items_by_group(found: queries.ImportersResult) -> dict[str, dict[str, list]]:
+    """group -> {"direct": [DirectImporter], "transitive": [TransitiveImporter]}, groups sorted
+    as ``by_group()`` sorts them, items in the result's order. One pass: testing each importer's
+    membership in every group's list was quadratic (58 % of a 50,000-module report)."""
+    out: dict[str, dict[str, list]] = {}
+    for item in found.direct:
+        out.setdefault(item.group, {"direct": [], "transitive": []})["direct"].append(item)
+    for item in found.transitive:
+        out.setdefault(item.group, {"direct": [], "transitive": []})["transitive"].append(item)
+    return dict(sorted(out.items()))

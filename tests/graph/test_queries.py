@@ -175,3 +175,40 @@ def test_importers_say_when_a_skipped_file_may_hide_one(tmp_path: Path):
     assert "incomplete: 2 skipped file(s) or computed dynamic import(s) may also import it: " \
            "pkg/bad name.py, pkg/broken.py:2" in output.importers_text(result)
     assert "## Transitive only (shortest chain)" in output.importers_markdown(result)
+
+
+def test_adjacency_agrees_with_the_networkx_view_and_follows_without(example_graph):
+    """The plain adjacency the queries walk and the networkx graph the algorithms use are the
+    same graph, also after a contract's ignores take edges out."""
+    nx_graph = example_graph.graph
+    for module in example_graph.modules:
+        assert sorted(example_graph.predecessors(module)) == sorted(nx_graph.predecessors(module))
+        assert sorted(example_graph.successors(module)) == sorted(nx_graph.successors(module))
+    assert set(nx_graph.nodes) == set(example_graph.modules)
+    assert set(nx_graph.edges) == set(example_graph.statements)
+    pair = next(iter(example_graph.statements))
+    smaller = example_graph.without([pair])
+    assert pair[0] not in smaller.predecessors(pair[1]) and pair[1] not in smaller.successors(pair[0])
+    assert not smaller.graph.has_edge(*pair) and example_graph.graph.has_edge(*pair)
+    assert len(smaller.graph.edges) == len(nx_graph.edges) - 1
+
+
+def test_a_warm_graph_follows_every_file_change(tmp_path: Path):
+    """The warm path reuses the last scan's snapshot: an edit, a new file and a deletion must each
+    show in the next graph built, with the cache in place."""
+    write(tmp_path, {"app/__init__.py": "", "app/core.py": "", "app/a.py": "from app import core\n",
+                     "app/b.py": "x = 12345678901\n"})
+    settings = GraphSettings(root=tmp_path, cache_dir=tmp_path / ".cache")
+
+    def importers_of_core() -> list[str]:
+        graph = build_graph(settings)
+        return [d.module for d in queries.importers(graph, "app.core", transitive=True).direct]
+
+    assert importers_of_core() == ["app.a"]
+    assert importers_of_core() == ["app.a"]  # warm: from the snapshot
+    write(tmp_path, {"app/b.py": "import app.core\n"})  # same size, likely the same mtime second
+    assert importers_of_core() == ["app.a", "app.b"]
+    write(tmp_path, {"app/c.py": "from . import core\n"})
+    assert importers_of_core() == ["app.a", "app.b", "app.c"]
+    (tmp_path / "app" / "a.py").unlink()
+    assert importers_of_core() == ["app.b", "app.c"]

@@ -83,12 +83,15 @@ class FileEntry:
     is_package: bool
 
 
-@dataclass(frozen=True)
-class ImportEdge:
+class ImportEdge(NamedTuple):
     """One import statement's link from ``importer`` to ``imported`` (both module names).
 
     ``names`` are the names a ``from`` import took (``from prep.models.orm import Booking`` ->
     ``("Booking",)``; ``from prep.models import orm`` -> ``("orm",)``); empty for ``import x``.
+
+    A NamedTuple, not a frozen dataclass: a 50,000-module tree has ~500,000 of them and a warm
+    run decodes them all from the snapshot; a frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field) made that 0.83 s of CPU against 0.25 s for tuples.
     """
 
     importer: str

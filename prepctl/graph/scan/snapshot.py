@@ -59,9 +59,11 @@ def result_to_json(result: ScanResult) -> dict:
 
 
 def result_from_json(data: dict) -> tuple[dict[str, str], list[ImportEdge], list[ImportEdge], list[ScanProblem]]:
+    make = tuple.__new__  # ImportEdge is a NamedTuple: skip its Python-level __new__ (500k edges)
+
     def edges(items: list) -> list[ImportEdge]:
-        return [ImportEdge(a, b, path, line, tuple(names), bool(flags & TYPE_CHECKING_FLAG),
-                           bool(flags & GUARDED_FLAG), bool(flags & DYNAMIC_FLAG))
+        return [make(ImportEdge, (a, b, path, line, tuple(names), flags & TYPE_CHECKING_FLAG != 0,
+                                  flags & GUARDED_FLAG != 0, flags & DYNAMIC_FLAG != 0))
                 for a, b, path, line, names, flags in items]
 
     return (data["modules"], edges(data["edges"]), edges(data["external"]),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from prepctl.graph.model import EdgeFilter
 from prepctl.graph.scan.config import ScanConfig
-from prepctl.graph.scan.files import select_modules
+from prepctl.graph.scan.files import other_sources, select_modules
 from prepctl.graph.scan.model import FileEntry, ImportEdge, ParsedFile, ScanProblem, ScanResult
 from prepctl.graph.scan.resolve import resolve
 
@@ -75,6 +75,9 @@ class IncrementalGraph:
         self.claimants: dict[str, set[str]] = {}  # module -> paths claiming it
         self.winner: dict[str, FileEntry] = {}  # module -> the file that is it
         self.shadowed: dict[str, ScanProblem] = {}  # path -> why select_modules skipped it
+        #: path -> why the scanner skips it by its name alone: a .py file with no module name
+        #: (`bad name.py`) or Python source that is not .py (`tool.pyw`), as scan_tree reports them.
+        self.unnamed: dict[str, ScanProblem] = {}
         self.modules: set[str] = set()
         #: Every module that existed at any commit so far (for "did you mean" hints).
         self.seen_modules: set[str] = set()
@@ -88,6 +91,7 @@ class IncrementalGraph:
         self.modules_version = 0
         self._members: tuple[str, int, set[str]] | None = None
         self._entry_cache: dict[str, FileEntry | None] = {}
+        self._name_problems: dict[str, ScanProblem | None] = {}
 
     def claim_of(self, path: str) -> FileEntry | None:
         """The module a path is when nothing else competes for its name (memoised per path)."""
@@ -96,6 +100,19 @@ class IncrementalGraph:
             self._entry_cache[path] = entries[0] if entries else None
         return self._entry_cache[path]
 
+    def name_problem(self, path: str) -> ScanProblem | None:
+        """Why the scanner skips ``path`` for its name alone, or None (memoised per path): the same
+        ``select_modules`` and ``other_sources`` calls a full scan of a revision makes."""
+        if path not in self._name_problems:
+            if path.endswith(".py"):
+                entries, problems = select_modules([path], self.config)
+                found = problems[0] if problems and not entries else None
+            else:
+                others = other_sources([path], self.config)
+                found = others[0] if others else None
+            self._name_problems[path] = found
+        return self._name_problems[path]
+
     def apply(self, changes: Iterable[FileChange]) -> None:
         """Move the graph to the next commit, given the files that differ from the current one."""
         touched_modules: set[str] = set()
@@ -103,6 +120,8 @@ class IncrementalGraph:
         for change in changes:
             path = change.path
             if not path.endswith(".py"):
+                if self.name_problem(path) is not None:
+                    self._track_unnamed(path, change.new_blob is not None)
                 continue
             if change.new_blob is None:
                 self.blobs.pop(path, None)
@@ -110,6 +129,7 @@ class IncrementalGraph:
                 self.blobs[path] = change.new_blob
             claim = self.claim_of(path)
             if claim is None:
+                self._track_unnamed(path, change.new_blob is not None)
                 continue
             changed_paths.add(path)
             touched_modules.add(claim.module)
@@ -170,6 +190,13 @@ class IncrementalGraph:
                 self._resolve(winner)
             else:
                 self._forget(path)
+
+    def _track_unnamed(self, path: str, present: bool) -> None:
+        problem = self.name_problem(path) if present else None
+        if problem is None:
+            self.unnamed.pop(path, None)
+        else:
+            self.unnamed[path] = problem
 
     def _forget(self, path: str) -> None:
         old = self.resolved.pop(path, None)
@@ -248,14 +275,17 @@ class IncrementalGraph:
         edges = [edge for resolved in self.resolved.values() for edge in resolved.edges]
         problems = [problem for resolved in self.resolved.values() for problem in resolved.problems]
         problems += self.shadowed.values()
+        problems += self.unnamed.values()
         problems.sort(key=lambda p: (p.path, p.line or 0))
         return ScanResult(modules, edges, problems, [], label=revision[:12], revision=revision)
 
     def skipped(self) -> list[tuple[str, str]]:
-        """Files not in the graph at this commit: unreadable ones and shadowed duplicates."""
-        if not self.unreadable and not self.shadowed:
+        """Files not in the graph at this commit: unreadable ones, shadowed duplicates and those
+        the scanner skips by name (`bad name.py`, `.pyw`)."""
+        if not self.unreadable and not self.shadowed and not self.unnamed:
             return []
-        return sorted([*self.unreadable.items(), *((path, p.reason) for path, p in self.shadowed.items())])
+        return sorted([*self.unreadable.items(), *((path, p.reason) for path, p in self.shadowed.items()),
+                       *((p.path, p.reason) for p in self.unnamed.values())])
 
 
 def _problem_text(parsed: ParsedFile) -> str | None:

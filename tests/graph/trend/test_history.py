@@ -17,6 +17,7 @@ from prepctl.graph.model import GraphError, ImportGraph
 from prepctl.graph.queries import importers
 from prepctl.graph.scan.cache import ParseCache
 from prepctl.graph.scan.config import ScanConfig
+from prepctl.graph.scan.model import SKIPPED
 from prepctl.graph.scan.scanner import scan_tree
 from prepctl.graph.trend.history import compute_trend, walk_history
 from prepctl.sources.git import GitRevisionTree
@@ -227,3 +228,41 @@ def test_a_package_shadowing_a_module_is_followed_like_a_full_scan(tmp_path: Pat
         ("the package imports the orm", ["pkg.a"], 1),
         ("package gone, module a is back", ["pkg.a"], 0),
     ]
+
+
+def test_files_skipped_by_name_are_followed_like_a_full_scan(tmp_path: Path):
+    """`bad name.py` (no module name) and `tool.pyw` (Python source, not .py) are skipped files
+    for the scanner; trend counts and names them too, commit by commit, as they come and go."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+
+    def commit(message: str) -> None:
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", message)
+
+    write(repo / "pkg" / "__init__.py", "")
+    write(repo / "pkg" / "orm.py", "")
+    write(repo / "pkg" / "a.py", "from pkg import orm\n")
+    write(repo / "README.md", "not python\n")
+    commit("plain")
+    write(repo / "pkg" / "bad name.py", "from pkg import orm\n")
+    commit("a file with no module name")
+    write(repo / "pkg" / "tool.pyw", "from pkg import orm\n")
+    write(repo / "pkg" / "bad name.py", "from pkg import orm\nimport pkg.a\n")
+    commit("a .pyw script; the unnamed file edited")
+    (repo / "pkg" / "bad name.py").unlink()
+    commit("unnamed file gone")
+    (repo / "pkg" / "tool.pyw").unlink()
+    commit("pyw gone")
+
+    counted = []
+    for step in walk_history(repo, ScanConfig(), keep_edges=True):
+        scan = scan_tree(GitRevisionTree.open(repo, step.info.sha), ScanConfig())
+        expected = sorted(p.path for p in scan.problems if p.kind == SKIPPED)
+        assert [path for path, _ in step.graph.skipped()] == expected, step.info.subject
+        assert [(p.path, p.reason, p.kind) for p in step.graph.scan_result(step.info.sha).problems] == [
+            (p.path, p.reason, p.kind) for p in scan.problems], step.info.subject
+        assert step.graph.edge_pairs() == {(e.importer, e.imported) for e in scan.edges}
+        counted.append(len(step.graph.skipped()))
+    assert counted == [0, 1, 2, 1, 0]
