@@ -36,9 +36,12 @@ __all__ = ["GateReport", "ImportGraph", "LoadedPlan", "PrepctlError", "evaluate"
 
 
 def load_plan(*, path: str | Path | None = None, root: str | Path | None = None) -> LoadedPlan:
-    """Load and validate a phases.yaml.
+    """Load and validate a phases.yaml (or a pyproject.toml's ``[tool.prepctl]``).
 
-    ``path``: the file (default: ``phases.yaml`` in the current folder or the nearest one above).
+    ``path``: the file (default: the nearest ``phases.yaml``, or ``pyproject.toml`` with a
+    ``[tool.prepctl]`` table, in the current folder or above; ``PREPCTL_CONFIG`` is not read here,
+    only by the command line). A plan may have no phases (a graph-only config): evaluating it
+    gives ``error``, never ``pass``.
     ``root``: the checkout of the monolith to check, instead of the plan's ``root:``.
     Criteria are validated against the installed gate kinds (built-in and plugins). Raises
     ``ConfigError`` (a ``PrepctlError``) listing every problem with its ``file:line:col``.

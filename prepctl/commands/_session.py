@@ -8,7 +8,7 @@ Heavy modules (the plan loader, the graph engine) are imported inside the method
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -26,6 +26,8 @@ class Session:
 
     config: Path | None = None
     root: Path | None = None
+    #: The command being run, e.g. "prepctl gate", for messages (set by :func:`session_of`).
+    command: str | None = None
     cache_dir: Path | None = None
     no_cache: bool = False
 
@@ -36,20 +38,32 @@ class Session:
 
         return workdir.configure(cache_dir=self.cache_dir, enabled=not self.no_cache)
 
-    def load_plan(self) -> LoadedPlan:
-        """phases.yaml (given, or the nearest one above the current folder), with ``--root`` applied,
-        its criteria validated against the installed gate kinds."""
+    def options(self) -> tuple[Path | None, Path | None]:
+        """(config, root): the flags, else ``PREPCTL_CONFIG`` / ``PREPCTL_ROOT``; None: not set."""
+        from prepctl.plan.options import global_options
+
+        found = global_options(self.config, self.root)
+        return found.config, found.root
+
+    def load_plan(self, *, needs_phases: bool = True) -> LoadedPlan:
+        """The plan (-c / PREPCTL_CONFIG, else the nearest phases.yaml or pyproject.toml with
+        [tool.prepctl] above the current folder), with ``--root`` applied, its criteria validated
+        against the installed gate kinds. ``needs_phases``: a config without phases is refused
+        with a clear message (the command is about phases), never run as an empty pass."""
         from prepctl.gates.registry import KINDS
         from prepctl.plan.load import load_plan
 
-        return load_plan(self.config, self.root, kinds=KINDS)
+        plan = load_plan(*self.options(), kinds=KINDS)
+        if needs_phases:
+            plan.require_phases(f"`{self.command}`" if self.command else "this command")
+        return plan
 
     def graph_settings(self) -> GraphSettings:
-        """The graph commands' settings: phases.yaml if given or found, else defaults over --root."""
+        """The graph commands' settings: the config if given or found, else defaults over --root."""
         from prepctl.gates.registry import KINDS
         from prepctl.graph.load import settings_for
 
-        return settings_for(self.config, self.root, kinds=KINDS)
+        return settings_for(*self.options(), kinds=KINDS)
 
     @staticmethod
     def fail_input(message: str) -> NoReturn:
@@ -60,4 +74,9 @@ class Session:
 
 def session_of(ctx: typer.Context) -> Session:
     """The session the app's callback stored; the defaults when a sub-app runs on its own."""
-    return ctx.obj if isinstance(ctx.obj, Session) else Session()
+    session = ctx.obj if isinstance(ctx.obj, Session) else Session()
+    names, current = [], ctx
+    while current.parent is not None:  # the root's name may be "python -m prepctl": say prepctl
+        names.append(current.info_name or "")
+        current = current.parent
+    return replace(session, command=" ".join(["prepctl", *reversed(names)]))

@@ -22,7 +22,7 @@ def list_(ctx: typer.Context) -> None:
     """Every template, and whether the project overrides it."""
     from prepctl.documents.engine import list_templates
 
-    for info in list_templates(session_of(ctx).load_plan().config_dir):
+    for info in list_templates(session_of(ctx).load_plan(needs_phases=False).config_dir):
         where = "project override" if info.overrides_shipped else info.origin
         typer.echo(f"{info.name:<22} {where:<17} {info.path}")
 
@@ -34,7 +34,7 @@ def show(ctx: typer.Context,
     """Print the template a render would use."""
     from prepctl.documents.engine import resolve_name
 
-    info = resolve_name(session_of(ctx).load_plan().config_dir, name)
+    info = resolve_name(session_of(ctx).load_plan(needs_phases=False).config_dir, name)
     typer.echo(info.path.read_text(encoding="utf-8"), nl=False)
 
 
@@ -44,5 +44,5 @@ def eject(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Template
     """Copy a shipped template into templates/ next to phases.yaml, to edit it there."""
     from prepctl.documents.engine import eject as eject_template
 
-    target = eject_template(session_of(ctx).load_plan().config_dir, name)
+    target = eject_template(session_of(ctx).load_plan(needs_phases=False).config_dir, name)
     typer.echo(f"wrote {target}; edit it, `prepctl render ...` now uses it")

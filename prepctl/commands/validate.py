@@ -8,14 +8,20 @@ from prepctl.commands._session import session_of
 
 
 def validate(ctx: typer.Context) -> None:
-    """Check phases.yaml: keys, ids, dependencies and gate options. Exit 2 if invalid."""
+    """Check the plan (phases.yaml or [tool.prepctl]): keys, ids, dependencies, gate and contract
+    options. Exit 2 if invalid."""
     from prepctl.formats import FORMATS
     from prepctl.gates.registry import GATES
     from prepctl.graph.contracts import CONTRACTS
 
-    plan = session_of(ctx).load_plan()
+    plan = session_of(ctx).load_plan(needs_phases=False)  # a graph-only config is valid
     n = sum(len(p.criteria) for p in plan.phases)
-    typer.echo(f"{plan.path}: ok ({len(plan.phases)} phases, {n} criteria, root {plan.root})")
+    contracts = len(plan.model.graph.contracts)
+    extra = f", {contracts} graph contracts" if contracts else ""
+    typer.echo(f"{plan.path}: ok ({len(plan.phases)} phases, {n} criteria{extra}, root {plan.root})")
+    if not plan.phases:
+        typer.echo(f"prepctl: note: {plan.path.name} declares no phases: the graph commands work; "
+                   "gate, status, render and report need phases (see docs/phases-yaml.md)", err=True)
     # A plugin that reuses a built-in name is never used; its author and the plan's readers
     # should know, but the plan itself is valid.
     for registry in (GATES, FORMATS, CONTRACTS):

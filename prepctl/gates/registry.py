@@ -7,6 +7,8 @@ entry-point group (value: ``module:GateClass``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from prepctl.gates.base import Gate
 from prepctl.plan.model import CriterionSpec
 from prepctl.registry import Registry
@@ -39,6 +41,12 @@ class GateKinds:
     def options_model(self, kind: str) -> type[CriterionSpec] | None:
         gate = GATES.get(kind)
         return gate.options if gate is not None else None
+
+    def contract_options(self) -> Any:
+        """Every registered contract type's options (plugins' too), discriminated by ``type``."""
+        from prepctl.graph.contracts import contract_spec
+
+        return contract_spec()
 
 
 #: What callers hand to ``prepctl.plan.load.load_plan`` and ``prepctl.plan.schema.json_schema``.

@@ -115,20 +115,20 @@ def discover_importlinter(settings: GraphSettings) -> None:
 
 
 def settings_for(config: Path | None, root: Path | None, *, kinds: CriterionKinds) -> GraphSettings:
-    """The CLI's settings: phases.yaml if given or found, else defaults over ``root``.
+    """The CLI's settings: the config if given or discovered (phases.yaml, or pyproject.toml with
+    ``[tool.prepctl]``), else defaults over ``root``.
 
     ``kinds`` answers which gate kinds a plan may name (the caller passes the gate registry, so the
     graph engine never imports the gates that use it)."""
-    from prepctl.plan.load import find_config, load_plan
+    from prepctl.plan.load import discover, load_plan
 
     if config is None:
-        try:
-            config = find_config(None)
-        except ConfigError:
+        config = discover()  # a malformed pyproject.toml on the way up is an error, not "none"
+        if config is None:
             folder = (root or Path.cwd()).resolve()
             if not folder.is_dir():
                 raise ConfigError(Problem(file="--root", message=f"{folder} is not a folder",
-                                          hint="point --root at a checkout")) from None
+                                          hint="point --root (or PREPCTL_ROOT) at a checkout"))
             return GraphSettings(root=folder, scan=ScanConfig(include=default_include(folder)),
                                  cache_dir=workdir.cache_dir(folder))
     return settings_from_plan(load_plan(config, root, kinds=kinds))
@@ -168,8 +168,9 @@ def build_graph(settings: GraphSettings, tree: Tree | None = None,
 
 
 def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tuple[str, ContractOptions]]:
-    """(contract id, options) of every criterion that carries an import-graph contract, in plan
-    order, then (for no ``phase``: they belong to none) the import-linter contracts."""
+    """(contract id, options) of every import-graph contract: each criterion's that carries one,
+    in plan order, then (for no ``phase``: they belong to none) the phase-less contracts of
+    ``graph: contracts:``, by their own id, and the import-linter contracts."""
     found: list[tuple[str, ContractOptions]] = []
     for p in settings.plan.phases if settings.plan is not None else []:
         if phase is not None and p.id != phase:
@@ -178,4 +179,13 @@ def plan_contracts(settings: GraphSettings, phase: str | None = None) -> list[tu
             contract = criterion.graph_contract()
             if isinstance(contract, ContractOptions):
                 found.append((f"{p.id}/{criterion.id}", contract))
-    return found + (list(settings.importlinter) if phase is None else [])
+    if phase is not None:
+        return found
+    for named in settings.plan.model.graph.contracts if settings.plan is not None else []:
+        options = named.graph_contract()
+        if not isinstance(options, ContractOptions):  # a plan not loaded by load_plan: refuse,
+            raise ConfigError(Problem(                 # dropping the contract would pass it
+                file=str(settings.plan.path), message=f"graph contract '{named.id}' was never validated",
+                hint="load the plan with prepctl.plan.load.load_plan (or prepctl.api.load_plan)"))
+        found.append((named.id, options))
+    return found + list(settings.importlinter)

@@ -84,12 +84,17 @@ def no_contracts(settings: GraphSettings, phase: str | None) -> Problem:
         return Problem(file=where, message=f"no contracts: no `imports` criteria in {phase}; the import-linter "
                        f"contracts of {settings.importlinter_source} belong to no phase",
                        hint="leave out --phase to check them")
-    found = "no `imports` criteria" + (f" in {phase}" if phase else "") if settings.plan is not None \
-        else "no phases.yaml"
+    if settings.plan is None:
+        found = "no config (phases.yaml, or pyproject.toml with [tool.prepctl])"
+    elif phase:
+        found = f"no `imports` criteria in {phase}"
+    else:
+        found = "no `imports` criteria, no graph: contracts:"
     return Problem(file=where, message=f"no contracts: {found} and no import-linter configuration "
                    "(pyproject.toml [tool.importlinter], .importlinter or setup.cfg [importlinter])",
-                   hint="add an `imports` criterion to phases.yaml, set graph: importlinter:, or "
-                        "configure import-linter; a check of nothing is not a pass")
+                   hint="add an `imports` criterion to a phase or a graph: contracts: entry (see "
+                        "docs/phases-yaml.md), set graph: importlinter:, or configure import-linter; "
+                        "a check of nothing is not a pass")
 
 
 def updated_entries(baseline: Baseline, in_plan: set[str], outcomes: list[ContractOutcome],

@@ -14,30 +14,49 @@ from pydantic import ValidationError
 
 from prepctl.errors import ConfigError, Problem
 from prepctl.plan.errormap import closest, validation_problems
+from prepctl.plan.graphcontracts import validate_graph_contracts
 from prepctl.plan.model import CriterionKinds, CriterionSpec, LoadedPlan, Plan, phase_dag
+from prepctl.plan.pyproject import PYPROJECT, has_tool_table, read_config
 from prepctl.plan.secretcheck import prime_tokens, url_credential_problems
-from prepctl.plan.yamlload import read_yaml_with_positions
 
 DEFAULT_CONFIG = "phases.yaml"
 
 
-def find_config(explicit: str | Path | None) -> Path:
-    if explicit is not None:
-        return Path(explicit)
-    here = Path.cwd()
+def discover(start: Path | None = None) -> Path | None:
+    """The config nearest ``start`` (default: the current folder), walking up: at each folder
+    phases.yaml first, then a pyproject.toml with a ``[tool.prepctl]`` table (one without it is
+    passed over). None when there is none. A pyproject.toml that cannot be read or parsed is an
+    error: whether it was meant to configure prepctl cannot be told."""
+    here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / DEFAULT_CONFIG
         if candidate.is_file():
             return candidate
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file() and has_tool_table(pyproject):
+            return pyproject
+    return None
+
+
+def find_config(explicit: str | Path | None) -> Path:
+    """``explicit`` if given, else the discovered config (:func:`discover`)."""
+    if explicit is not None:
+        return Path(explicit)
+    found = discover()
+    if found is not None:
+        return found
     raise ConfigError(
-        Problem(file=DEFAULT_CONFIG, message="no phases.yaml here or in any parent folder",
-                hint="pass -c FILE, or run prepctl in the folder that holds phases.yaml")
+        Problem(file=DEFAULT_CONFIG, message="no phases.yaml, nor pyproject.toml with a [tool.prepctl] "
+                "table, here or in any parent folder",
+                hint="pass -c FILE or set PREPCTL_CONFIG, or run prepctl in the folder that holds "
+                "phases.yaml")
     )
 
 
 def load_plan(config: str | Path | None = None, root_override: str | Path | None = None, *,
               kinds: CriterionKinds) -> LoadedPlan:
-    """Load and fully validate phases.yaml. Raises ConfigError listing every problem found.
+    """Load and fully validate phases.yaml (or pyproject.toml's ``[tool.prepctl]``). Raises
+    ConfigError listing every problem found.
 
     ``kinds`` gives each criterion's options model by its kind: the caller passes
     ``prepctl.gates.registry.KINDS`` (the plan does not import the gates; they import it).
@@ -45,13 +64,12 @@ def load_plan(config: str | Path | None = None, root_override: str | Path | None
     Every token the plan names is known to ``redact`` when this returns (or raises): before any
     gate runs, and before any validation message could quote one.
     """
-    path = find_config(config)
-    raw, positions = read_yaml_with_positions(
-        path, missing_hint="pass -c FILE with the path of your phases.yaml")
+    read = read_config(find_config(config))
+    path, raw, positions = read.path, read.data, read.positions
     file = str(path)
     if not isinstance(raw, dict):
         raise ConfigError(Problem(file=file, line=1, column=1, message="phases.yaml must be a mapping",
-                                  hint="start with 'version: 1', 'name:' and 'phases:'"))
+                                  hint="start with 'version: 1', 'name:' and 'phases:' (or only 'graph:')"))
     problems = prime_tokens(raw, positions, file) + url_credential_problems(raw, positions, file)
     if problems:
         raise ConfigError(_sorted(problems))
@@ -60,8 +78,11 @@ def load_plan(config: str | Path | None = None, root_override: str | Path | None
     except ValidationError as exc:
         problems.extend(validation_problems(exc, file, positions, Plan, ()))
         raise ConfigError(_sorted(problems)) from None
+    if "name" not in plan.model_fields_set:
+        plan.name = read.default_name
 
     problems.extend(_validate_criteria(plan, file, positions, kinds))
+    problems.extend(validate_graph_contracts(plan, file, positions, kinds))
     problems.extend(_validate_graph(plan, file, positions))
     problems.extend(_validate_services(plan, file, positions))
     # Defaults name variables too (sources.github reads GITHUB_TOKEN unless told otherwise), and
@@ -74,7 +95,7 @@ def load_plan(config: str | Path | None = None, root_override: str | Path | None
 
     root = Path(root_override) if root_override is not None else path.parent / plan.root
     if not root.is_dir():
-        where = "--root" if root_override is not None else "root:"
+        where = "--root (or PREPCTL_ROOT)" if root_override is not None else "root:"
         line, column = positions.get(("root",), (None, None)) if root_override is None else (None, None)
         raise ConfigError(Problem(
             file="--root" if root_override is not None else file, line=line, column=column,
@@ -120,7 +141,8 @@ def _validate_criteria(plan: Plan, file: str, positions: dict, kinds: CriterionK
             try:
                 typed.append(model.model_validate(crit.model_dump(exclude_unset=True)))
             except ValidationError as exc:
-                problems.extend(validation_problems(exc, file, positions, model, base))
+                problems.extend(validation_problems(exc, file, positions, model, base,
+                                                    data=crit.model_dump(exclude_unset=True)))
             except Exception as exc:  # a validator that raised TypeError etc.: still the user's input
                 line, col = positions.get(base, (None, None))
                 problems.append(Problem(

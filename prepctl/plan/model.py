@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from prepctl import patterns
 from prepctl.errors import ConfigError, Problem
@@ -78,6 +78,11 @@ class CriterionKinds(Protocol):
     def options_model(self, kind: str) -> type[CriterionSpec] | None:
         """The options model of ``kind``; None when no kind has that name. A kind that is
         registered but does not import raises."""
+        ...
+
+    def contract_options(self) -> Any:
+        """The options of every import-graph contract type: one union discriminated by ``type``
+        (what an ``imports`` criterion's ``contract:`` and ``graph: contracts:`` validate against)."""
         ...
 
 
@@ -160,6 +165,28 @@ class Service(StrictModel):
     symptoms: list[str] = Field(default_factory=list, description="What users see when it is down.")
 
 
+class GraphContract(StrictModel):
+    """A named import-graph contract that belongs to no phase: `graph check` runs it beside the
+    phases' `imports` criteria. A config without phases declares its contracts here."""
+
+    id: Slug = Field(description="Names the contract in reports and in the baseline file.")
+    title: str | None = Field(None, description="The rule, in words.")
+    contract: dict[str, Any] = Field(description=(
+        "The rule, by `type`, as in an `imports` criterion's contract (forbidden, layers, "
+        "independence, acyclic, ...; `prepctl schema` lists every type and its options)."))
+    # The contract validated against its type's options model by the loader (the plan does not
+    # import the graph engine; the caller's CriterionKinds supplies the types).
+    _options: BaseModel | None = PrivateAttr(None)
+
+    def bind(self, options: BaseModel) -> None:
+        """Record the validated options of ``contract`` (the loader's second pass)."""
+        self._options = options
+
+    def graph_contract(self) -> BaseModel | None:
+        """The validated contract options; None before the loader's second pass."""
+        return self._options
+
+
 class GraphConfig(StrictModel):
     """The `graph:` section: what the import scanner reads and how the import graph is grouped."""
 
@@ -187,6 +214,9 @@ class GraphConfig(StrictModel):
         "the file skipped; ruff's parser does it beside the scan, with the newest Python grammar. "
         "false: only import statements are parsed (faster on a cold cache, imports still exact), "
         "but other syntax errors go unreported."))
+    contracts: list[GraphContract] = Field(default_factory=list, description=(
+        "Named import-graph contracts that belong to no phase, checked by `prepctl graph check` "
+        "beside the phases' `imports` criteria (a graph-only config declares its contracts here)."))
     importlinter: str | None = Field(None, description=(
         "An import-linter configuration (.importlinter, setup.cfg or pyproject.toml), relative to "
         "root: each of its contracts joins `prepctl graph check` and `graph diff` (as an "
@@ -209,13 +239,16 @@ class GraphConfig(StrictModel):
 
 class Plan(StrictModel):
     version: Literal[1] = 1
-    name: str
+    name: str = Field("", description="The plan's name (default: the project's name in a "
+                      "pyproject.toml, else the config file's folder name).")
     start_date: date | None = Field(None, description="Calendar date of week 0, for documents.")
     root: str = Field(".", description="The monolith's checkout, relative to this file.")
     signoffs: str = Field("signoffs.yaml", description="Sign-off file, relative to this file.")
     sources: SourcesConfig = Field(default_factory=SourcesConfig,
                                    description="Live evidence: Prometheus, Alertmanager, GitHub, Jira.")
-    phases: list[Phase] = Field(min_length=1)
+    phases: list[Phase] = Field(default_factory=list, description=(
+        "The phases and their exit criteria. None (a graph-only config): the graph commands "
+        "work, and the commands about phases (gate, status, render, ...) say there are none."))
     graph: GraphConfig = Field(default_factory=GraphConfig,
                                description="Import-graph scanning, groups and contract baseline.")
     services: list[Service] = Field(default_factory=list, description="Extracted services, for runbooks.")
@@ -237,6 +270,18 @@ class LoadedPlan:
     @property
     def phases(self) -> list[Phase]:
         return self.model.phases
+
+    def require_phases(self, command: str) -> None:
+        """Refuse, clearly, a command about phases on a config that declares none (a graph-only
+        config): an empty gate run would otherwise pass having judged nothing."""
+        if self.model.phases:
+            return
+        line, column = self.positions.get(("phases",), (None, None))
+        raise ConfigError(Problem(
+            file=str(self.path), line=line, column=column,
+            message=f"{self.path.name} declares no phases; {command} needs at least one",
+            hint="add a phases: list with their criteria, as docs/phases-yaml.md shows; the graph "
+            "commands work without phases"))
 
     def phase(self, phase_id: str) -> Phase:
         for phase in self.model.phases:

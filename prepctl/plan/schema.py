@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from prepctl.plan.model import CriterionKinds, Plan, UntypedCriterion
+from pydantic import TypeAdapter
+
+from prepctl.plan.model import CriterionKinds, GraphContract, Plan, UntypedCriterion
+from prepctl.plan.pyproject import POINTER
 from prepctl.registry import one_of
 
 
@@ -38,6 +41,39 @@ def json_schema(kinds: CriterionKinds) -> dict[str, Any]:
         "properties": {"kind": {"enum": kinds.names(), "description": "The gate kind: " + one_of(kinds.names())}},
         "allOf": variants,
     })
+    _contract_types(defs, kinds)
     plan_schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     plan_schema["title"] = "prepctl phases.yaml"
     return plan_schema
+
+
+def _contract_types(defs: dict[str, Any], kinds: CriterionKinds) -> None:
+    """``graph: contracts: [{contract: ...}]`` lists every contract type's options, as an
+    ``imports`` criterion's ``contract:`` does (the same union, the same definitions)."""
+    union = TypeAdapter(kinds.contract_options()).json_schema(ref_template="#/$defs/{model}")
+    for name, definition in union.pop("$defs", {}).items():
+        defs.setdefault(name, definition)
+    named = defs.get(GraphContract.__name__)
+    if named is not None:
+        description = named["properties"]["contract"].get("description")
+        named["properties"]["contract"] = {**union, "description": description}
+
+
+def pyproject_schema(kinds: CriterionKinds) -> dict[str, Any]:
+    """A JSON Schema for pyproject.toml's ``[tool.prepctl]`` table: either ``config`` (the path
+    of a phases.yaml, relative to pyproject.toml) alone, or the plan inline."""
+    plan = json_schema(kinds)
+    defs = plan.pop("$defs")
+    plan.pop("$schema")
+    defs["InlinePlan"] = plan
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "prepctl [tool.prepctl]",
+        "$defs": defs,
+        "oneOf": [
+            {"title": "Pointer", "type": "object", "additionalProperties": False, "required": [POINTER],
+             "properties": {POINTER: {"type": "string", "minLength": 1, "description":
+                                      "The phases.yaml to use, relative to pyproject.toml."}}},
+            {"$ref": "#/$defs/InlinePlan"},
+        ],
+    }

@@ -89,6 +89,19 @@ def _root_fifo(folder: Path) -> Path:
     return folder / "phases.yaml"
 
 
+def pyproject(content: bytes) -> Callable[[Path], Path]:
+    """A -c target that is a pyproject.toml holding ``content``."""
+    def make(folder: Path) -> Path:
+        (folder / "pyproject.toml").write_bytes(content)
+        return folder / "pyproject.toml"
+    return make
+
+
+def pyproject_fifo(folder: Path) -> Path:
+    os.mkfifo(folder / "pyproject.toml")
+    return folder / "pyproject.toml"
+
+
 @dataclass(frozen=True)
 class ConfigCase:
     name: str
@@ -211,6 +224,25 @@ CASES = [
     ConfigCase("root-is-a-fifo", "root: naming a FIFO must be refused, never opened",
                lambda folder: _root_fifo(folder), at=(3, 1), says=("is not a folder",), gate_code=2),
     ConfigCase("bom", "a UTF-8 BOM (Windows editors) must load", b"\xef\xbb\xbf" + BASE, code=0),
+    # [tool.prepctl] in pyproject.toml: the same refusals, with TOML's positions.
+    ConfigCase("toml-syntax", "a TOML syntax error", pyproject(b'[tool.prepctl]\nroot = "."\nname = \n'),
+               at=(3, 8), says=("invalid TOML",)),
+    ConfigCase("toml-table-twice", "a table declared twice", pyproject(b"[tool.prepctl]\n[tool.prepctl]\n"),
+               at=(2, 14), says=("invalid TOML",)),
+    ConfigCase("toml-nul", "a NUL byte in a TOML string", pyproject(b'[tool.prepctl]\nname = "a\x00b"\n'),
+               at=(2, 10), says=("invalid TOML",)),
+    ConfigCase("toml-invalid-utf8", "undecodable bytes in pyproject.toml",
+               pyproject(b'[tool.prepctl]\nname = "caf\xe9"\n'), at=(2, 12), says=("not UTF-8",)),
+    ConfigCase("toml-deep-nesting", "tomllib recursed until RecursionError (an internal error)",
+               pyproject(b"[tool.prepctl]\nx = " + b"[" * 50_000 + b"]" * 50_000 + b"\n"),
+               says=("nested too deeply",)),
+    ConfigCase("toml-fifo", "a pyproject.toml that is a FIFO must never be opened", pyproject_fifo,
+               says=("not a regular file",)),
+    ConfigCase("toml-url-credentials", "a URL with credentials inline in [tool.prepctl]",
+               pyproject(b'[tool.prepctl.sources.prometheus]\nurl = "http://u:hunter2hunter2@127.0.0.1:9/"\n'),
+               at=(2, 1), says=("carries credentials",)),
+    ConfigCase("toml-no-table", "-c pyproject.toml without [tool.prepctl]", pyproject(b"[tool.ruff]\n"),
+               says=("no [tool.prepctl] table",)),
     ConfigCase("merge-key", "a legal merge key (- <<: *p) was KeyError: 'title'", criteria("""\
                    - &shared {id: b, kind: paths, title: shared title, exists: [phases.yaml]}
                    - <<: *shared

@@ -159,7 +159,8 @@ def test_no_contract_anywhere_is_not_a_pass(tmp_path: Path) -> None:
     write(tmp_path, BASE)
     result = run_cli("graph", "check", cwd=tmp_path)
     assert result.code == 2
-    assert "no contracts: no phases.yaml and no import-linter configuration" in result.stderr
+    assert ("no contracts: no config (phases.yaml, or pyproject.toml with [tool.prepctl]) and no "
+            "import-linter configuration") in result.stderr
 
 
 def test_discovery_order_and_which_file_was_used(tmp_path: Path) -> None:
