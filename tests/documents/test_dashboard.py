@@ -70,7 +70,9 @@ def test_dashboard_renders_in_chromium_and_hostile_text_stays_inert(tmp_path):
     assert values["hostile_shown"] is True
     assert values["scripts"] == 0
     assert values["gantt_bars"] == 2
-    assert values["chart_points"] == 4 + 1  # four synthetic SLO points, then the real run's open P0/P1 count
+    # Four synthetic SLO points, then the real run's open P0/P1 count and its imports criterion's
+    # violation count (every imports criterion carries that metric).
+    assert values["chart_points"] == 4 + 2
     assert values["history_cells"] == 4 + 2  # four synthetic phase-0 runs, then one real run of both phases
     assert values["svgs"] >= 3
     assert values["title"] == "Docs test plan — prepctl dashboard"
