@@ -151,20 +151,21 @@ def strip_space(query: str) -> str:
         if pending and out and _wordy(out[-1]) and _wordy(ch):
             out.append(" ")
         pending = False
-        if quote:
-            out.append(ch)
-            if escaped:
-                escaped = False
-            elif ch == "\\" and quote != "`":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'`":
-            quote = ch
-            out.append(ch)
-        else:
-            out.append(ch)
+        out.append(ch)
+        quote, escaped = _quote_after(quote, escaped, ch)
     return "".join(out)
+
+
+def _quote_after(quote: str, escaped: bool, ch: str) -> tuple[str, bool]:
+    """PromQL's string state after ``ch``: the quote still open ("" outside a string) and whether
+    the next character is escaped (backticks have no escapes)."""
+    if not quote:
+        return (ch if ch in "\"'`" else ""), False
+    if escaped:
+        return quote, False
+    if ch == "\\" and quote != "`":
+        return quote, True
+    return ("" if ch == quote else quote), False
 
 
 def _with_dummies(query: str, bare: str) -> str:
@@ -194,15 +195,7 @@ def _open_quote(text: str) -> str:
     quote = ""
     escaped = False
     for ch in text:
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\" and quote != "`":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'`":
-            quote = ch
+        quote, escaped = _quote_after(quote, escaped, ch)
     return quote
 
 
