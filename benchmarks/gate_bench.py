@@ -2,6 +2,7 @@
 on a plan whose one criterion checks a generated 3 MB OpenAPI 3.1 document, cold and warm.
 
     .venv/bin/python benchmarks/gate_bench.py [-c phases.yaml] [--repeat 5] [--openapi-mb 3]
+    .venv/bin/python benchmarks/gate_bench.py --only-settings --settings DIR --settings-names DEBUG,X
 
 The checkout holding the plan is copied to a temporary folder first (without .git, the venv,
 build output and any .prepctl state), so the runs start from no cache and record their gate history there,
@@ -18,6 +19,10 @@ limit/offset/order_by parameters, create, get, patch, delete), operation ids, ta
 descriptions, `$ref`s to component schemas, shared responses and parameters; schemas with typed,
 formatted, nullable (`type: [string, "null"]`), enum and nested properties. Cold = no `.prepctl`
 before the run (median of REPEAT, each from scratch); warm = the runs that follow.
+
+With ``--settings DIR``: a plan of one `flag` criterion per ``--settings-names`` name over DIR's
+settings files (read in place; the plan and its cache live in the temporary folder), cold and warm
+the same way: what the settings scan cache (prepctl/sources/settings/filescan.py) saves.
 """
 
 from __future__ import annotations
@@ -161,6 +166,39 @@ def openapi_rounds(workdir: Path, env: dict[str, str], megabytes: float, repeat:
             (f"{megabytes:g} MB OpenAPI, gate --all warm", Summary.of(warm))]
 
 
+def settings_rounds(workdir: Path, env: dict[str, str], root: Path, names: list[str],
+                    repeat: int) -> list[tuple[str, Summary]]:
+    """Cold (no .prepctl) and warm `gate --all` on a plan of one `flag` criterion per name over the
+    settings of ``root`` (every default file: .py, .env, YAML, TOML, INI), read in place."""
+    folder = workdir / "settings"
+    folder.mkdir()
+    criteria = "".join(f"      - id: flag-{n}\n        kind: flag\n        title: {name} is off\n"
+                       f"        name: {json.dumps(name)}\n        expect: false\n"
+                       for n, name in enumerate(names))
+    (folder / "phases.yaml").write_text(
+        f"version: 1\nname: settings benchmark\nroot: {json.dumps(str(root))}\nphases:\n"
+        "  - id: flags\n    title: Flags\n    weeks: 0-1\n    owners: [bench]\n    criteria:\n" + criteria,
+        encoding="utf-8")
+    gate = [sys.executable, "-m", "prepctl", "-c", str(folder / "phases.yaml"), "gate", "--all"]
+    # --no-cache: every file scanned, nothing written (what the scan cost before the cache).
+    uncached = [gate[0], *gate[1:3], "--no-cache", *gate[3:]]
+    label = f"{root.name}, {len(names)} flag criteria"
+    none: list[Sample] = []
+    cold: list[Sample] = []
+    warm: list[Sample] = []
+    codes = (0, 1, 2)  # fail/error: whatever the defaults are
+    for round_ in range(repeat):
+        shutil.rmtree(folder / ".prepctl", ignore_errors=True)
+        none.append(run_process(uncached, env=env, ok_codes=codes))
+        cold.append(run_process(gate, env=env, ok_codes=codes))
+        warm.append(run_process(gate, env=env, ok_codes=codes))
+        print(f"  settings round {round_ + 1}: --no-cache CPU {none[-1].cpu:.2f} s, cold {cold[-1].wall:.2f} s "
+              f"(CPU {cold[-1].cpu:.2f}), warm {warm[-1].wall:.2f} s (CPU {warm[-1].cpu:.2f})",
+              file=sys.stderr, flush=True)
+    return [(f"{label}, gate --all --no-cache", Summary.of(none)),
+            (f"{label}, gate --all cold", Summary.of(cold)), (f"{label}, gate --all warm", Summary.of(warm))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-c", "--config", type=Path, default=None, help="the plan (default: the example's)")
@@ -168,6 +206,11 @@ def main() -> None:
     parser.add_argument("--openapi-mb", type=float, default=3.0,
                         help="size of the generated OpenAPI document (0: skip that plan)")
     parser.add_argument("--only-openapi", action="store_true", help="skip the example plan")
+    parser.add_argument("--settings", type=Path, help="also: `flag` criteria over this folder's settings "
+                        "(e.g. an unpacked distribution), cold and warm")
+    parser.add_argument("--settings-names", default="DEBUG", help="comma-separated setting names, one "
+                        "criterion each (default DEBUG)")
+    parser.add_argument("--only-settings", action="store_true", help="skip the example plan and OpenAPI")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     plan = (args.config or default_plan()).resolve()
@@ -175,13 +218,17 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="gate-bench-"))
     rows: list[tuple[str, Summary]] = []
     try:
-        if not args.only_openapi:
+        if not (args.only_openapi or args.only_settings):
             rows += example_rounds(workdir, env, plan, args.repeat)
-        if args.openapi_mb > 0:
+        if args.openapi_mb > 0 and not args.only_settings:
             rows += openapi_rounds(workdir, env, args.openapi_mb, args.repeat)
+        if args.settings is not None:
+            names = [n.strip() for n in args.settings_names.split(",") if n.strip()]
+            rows += settings_rounds(workdir, env, args.settings.resolve(), names, args.repeat)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    shown = "" if args.only_openapi else f"plan {plan.relative_to(REPO) if plan.is_relative_to(REPO) else plan}, "
+    shown = "" if args.only_openapi or args.only_settings else \
+        f"plan {plan.relative_to(REPO) if plan.is_relative_to(REPO) else plan}, "
     print(f"cpus: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}, "
           f"{shown}median of {args.repeat}\n")
     print("| run | wall s | CPU s | peak MB |\n|---|---:|---:|---:|")
@@ -193,7 +240,9 @@ def main() -> None:
                              ("report, warm", "gate --all, warm", "report / warm gate --all (target <= 1.2×)"),
                              (f"{args.openapi_mb:g} MB OpenAPI, gate --all cold",
                               f"{args.openapi_mb:g} MB OpenAPI, gate --all warm",
-                              "OpenAPI cold / warm gate --all (target >= 10×)")):
+                              "OpenAPI cold / warm gate --all (target >= 10×)"),
+                             *[(n, n.replace(" cold", " warm"), n.removesuffix(", gate --all cold") + " cold / warm")
+                               for n in by_name if n.endswith("flag criteria, gate --all cold")]):
         if slow in by_name and fast in by_name:
             a, b = by_name[slow], by_name[fast]
             print(f"{what}: {a.wall / b.wall:.2f}× wall, {a.cpu / b.cpu:.2f}× CPU")

@@ -1,4 +1,5 @@
-"""What the validating gates (`openapi`, `schema`) share to cache their results by content.
+"""What the validating gates (`openapi`, `schema`) share to cache their results by content; the
+`flag` gate takes its cache from :func:`content_cache` too (its scans: prepctl/sources/settings/filescan.py).
 
 A result is looked up by the blob id of the file it judges; the other files the validation read
 (`$ref` targets) are recorded as they are read, with the blob id taken *before* the read, so a

@@ -14,18 +14,24 @@ constant, flag-dict key, ``.env`` entry, YAML/TOML key, schema option, INI optio
 "did you mean"), a computed default outside the folding subset ("computed default: <source>"), a
 file that mentions the name but cannot be parsed, or two definitions that disagree is ``error``:
 we cannot say what the default is. Found and different from ``expect`` is ``fail``.
+
+What each file says about the setting is cached by content (`.prepctl/cache`, see the
+[reliability page](../reliability.md#content-caches)): the same file bytes and path, setting name,
+imported helper modules and reader (prepctl, PyYAML and Python versions) give back the same
+definitions with their file:line, so a second run on unchanged files parses nothing. Editing a file
+or a helper module it imports re-reads that file only; `--no-cache` reads every file every time.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any, Literal
 
 from pydantic import Field
 
 from prepctl.errors import GateError
 from prepctl.gates.base import Gate
+from prepctl.gates.cached import content_cache
 from prepctl.plan.model import CriterionSpec, Phase
 from prepctl.sources.context import GateContext
 from prepctl.sources.settings import (
@@ -35,12 +41,9 @@ from prepctl.sources.settings import (
     SettingDefinition,
     SettingSearch,
 )
+from prepctl.sources.settings.model import SECRET_NAME, URL_PASSWORD
 from prepctl.verdicts import Evidence, Status, Verdict
 
-#: Values of settings named like credentials are compared but never shown.
-_SECRET_NAME = re.compile(r"(?i)(secret|token|passw|api_?key|private_?key|credential|dsn)")
-#: `scheme://user:password@host`: a dev password in a default URL is still not for reports.
-_URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]+):[^@/\s]+@")
 _TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
 _FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
 
@@ -74,7 +77,8 @@ class FlagGate(Gate[FlagSpec]):
 
         search = ctx.shared(
             f"settings:{spec.name}:{spec.attribute}:{spec.files}:{spec.exclude}",
-            lambda: find_setting(ctx.tree, spec.name, spec.attribute, spec.files, spec.exclude),
+            lambda: find_setting(ctx.tree, spec.name, spec.attribute, spec.files, spec.exclude,
+                                 cache=content_cache(ctx)),
         )
         if search.files_searched == 0:
             raise GateError(f"no file under {ctx.tree.label} matches {', '.join(spec.files)}; "
@@ -84,7 +88,7 @@ class FlagGate(Gate[FlagSpec]):
 
 def judge(search: SettingSearch, expect: Scalar, revision: str | None = None) -> Verdict:
     """Turn the definitions found into a verdict. Separate from `check` so it reads as the rules."""
-    secret = bool(_SECRET_NAME.search(search.name))
+    secret = bool(SECRET_NAME.search(search.name))
     evidence = [_evidence(d, expect, secret, revision) for d in search.definitions]
     evidence += [Evidence(f"cannot read: {u.reason}", path=u.path, line=u.line, revision=revision)
                  for u in search.unreadable]
@@ -167,7 +171,7 @@ def _shown(definition: SettingDefinition, secret: bool) -> str:
     if secret:
         return "***"
     text = definition.text if definition.kind is DefaultKind.COMPUTED else repr(definition.value)
-    return _URL_PASSWORD.sub(r"\1:***@", text)
+    return URL_PASSWORD.sub(r"\1:***@", text)
 
 
 def _json_plain(value: Any) -> bool:
@@ -193,20 +197,20 @@ def _plain(definition: SettingDefinition) -> bool:
 
 
 def _format(value: Scalar, secret: bool) -> str:
-    return "***" if secret else _URL_PASSWORD.sub(r"\1:***@", repr(value))
+    return "***" if secret else URL_PASSWORD.sub(r"\1:***@", repr(value))
 
 
 def _evidence(definition: SettingDefinition, expect: Scalar, secret: bool,
               revision: str | None) -> Evidence:
     value: Any = definition.value
     if (secret or definition.kind is not DefaultKind.LITERAL or not _json_plain(value)
-            or (isinstance(value, str) and _URL_PASSWORD.search(value))):
+            or (isinstance(value, str) and URL_PASSWORD.search(value))):
         value = _shown(definition, secret)
     label = definition.how
     if definition.kind is DefaultKind.LITERAL and not secret and not _plain(definition):
         # A folded default shows the source it came from: `bool(os.getenv("X", "false"))`.
-        label += ": " + _URL_PASSWORD.sub(r"\1:***@", definition.text)
+        label += ": " + URL_PASSWORD.sub(r"\1:***@", definition.text)
     return Evidence(label, path=definition.path, line=definition.line, value=value,
-                    expected="***" if secret else (_URL_PASSWORD.sub(r"\1:***@", expect)
+                    expected="***" if secret else (URL_PASSWORD.sub(r"\1:***@", expect)
                                                    if isinstance(expect, str) else expect),
                     revision=revision)

@@ -94,3 +94,23 @@ def test_every_case_names_a_pinned_distribution_or_a_tree():
         else:
             assert (TREES / str(case.tree) / case.file).is_file(), path.name
     assert len(distributions) >= 8
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_settings_case_reads_the_same_from_the_content_cache(path: Path, tmp_path: Path,
+                                                            corpus_dist: Callable[[str], Path]):
+    """What each real file says (definitions with their typed values, "did you mean" names,
+    unreadable files) is the same with no cache, from a cold one and read back from it."""
+    from prepctl.contentcache import ContentCache
+    from prepctl.sources.settings import find_setting
+    from prepctl.sources.tree import WorkTree
+
+    case = SettingsCase.load(path)
+    tree = WorkTree(corpus_dist(case.distribution) if case.distribution else TREES / str(case.tree))
+    cache = ContentCache(tmp_path / "cache")
+    plain, cold, warm = (find_setting(tree, case.name, case.attribute, [case.file], [], cache=c)
+                         for c in (None, cache, cache))
+    assert plain == cold == warm
+    assert [type(d.value) for d in plain.definitions] == [type(d.value) for d in warm.definitions]
+    assert cache.stats.writes >= 1 and cache.stats.hits == cache.stats.writes

@@ -15,17 +15,17 @@ Settings live in several shapes in real code; each is read as text or AST, one m
 
 The result lists each definition with its file and line, plus names close to the one asked for
 ("did you mean"). Deciding whether they agree is the gate's business (``prepctl.gates.flag``).
+Each file's scan (:mod:`.filescan`) is looked up by content first when a cache is given.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from prepctl.sources.settings.dotenv import parse_dotenv, scan_dotenv
-from prepctl.sources.settings.ini import scan_ini
+from prepctl.sources.settings.dotenv import parse_dotenv
+from prepctl.sources.settings.filescan import FileScanner, Seen, file_type_of, module_loader
 from prepctl.sources.settings.model import (
     Default,
     DefaultKind,
@@ -35,16 +35,16 @@ from prepctl.sources.settings.model import (
     Unreadable,
     closeness,
 )
-from prepctl.sources.settings.modules import Loader, ModuleIndex
-from prepctl.sources.settings.python import CLASS_HINT, could_define, scan_python
-from prepctl.sources.settings.structured import scan_structured, scan_toml
+from prepctl.sources.settings.python import CLASS_HINT, could_define
 from prepctl.sources.tree import NotARegularFile, matches_any
 
 if TYPE_CHECKING:
+    from prepctl.contentcache import ContentCache
     from prepctl.sources.tree import Tree
 
 __all__ = ["DEFAULT_EXCLUDE", "DEFAULT_FILES", "Default", "DefaultKind", "NearName", "SettingDefinition",
-           "SettingSearch", "Unreadable", "candidate_files", "find_setting", "parse_dotenv"]
+           "SettingSearch", "Unreadable", "candidate_files", "file_type_of", "find_setting", "module_loader",
+           "parse_dotenv"]
 
 #: Where settings live when a criterion does not say: code, dotenv, YAML, TOML and INI/cfg files.
 DEFAULT_FILES: tuple[str, ...] = ("**/*.py", "**/.env", "**/.env.*", "**/*.env", "**/*.yaml", "**/*.yml",
@@ -56,8 +56,6 @@ DEFAULT_EXCLUDE: tuple[str, ...] = ("**/tests/**", "**/test/**", "tests/**", "te
                                     # is not the DEBUG setting.
                                     "**/node_modules/**", "node_modules/**", "**/pnpm-lock.yaml",
                                     "**/*-lock.yaml", "**/*-lock.yml", "**/*.lock")
-#: A name seen while scanning: (name, line) or (name, line, note, loose) from Python.
-Seen = tuple[str, int] | tuple[str, int, str, bool]
 #: How many "did you mean" names a search keeps.
 MAX_NEAR = 5
 #: How many more files a search that found nothing may parse for "did you mean" hints.
@@ -66,13 +64,14 @@ MAX_NEAR_FILES = 50
 
 def find_setting(tree: Tree, name: str, attribute: str | None = None,
                  files: Sequence[str] = DEFAULT_FILES,
-                 exclude: Sequence[str] = DEFAULT_EXCLUDE) -> SettingSearch:
-    """Every definition of ``name`` (an env var / alias) or ``attribute`` (a Python name)."""
+                 exclude: Sequence[str] = DEFAULT_EXCLUDE, cache: ContentCache | None = None) -> SettingSearch:
+    """Every definition of ``name`` (an env var / alias) or ``attribute`` (a Python name).
+
+    With ``cache``, each file's scan is looked up by content first (:mod:`.filescan`)."""
 
     search = SettingSearch(name=name, attribute=attribute)
     needles = _needles(name, attribute)
-    loader = module_loader(tree)
-    modules: dict[str, ModuleIndex | None] = {}  # modules read to follow imported helpers
+    scanner = FileScanner(tree, name, attribute, cache)
     texts: dict[str, str] = {}  # files not parsed, kept for the "did you mean" pass
     for rel in candidate_files(tree, files):
         if exclude and matches_any(rel, exclude):
@@ -102,13 +101,13 @@ def find_setting(tree: Tree, name: str, attribute: str | None = None,
         if not mentions and not (file_type == "python" and CLASS_HINT.search(text)):
             texts[rel] = lowered
             continue
-        found, seen, problem = _scan(file_type, text, rel, name, attribute, loader, modules)
-        search.definitions.extend(found)
-        if problem is not None and mentions:
-            search.unreadable.append(problem)
-        _collect_near(search, rel, seen)
+        scan = scanner.scan(rel, data, text)
+        search.definitions.extend(scan.found)
+        if scan.problem is not None and mentions:
+            search.unreadable.append(scan.problem)
+        _collect_near(search, rel, scan.seen)
     if not search.definitions and not search.unreadable:
-        _near_pass(tree, search, texts, loader, modules)
+        _near_pass(tree, search, texts, scanner)
     search.definitions = dedupe(search.definitions)
     return search
 
@@ -125,8 +124,7 @@ def _collect_near(search: SettingSearch, rel: str, seen: Sequence[Seen]) -> None
             search.near.append(NearName(seen_name, rel, line, why))
 
 
-def _near_pass(tree: Tree, search: SettingSearch, texts: dict[str, str], loader: Loader,
-               modules: dict[str, ModuleIndex | None]) -> None:
+def _near_pass(tree: Tree, search: SettingSearch, texts: dict[str, str], scanner: FileScanner) -> None:
     """Nothing found: parse the files that mention the name in another case, or a shorter form of
     it (``auto_activate`` for ``ZENML_SERVER_AUTO_ACTIVATE``, at least two words), for "did you
     mean" hints only."""
@@ -144,11 +142,11 @@ def _near_pass(tree: Tree, search: SettingSearch, texts: dict[str, str], loader:
             continue
         parsed += 1
         try:
-            text = tree.read_bytes(rel).decode("utf-8")
+            data = tree.read_bytes(rel)
+            text = data.decode("utf-8")
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError, NotARegularFile, UnicodeDecodeError):
             continue
-        _, seen, _ = _scan(file_type_of(rel), text, rel, search.name, search.attribute, loader, modules)
-        _collect_near(search, rel, seen)
+        _collect_near(search, rel, scanner.scan(rel, data, text).seen)
 
 
 def _needles(name: str, attribute: str | None) -> list[str]:
@@ -158,74 +156,12 @@ def _needles(name: str, attribute: str | None) -> list[str]:
     return needles
 
 
-def module_loader(tree: Tree) -> Loader:
-    """Finds the text of a module a settings file imports from, as a file of ``tree``: relative
-    imports beside the importer; absolute ones under each folder above it (``src/`` layouts,
-    ``backend/`` folders) and the root. Nothing is imported."""
-
-    def load(module: str, level: int, importer: str) -> tuple[str, str] | None:
-        parts = [p for p in module.split(".") if p]
-        folder = PurePosixPath(importer).parent
-        if level:
-            bases = [folder.parents[level - 2] if level >= 2 else folder] if level - 2 < len(folder.parents) \
-                else []
-        else:
-            bases = [folder, *folder.parents]
-        for base in bases:
-            stem = PurePosixPath(base, *parts)
-            for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
-                rel = candidate.removeprefix("./")
-                if rel.startswith("/") or ".." in PurePosixPath(rel).parts:
-                    continue
-                try:
-                    return tree.read_bytes(rel).decode("utf-8"), rel
-                except (FileNotFoundError, IsADirectoryError, NotADirectoryError, NotARegularFile, UnicodeDecodeError):
-                    continue
-        return None
-
-    return load
-
-
-def _scan(file_type: str, text: str, rel: str, name: str, attribute: str | None, loader: Loader,
-          modules: dict[str, ModuleIndex | None]
-          ) -> tuple[list[SettingDefinition], Sequence[Seen], Unreadable | None]:
-    if file_type == "python":
-        found, seen, problem = scan_python(text, rel, name, attribute, loader, modules)
-        return found, [(s.name, s.line, s.note, s.loose) for s in seen], problem
-    if file_type == "dotenv":
-        found, pairs = scan_dotenv(text, rel, name, attribute)
-        return found, pairs, None
-    if file_type == "structured":
-        return scan_structured(text, rel, name, attribute)
-    if file_type == "toml":
-        return scan_toml(text, rel, name, attribute)
-    if file_type == "ini":
-        return scan_ini(text, rel, name, attribute)
-    return [], [], Unreadable(rel, "prepctl cannot read this file type for settings; it reads .py, .env, "
-                              "YAML, JSON, TOML and INI/cfg files")
-
-
 def candidate_files(tree: Tree, patterns: Sequence[str]) -> list[str]:
     seen: dict[str, None] = {}
     for pattern in patterns:
         for rel in tree.glob(pattern):
             seen.setdefault(rel, None)
     return list(seen)
-
-
-def file_type_of(rel: str) -> str:
-    name = PurePosixPath(rel).name.lower()
-    if name.endswith(".py"):
-        return "python"
-    if name == ".env" or name.startswith(".env.") or name.endswith(".env"):
-        return "dotenv"
-    if name.endswith((".yaml", ".yml", ".json")):
-        return "structured"
-    if name.endswith(".toml"):
-        return "toml"
-    if name.endswith((".ini", ".cfg")):
-        return "ini"
-    return "other"
 
 
 def dedupe(found: list[SettingDefinition]) -> list[SettingDefinition]:

@@ -4,8 +4,14 @@ a name that is close to the one asked for, and the search that collects them."""
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+#: Settings named like credentials: their values are compared but never shown, nor cached.
+SECRET_NAME = re.compile(r"(?i)(secret|token|passw|api_?key|private_?key|credential|dsn)")
+#: `scheme://user:password@host`: a dev password in a default URL is still not for reports.
+URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]+):[^@/\s]+@")
 
 
 class DefaultKind(enum.StrEnum):

@@ -12,8 +12,11 @@ from prepctl.sources.settings.fold import Folder
 
 #: (module, level, importing file) -> (text, path) of that module in the tree, or None.
 Loader = Callable[[str, int, str], "tuple[str, str] | None"]
-#: How many other modules one search may read to follow imported helpers.
+#: How many other modules one file's scan may read to follow imported helpers (the loader counts).
 MAX_MODULES = 40
+#: Modules parsed so far in one search, by (path, text): a module rewritten mid-run is parsed
+#: again, so a scan never pairs one version's helpers with the other version's blob id.
+ModuleCache = dict[tuple[str, str], "ModuleIndex | None"]
 
 
 class ModuleIndex:
@@ -21,7 +24,7 @@ class ModuleIndex:
     :class:`Folder` over them; imported helpers are found through ``loader`` (read, never run)."""
 
     def __init__(self, text: str, rel: str, module: ast.Module, loader: Loader | None,
-                 cache: dict[str, ModuleIndex | None]):
+                 cache: ModuleCache):
         self.rel = rel
         self.loader = loader
         self.cache = cache
@@ -76,17 +79,16 @@ class ModuleIndex:
         if found is None:
             return None
         text, rel = found
-        if rel not in self.cache:
-            if len(self.cache) >= MAX_MODULES:
-                return None
+        key = (rel, text)
+        if key not in self.cache:
             try:
                 tree = ast.parse(text, filename=rel)
             except (SyntaxError, ValueError, MemoryError, RecursionError):
-                self.cache[rel] = None
+                self.cache[key] = None
             else:
-                self.cache[rel] = None  # a module importing itself finds no helper, not a loop
-                self.cache[rel] = ModuleIndex(text, rel, tree, self.loader, self.cache)
-        return self.cache[rel]
+                self.cache[key] = None  # a module importing itself finds no helper, not a loop
+                self.cache[key] = ModuleIndex(text, rel, tree, self.loader, self.cache)
+        return self.cache[key]
 
 
 def env_schemes(module: ast.Module) -> dict[str, tuple[int, ast.expr]]:

@@ -30,7 +30,7 @@ from prepctl.sources.settings.astutil import (
 )
 from prepctl.sources.settings.fold import Folder, env_default_expr, env_key, env_reader
 from prepctl.sources.settings.model import Default, DefaultKind, SettingDefinition, Unreadable, definition
-from prepctl.sources.settings.modules import Loader, ModuleIndex, assigned_names, env_schemes
+from prepctl.sources.settings.modules import Loader, ModuleCache, ModuleIndex, assigned_names, env_schemes
 from prepctl.sources.settings.pydantic import (
     ClassConfig,
     aliases,
@@ -76,7 +76,7 @@ class Seen:
 
 
 def scan_python(text: str, rel: str, name: str, attribute: str | None, loader: Loader | None = None,
-                cache: dict[str, ModuleIndex | None] | None = None
+                cache: ModuleCache | None = None
                 ) -> tuple[list[SettingDefinition], list[Seen], Unreadable | None]:
     try:
         module = ast.parse(text, filename=rel)
