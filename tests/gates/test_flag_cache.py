@@ -3,10 +3,12 @@ helper modules, reader) content, and anything that changes the answer is a miss.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
 import sqlite3
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -350,3 +352,45 @@ def test_what_the_gate_would_redact_is_never_cached(tmp_path: Path, monkeypatch,
     assert counter.calls == 2 * len(files)
     for path in (tmp_path / "plan").rglob("*"):
         assert path.is_dir() or b"sk_live_never_on_disk" not in path.read_bytes(), path
+
+
+def test_the_same_bytes_at_a_revision_hit_and_a_helper_changed_since_does_not(tmp_path: Path, monkeypatch):
+    counter = CallCounter(monkeypatch, filescan, "scan_file")
+    root = _root(tmp_path)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "settings"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=root,
+                       check=True, capture_output=True)
+    config = _plan(tmp_path, root)
+    now, _ = run_cached(config)
+    then, stats = run_cached(config, at="HEAD")
+    assert (stats.hits, counter.calls) == (4, 4)
+    assert then.status == now.status == "pass"
+    assert {e.revision for e in now.verdict.evidence} == {None} and None not in {
+        e.revision for e in then.verdict.evidence}
+    # The work tree's helper changes; HEAD's does not: the revision still hits, the work tree misses.
+    (root / "app/utils/core.py").write_text(CORE.replace('in ("y"', 'not in ("y"'))
+    assert run_cached(config, at="HEAD")[1].hits == 4
+    now, stats = run_cached(config)
+    assert stats.stale == 1 and now.status == "error"
+
+
+def test_an_absurdly_nested_stored_value_is_a_miss_not_a_crash():
+    value: object = None
+    for _ in range(5000):
+        value = {"list": [value]}
+    with pytest.raises(ValueError):
+        decode_scan({"found": [["X", "a.py", 1, "how", "literal", value, "text"]], "seen": [], "problem": None})
+
+
+def test_source_segments_are_what_ast_gives_on_every_node():
+    """The folder's source text split once (astutil.source_lines) must give what
+    ast.get_source_segment gives: CRLF, lone CR, form feed, U+2028 in a string, multi-byte text."""
+    from prepctl.sources.settings.astutil import source_lines, source_segment
+
+    source = ("import os\r\nA = (1,\r 2)\nB = 'é' + \"\\f\"\x0c\nC = {\n 'x\u2028': os.getenv('C', 'ü')}\n"
+              "D = ('ä',\n  'ß'); E = f'{A!r:>{3}}'\nclass S:\n    x: int = (\n        3)\n")
+    lines = source_lines(source)
+    nodes = list(ast.walk(ast.parse(source)))
+    assert len(nodes) > 40
+    for node in nodes:
+        assert source_segment(lines, node) == ast.get_source_segment(source, node), ast.dump(node)

@@ -22,6 +22,7 @@ not decode to exactly that shape is a miss, never a result.
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import sys
 from collections.abc import Sequence
@@ -193,11 +194,9 @@ class FileScanner:
         result = self._scan(file_type, text, rel)
         if self.secret or holds_password(result):
             return result  # what the gate never shows is never written to disk either
-        try:
-            value = encode_scan(result)
-        except (ValueError, TypeError, RecursionError):
-            return result  # a value JSON cannot carry exactly: correct, just not kept
-        self.cache.put(key, value, self.reads.blobs)
+        # A value JSON cannot carry exactly raises: the result is right, just not kept.
+        with contextlib.suppress(ValueError, TypeError, RecursionError):
+            self.cache.put(key, encode_scan(result), self.reads.blobs)
         return result
 
     def _scan(self, file_type: str, text: str, rel: str) -> FileScan:
@@ -285,6 +284,13 @@ def encode_scan(scan: FileScan) -> dict[str, Any]:
 def decode_scan(data: Any) -> FileScan:
     """A stored scan, every field checked for its type: a damaged entry raises, it never decodes
     to fewer definitions than the file has."""
+    try:
+        return _decode_scan(data)
+    except RecursionError as exc:  # a forged, absurdly nested value
+        raise ValueError("a stored value nests too deeply") from exc
+
+
+def _decode_scan(data: Any) -> FileScan:
     if not isinstance(data, dict) or set(data) != {"found", "seen", "problem"}:
         raise ValueError("not a stored scan")
     found = []

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Collection, Mapping
+from functools import cached_property
 from typing import Any
 
 from prepctl.sources.settings.astutil import (
@@ -37,6 +38,8 @@ from prepctl.sources.settings.astutil import (
     last_name,
     literal_string,
     simple_assignment,
+    source_lines,
+    source_segment,
 )
 from prepctl.sources.settings.model import Default, DefaultKind
 
@@ -138,8 +141,12 @@ class Folder:
             return self, self.helpers[name]
         return self.resolver(name) if self.resolver is not None else None
 
+    @cached_property
+    def lines(self) -> list[str]:
+        return source_lines(self.source)
+
     def text(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ast.unparse(node)
+        return source_segment(self.lines, node) or ast.unparse(node)
 
     def fold(self, expr: ast.expr, scope: Mapping[str, Default] | None = None, depth: int = 0) -> Default:
         text = self.text(expr)
