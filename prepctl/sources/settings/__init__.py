@@ -98,7 +98,7 @@ def find_setting(tree: Tree, name: str, attribute: str | None = None,
             any(n in lowered for n in needles)
         # A settings class may build the env name from env_prefix + field, so the full name need
         # not appear in its file; any file that declares a settings class gets parsed.
-        if not mentions and not (file_type == "python" and CLASS_HINT.search(text)):
+        if not mentions and not (file_type == "python" and "Settings" in text and CLASS_HINT.search(text)):
             texts[rel] = lowered
             continue
         scan = scanner.scan(rel, data, text)

@@ -101,14 +101,14 @@ def could_define(text: str, name: str, attribute: str | None) -> bool:
     word in its exact case, or in any case when the file declares a *Settings class (whose
     fields match case-insensitively); with environs' ``env.prefixed(...)``, any tail of the name.
     `logger.debug` does not make a file define DEBUG."""
-    settings_class = CLASS_HINT.search(text) is not None
+    settings_class = "Settings" in text and CLASS_HINT.search(text) is not None  # cheap test first
     candidates = [name, attribute]
     if ".prefixed(" in text:  # environs: `with env.prefixed("APP_"): env.bool("X")` reads APP_X
         parts = name.split("_")
         candidates += ["_".join(parts[i:]) for i in range(1, len(parts))]
     for wanted in candidates:
-        if not wanted:
-            continue
+        if not wanted or (not settings_class and wanted not in text):
+            continue  # a substring test first: most files do not hold the name at all
         word = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(wanted)}(?![A-Za-z0-9_])",
                           re.IGNORECASE if settings_class else 0)
         if word.search(text):
