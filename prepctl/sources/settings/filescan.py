@@ -171,18 +171,19 @@ class FileScanner:
         self.tree = tree
         self.name = name
         self.attribute = attribute
-        self.cache = cache
+        # `--no-cache` (a cache with no folder): no key to compute, every file is scanned.
+        self.cache = cache if cache is not None and cache.directory is not None else None
         self.reads = ModuleReads()
         self.loader = module_loader(tree, self.reads)
         self.modules: ModuleCache = {}
-        self.identity = reader_identity() if cache is not None else ""
+        self.identity = reader_identity() if self.cache is not None else ""
         #: A credential's scans are not kept: the cache would hold its default in clear.
         self.secret = any(SECRET_NAME.search(n) for n in (name, attribute) if n)
 
     def scan(self, rel: str, data: bytes, text: str) -> FileScan:
         """The scan of ``rel``, whose content is ``data`` (decoded: ``text``)."""
         file_type = file_type_of(rel)
-        if self.cache is None:
+        if self.cache is None or self.secret:  # a credential's scans are neither kept nor looked up
             return self._scan(file_type, text, rel)
         # The key's blob id is of the bytes this scan parses: a file rewritten since it was read
         # is a different key next time, never a wrong value under the new one.
@@ -192,7 +193,7 @@ class FileScanner:
         if hit is not None:
             return hit
         result = self._scan(file_type, text, rel)
-        if self.secret or holds_password(result):
+        if holds_password(result):
             return result  # what the gate never shows is never written to disk either
         # A value JSON cannot carry exactly raises: the result is right, just not kept.
         with contextlib.suppress(ValueError, TypeError, RecursionError):
