@@ -15,24 +15,41 @@ from prepctl.graph.scan.workers import parse_all
 _PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
+def start_early_check(paths: list[str], verify: bool) -> syntax.RuffSyntaxCheck | None:
+    """Start ruff's syntax check on files on disk now, before they are read and hashed, when
+    the caller knows every one of them will be parsed (a cold cache): ruff then runs on the
+    second core while this process hashes, instead of after. None when there is nothing to
+    check or no ruff; ``parse_blobs(..., early=)`` uses the run or cancels it."""
+    binary = syntax.ruff_binary() if verify and paths else None
+    return syntax.RuffSyntaxCheck(binary, paths) if binary is not None else None
+
+
 def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
-                on_disk: dict[str, str] | None = None) -> tuple[dict[str, ParsedFile], int]:
+                on_disk: dict[str, str] | None = None,
+                early: syntax.RuffSyntaxCheck | None = None) -> tuple[dict[str, ParsedFile], int]:
     """Parse each blob's imports (blob id -> bytes), on every core when it pays.
 
     With ``verify`` every whole file is also syntax-checked, by ruff in its own process while
     the imports are read here (``on_disk`` names a file on disk with a blob's bytes; other
     blobs are checked from temporary copies). Files ruff cannot judge, or every file when ruff
-    is missing or fails, are compiled by CPython instead. Returns the results and the number
-    of processes that parsed.
+    is missing or fails, are compiled by CPython instead. ``early`` is a check started before
+    the blobs were known (``start_early_check``): used when it covers every blob's file on disk,
+    else cancelled. Returns the results and the number of processes that parsed.
     """
     blobs = list(contents)
     datas = [contents[blob] for blob in blobs]
     check: syntax.RuffSyntaxCheck | None = None
     copies: str | None = None
     paths: dict[str, str] = {}
+    if early is not None:
+        covered = set(early.paths)
+        if verify and blobs and on_disk and all(on_disk.get(blob) in covered for blob in blobs):
+            check, paths = early, {blob: on_disk[blob] for blob in blobs}
+        else:
+            early.cancel()
     # ruff even for a handful of files (its start costs ~8 ms): a file's verdict must not depend
     # on how many others were scanned with it, and ruff reads newer grammar than CPython may.
-    binary = syntax.ruff_binary() if verify and blobs else None
+    binary = syntax.ruff_binary() if verify and blobs and check is None else None
     if binary is not None:
         paths = {blob: on_disk[blob] for blob in blobs if on_disk and blob in on_disk}
         if len(paths) < len(blobs):
