@@ -35,33 +35,32 @@ REPO = Path(__file__).resolve().parent.parent
 #: Run in each checkout: scan the corpus cold into a fresh cache; print a digest of the result
 #: and of the cache's rows (the rows are what the next run reads).
 DIGEST = """
-import hashlib, json, sqlite3, sys, tempfile
+import dataclasses, hashlib, json, sqlite3, sys, tempfile
 from pathlib import Path
 from prepctl.graph.scan.cache import ParseCache, SCANNER_VERSION
 from prepctl.graph.scan.config import ScanConfig
 from prepctl.graph.scan.scanner import scan_tree
-from prepctl.graph.scan.snapshot import result_to_json
 from prepctl.sources.tree import WorkTree
 with tempfile.TemporaryDirectory() as folder:
     config = ScanConfig(include=('.',), packages=tuple(json.loads(sys.argv[2])), verify_syntax=sys.argv[3] == '1')
     result = scan_tree(WorkTree(Path(sys.argv[1])), config, ParseCache(folder))
     rows = sqlite3.connect(f'{folder}/imports-v{SCANNER_VERSION}.sqlite').execute(
         'SELECT blob, data FROM parsed ORDER BY blob').fetchall()
-    text = json.dumps([result_to_json(result), [p.path + str(p.line) + p.reason for p in result.problems],
-                       rows], sort_keys=True)
+    text = repr([sorted(result.modules.items()), [tuple(e) for e in result.edges],
+                 [tuple(e) for e in result.external], [dataclasses.astuple(p) for p in result.problems], rows])
     print(hashlib.sha256(text.encode()).hexdigest(), len(result.edges), len(result.problems), len(rows))
 """
 
 
-def stage_cpu(output: str) -> dict[str, float]:
-    """Each stage's CPU (own + children) from the PREPCTL_SCAN_STATS table in OUTPUT."""
-    found: dict[str, float] = {}
+def stage_times(output: str) -> dict[str, tuple[float, float]]:
+    """Each stage's (wall, CPU own + children) from the PREPCTL_SCAN_STATS table in OUTPUT."""
+    found: dict[str, tuple[float, float]] = {}
     for line in output.splitlines():
         parts = line.split()
         if not line.startswith(("scan:", "graph:", "output:")) or len(parts) < 5:
             continue
         # Rows are "name (28 wide) calls wall cpu children_cpu": the name may hold spaces.
-        found[line[:28].strip()] = float(parts[-2]) + float(parts[-1])
+        found[line[:28].strip()] = float(parts[-3]), float(parts[-2]) + float(parts[-1])
     if not found:
         raise SystemExit(f"no PREPCTL_SCAN_STATS table in the output:\n{output[-2000:]}")
     return found
@@ -107,19 +106,22 @@ def main() -> None:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"\nmedian of {args.repeat} cold runs each (wall and CPU of the whole process, s)")
-    print("| mode | checkout | wall | CPU |")
-    print("|---|---|---:|---:|")
+    print("| mode | checkout | wall | CPU | every run's wall / CPU |")
+    print("|---|---|---:|---:|---|")
     for (mode, name), runs in samples.items():
         print(f"| {mode} | {name} | {statistics.median(s.wall for s in runs):.2f} | "
-              f"{statistics.median(s.cpu for s in runs):.2f} |")
+              f"{statistics.median(s.cpu for s in runs):.2f} | "
+              f"{' '.join(f'{s.wall:.1f}/{s.cpu:.1f}' for s in runs)} |")
     for mode in ("default", "fast"):
-        per = {name: [stage_cpu(s.output) for s in samples[(mode, name)]] for name in variants}
+        per = {name: [stage_times(s.output) for s in samples[(mode, name)]] for name in variants}
         stages = list(dict.fromkeys(k for runs in per.values() for run in runs for k in run))
-        print(f"\n{mode} mode, median CPU per stage (own + children, s)")
+        print(f"\n{mode} mode, per stage: median CPU (own + children) / median wall, s")
         print("| stage | " + " | ".join(variants) + " |")
         print("|---|" + "---:|" * len(variants))
         for stage in stages:
-            cells = [f"{statistics.median(run.get(stage, 0.0) for run in per[name]):.2f}" for name in variants]
+            cells = [f"{statistics.median(run.get(stage, (0.0, 0.0))[1] for run in per[name]):.2f} / "
+                     f"{statistics.median(run.get(stage, (0.0, 0.0))[0] for run in per[name]):.2f}"
+                     for name in variants]
             print(f"| {stage} | " + " | ".join(cells) + " |")
 
 

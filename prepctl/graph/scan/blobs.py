@@ -11,6 +11,8 @@ from prepctl.graph.scan import parse, syntax
 from prepctl.graph.scan.model import ParsedFile
 from prepctl.graph.scan.workers import parse_all
 
+#: A file's (mtime_ns, ctime_ns, size, inode) as the work-tree listing records it.
+StatKey = tuple[int, int, int, int]
 #: The Python whose grammar CPython's own checks read (``ast.parse``, ``symtable``).
 _PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -26,7 +28,8 @@ def start_early_check(paths: list[str], verify: bool) -> syntax.RuffSyntaxCheck 
 
 def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
                 on_disk: dict[str, str] | None = None,
-                early: syntax.RuffSyntaxCheck | None = None) -> tuple[dict[str, ParsedFile], int]:
+                early: syntax.RuffSyntaxCheck | None = None,
+                listed: dict[str, StatKey] | None = None) -> tuple[dict[str, ParsedFile], int]:
     """Parse each blob's imports (blob id -> bytes), on every core when it pays.
 
     With ``verify`` every whole file is also syntax-checked, by ruff in its own process while
@@ -34,7 +37,10 @@ def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
     blobs are checked from temporary copies). Files ruff cannot judge, or every file when ruff
     is missing or fails, are compiled by CPython instead. ``early`` is a check started before
     the blobs were known (``start_early_check``): used when it covers every blob's file on disk,
-    else cancelled. Returns the results and the number of processes that parsed.
+    else cancelled. ``listed`` gives a file on disk's stat key when it was listed: ruff reads the
+    file itself, at another moment than this process did, so its verdict only counts for a file
+    whose stat is still that key (else CPython judges the bytes read here). Returns the results
+    and the number of processes that parsed.
     """
     blobs = list(contents)
     datas = [contents[blob] for blob in blobs]
@@ -72,6 +78,8 @@ def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
             import shutil
 
             shutil.rmtree(copies, ignore_errors=True)
+    if verdicts and listed:
+        verdicts = _unchanged_only(verdicts, listed)
     out: dict[str, ParsedFile] = {}
     for blob, data, result in zip(blobs, datas, parsed, strict=True):
         verdict = verdicts.get(paths[blob]) if verdicts else None
@@ -95,6 +103,26 @@ def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
                 result = ParsedFile((), problem, verified=True) if problem else result._replace(verified=True)
         out[blob] = result
     return out, workers
+
+
+def _unchanged_only(verdicts: dict[str, syntax.SyntaxVerdict],
+                    listed: dict[str, StatKey]) -> dict[str, syntax.SyntaxVerdict]:
+    """The verdicts on files whose stat is still the one listed. A file edited during the scan
+    may have been read by ruff before the edit and here after it (or the other way round):
+    ruff's "valid" would then be cached under the other bytes' blob id, a broken file passing
+    for as long as the cache lives. Dropped, such a file is compiled by CPython, on these bytes."""
+    kept: dict[str, syntax.SyntaxVerdict] = {}
+    for path, verdict in verdicts.items():
+        key = listed.get(path)
+        if key is not None:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) != key:
+                continue
+        kept[path] = verdict
+    return kept
 
 
 def _temporary_copies(contents: dict[str, bytes]) -> tuple[str, dict[str, str]] | None:

@@ -136,3 +136,33 @@ def test_an_early_check_that_misses_a_blob_is_cancelled_and_checked_again(tmp_pa
     assert early.failure == "cancelled" and all(proc.returncode is not None for proc in early.procs)
     assert result["g"].problem is None and result["g"].verified
     assert result["b"].problem is not None and result["b"].problem[0] == 2
+
+
+@pytest.mark.parametrize("early", [True, False])
+def test_a_file_edited_during_the_scan_is_not_cleared_by_a_verdict_on_other_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, early: bool):
+    """ruff reads each file itself: here it saw the file before an edit broke it (a stand-in that
+    finds every file valid), this process read it after. The broken bytes must not pass."""
+    root = broken_tree(tmp_path / "tree")
+    fake = tmp_path / "fake-ruff"
+    fake.write_text("#!/bin/sh\necho '[]'\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(syntax, "ruff_binary", lambda: str(fake))
+    real_select = scanner.select_modules
+
+    def select_then_edit(*args, **kwargs):
+        selected = real_select(*args, **kwargs)
+        (root / "app" / "good.py").write_text("from app import target\ndef f(:\n")  # after the listing
+        return selected
+
+    monkeypatch.setattr(scanner, "select_modules", select_then_edit)
+    cache = ParseCache(tmp_path / "cache") if early else _warm_cache(tmp_path)
+    launches = Launches(monkeypatch)
+    result = scan_tree(WorkTree(root), ScanConfig(), cache)
+    assert [hashed for _, hashed in launches.runs] == ([0] if early else [6])
+    problems = {p.path: (p.line, "syntax error" in p.reason) for p in result.problems}
+    assert problems["app/good.py"] == (2, True)
+    # And the cache holds the verdict on the bytes read: a warm scan reports it too.
+    monkeypatch.setattr(scanner, "select_modules", real_select)
+    again = {p.path: p.line for p in scan_tree(WorkTree(root), ScanConfig(), cache).problems}
+    assert again["app/good.py"] == 2
