@@ -174,7 +174,7 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
         cache.close()  # SQLite connections must not cross fork(); put_many opens a new one
     to_parse: dict[str, bytes] = {}
     on_disk: dict[str, str] = {}
-    listed: dict[str, tuple[int, int, int, int]] = {}  # what ruff's verdicts must still see
+    listed_stats: dict[str, tuple[int, int, int, int]] = {}  # what ruff's verdicts must still see
     for rel, blob in blobs.items():
         if blob in known_parsed or blob in to_parse or blob.startswith("oversize:"):
             continue
@@ -188,9 +188,9 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
         to_parse[blob] = data
         if listing is not None:
             on_disk[blob] = os.path.join(tree.root, rel)
-            listed[on_disk[blob]] = stats[rel]
+            listed_stats[on_disk[blob]] = stats[rel]
     laps.done("scan: read changed files")
-    fresh, workers = parse_blobs(to_parse, max_bytes, config.verify_syntax, on_disk, early, listed)
+    fresh, workers = parse_blobs(to_parse, max_bytes, config.verify_syntax, on_disk, early, listed_stats)
     laps.done("scan: parse + ruff check")
     if cache is not None:
         cache.put_many(fresh)
