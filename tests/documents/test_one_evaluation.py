@@ -135,7 +135,9 @@ def test_each_criterion_is_checked_exactly_once_per_invocation(project: Path, ar
 def test_runbook_and_postmortem_check_nothing(project: Path):
     """They are built from the plan and the recorded history, never from a live evaluation."""
     prepctl(project, "gate", "--all")  # history for the post-mortem
-    for args in (("render", "runbook", "--out", "-"), ("render", "postmortem", "p1", "--out", "-")):
+    for args in (("render", "runbook", "--out", "-"), ("render", "runbook", "--format", "html", "--out", "-"),
+                 ("render", "postmortem", "p1", "--out", "-"),
+                 ("render", "postmortem", "p1", "--format", "html", "--out", "-")):
         proc, checks = prepctl(project, *args)
         assert proc.returncode == 0, proc.stderr
         assert checks == Counter(), (args, checks)
