@@ -129,3 +129,22 @@ def test_through_the_cli_a_damaged_row_exits_2_with_the_store_named(recorded: Lo
     assert proc.returncode == 2 and proc.stdout == ""
     assert f"prepctl: {history_path(recorded)}: cannot read history: a criterion's evidence" in proc.stderr
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_another_config_on_the_same_clean_commit_is_refused(tmp_path: Path):
+    """The config hash alone tells: phases.yaml is ignored by git here, so editing it leaves the
+    tree clean and the commit the same; the recorded run is of another plan all the same."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text("x = 1\n", encoding="utf-8")
+    config = write_plan(tmp_path, CRITERIA)
+    (tmp_path / ".gitignore").write_text(".prepctl/\nphases.yaml\n", encoding="utf-8")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "code only")
+    run_gate(load_plan(config), GateRequest(all_phases=True))
+    config.write_text(config.read_text(encoding="utf-8").replace("app/missing.py", "app/main.py"), encoding="utf-8")
+    plan = load_plan(config)
+    with pytest.raises(PrepctlError, match=r"no gate run recorded on a clean tree at [0-9a-f]{10} with this "
+                       r"phases.yaml \(config [0-9a-f]{8}\)"):
+        evaluation_for(plan, ["p"], from_history=True)
+    assert evaluation_for(plan, ["p"]).phase("p").status is Status.PASS  # evaluating now: the new plan passes
