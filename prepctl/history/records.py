@@ -12,11 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prepctl import workdir
 from prepctl.errors import PrepctlError
 from prepctl.secrets import redact
 from prepctl.verdicts import Status
 
 if TYPE_CHECKING:
+    import git
+
     from prepctl.plan.model import LoadedPlan
     from prepctl.verdicts import GateReport
 
@@ -129,10 +132,14 @@ def head_revision(root: Path) -> str | None:
         return None
 
 
-def tree_clean(*folders: Path) -> bool | None:
+def tree_clean(*folders: Path, own_state: Path | None = None) -> bool | None:
     """Whether the git work trees holding ``folders`` have no uncommitted change, tracked or
-    untracked (ignored files, such as ``.prepctl/``, do not count); None when a folder is not in
-    git or git cannot tell. ``--from-history`` trusts a recorded run only for a clean tree."""
+    untracked (ignored files, such as ``.prepctl/`` where a .gitignore says so, do not count);
+    None when a folder is not in git or git cannot tell. ``own_state``: prepctl's own state folder
+    (the ``.prepctl`` beside phases.yaml), which never counts either: the gate history written
+    there by the run before is not part of the tree a run looks at, and without a .gitignore
+    entry it would make every tree dirty. ``--from-history`` trusts a recorded run only for a
+    clean tree."""
     try:
         import git
     except ImportError:  # pragma: no cover - gitpython is a dependency
@@ -145,12 +152,33 @@ def tree_clean(*folders: Path) -> bool | None:
                 if repo.working_tree_dir in seen:
                     continue  # the plan's folder in the monolith's repository: one `git status`
                 seen.add(repo.working_tree_dir)
-                clean = clean and not repo.is_dirty(index=True, working_tree=True, untracked_files=True)
+                clean = clean and not _changes(repo, own_state)
             finally:
                 repo.close()
         except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError, git.GitCommandError, OSError):
             return None
     return clean
+
+
+def _changes(repo: git.Repo, own_state: Path | None) -> list[str]:
+    """The paths `git status` reports as changed or untracked, but for those in ``own_state``."""
+    entries = [entry for entry in repo.git.status("--porcelain=v1", "-z", "--untracked-files=normal",
+                                                  "--ignore-submodules=none").split("\0") if entry]
+    paths, skip = [], False
+    for entry in entries:
+        if skip:  # the source path of a rename or copy: the entry before it already counts
+            skip = False
+            continue
+        if "R" in entry[:2] or "C" in entry[:2]:
+            skip = True
+        paths.append(entry[3:])
+    if own_state is None:
+        return paths
+    try:
+        state = Path(own_state).resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+    except ValueError:  # the state folder is outside this repository: nothing of it is listed
+        return paths
+    return [path for path in paths if path.rstrip("/") != state and not path.startswith(state + "/")]
 
 
 #: SQLite text is UTF-8, which has no lone surrogates (a command's output can carry one): the
@@ -203,4 +231,5 @@ def run_from_report(plan: LoadedPlan, report: GateReport, now: datetime | None =
                revision=report.revision if historical else head_revision(plan.root),
                config_hash=config_hash(plan.path), plan_name=plan.model.name, strict=report.strict,
                historical=historical, phases=phases,
-               clean=None if historical else tree_clean(plan.root, plan.config_dir))
+               clean=None if historical else tree_clean(plan.root, plan.config_dir,
+                                                        own_state=workdir.state_dir(plan.config_dir)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from prepctl import workdir
 from prepctl.errors import Problem
 from prepctl.history.records import HistoryError, Run, config_hash, head_revision, tree_clean
 from prepctl.history.store import history_path, read_runs
@@ -29,7 +30,7 @@ def replayable_run(plan: LoadedPlan, phase_ids: Collection[str]) -> Run:
         raise HistoryError(Problem(file=str(plan.root), message="--from-history: the monolith's root is "
                                    "not in git (or has no commit), so no recorded run can be matched to it",
                                    hint=EVALUATE_NOW))
-    clean = tree_clean(plan.root, plan.config_dir)
+    clean = tree_clean(plan.root, plan.config_dir, own_state=workdir.state_dir(plan.config_dir))
     if clean is not True:
         raise HistoryError(Problem(file=str(plan.root), message="--from-history: the work tree has "
                                    "uncommitted changes (or git cannot tell), so a recorded run may not "

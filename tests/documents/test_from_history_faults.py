@@ -148,3 +148,40 @@ def test_another_config_on_the_same_clean_commit_is_refused(tmp_path: Path):
                        r"phases.yaml \(config [0-9a-f]{8}\)"):
         evaluation_for(plan, ["p"], from_history=True)
     assert evaluation_for(plan, ["p"]).phase("p").status is Status.PASS  # evaluating now: the new plan passes
+
+
+@pytest.fixture
+def unignored(tmp_path: Path) -> LoadedPlan:
+    """A clean repository with no .gitignore at all: prepctl's `.prepctl/` shows as untracked."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text("x = 1\n", encoding="utf-8")
+    write_plan(tmp_path, CRITERIA)
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "plan")
+    return load_plan(tmp_path / "phases.yaml")
+
+
+def test_prepctl_s_own_state_folder_does_not_make_the_tree_dirty(unignored: LoadedPlan):
+    """The history file of the first run is untracked when the second looks; neither counts it."""
+    run_gate(unignored, GateRequest(all_phases=True))
+    run_gate(unignored, GateRequest(all_phases=True))
+    assert [run.clean for run in read_runs(unignored)] == [True, True]
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=unignored.config_dir, capture_output=True,
+                            text=True, check=True).stdout
+    assert ".prepctl/" in status  # git does see it: prepctl leaves its own folder out on purpose
+    assert evaluation_for(unignored, ["p"], from_history=True).phase("p").status is Status.FAIL
+
+
+@pytest.mark.parametrize("change", ["untracked", "staged-rename", "modified"])
+def test_any_other_change_still_makes_the_tree_dirty(unignored: LoadedPlan, change: str):
+    run_gate(unignored, GateRequest(all_phases=True))
+    folder = unignored.config_dir
+    if change == "untracked":
+        (folder / ".prepctl-notes.txt").write_text("not prepctl's state\n", encoding="utf-8")
+    elif change == "staged-rename":
+        git(folder, "mv", "app/main.py", "app/renamed.py")
+    else:
+        (folder / "app" / "main.py").write_text("x = 2\n", encoding="utf-8")
+    with pytest.raises(PrepctlError, match="the work tree has uncommitted changes"):
+        evaluation_for(unignored, ["p"], from_history=True)
