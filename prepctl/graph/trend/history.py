@@ -30,7 +30,7 @@ class _CommitPlan:
     """What pass 1 found for a commit: its changes (None: same tree as an earlier commit)."""
 
     info: CommitInfo
-    tree_id: bytes | None
+    tree_id: str | None
     changes: list[FileChange] | None
 
 
@@ -56,6 +56,7 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
     before asking for the next one.
     """
     from prepctl.sources.git import TreeIndex, list_commits, open_repo, repo_prefix
+    from prepctl.sources.gitdiff import GitCommand, diff_pairs, subtrees
 
     repo = open_repo(root)
     prefix = repo_prefix(repo, root)
@@ -69,20 +70,21 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
     parsed: dict[str, ParsedFile] = {}
     graph = IncrementalGraph(config, parsed, edge_filter or EdgeFilter(), keep_edges)
 
-    # Pass 1: read only the trees that changed between commits (in a few batches), and collect
-    # the blobs that will need parsing.
-    index.prefetch_subtrees((info.tree for info in commits), prefix)
-    roots = [index.subtree(info.tree, prefix) for info in commits]
-    index.prefetch_diffs(zip([None, *roots[:-1]], roots, strict=True))
+    # Pass 1: what changed from each commit to the next, compared by git itself in one
+    # `git diff-tree --stdin` stream, and the blobs that will need parsing.
+    git = GitCommand(str(repo.git_dir))
+    roots = subtrees(git, [info.tree for info in commits], prefix)
+    pairs = list(zip([None, *roots[:-1]], roots, strict=True))
+    diffs = diff_pairs(git, pairs)
     plans: list[_CommitPlan] = []
-    seen_trees: set[bytes | None] = set()
-    current: bytes | None = None
+    seen_trees: set[str | None] = set()
     needed: set[str] = set()
-    for number, (info, tree_id) in enumerate(zip(commits, roots, strict=True), start=1):
-        if tree_id in seen_trees and tree_id == current:
+    for number, (info, pair) in enumerate(zip(commits, pairs, strict=True), start=1):
+        tree_id = pair[1]
+        if tree_id in seen_trees and tree_id == pair[0]:
             plans.append(_CommitPlan(info, tree_id, None))
         else:
-            changes = list(index.diff(current, tree_id))
+            changes = diffs[pair]
             for change in changes:
                 if change.new_blob is not None and change.path.endswith(".py") \
                         and graph.claim_of(change.path) is not None:
@@ -90,7 +92,6 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
             stats.files_seen += len(changes)
             plans.append(_CommitPlan(info, tree_id, changes))
             seen_trees.add(tree_id)
-            current = tree_id
         if progress:
             progress("history", number, len(commits))
     stats.unique_trees = len(seen_trees)
