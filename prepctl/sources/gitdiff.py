@@ -13,14 +13,12 @@ the whole walk (``PrepctlError``): a half-read diff would give numbers that look
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from prepctl.errors import PrepctlError
 from prepctl.sources.git import FileChange
+from prepctl.sources.gitcli import GitCommand
 from prepctl.sources.tree import IGNORED_DIRS
 
 #: The empty tree's id in each object format, keyed by the length of a hex id: git knows it
@@ -37,29 +35,6 @@ _ENTRY = re.compile(rb":([0-7]{6}) ([0-7]{6}) ([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a
                     rb"[ADMT]\0([^\0]*)\0")
 
 TreePair = tuple[str | None, str | None]
-
-
-@dataclass(frozen=True)
-class GitCommand:
-    """How to run git on one repository without gitpython (whose import alone costs more than
-    a warm trend's git work): the executable gitpython would use, and the repository's git dir."""
-
-    git_dir: str
-
-    @property
-    def executable(self) -> str:
-        return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
-
-    def run(self, args: Sequence[str], stdin: bytes) -> bytes:
-        argv = [self.executable, "--git-dir", self.git_dir, *args]
-        try:
-            proc = subprocess.run(argv, input=stdin, capture_output=True, check=False)
-        except OSError as exc:
-            raise PrepctlError(f"cannot run git: {exc} (install git, e.g. `apt-get install git`)") from exc
-        if proc.returncode != 0:
-            raise PrepctlError(f"git {args[0]} failed in {self.git_dir}: "
-                               f"{proc.stderr.decode(errors='replace').strip()}")
-        return proc.stdout
 
 
 def subtrees(git: GitCommand, top_trees: Sequence[str], prefix: str) -> list[str | None]:

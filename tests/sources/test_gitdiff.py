@@ -12,7 +12,8 @@ import pytest
 
 from prepctl.errors import PrepctlError
 from prepctl.sources.git import FileChange, TreeIndex, open_repo
-from prepctl.sources.gitdiff import EMPTY_TREE, GitCommand, diff_pairs, parse_diff_stream, subtrees
+from prepctl.sources.gitcli import GitCommand
+from prepctl.sources.gitdiff import EMPTY_TREE, diff_pairs, parse_diff_stream, subtrees
 from tests.support.trend_history import GIT_ENV
 
 A = "a" * 40

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from prepctl.errors import PrepctlError, Problem
 from prepctl.graph.model import EdgeFilter, GraphError
-from prepctl.graph.scan.blobs import parse_blobs
 from prepctl.graph.scan.cache import ParseCache
 from prepctl.graph.scan.config import ScanConfig
 from prepctl.graph.scan.model import ParsedFile
@@ -18,7 +17,8 @@ from prepctl.graph.trend.model import ProgressCallback, TrendPoint, TrendResult,
 
 if TYPE_CHECKING:
     from prepctl.graph.contracts import ContractOptions
-    from prepctl.sources.git import CommitInfo, FileChange, TreeIndex
+    from prepctl.sources.git import FileChange
+    from prepctl.sources.gitcli import CommitInfo, GitCommand
 
 
 #: Blobs read from git and parsed per batch: bounds memory on huge histories.
@@ -55,16 +55,17 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
     The same ``IncrementalGraph`` is yielded each time, moved on to the next commit: read it
     before asking for the next one.
     """
-    from prepctl.sources.git import TreeIndex, list_commits, open_repo, repo_prefix
-    from prepctl.sources.gitdiff import GitCommand, diff_pairs, subtrees
+    # git itself, not gitpython: importing gitpython cost more than a warm walk's git work.
+    from prepctl.sources.gitcli import find_repo, list_commits, prefix_in
+    from prepctl.sources.gitdiff import diff_pairs, subtrees
 
-    repo = open_repo(root)
-    prefix = repo_prefix(repo, root)
-    commits = list_commits(repo, since=since, until=until, first_parent=first_parent, every=every)
+    git = find_repo(root)
+    assert git.work_tree is not None  # find_repo refuses bare repositories
+    prefix = prefix_in(git.work_tree, root)
+    commits = list_commits(git, since=since, until=until, first_parent=first_parent, every=every)
     if not commits:
         raise PrepctlError(f"no commits selected (since {since or 'the start'}, until {until or 'HEAD'}); "
                            "widen --since/--until")
-    index = TreeIndex(repo)
     stats = stats if stats is not None else TrendStats()
     stats.commits = len(commits)
     parsed: dict[str, ParsedFile] = {}
@@ -72,7 +73,6 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
 
     # Pass 1: what changed from each commit to the next, compared by git itself in one
     # `git diff-tree --stdin` stream, and the blobs that will need parsing.
-    git = GitCommand(str(repo.git_dir))
     roots = subtrees(git, [info.tree for info in commits], prefix)
     pairs = list(zip([None, *roots[:-1]], roots, strict=True))
     diffs = diff_pairs(git, pairs)
@@ -97,7 +97,7 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
     stats.unique_trees = len(seen_trees)
 
     # Parse every blob the cache does not know, all at once so a cold run uses every core.
-    _parse_needed(sorted(needed), index, config, cache, parsed, stats, progress)
+    _parse_needed(sorted(needed), git, config, cache, parsed, stats, progress)
 
     # Pass 2: move the graph from commit to commit.
     for number, plan in enumerate(plans, start=1):
@@ -145,7 +145,7 @@ def compute_trend(root: Path, target: str, config: ScanConfig, cache: ParseCache
     return TrendResult(target, points, stats)
 
 
-def _parse_needed(blobs: list[str], index: TreeIndex, config: ScanConfig, cache: ParseCache | None,
+def _parse_needed(blobs: list[str], git: GitCommand, config: ScanConfig, cache: ParseCache | None,
                   parsed: dict[str, ParsedFile], stats: TrendStats,
                   progress: ProgressCallback | None) -> None:
     """Parse each blob the cache does not know, with the scanner's own parser and cache.
@@ -153,24 +153,32 @@ def _parse_needed(blobs: list[str], index: TreeIndex, config: ScanConfig, cache:
     Parsing checks the whole file's syntax (a syntax error anywhere skips the file), and
     entries from a scan that did not verify are parsed again, exactly as ``scan_tree`` does.
     """
+    from prepctl.sources.gitcli import read_objects
+
     known = cache.get_many(blobs) if cache is not None else {}
     for blob, value in known.items():
         if value.verified:
             parsed[blob] = value
     stats.blobs_from_cache = len(parsed)
     missing = [b for b in blobs if b not in parsed]
+    stats.blobs_parsed = len(missing)
+    if not missing:
+        return
+    # Lazy: a warm walk parses nothing, and the parser's modules cost start-up time.
+    from prepctl.graph.scan.blobs import parse_blobs
+
     done = 0
     for start in range(0, len(missing), PARSE_BATCH):
         chunk = missing[start:start + PARSE_BATCH]
-        contents = index.read_blobs(chunk)
-        fresh, _workers = parse_blobs({b: contents[b] for b in chunk}, config.max_file_bytes, True)
+        contents = read_objects(git, (bytes.fromhex(b) for b in chunk), "blob")
+        fresh, _workers = parse_blobs({b: contents[bytes.fromhex(b)] for b in chunk}, config.max_file_bytes,
+                                      True)
         if cache is not None:
             cache.put_many(fresh)
         parsed.update(fresh)
         done += len(chunk)
         if progress:
             progress("parse", done, len(missing))
-    stats.blobs_parsed = len(missing)
 
 
 def _violation_counts(graph: IncrementalGraph, sha: str, contracts: list[tuple[str, ContractOptions]],
