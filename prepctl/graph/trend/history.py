@@ -12,6 +12,7 @@ from prepctl.graph.model import EdgeFilter, GraphError
 from prepctl.graph.scan.cache import ParseCache
 from prepctl.graph.scan.config import ScanConfig
 from prepctl.graph.scan.model import ParsedFile
+from prepctl.graph.stages import CLOCK, stage
 from prepctl.graph.trend.incremental import IncrementalGraph
 from prepctl.graph.trend.model import ProgressCallback, TrendPoint, TrendResult, TrendStats
 
@@ -59,6 +60,7 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
     from prepctl.sources.gitcli import find_repo, list_commits, prefix_in
     from prepctl.sources.gitdiff import diff_pairs, subtrees
 
+    laps = CLOCK.laps()  # PREPCTL_SCAN_STATS=1: CPU per stage of the walk on stderr
     git = find_repo(root)
     assert git.work_tree is not None  # find_repo refuses bare repositories
     prefix = prefix_in(git.work_tree, root)
@@ -70,12 +72,14 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
     stats.commits = len(commits)
     parsed: dict[str, ParsedFile] = {}
     graph = IncrementalGraph(config, parsed, edge_filter or EdgeFilter(), keep_edges)
+    laps.done("trend: list commits")
 
     # Pass 1: what changed from each commit to the next, compared by git itself in one
     # `git diff-tree --stdin` stream, and the blobs that will need parsing.
     roots = subtrees(git, [info.tree for info in commits], prefix)
     pairs = list(zip([None, *roots[:-1]], roots, strict=True))
     diffs = diff_pairs(git, pairs)
+    laps.done("trend: diff trees (git)")
     plans: list[_CommitPlan] = []
     seen_trees: set[str | None] = set()
     needed: set[str] = set()
@@ -95,15 +99,19 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
         if progress:
             progress("history", number, len(commits))
     stats.unique_trees = len(seen_trees)
+    laps.done("trend: plan commits")
 
     # Parse every blob the cache does not know, all at once so a cold run uses every core.
     _parse_needed(sorted(needed), git, config, cache, parsed, stats, progress)
+    laps.done("trend: parse or cache read")
 
     # Pass 2: move the graph from commit to commit.
     for number, plan in enumerate(plans, start=1):
         if plan.changes is not None:
             graph.apply(plan.changes)
+        laps.done("trend: move graph")
         yield CommitGraph(plan.info, graph, plan.changes is not None)
+        laps.done("trend: count (caller)")
         stats.files_resolved = graph.files_resolved
         if progress:
             progress("count", number, len(plans))
@@ -155,7 +163,8 @@ def _parse_needed(blobs: list[str], git: GitCommand, config: ScanConfig, cache: 
     """
     from prepctl.sources.gitcli import read_objects
 
-    known = cache.get_many(blobs) if cache is not None else {}
+    with stage("trend: cache read"):
+        known = cache.get_many(blobs) if cache is not None else {}
     for blob, value in known.items():
         if value.verified:
             parsed[blob] = value
@@ -170,11 +179,14 @@ def _parse_needed(blobs: list[str], git: GitCommand, config: ScanConfig, cache: 
     done = 0
     for start in range(0, len(missing), PARSE_BATCH):
         chunk = missing[start:start + PARSE_BATCH]
-        contents = read_objects(git, (bytes.fromhex(b) for b in chunk), "blob")
-        fresh, _workers = parse_blobs({b: contents[bytes.fromhex(b)] for b in chunk}, config.max_file_bytes,
-                                      True)
-        if cache is not None:
-            cache.put_many(fresh)
+        with stage("trend: read blobs (git)"):
+            contents = read_objects(git, (bytes.fromhex(b) for b in chunk), "blob")
+        with stage("trend: parse + syntax check"):
+            fresh, _workers = parse_blobs({b: contents[bytes.fromhex(b)] for b in chunk},
+                                          config.max_file_bytes, True)
+        with stage("trend: cache write"):
+            if cache is not None:
+                cache.put_many(fresh)
         parsed.update(fresh)
         done += len(chunk)
         if progress:
