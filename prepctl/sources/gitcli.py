@@ -50,15 +50,23 @@ class GitCommand:
         return proc.stdout
 
 
+#: Variables that make git look for the repository somewhere else than around the folder given.
+_LOCATING = frozenset({"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE",
+                       "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM"})
+
+
 def find_repo(path: str | Path) -> GitCommand:
     """The repository whose work tree contains ``path`` (any folder inside it), as `open_repo`."""
     path = Path(path)
     if not path.exists():
         raise PrepctlError(f"{path}: no such folder")
     executable = GitCommand("").executable
+    # The repository is the one around `path`, as gitpython finds it: not one named by a git hook's
+    # environment (GIT_DIR is often the relative ".git" there, which would resolve against `path`).
+    env = {k: v for k, v in os.environ.items() if k not in _LOCATING}
     try:
         proc = subprocess.run([executable, "-C", str(path), "rev-parse", "--is-bare-repository",
-                               "--absolute-git-dir"], capture_output=True, check=False)
+                               "--absolute-git-dir"], capture_output=True, check=False, env=env)
     except OSError as exc:
         raise PrepctlError(f"cannot use git: {exc} (install git, e.g. `apt-get install git`)") from exc
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
@@ -67,7 +75,7 @@ def find_repo(path: str | Path) -> GitCommand:
                            "history (run prepctl in a clone, or pass --root to one)")
     bare, git_dir = lines
     top = subprocess.run([executable, "-C", str(path), "rev-parse", "--show-toplevel"],
-                         capture_output=True, check=False)
+                         capture_output=True, check=False, env=env)
     work_tree = top.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
     if bare == "true" or top.returncode != 0 or not work_tree:
         raise PrepctlError(f"{path}: bare repositories are not supported; use a clone with a work tree")
@@ -157,8 +165,11 @@ def list_commits(git: GitCommand, *, since: str | None = None, until: str | None
         fields.pop()
     if len(fields) % 4:
         raise PrepctlError(f"cannot read `git log` in {git.git_dir}: {len(fields)} fields")
-    commits = [CommitInfo(fields[i], datetime.fromtimestamp(int(fields[i + 2]), tz=UTC), fields[i + 3],
-                          fields[i + 1]) for i in range(0, len(fields), 4)]
+    try:
+        commits = [CommitInfo(fields[i], datetime.fromtimestamp(int(fields[i + 2]), tz=UTC), fields[i + 3],
+                              fields[i + 1]) for i in range(0, len(fields), 4)]
+    except (ValueError, OverflowError, OSError) as exc:  # a date that is not a number of seconds
+        raise PrepctlError(f"cannot read `git log` in {git.git_dir}: {exc}") from exc
     if every > 1 and commits:
         kept = commits[::every]
         if kept[-1] is not commits[-1]:

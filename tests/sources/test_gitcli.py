@@ -80,3 +80,16 @@ def test_read_objects_fails_closed(repo: Path):
         read_objects(found, [bytes.fromhex("e" * 40)], "blob")  # missing
     with pytest.raises(PrepctlError, match="not a readable blob"):
         read_objects(found, [bytes.fromhex(git(repo, "rev-parse", "HEAD^{tree}"))], "blob")  # a tree
+
+
+def test_a_git_hooks_environment_does_not_move_the_repository(repo: Path, tmp_path: Path, monkeypatch):
+    """In a hook GIT_DIR is set (often to the relative `.git`): the repository is still the one
+    around the folder given, as gitpython finds it."""
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q", "-b", "main")
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(other))
+    found = find_repo(repo / "sub")
+    assert Path(found.work_tree or "").resolve() == repo.resolve()
+    assert len(list_commits(found)) == 3
