@@ -45,12 +45,18 @@ def subtrees(git: GitCommand, top_trees: Sequence[str], prefix: str) -> list[str
     if "\n" in prefix or "\0" in prefix:
         raise PrepctlError(f"{prefix!r}: a folder name with a line break cannot be read from git history")
     wanted = list(dict.fromkeys(top_trees))
-    request = "".join(f"{tree}:{prefix}\n" for tree in wanted).encode("utf-8", "surrogateescape")
+    # Each top tree itself too: a tree git cannot find is a broken repository, not a commit where
+    # the folder did not exist yet (that would count as "0 importers").
+    request = "".join(f"{tree}\n{tree}:{prefix}\n" for tree in wanted).encode("utf-8", "surrogateescape")
     lines = git.run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], request).split(b"\n")
-    if len(lines) != len(wanted) + 1 or lines[-1] != b"":
-        raise PrepctlError(f"git cat-file gave {len(lines) - 1} answers for {len(wanted)} trees")
+    if len(lines) != 2 * len(wanted) + 1 or lines[-1] != b"":
+        raise PrepctlError(f"git cat-file gave {len(lines) - 1} answers for {2 * len(wanted)} questions")
     found: dict[str, str | None] = {}
-    for tree, line in zip(wanted, lines, strict=False):
+    for number, tree in enumerate(wanted):
+        top, line = lines[2 * number], lines[2 * number + 1]
+        if top != f"{tree} tree".encode():
+            raise PrepctlError(f"git cannot read tree {tree} ({top[:200]!r}); is the repository complete "
+                               "(`git fsck`)?")
         parts = line.decode("utf-8", "surrogateescape").rsplit(" ", 1)
         if parts[-1] == "missing":
             found[tree] = None

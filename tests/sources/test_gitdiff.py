@@ -129,6 +129,8 @@ def test_subtrees_finds_the_folder_in_each_commit(awkward: tuple[Path, list[str]
     assert subtrees(git_cmd, [trees[0]], "pkg/a.py") == [None]  # a file, not a folder
     with pytest.raises(PrepctlError, match="line break"):
         subtrees(git_cmd, [trees[0]], "bad\nname")
+    with pytest.raises(PrepctlError, match="cannot read tree"):
+        subtrees(git_cmd, ["d" * 40], "pkg")  # not "the folder did not exist yet"
 
 
 def test_a_tree_git_cannot_read_is_an_error(awkward: tuple[Path, list[str]]):
