@@ -34,6 +34,12 @@ _HEX_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _ENTRY = re.compile(rb":([0-7]{6}) ([0-7]{6}) ([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) "
                     rb"[ADMT]\0([^\0]*)\0")
 
+#: A path that may hold an empty, ``.``/``..`` or tool-folder part: only those are split and checked
+#: part by part (most paths are plain, and a history has thousands of them).
+_SUSPECT = re.compile(rb"^$|^/|/$|//|(?:^|/)\.|(?:^|/)(?:"
+                      + b"|".join(re.escape(n.encode()) for n in sorted(IGNORED_DIRS) if not n.startswith("."))
+                      + rb")/")
+
 TreePair = tuple[str | None, str | None]
 
 
@@ -138,7 +144,8 @@ def _entry(old_mode: bytes, new_mode: bytes, old_id: bytes, new_id: bytes,
     if old == new:  # a mode change only (644 -> 755), or symlink <-> submodule
         return None
     path = raw_path.decode("utf-8", "surrogateescape")
-    parts = path.split("/")
-    if any(part in ("", ".", "..") for part in parts) or not IGNORED_DIRS.isdisjoint(parts[:-1]):
-        return None
+    if _SUSPECT.search(raw_path):
+        parts = path.split("/")
+        if any(part in ("", ".", "..") for part in parts) or not IGNORED_DIRS.isdisjoint(parts[:-1]):
+            return None
     return FileChange(path, old, new)

@@ -176,3 +176,16 @@ def test_the_stream_is_split_by_pair_and_paths_are_taken_whole():
 def test_empty_tree_ids_are_gits_own(awkward: tuple[Path, list[str]]):
     repo, _ = awkward
     assert git(repo, "hash-object", "-t", "tree", "--stdin", stdin=b"").decode().strip() == EMPTY_TREE[40]
+
+
+@pytest.mark.parametrize("path, kept", [
+    (b"a/b.py", True), (b"a.b/c.py", True), (b"x.venv/y.py", True), (b"myvenv/x.py", True),
+    (b"venv.py", True), (b"a/venv", True), (b".hidden.py", True), (b"a/.github/x.py", True),
+    (b"venv/x.py", False), (b"a/node_modules/x.py", False), (b"a/__pycache__/x.py", False),
+    (b".venv/x.py", False), (b"a/.git/x", False), (b"./a.py", False), (b"a/../b.py", False),
+    (b"a//b.py", False), (b"/a.py", False), (b"a/", False), (b"", False),
+])
+def test_which_paths_are_files_of_the_tree(path: bytes, kept: bool):
+    """The quick check for plain paths agrees with the part-by-part rule (TreeIndex.flatten's)."""
+    (changes,) = parse_diff_stream(f"{T1} {T2}\n".encode() + entry(path=path), [f"{T1} {T2}"])
+    assert bool(changes) is kept
