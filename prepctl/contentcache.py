@@ -161,7 +161,7 @@ class ContentCache:
             deps = stored["deps"]
             if not isinstance(deps, dict):
                 raise TypeError("deps is not a mapping")
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):  # RecursionError: a forged "[[[[..."
             self._count("damaged")
             return None
         if any(current(str(path)) != blob for path, blob in deps.items()):
@@ -169,7 +169,7 @@ class ContentCache:
             return None
         try:
             value = decode(stored["value"])
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
             self._count("damaged")
             return None
         self._count("hits")

@@ -65,6 +65,23 @@ def test_an_undecodable_value_is_a_miss(tmp_path: Path):
     cache.close()
 
 
+@pytest.mark.parametrize("data", [
+    "[" * 200_000 + "]" * 200_000,  # json.loads raises RecursionError, not ValueError
+    '{"deps": {}, "value": ' + "[" * 200_000 + "]" * 200_000 + "}",
+])
+def test_a_forged_deeply_nested_row_is_a_miss(tmp_path: Path, data: str):
+    cache = ContentCache(tmp_path)
+    cache.put("k", {"problems": []}, {})
+    cache.close()
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        conn.execute("UPDATE entries SET data = ? WHERE key = 'k'", (data,))
+    conn.close()
+    cache = ContentCache(tmp_path)
+    assert cache.get("k", _blobs(), _decode) is None
+    assert cache.stats.damaged == 1 and cache.stats.hits == 0
+    cache.close()
+
+
 @pytest.mark.parametrize("garbage", [b"not a database at all" * 50, b"SQLite format 3\x00" + b"\xff" * 4000])
 def test_a_corrupt_database_is_replaced(tmp_path: Path, garbage: bytes):
     (tmp_path / DB_NAME).write_bytes(garbage)
