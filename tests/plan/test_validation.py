@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,32 @@ def test_unknown_dependency_rejected_with_suggestion(tmp_path: Path):
 def test_dependency_cycle_is_printed(tmp_path: Path):
     problems = _problems(_two_phases(tmp_path, "[b]", "[a]"))
     assert any("dependency cycle: " in p and ("a -> b -> a" in p or "b -> a -> b" in p) for p in problems)
+
+
+def test_dependency_cycle_names_each_dependency_in_order_and_the_dependant_line(tmp_path: Path):
+    crit = "    criteria: [{id: c, kind: paths, title: t, exists: [x]}]\n"
+    phases = {"p0": "[]", "a": "[c]", "b": "[a]", "c": "[b]"}  # c needs b needs a needs c
+    body = "".join(f"  - id: {pid}\n    title: T\n    weeks: 0-1\n    owners: [o]\n"
+                   f"    depends_on: {deps}\n{crit}" for pid, deps in phases.items())
+    path = tmp_path / "phases.yaml"
+    path.write_text("version: 1\nname: n\nphases:\n" + body)
+    problems = [p for p in _problems(path) if "dependency cycle" in p]
+    assert len(problems) == 1
+    found = re.search(r"dependency cycle: ((?:[\w-]+ -> )+[\w-]+)", problems[0])
+    assert found is not None
+    chain = found.group(1).split(" -> ")
+    assert chain[0] == chain[-1] and sorted(chain[:-1]) == ["a", "b", "c"]
+    for dependency, dependant in zip(chain, chain[1:], strict=False):  # "x -> y": y depends on x
+        assert dependency in phases[dependant]
+    # the position given is the depends_on of the second phase in the chain (a dependant)
+    line = int(problems[0].split(":")[1])
+    assert path.read_text().splitlines()[line - 1].strip().startswith("depends_on:")
+    assert f"id: {chain[1]}" in path.read_text().splitlines()[line - 6]
+
+
+def test_a_phase_depending_on_itself_is_a_cycle(tmp_path: Path):
+    problems = _problems(_two_phases(tmp_path, "[a]", "[]"))
+    assert any("dependency cycle: a -> a" in p for p in problems)
 
 
 def test_duplicate_phase_ids_rejected(tmp_path: Path):

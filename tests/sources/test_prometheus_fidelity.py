@@ -200,15 +200,36 @@ def test_a_regex_that_escapes_its_anchoring_names_the_reason():
     ("x{svc='${svc}'}", "a'b", "vars.svc ends the quoted string"),
     ('x{svc="${svc}"}', "a\\", "vars.svc ends the quoted string"),
     ('x{svc=~"${svc}"}', "a)|(b", "unbalanced parentheses"),
-    ("x > ${limit}", "3 or vector(0", "not valid PromQL once vars are filled in"),
+    ("x > ${limit}", "3 or vector(0", "must be one number, duration or name"),
+    # Parses once filled, and turns the objective into a constant: refused before it runs.
+    ("x > ${limit}", "3 or vector(0)", "must be one number, duration or name"),
+    ("x > ${limit}", "0 unless x", "must be one number, duration or name"),
+    ("rate(x[${window}])", "5m] or vector(0) or x[5m", "must be one number, duration or name"),
+    ("${svc}_total", "up or vector(1)", "must be one number, duration or name"),
+    ("rate(x[${window}])", "abc", "not valid PromQL once vars are filled in"),
 ])
 def test_vars_that_change_the_query_s_shape_are_refused(tmp_path, cli, query, value, reason):
     from tests.support.live_servers import slo, write_live_plan
 
-    name = "svc" if "svc" in query else "limit"
+    name = next(n for n in ("svc", "limit", "window") if "${" + n + "}" in query)
     path = write_live_plan(tmp_path, {"prometheus": {"url": "file:s.om"}}, criteria=[slo([
         {"name": "q", "query": query, "pass": "< 1"}], vars={name: value})])
     result = cli("-c", path, "validate")
     assert result.code == 2, result.stdout + result.stderr
     assert reason in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("query", "variables"), [
+    ("x > ${limit}", {"limit": "0.5"}),
+    ("x > ${limit}", {"limit": "-1"}),
+    ("x > ${limit}", {"limit": "1e3"}),
+    ("rate(x[${window}])", {"window": "1h30m"}),
+    ("sum by (${label}) (x)", {"label": "job"}),
+    ("${metric}", {"metric": "http:requests:rate5m"}),
+    ('x{svc="${svc}"} > ${limit}', {"svc": "a b or c", "limit": "2"}),  # inside quotes: any text
+])
+def test_one_token_values_outside_quotes_are_accepted(query, variables):
+    from prepctl.sources.metrics.promql import check_rendered
+
+    check_rendered(query, variables)

@@ -25,10 +25,12 @@ from prepctl.graph.scan.model import LAYOUT, FileEntry, ImportEdge, ParsedFile, 
 from prepctl.graph.scan.resolve import resolve
 from prepctl.graph.scan.snapshot import (
     listing_changed,
-    result_from_json,
-    result_to_json,
+    remembered_blobs,
+    result_from_snapshot,
+    result_to_snapshot,
     save_work_snapshot,
     scan_fingerprint,
+    unchanged_since,
     work_snapshot_key,
 )
 from prepctl.graph.stages import CLOCK
@@ -89,9 +91,20 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
         laps.done("scan: load snapshot")
         listing = walk_work_tree(Path(tree.root), walk_starts(tree, config), config.exclude,
                                   (snapshot or {}).get("dirs", {}), now_ns)
+        walked = walk_problems(listing, config)
+        if snapshot is not None and cache is not None and unchanged_since(snapshot, listing):
+            laps.done("scan: list files")
+            reused = _reuse_snapshot(snapshot, tree, walked, started)
+            if reused is not None:
+                laps.done("scan: decode snapshot")
+                if listing_changed(snapshot, listing):  # a folder's racy mtime settled
+                    known = {rel: blob for rel, (_, blob) in remembered_blobs(snapshot).items()}
+                    save_work_snapshot(cache, snapshot_key, listing, known, snapshot["fingerprint"],
+                                       snapshot["result"], reused.stats.files)
+                    laps.done("scan: save snapshot")
+                return reused
         stats = dict(listing.files)
         paths: Iterable[str] = (rel for rel, _ in listing.files)
-        walked = walk_problems(listing, config)
     else:
         listed = list(tree.files())
         paths = [rel for rel in listed if rel.endswith(".py")]
@@ -104,14 +117,14 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
     blobs: dict[str, str] = {}
     contents: dict[str, bytes] = {}
     unreadable: dict[str, str] = {}
-    remembered_files: dict[str, list] = (snapshot or {}).get("files", {})
+    remembered = remembered_blobs(snapshot) if snapshot is not None else {}
     for entry in entries:
         rel = entry.rel
         if listing is not None:
             key = stats[rel]
-            known = remembered_files.get(rel)
-            if known is not None and known[0] >= 0 and tuple(known[:4]) == key:
-                blobs[rel] = known[4]
+            known = remembered.get(rel)
+            if known is not None and known[0] == key:
+                blobs[rel] = known[1]
                 continue
             if key[2] > max_bytes:
                 blobs[rel] = f"oversize:{key[2]}:{rel}"
@@ -133,16 +146,16 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
     fingerprint = scan_fingerprint(config, entries, blobs)
     laps.done("scan: read + hash")
     if snapshot is not None and snapshot.get("fingerprint") == fingerprint and not unreadable:
-        modules, edges, external, old_problems = result_from_json(snapshot["result"])
-        laps.done("scan: decode snapshot")
-        result = ScanResult(modules, edges, sorted(old_problems + walked, key=_problem_order), external,
-                            label=tree.label, revision=tree.revision)
-        result.stats = ScanStats(files=len(entries), from_cache=len(entries), snapshot_hit=True,
-                                 seconds=time.perf_counter() - started)
-        if listing is not None and cache is not None and listing_changed(snapshot, listing):
-            save_work_snapshot(cache, snapshot_key, listing, blobs, fingerprint, snapshot["result"])
-            laps.done("scan: save snapshot")
-        return result
+        reused = _reuse_snapshot(snapshot, tree, walked, started, files=len(entries))
+        if reused is not None:
+            laps.done("scan: decode snapshot")
+            if listing is not None and cache is not None and (
+                    listing_changed(snapshot, listing) or snapshot.get("clean") is not True):
+                # Also once the racily recent files it could not vouch for have settled.
+                save_work_snapshot(cache, snapshot_key, listing, blobs, fingerprint, snapshot["result"],
+                                   len(entries))
+                laps.done("scan: save snapshot")
+            return reused
 
     # Parse what the cache does not know, each distinct blob once.
     wanted = {blob for blob in blobs.values() if not blob.startswith("oversize:")}
@@ -199,9 +212,26 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
                              from_cache=len(entries) - len(fresh), workers=workers,
                              seconds=time.perf_counter() - started)
     if listing is not None and cache is not None and not unreadable:
-        save_work_snapshot(cache, snapshot_key, listing, blobs, fingerprint, result_to_json(result))
+        save_work_snapshot(cache, snapshot_key, listing, blobs, fingerprint, result_to_snapshot(result),
+                           len(entries))
         laps.done("scan: save snapshot")
     result.problems = sorted(problems + walked, key=_problem_order)
+    return result
+
+
+def _reuse_snapshot(snapshot: dict, tree: Tree, walked: list[ScanProblem], started: float,
+                    files: int | None = None) -> ScanResult | None:
+    """The last scan's result from its snapshot, with this walk's problems; None if the stored
+    result has a layout this version did not write (then the tree is scanned as if new)."""
+    try:
+        modules, edges, external, old_problems = result_from_snapshot(snapshot["result"])
+        count = files if files is not None else int(snapshot["files"])
+    except (TypeError, ValueError, KeyError):
+        return None
+    result = ScanResult(modules, edges, sorted(old_problems + walked, key=_problem_order), external,
+                        label=tree.label, revision=tree.revision)
+    result.stats = ScanStats(files=count, from_cache=count, snapshot_hit=True,
+                             seconds=time.perf_counter() - started)
     return result
 
 

@@ -12,9 +12,6 @@ from prepctl.graph.scan.cache import ParseCache
 from prepctl.graph.scan.config import ScanConfig
 from prepctl.graph.scan.files import RACY_NS, Listing
 from prepctl.graph.scan.model import (
-    DYNAMIC_FLAG,
-    GUARDED_FLAG,
-    TYPE_CHECKING_FLAG,
     FileEntry,
     ImportEdge,
     ScanProblem,
@@ -23,7 +20,7 @@ from prepctl.graph.scan.model import (
 
 #: Bump when a work tree's result can change for the same files and config (how files are
 #: listed or named): the last run's snapshot is then not reused. The parse cache is kept.
-SNAPSHOT_VERSION = 3
+SNAPSHOT_VERSION = 4
 
 
 def work_snapshot_key(root: Path, config: ScanConfig) -> str:
@@ -48,43 +45,60 @@ def scan_fingerprint(config: ScanConfig, entries: list[FileEntry], blobs: dict[s
     return digest.hexdigest()
 
 
-def result_to_json(result: ScanResult) -> dict:
-    def edges(items: list[ImportEdge]) -> list:
-        return [[e.importer, e.imported, e.path, e.line, e.names,
-                 (TYPE_CHECKING_FLAG if e.type_checking else 0) | (GUARDED_FLAG if e.guarded else 0)
-                 | (DYNAMIC_FLAG if e.dynamic else 0)] for e in items]
-
-    return {"modules": result.modules, "edges": edges(result.edges), "external": edges(result.external),
+def result_to_snapshot(result: ScanResult) -> dict:
+    """The result as plain values for the snapshot file: each edge as the plain tuple of its
+    fields (marshal stores tuples, not NamedTuples), each problem as a list."""
+    return {"modules": result.modules, "edges": [tuple(e) for e in result.edges],
+            "external": [tuple(e) for e in result.external],
             "problems": [[p.path, p.line, p.reason, p.kind, p.module] for p in result.problems]}
 
 
-def result_from_json(data: dict) -> tuple[dict[str, str], list[ImportEdge], list[ImportEdge], list[ScanProblem]]:
+def result_from_snapshot(data: dict) -> tuple[dict[str, str], list[ImportEdge], list[ImportEdge], list[ScanProblem]]:
+    """The stored result back; raises (TypeError, ValueError, KeyError) on a foreign layout."""
     make = tuple.__new__  # ImportEdge is a NamedTuple: skip its Python-level __new__ (500k edges)
+    width = len(ImportEdge._fields)
 
     def edges(items: list) -> list[ImportEdge]:
-        return [make(ImportEdge, (a, b, path, line, tuple(names), flags & TYPE_CHECKING_FLAG != 0,
-                                  flags & GUARDED_FLAG != 0, flags & DYNAMIC_FLAG != 0))
-                for a, b, path, line, names, flags in items]
+        decoded = [make(ImportEdge, item) for item in items]
+        if any(len(edge) != width for edge in decoded[:1]):
+            raise ValueError("snapshot edges of another layout")
+        return decoded
 
     return (data["modules"], edges(data["edges"]), edges(data["external"]),
             [ScanProblem(*problem) for problem in data["problems"]])
 
 
 def listing_changed(snapshot: dict, listing: Listing) -> bool:
-    files = snapshot.get("files", {})
-    return snapshot.get("dirs") != listing.dirs or any(
-        (files.get(rel) or [None])[:4] != list(key) for rel, key in listing.files)
+    return snapshot.get("dirs") != listing.dirs or snapshot.get("stats") != listing.files
+
+
+def unchanged_since(snapshot: dict, listing: Listing) -> bool:
+    """Whether every listed file has the path and stat key the snapshot recorded, none of the
+    files it read had a racily recent mtime then, and it read every file it selected: the
+    selection, every blob id and so the fingerprint are the snapshot's. One comparison of two
+    lists (in C), instead of a dictionary lookup per file."""
+    return snapshot.get("clean") is True and snapshot.get("stats") == listing.files
+
+
+def remembered_blobs(snapshot: dict) -> dict[str, tuple[tuple, str]]:
+    """Per path, (stat key, blob id) the snapshot may vouch for (racy and unread files left out)."""
+    stats, blobs = snapshot.get("stats") or [], snapshot.get("blobs") or []
+    if len(stats) != len(blobs):
+        return {}
+    return {rel: (key, blob) for (rel, key), blob in zip(stats, blobs, strict=True) if blob is not None}
 
 
 def save_work_snapshot(cache: ParseCache, key: str, listing: Listing, blobs: dict[str, str],
-                        fingerprint: str, result: dict) -> None:
-    now_ns = time.time_ns()
-    files = {}
+                        fingerprint: str, result: dict, files: int) -> None:
+    """Remember the listing (each path's stat key, as a list parallel to the blob ids), the
+    fingerprint and the result. ``files``: how many modules were selected (for the stats)."""
+    racy_from = time.time_ns() - RACY_NS
+    known: list[str | None] = []
+    clean = True
     for rel, stat_key in listing.files:
         blob = blobs.get(rel)
-        if blob is None or blob.startswith("oversize:"):
-            continue
-        mtime = stat_key[0] if stat_key[0] < now_ns - RACY_NS else -1
-        files[rel] = [mtime, stat_key[1], stat_key[2], stat_key[3], blob]
-    cache.save_snapshot(key, {"dirs": listing.dirs, "files": files, "fingerprint": fingerprint,
-                              "result": result})
+        if blob is not None and not blob.startswith("oversize:") and stat_key[0] >= racy_from:
+            blob, clean = None, False  # may still change within its mtime tick: hash it next time
+        known.append(None if blob is None or blob.startswith("oversize:") else blob)
+    cache.save_snapshot(key, {"dirs": listing.dirs, "stats": listing.files, "blobs": known, "clean": clean,
+                              "files": files, "fingerprint": fingerprint, "result": result})

@@ -19,6 +19,10 @@ from prepctl.sources.metrics.labels import RegexError, compile_re2
 
 #: ``${name}`` in an objective's query: filled from the criterion's vars (prepctl.slo.objectives).
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: What a value put outside quotes may be: one number (``0.5``, ``-1``, ``1e3``, ``0x1f``), one
+#: duration (``5m``, ``1h30m``) or one metric or label name (``job``, ``http:requests:rate5m``).
+ONE_TOKEN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F]+"
+                       r"|(?:[0-9]+(?:ms|s|m|h|d|w|y))+|[A-Za-z_:][A-Za-z0-9_:]*")
 
 
 class PromQLError(ValueError):
@@ -95,11 +99,20 @@ def check_rendered(query: str, variables: dict[str, str]) -> None:
     filled query must parse; PromQLError otherwise."""
     for match in PLACEHOLDER.finditer(query):
         value = variables.get(match.group(1))
+        if value is None:
+            continue
         quote = _open_quote(query[:match.start()])
-        if value is not None and quote and not _stays_inside(value, quote):
+        if quote and not _stays_inside(value, quote):
             raise PromQLError(f"vars.{match.group(1)} ends the quoted string it is put in ({value[:40]!r} holds "
                               f"an unescaped {quote}, a trailing backslash or a newline): the query would "
                               "change shape")
+        if not quote and not ONE_TOKEN.fullmatch(value):
+            # `x > ${limit}` with limit "3 or vector(0)" still parses, and answers whatever the
+            # service does: outside quotes a value may only stand for one thing.
+            raise PromQLError(f"vars.{match.group(1)} is put outside quotes, so it must be one number, "
+                              f"duration or name; {value[:40]!r} is not (it would change what the query "
+                              "asks): put it inside quotes in the query, or write the expression in the "
+                              "query itself")
     filled = PLACEHOLDER.sub(lambda m: variables.get(m.group(1), m.group(0)), query)
     try:
         check_template(filled)
