@@ -25,11 +25,13 @@ class ChainTree:
     successor: dict[str, str]
     #: Module -> the first statement (lowest line) by which it imports its successor.
     first: dict[str, ImportEdge]
+    #: Direct importer -> its statements that import a target, in scan order.
+    into: dict[str, list[ImportEdge]]
 
     @classmethod
     def search(cls, graph: ImportGraph, targets: set[str]) -> ChainTree:
         successor = graph.shortest_steps_to(targets)
-        return cls(frozenset(targets), successor, graph.first_statements(successor))
+        return cls(frozenset(targets), successor, *graph.first_statements(successor, targets))
 
     def __contains__(self, module: str) -> bool:
         return module in self.successor

@@ -248,24 +248,33 @@ class ImportGraph:
             chains[start] = [start, *rest] if rest is not None else [start, step]
         return chains
 
-    def first_statements(self, successor: dict[str, str]) -> dict[str, ImportEdge]:
-        """For each module of ``successor``, the first statement (lowest line, then scan
-        order) by which it imports its successor: the ``hop`` of every step at once, in one
-        pass over the statements instead of grouping them all per pair."""
+    def first_statements(self, successor: dict[str, str], targets: set[str]
+                         ) -> tuple[dict[str, ImportEdge], dict[str, list[ImportEdge]]]:
+        """For each module of ``successor`` (a ``shortest_steps_to(targets)``), the first
+        statement (lowest line, then scan order) by which it imports its successor: the ``hop``
+        of every step at once. Also, as ``statements_into(targets)``, every statement that
+        imports a target. One pass over the statements, instead of grouping them all per pair
+        (0.45 s) or two passes."""
         found: dict[str, ImportEdge] = {}
         if self._statements is not None:
             for module, step in successor.items():
                 statements = self._statements[(module, step)]
                 found[module] = min(statements, key=_line) if len(statements) > 1 else statements[0]
-            return found
+            return found, self.statements_into(targets)
+        into: defaultdict[str, list[ImportEdge]] = defaultdict(list)
         step_of = successor.get
         best = found.get
         for edge in self.edges:
-            if step_of(edge[0]) == edge[1]:
+            step = step_of(edge[0])
+            if step is None:  # reaches no target (or is one): neither a hop nor a direct import
+                continue
+            if edge[1] == step:
                 kept = best(edge[0])
                 if kept is None or edge[3] < kept[3]:
                     found[edge[0]] = edge
-        return found
+            if edge[1] in targets:
+                into[edge[0]].append(edge)
+        return found, into
 
     def statements_into(self, members: set[str]) -> dict[str, list[ImportEdge]]:
         """Importer -> its statements that import any of ``members``, in scan order, for the

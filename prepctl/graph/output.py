@@ -17,7 +17,15 @@ from prepctl.inert import inert
 if TYPE_CHECKING:
     from prepctl.graph.check import ContractOutcome
     from prepctl.graph.diff import GraphDiff
-    from prepctl.graph.queries import ChainResult, Cycle, ImportersResult, ImportsResult, Rollup, UsageMatrix
+    from prepctl.graph.queries import (
+        ChainResult,
+        Cycle,
+        DirectImporter,
+        ImportersResult,
+        ImportsResult,
+        Rollup,
+        UsageMatrix,
+    )
     from prepctl.graph.scan.model import ScanProblem
 
 
@@ -146,7 +154,7 @@ def importers_json(result: ImportersResult) -> str:
     with stage("output: json"):
         fields = {"target": _string(result.target),
                   "target_modules": _level1_list([_string(m) for m in result.target_modules]),
-                  "direct": _level1_list([_compact(d.to_dict()) for d in result.direct])}
+                  "direct": _level1_list([_direct_json(d) for d in result.direct])}
         if result.transitive_asked:
             fields["transitive"] = _level1_list(_transitive_json(result))
         fields["by_group"] = _level1_dict({g: _compact(v) for g, v in result.by_group().items()})
@@ -154,6 +162,29 @@ def importers_json(result: ImportersResult) -> str:
         fields["unknown"] = _level1_list([_compact({"path": p.path, "line": p.line, "module": p.module,
                                                      "reason": p.reason}) for p in result.unknown])
         return _top_level(fields)
+
+
+def _json_int(value: object) -> str:
+    """An int as the encoder writes it; anything else (never expected) through the encoder."""
+    return str(value) if type(value) is int else _compact(value)
+
+
+def _json_bool(value: object) -> str:
+    return "true" if value is True else "false" if value is False else _compact(value)
+
+
+def _json_strings(values: Sequence[str]) -> str:
+    return "[" + ", ".join(map(_string, values)) + "]"
+
+
+def _direct_json(item: DirectImporter) -> str:
+    """``_compact(item.to_dict())``, written directly (13,762 of them for the hub at 50,000)."""
+    imports = ", ".join(
+        f'{{"imported": {_string(e.imported)}, "line": {_json_int(e.line)}, "names": {_json_strings(e.names)}, '
+        f'"type_checking": {_json_bool(e.type_checking)}, "guarded": {_json_bool(e.guarded)}, '
+        f'"dynamic": {_json_bool(e.dynamic)}}}' for e in item.statements)
+    return (f'{{"module": {_string(item.module)}, "path": {_string(item.path)}, "line": {_json_int(item.line)}, '
+            f'"names": {_json_strings(item.names)}, "group": {_string(item.group)}, "imports": [{imports}]}}')
 
 
 def _transitive_json(result: ImportersResult) -> list[str]:
@@ -168,7 +199,7 @@ def _transitive_json(result: ImportersResult) -> list[str]:
         quoted = name[module] = _string(module)
         edge = first[module]
         hop = (f'{{"importer": {quoted}, "imported": {name[step]}, "path": {_string(edge.path)}, '
-               f'"line": {int(edge.line)}}}')
+               f'"line": {_json_int(edge.line)}}}')
         chain[module] = quoted + ", " + chain[step]
         rest = hops.get(step)
         hops[module] = hop if rest is None else hop + ", " + rest

@@ -133,7 +133,8 @@ def importers(graph: ImportGraph, target: str, transitive: bool = False,
     groups = groups or {}
     members = members if members is not None else resolve_target(graph, target)
     direct: list[DirectImporter] = []
-    into = graph.statements_into(members)
+    tree = ChainTree.search(graph, members) if transitive else None
+    into = tree.into if tree is not None else graph.statements_into(members)
     for importer in sorted(into):
         # (line, imported): the order of the statements as written; a stable sort keeps two
         # imports of one module on one line in scan order.
@@ -144,8 +145,7 @@ def importers(graph: ImportGraph, target: str, transitive: bool = False,
                                      group_of(importer, groups), tuple(statements)))
     result = ImportersResult(target, sorted(members), direct, transitive_asked=transitive,
                              unknown=unknown_importers(graph, members), paths=graph.modules)
-    if transitive:
-        tree = ChainTree.search(graph, members)
+    if tree is not None:
         result.chains = tree
         result.transitive_modules = sorted(m for m, step in tree.successor.items() if step not in members)
         result.transitive_groups = [group_of(m, groups) for m in result.transitive_modules]
