@@ -77,27 +77,30 @@ def _top_level(fields: dict[str, str]) -> str:
     return "{\n" + ",\n".join(f"  {_string(k)}: {v}" for k, v in fields.items()) + "\n}\n"
 
 
-#: Every character or sequence ``inert`` acts on (escapes, controls, line breaks, bidi marks,
-#: noncharacters, workflow-command prefixes), and \t and \n, which it keeps: a text without
-#: any of them is its own inert form.
+#: Every character ``inert`` acts on (escapes, controls, line breaks, bidi marks,
+#: noncharacters, the ``#`` of a workflow command), and \t and \n, which it keeps; with
+#: ``_COMMAND_STARTS`` below, a text without any of them is its own inert form.
 _MAY_NEED_INERT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                             "\ud800-\udfff\ufffe\uffff#]|::|section_(?:start|end):")
+                             "\ud800-\udfff\ufffe\uffff#]")
+_COMMAND_STARTS = ("::", "section_start:", "section_end:")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     # Module and file names are untrusted (a file may be named with ESC): inert for the terminal.
-    # One search over all the cells first: ``inert`` is 5 regex passes per cell, 1.5 s of CPU
-    # for the 50,000-row transitive importers table, and ordinary names need none of them.
-    # (Joined by a space, which joins no two cells into something the search would miss.)
-    texts = [["" if c is None else str(c) for c in row] for row in rows]
-    if _MAY_NEED_INERT.search(" ".join(c for row in texts for c in row)):
-        texts = [[inert(c) for c in row] for row in texts]
-    cells = [[str(h) for h in headers], *texts]
-    widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
+    # Column by column, and one search over all the cells first: ``inert`` is 5 regex passes
+    # per cell, 1.5 s of CPU for the 50,000-row transitive importers table, and ordinary names
+    # need none of them. (Joined by a space, which makes no two cells into a match.)
+    columns = [list(map(str, column)) if None not in column else ["" if c is None else str(c) for c in column]
+               for column in zip(*rows, strict=True)] if rows else [[] for _ in headers]
+    joined = " ".join(" ".join(column) for column in columns)
+    if _MAY_NEED_INERT.search(joined) or any(start in joined for start in _COMMAND_STARTS):
+        columns = [list(map(inert, column)) for column in columns]
+    header = [str(h) for h in headers]
+    widths = [max([len(h), *map(len, column)]) for h, column in zip(header, columns, strict=True)]
     # str.format's "<N" pads exactly as ljust(N) does; one format call per row.
     line = "  ".join(f"{{:<{w}}}" for w in widths).format
-    lines = [line(*r).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = [line(*header).rstrip(), "  ".join("-" * w for w in widths)]
+    lines += [line(*row).rstrip() for row in zip(*columns, strict=True)]
     return "\n".join(lines) + "\n"
 
 

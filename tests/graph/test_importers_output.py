@@ -208,6 +208,8 @@ def test_unsafe_names_in_a_table_are_still_made_inert():
     """The table skips ``inert`` only when no cell has anything it would change."""
     rows = [["app.a", "direct", "app", "app/a.py:1", "x"] for _ in range(50)]
     assert output.table(["h1", "h2", "h3", "h4", "h5"], rows) == _old_table(["h1", "h2", "h3", "h4", "h5"], rows)
+    for odd in ([], [[None, 3, "", "x", 4.5]], [["ünï", None, "a b", "", "c"]] * 3):
+        assert output.table(["h1", "h2", "h3", "h4", "h5"], odd) == _old_table(["h1", "h2", "h3", "h4", "h5"], odd)
     for bad in ("\x1b]0;title\x07name", "::error::x", "section_start:1:x", "a\rb", "##[group]", "\u202etxt"):
         unsafe = [*rows, ["app.b", "direct", "app", "app/b.py:1", bad]]
         written = output.table(["h1", "h2", "h3", "h4", "h5"], unsafe)
