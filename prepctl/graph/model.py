@@ -210,9 +210,9 @@ class ImportGraph:
     def shortest_steps_to(self, targets: set[str], avoid: set[str] | None = None) -> dict[str, str]:
         """Every shortest import chain to ``targets`` at once: for each module that reaches
         them, the next module on its chain (a breadth-first tree over importers, in discovery
-        order). Chains never pass through ``avoid``. Ties break alphabetically: the frontier is
-        walked in order and each module's new importers are taken sorted, so the same graph
-        always gives the same chains."""
+        order). Chains never pass through ``avoid``. Between equally short chains the search's
+        order decides: the targets sorted, then each frontier module in the order it was found,
+        taking its new importers sorted; so the same graph always gives the same chains."""
         avoid = avoid or set()
         successor: dict[str, str] = {}
         frontier = sorted(targets)
