@@ -28,6 +28,7 @@ class SeriesValue:
     points: int = 1
     nan_points: int = 0
     first: float | None = None  # time of the oldest finite point used (a window's coverage)
+    hole: tuple[float, float] | None = None  # the widest stretch between two points (from, to)
 
 
 @dataclass(frozen=True)
@@ -91,22 +92,36 @@ def _reduce(labels: Labels, points: list[tuple[float, float]], objective: Object
                            f"(max_staleness {objective.max_staleness})", no_data=True,
                            points=len(points), nan_points=nan_points)
     values = [v for _, v in finite]
+    hole = max(zip(points, points[1:], strict=False), key=lambda pair: pair[1][0] - pair[0][0], default=None)
     return SeriesValue(labels, aggregate(values, objective.aggregate or "last"), newest,
-                       points=len(points), nan_points=nan_points, first=finite[0][0])
+                       points=len(points), nan_points=nan_points, first=finite[0][0],
+                       hole=(hole[0][0], hole[1][0]) if hole is not None else None)
 
 
 def _covering(one: SeriesValue, start: float, end: float, step: float, window: str) -> SeriesValue:
-    """A window's number only stands for the window if the series has points from its start: a
-    series that begins 5 min before the end of a 1 h window says nothing about the other 55 min.
-    One missing step is a scrape gap; more is insufficient data, an error whatever on_no_data
-    says (a series that just appeared may already be failing, and the window would hide it)."""
-    if one.value is None or one.first is None or one.first <= start + step + 1e-6:
+    """A window's number only stands for the window if the series has points from its start to
+    its end: a series that begins 5 min before the end of a 1 h window says nothing about the
+    other 55 min, nor one absent for 30 min in the middle about those. One missing step is a
+    scrape gap; more is insufficient data, an error whatever on_no_data says (a series that just
+    appeared may already be failing, and the window would hide it)."""
+    if one.value is None or one.first is None:
         return one
-    covered = format_duration(round(end - one.first))
-    return SeriesValue(one.labels, None, one.at, f"insufficient data: the answer covers only the last "
-                       f"{covered} of the {window} window (first point {iso(one.first)}); shorten the "
-                       "window or wait until the series has a full window", points=one.points,
-                       nan_points=one.nan_points)
+    if one.first > start + step + 1e-6:
+        covered = format_duration(round(end - one.first))
+        return SeriesValue(one.labels, None, one.at, f"insufficient data: the answer covers only the last "
+                           f"{covered} of the {window} window (first point {iso(one.first)}); shorten the "
+                           "window or wait until the series has a full window", points=one.points,
+                           nan_points=one.nan_points)
+    if one.hole is not None and one.hole[1] - one.hole[0] > 2 * step + 1e-6:
+        # The same rule inside the window: a series absent for half an hour in the middle says
+        # nothing about that half hour (the maximum may have been there).
+        lost = format_duration(round(one.hole[1] - one.hole[0]))
+        return SeriesValue(one.labels, None, one.at, f"insufficient data: no points for {lost} inside the "
+                           f"{window} window (from {iso(one.hole[0])} to {iso(one.hole[1])}, step "
+                           f"{format_duration(step)}); fill absent stretches in the query (`or vector(0)`) "
+                           "if absence means zero, or fix the scrape", points=one.points,
+                           nan_points=one.nan_points)
+    return one
 
 
 def aggregate(values: list[float], how: str) -> float:

@@ -263,9 +263,21 @@ def test_a_window_answer_covering_only_its_end_is_an_error(httpserver, tmp_path,
 
 
 def test_a_window_inside_its_range_passes(httpserver, tmp_path):
-    httpserver.expect_request("/api/v1/query_range").respond_with_handler(
-        answer_at("matrix", [-3600, -1800, 0]))
+    # A point every step (60 s for 1 h), one of them missing: a scrape gap, still the whole window.
+    offsets = [o for o in range(-3600, 1, 60) if o != -1800]
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(answer_at("matrix", offsets))
     assert gate(tmp_path, httpserver.url_for(""), objective=WINDOW).status is Status.PASS
+
+
+@pytest.mark.parametrize(("hole", "shown"), [((-2400, -600), "30m"), ((-1800, -1620), "3m")])
+def test_a_window_answer_with_a_hole_inside_is_an_error(httpserver, tmp_path, hole, shown):
+    # Points at the start and the end, none for a stretch between: the maximum may have been
+    # there. Before this, only the start of the window was checked, and this passed.
+    offsets = [o for o in range(-3600, 1, 60) if not hole[0] < o < hole[1]]
+    httpserver.expect_request("/api/v1/query_range").respond_with_handler(answer_at("matrix", offsets))
+    result = gate(tmp_path, httpserver.url_for(""), objective={**WINDOW, "on_no_data": "pass"})
+    assert result.status is Status.ERROR, result.verdict.summary
+    assert f"insufficient data: no points for {shown} inside the 1h window" in result.verdict.summary
 
 
 @pytest.mark.parametrize(("stamp", "reason"), [
