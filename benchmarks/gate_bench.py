@@ -2,6 +2,13 @@
 on a plan whose one criterion checks a generated 3 MB OpenAPI 3.1 document, cold and warm.
 
     .venv/bin/python benchmarks/gate_bench.py [-c phases.yaml] [--repeat 5] [--openapi-mb 3]
+    .venv/bin/python benchmarks/gate_bench.py --real-corpus --openapi-mb 0   # + a real project's code
+
+A plan outside this checkout (`-c ~/src/monolith/phases.yaml`, a real project) is timed the same
+way on a copy of the git work tree holding it (or of its folder outside git). `--real-corpus`
+adds a real codebase: the real-code corpus of corpus_bench.py (8 PyPI packages pinned by version
+and sha256, ~6,400 files) under a plan whose one criterion is an `imports` audit of `django.db`
+over all of it, first run and warm, like the example.
 
 The checkout holding the plan is copied to a temporary folder first (without .git, the venv,
 build output and any .prepctl state), so the runs start from no cache and record their gate history there,
@@ -27,6 +34,7 @@ import json
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -37,6 +45,9 @@ from whole_process import Sample, Summary, run_process
 REPO = Path(__file__).resolve().parent.parent
 NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "build", "dist", ".prepctl", "__pycache__", "*.so",
                                     "prepctl", "tests", "benchmarks", ".ruff_cache", ".pytest_cache")
+#: Another project is copied whole but for its git store, virtualenvs, prepctl state and caches.
+NOT_COPIED_ELSEWHERE = shutil.ignore_patterns(".git", ".venv", "venv", ".tox", ".nox", ".prepctl", "__pycache__",
+                                              ".ruff_cache", ".pytest_cache", ".mypy_cache", "node_modules")
 
 
 def default_plan() -> Path:
@@ -168,6 +179,10 @@ def main() -> None:
     parser.add_argument("--openapi-mb", type=float, default=3.0,
                         help="size of the generated OpenAPI document (0: skip that plan)")
     parser.add_argument("--only-openapi", action="store_true", help="skip the example plan")
+    parser.add_argument("--real-corpus", action="store_true",
+                        help="also gate --all over the real-code corpus (corpus_bench.py's pinned wheels)")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "prepctl-bench",
+                        help="where corpus_bench.py keeps the real corpus's wheels and files")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     plan = (args.config or default_plan()).resolve()
@@ -177,6 +192,8 @@ def main() -> None:
     try:
         if not args.only_openapi:
             rows += example_rounds(workdir, env, plan, args.repeat)
+        if args.real_corpus:
+            rows += real_corpus_rounds(workdir, env, args.cache, args.repeat)
         if args.openapi_mb > 0:
             rows += openapi_rounds(workdir, env, args.openapi_mb, args.repeat)
     finally:
@@ -191,6 +208,10 @@ def main() -> None:
     print()
     for slow, fast, what in (("gate --all, first run", "gate --all, warm", "first / warm gate --all"),
                              ("report, warm", "gate --all, warm", "report / warm gate --all (target <= 1.2×)"),
+                             ("real corpus, gate --all, first run", "real corpus, gate --all, warm",
+                              "real corpus: first / warm gate --all"),
+                             ("real corpus, report, warm", "real corpus, gate --all, warm",
+                              "real corpus: report / warm gate --all"),
                              (f"{args.openapi_mb:g} MB OpenAPI, gate --all cold",
                               f"{args.openapi_mb:g} MB OpenAPI, gate --all warm",
                               "OpenAPI cold / warm gate --all (target >= 10×)")):
@@ -201,31 +222,51 @@ def main() -> None:
         args.json.write_text(json.dumps({name: summary.__dict__ for name, summary in rows}, indent=2) + "\n")
 
 
-def example_rounds(workdir: Path, env: dict[str, str], plan: Path, repeat: int) -> list[tuple[str, Summary]]:
+def project_of(plan: Path) -> Path:
+    """The folder to copy for ``plan``: this checkout, else the git work tree holding the plan (its
+    root: may point above the plan's folder), else the plan's folder."""
+    if plan.is_relative_to(REPO):
+        return REPO
+    top = subprocess.run(["git", "-C", str(plan.parent), "rev-parse", "--show-toplevel"],
+                         capture_output=True, text=True, check=False)
+    return Path(top.stdout.strip()) if top.returncode == 0 and top.stdout.strip() else plan.parent
+
+
+def real_corpus_rounds(workdir: Path, env: dict[str, str], cache: Path, repeat: int) -> list[tuple[str, Summary]]:
+    """`gate --all` (and `report`) over the real-code corpus: corpus_bench.py's corpus and plan."""
+    import corpus_bench  # benchmarks/ is sys.path[0] when this file runs as a script
+
+    corpus = corpus_bench.build_corpus(cache)
+    plan = corpus_bench.write_plan(workdir / "real-corpus", corpus, verify_syntax=True)
+    return example_rounds(workdir, env, plan, repeat, label="real corpus, ")
+
+
+def example_rounds(workdir: Path, env: dict[str, str], plan: Path, repeat: int,
+                   label: str = "") -> list[tuple[str, Summary]]:
     """The example (or -c) plan: one first run, then REPEAT warm `gate --all` and `report` runs."""
     # The plan may name files beside it or above it (root: ../prep-monolith): copy the checkout
-    # it lives in, or its folder when it lives elsewhere.
-    base = REPO if plan.is_relative_to(REPO) else plan.parent
-    copy = workdir / "plan"
-    shutil.copytree(base, copy, ignore=NOT_COPIED, symlinks=True)
+    # it lives in (this one, or the project's git work tree), or its folder outside git.
+    base = project_of(plan)
+    copy = workdir / ("copy-" + (label.strip(", ").replace(" ", "-") or "example"))
+    shutil.copytree(base, copy, ignore=NOT_COPIED if base == REPO else NOT_COPIED_ELSEWHERE, symlinks=True)
     copied_plan = copy / plan.relative_to(base)
     prepctl = [sys.executable, "-m", "prepctl", "-c", str(copied_plan)]
     gate = [*prepctl, "gate", "--all"]
-    report = [*prepctl, "report", "--out", str(workdir / "dashboard")]
+    report = [*prepctl, "report", "--out", str(copy / "dashboard")]
     # gate exits 1 when a criterion fails and 2 when one errors: the example has both today.
     codes = (0, 1, 2)
     first = run_process(gate, env=env, ok_codes=codes)
-    print(f"  first gate --all: {first.wall:.2f} s (CPU {first.cpu:.2f}), exit {first.returncode}",
+    print(f"  {label}first gate --all: {first.wall:.2f} s (CPU {first.cpu:.2f}), exit {first.returncode}",
           file=sys.stderr, flush=True)
     warm: list[Sample] = []
     reports: list[Sample] = []
     for round_ in range(repeat):
         warm.append(run_process(gate, env=env, ok_codes=codes))
         reports.append(run_process(report, env=env, ok_codes=codes))
-        print(f"  round {round_ + 1}: gate --all {warm[-1].wall:.2f} s (CPU {warm[-1].cpu:.2f}), "
+        print(f"  {label}round {round_ + 1}: gate --all {warm[-1].wall:.2f} s (CPU {warm[-1].cpu:.2f}), "
               f"report {reports[-1].wall:.2f} s (CPU {reports[-1].cpu:.2f})", file=sys.stderr, flush=True)
-    return [("gate --all, first run", Summary.of([first])), ("gate --all, warm", Summary.of(warm)),
-            ("report, warm", Summary.of(reports))]
+    return [(f"{label}gate --all, first run", Summary.of([first])), (f"{label}gate --all, warm", Summary.of(warm)),
+            (f"{label}report, warm", Summary.of(reports))]
 
 if __name__ == "__main__":
     main()

@@ -2,9 +2,14 @@
 
     .venv/bin/pip install -e '.[bench]'          # grimp and Django from PyPI
     .venv/bin/python benchmarks/graph_bench.py [--repeat 5] [--modules 10000] [--json out.json]
+    .venv/bin/python benchmarks/graph_bench.py --corpus real [--cache DIR]     # the real-code corpus only
 
-Three corpora: the example monolith, a generated monorepo of at least 10,000 modules (realistic
-file sizes, every import form), and Django as installed from PyPI. For each, both tools build a
+Four corpora: the example monolith, a generated monorepo of at least 10,000 modules (realistic
+file sizes, every import form), Django as installed from PyPI, and the real-code corpus of issue
+16 ("real": 8 PyPI packages pinned by version and sha256, about 6,400 files). The real corpus is
+measured by corpus_bench.py's code (built there from the pinned wheels, timed as whole `prepctl
+graph imports` and grimp processes, its own table below the others); `--corpus` is `--only`.
+For the first three, both tools build a
 graph cold (empty cache) and warm (second run, same cache), each run in a fresh interpreter so
 nothing survives in memory; the OS file cache is warmed first so both read from memory. prepctl's
 time is `scan_tree` plus building the networkx `ImportGraph` (what every command does); grimp's
@@ -21,6 +26,7 @@ edges.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -141,13 +147,21 @@ def measure(corpus: Corpus, repeat: int) -> dict:
     return out
 
 
-def corpora(modules: int, workdir: Path) -> list[Corpus]:
-    import importlib.util
+#: In-process corpora (measured here), then "real" (corpus_bench.py's whole-process measurement).
+IN_PROCESS = ("example", "synthetic", "django")
+CORPORA = (*IN_PROCESS, "real")
 
+
+def corpora(modules: int, workdir: Path, wanted: set[str]) -> list[Corpus]:
+    """The in-process corpora in ``wanted``; only those are generated or located."""
     from tests.support.graph import REALISTIC_MIX, generate_tree
 
-    found: list[Corpus] = [Corpus("example", REPO / "examples" / "prep-monolith", ["prep", "jobs", "services"],
-                                  ("tests/*", "migrations/*"), "38 modules; prepctl also scans scripts/")]
+    found: list[Corpus] = []
+    if "example" in wanted:
+        found.append(Corpus("example", REPO / "examples" / "prep-monolith", ["prep", "jobs", "services"],
+                            ("tests/*", "migrations/*"), "38 modules; prepctl also scans scripts/"))
+    if "synthetic" not in wanted:
+        return found + _django(wanted)
     per_package = 50
     subpackages = 20
     packages = max(1, -(-modules // (per_package * subpackages)))
@@ -157,14 +171,39 @@ def corpora(modules: int, workdir: Path) -> list[Corpus]:
     found.append(Corpus("synthetic", synthetic, tree.packages,
                         note=f"{len(tree.modules):,} modules + __init__ files, ~6 KB each, generated "
                              "with a realistic mix of import forms"))
+    return found + _django(wanted)
+
+
+def _django(wanted: set[str]) -> list[Corpus]:
+    if "django" not in wanted:
+        return []
     spec = importlib.util.find_spec("django")  # locates Django without running it
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("Django is not installed: .venv/bin/pip install -e '.[bench]'")
     site = Path(list(spec.submodule_search_locations)[0]).parent
     import django
 
-    found.append(Corpus("django", site, ["django"], note=f"Django {django.get_version()} from PyPI"))
-    return found
+    return [Corpus("django", site, ["django"], note=f"Django {django.get_version()} from PyPI")]
+
+
+def real_corpus(cache: Path, repeat: int) -> tuple[str, dict]:
+    """The real-code corpus, measured by corpus_bench.py (the same code, not a copy): its heading
+    and table, and its results for --json."""
+    import corpus_bench  # benchmarks/ is sys.path[0] when this file runs as a script
+
+    corpus = corpus_bench.build_corpus(cache)
+    files, size = corpus_bench.corpus_size(corpus)
+    print(f"measuring real ({files:,} files, {size / 1e6:.0f} MB, whole processes) x{repeat} ...",
+          file=sys.stderr, flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="graph-bench-real-"))
+    try:
+        results = corpus_bench.measure(corpus, repeat, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    heading = (f"real-code corpus ({', '.join(f'{pin.package} {pin.version}' for pin in corpus_bench.PINS)}; "
+               f"{files:,} files, {size / 1e6:.0f} MB), whole processes, load average {os.getloadavg()[0]:.1f}:")
+    return f"{heading}\n\n{corpus_bench.table(results)}", {
+        name: {mode: summary.__dict__ for mode, summary in modes.items()} for name, modes in results.items()}
 
 
 def table(results: list[dict]) -> str:
@@ -191,23 +230,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--modules", type=int, default=10_000, help="synthetic monorepo size")
-    parser.add_argument("--only", choices=["example", "synthetic", "django"], action="append")
+    parser.add_argument("--only", "--corpus", dest="only", choices=CORPORA, action="append",
+                        help="measure only this corpus (repeatable); default: all four")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "prepctl-bench",
+                        help="where the real corpus's pinned wheels and unpacked files are kept (corpus_bench.py)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    wanted = set(args.only or CORPORA)
     workdir = Path(tempfile.mkdtemp(prefix="graph-bench-"))
     try:
         results = []
-        for corpus in corpora(args.modules, workdir):
-            if args.only and corpus.name not in args.only:
-                continue
+        for corpus in corpora(args.modules, workdir, wanted):
             print(f"measuring {corpus.name} ({corpus.note}) x{args.repeat} ...", file=sys.stderr, flush=True)
             results.append(measure(corpus, args.repeat))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    real, real_json = real_corpus(args.cache, args.repeat) if "real" in wanted else ("", None)
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, median of {args.repeat} runs each\n")
-    print(table(results))
+    if results:
+        print(table(results))
+    if real:
+        print(("\n" if results else "") + real)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        args.json.write_text(json.dumps({"in_process": results, "real": real_json}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

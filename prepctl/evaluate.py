@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from prepctl.errors import GateError, PrepctlError, Problem
 from prepctl.gates import registry
 from prepctl.gates.base import Gate
-from prepctl.history import RecordedCriterion, Run, record_or_warn, replayable_run
+from prepctl.history import RecordedCriterion, Run, history_path, record_or_warn, replayable_run
 from prepctl.history.replay import describe
 from prepctl.plan.model import CriterionSpec, LoadedPlan, Phase
 from prepctl.sources.context import GateContext
@@ -218,6 +218,8 @@ class Evaluation:
                 f"{phase_id} criteria " + ", ".join(f"'{cid}'" for cid in missing),
                 hint=f"run `prepctl gate {phase_id}` (or `gate --all`) first, or leave out --from-history"))
         revision = self.run.revision if self.run is not None and self.run.historical else None
+        if self.run is not None:
+            self._conform(phase)
         if missing:
             fresh = evaluate_phase(only_criteria(phase, missing, self.plan), self.context(), self.strict)
             for result in fresh.criteria:
@@ -228,6 +230,24 @@ class Evaluation:
                              criteria=done, revision=revision)
         self._phases[phase_id] = result
         return result
+
+    def _conform(self, phase: Phase) -> None:
+        """Hold the replayed results of ``phase`` to phases.yaml, which is authoritative (the run
+        was recorded under the same config hash): a recorded kind that differs is a damaged store,
+        refused; whether a criterion is advisory is the plan's, so a record flipped to advisory can
+        never let a failing criterion pass the phase."""
+        assert self.run is not None
+        for spec in phase.criteria:
+            recorded = self._results[(phase.id, spec.id)]
+            if recorded.kind != spec.kind:
+                raise PrepctlError(Problem(
+                    file=str(history_path(self.plan)), message=f"gate run #{self.run.uid[:8]} recorded "
+                    f"{phase.id}/{spec.id} as kind '{recorded.kind}', but phases.yaml declares '{spec.kind}': "
+                    "the history store does not match the plan it was recorded under (damaged or edited)",
+                    hint="run `prepctl gate --all` to record a fresh run, or leave out --from-history"))
+            if recorded.advisory != spec.advisory:
+                self._results[(phase.id, spec.id)] = CriterionResult(
+                    recorded.id, recorded.kind, recorded.title, spec.advisory, recorded.verdict, recorded.seconds)
 
     @property
     def used(self) -> str:

@@ -4,7 +4,9 @@ Typer calls these while the user presses TAB, so each one must answer at once an
 anything onto the terminal:
 
 - the plan is found as the commands find it (``-c``/``--root`` typed earlier on the line, else
-  ``phases.yaml`` here or above); a plan that does not load gives no candidates, not a traceback;
+  ``PREPCTL_CONFIG``, else the nearest folder, here or above, holding ``phases.yaml`` or a
+  ``pyproject.toml`` with ``[tool.prepctl]``); a plan that does not load gives no candidates, not
+  a traceback;
 - module names come from the import cache only (the last scan's snapshot of that root and
   config); completion never scans the tree, so with no cache (or ``--no-cache``) there are none.
 

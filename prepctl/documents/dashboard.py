@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -53,6 +52,7 @@ from prepctl.errors import PrepctlError, Problem
 from prepctl.evaluate import Evaluation
 from prepctl.history import Run, format_time, read_runs
 from prepctl.plan.model import LoadedPlan
+from prepctl.sources.context import GateContext
 from prepctl.status import PhaseStanding, standings
 from prepctl.verdicts import Metric, Status
 
@@ -290,33 +290,59 @@ def audit_target(plan: LoadedPlan) -> str | None:
     return None
 
 
-def graph_panel(plan: LoadedPlan) -> GraphPanel:
-    """The ORM dependency graph from the import-graph engine, when this build has it."""
+def graph_panel(plan: LoadedPlan, ctx: GateContext | None = None) -> GraphPanel:
+    """The ORM dependency graph from the import-graph engine, when this build has it; with the
+    evaluation's ``ctx``, drawn from the import graph its `imports` criteria already built."""
     try:
         from prepctl.graph import report as graph_report
     except ImportError:
         return GraphPanel(False, "Not evaluated: this build of prepctl has no import-graph engine.", "")
-    writer = getattr(graph_report, "write_dependency_report", None)
-    if writer is None:
-        return GraphPanel(False, "Not evaluated: the import-graph engine has no dependency report.", "")
+    if getattr(graph_report, "importers_picture", None) is None:
+        return GraphPanel(False, "Not evaluated: the import-graph engine has no dependency picture.", "")
     target = audit_target(plan)
     if target is None:
         return GraphPanel(False, "Not evaluated: no `imports` criterion audits a module "
                           "(contract: {type: audit, target: MODULE}).", "")
-    with tempfile.TemporaryDirectory(prefix="prepctl-graph-") as folder:
-        try:
-            written = writer(plan, target, Path(folder))
-        except PrepctlError as exc:
-            return GraphPanel(False, f"Not evaluated: {exc}", "")
-        except Exception as exc:  # the page must still render; the note says what went wrong
-            return GraphPanel(False, f"Not evaluated: the dependency report of {target} failed "
-                              f"({type(exc).__name__}: {exc}).", "")
-        svgs = sorted(Path(p) for p in written if str(p).endswith(".svg"))
-        if not svgs:
-            return GraphPanel(False, "Not evaluated: the dependency report wrote no SVG picture.", "")
-        data = svgs[0].read_bytes()
+    try:
+        svg = dependency_svg(plan, target, ctx)
+    except PrepctlError as exc:
+        return GraphPanel(False, f"Not evaluated: {exc}", "")
+    except Exception as exc:  # the page must still render; the note says what went wrong
+        return GraphPanel(False, f"Not evaluated: the dependency picture of {target} failed "
+                          f"({type(exc).__name__}: {exc}).", "")
+    if svg is None:
+        return GraphPanel(False, "Not evaluated: Graphviz (`dot`) is not installed, so there is no "
+                          "dependency picture.", "")
     # As an <img>, an SVG can never run script, whatever module names it contains.
-    return GraphPanel(True, "", "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii"))
+    return GraphPanel(True, "", "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"))
+
+
+def dependency_svg(plan: LoadedPlan, target: str, ctx: GateContext | None = None) -> str | None:
+    """The picture of `graph report TARGET` (who imports it, contract violations in red), alone:
+    the panel shows nothing else. The rest of the report is not built: its usage matrix parses
+    every importer's source (on the real-code corpus that was more CPU than the whole evaluation)
+    and its HTML, Markdown and JSON files were written only to be thrown away. None without Graphviz.
+
+    With ``ctx``, the settings and graph come from it under the keys the `imports` gate shares them
+    by (``prepctl.gates.imports``), so the tree is scanned once per `report`; were the keys to
+    drift apart, the graph would just be built again here, never a different one."""
+    from prepctl.graph import queries, render
+    from prepctl.graph.load import build_graph, settings_from_plan
+    from prepctl.graph.report import importers_picture, importers_violations
+    from prepctl.sources.tree import WorkTree
+
+    if ctx is None:
+        ctx = GateContext(plan=plan, tree=WorkTree(plan.root))
+    settings = ctx.shared("graph-settings", lambda: settings_from_plan(plan))
+    tree = ctx.tree
+    graph = ctx.shared("import-graph", lambda: build_graph(settings, tree))
+    found = queries.importers(graph, target, transitive=True, groups=settings.groups)
+    picture = importers_picture(graph, found, importers_violations(settings, graph, found, tree), None)
+    try:
+        _, svg = render.render_picture(picture, "svg")
+    except render.GraphvizMissing:
+        return None
+    return svg.decode("utf-8")
 
 
 def _schedule_text(standing: PhaseStanding) -> str:
@@ -356,7 +382,8 @@ def build_view(plan: LoadedPlan, evaluation: Evaluation | None = None) -> Dashbo
         plan_name=value_text(plan.model.name),
         start_date=plan.model.start_date.isoformat() if plan.model.start_date else "",
         overall=report.status.value, overall_css=report.status.value, gantt=gantt(plan, standing, today),
-        phases=phases, graph=graph_panel(plan), metric_charts=tuple(charts), metric_note=metric_note,
+        phases=phases, graph=graph_panel(plan, evaluation.context()), metric_charts=tuple(charts),
+        metric_note=metric_note,
         results=results_grid(plan, runs), runs=len(runs),
         source=evaluation.source,
         last_run=format_time(runs[-1].time)[:16].replace("T", " ") + " UTC" if runs else "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from prepctl import workdir
 from prepctl.errors import Problem
 from prepctl.history.records import HistoryError, Run, config_hash, head_revision, tree_clean
 from prepctl.history.store import history_path, read_runs
@@ -22,13 +23,14 @@ EVALUATE_NOW = "leave out --from-history to evaluate now"
 
 
 def replayable_run(plan: LoadedPlan, phase_ids: Collection[str]) -> Run:
-    """The newest run recorded on this exact tree state that covers every phase in ``phase_ids``."""
+    """The newest run recorded on this exact tree state that recorded every criterion of every phase
+    in ``phase_ids``."""
     revision = head_revision(plan.root)
     if revision is None:
         raise HistoryError(Problem(file=str(plan.root), message="--from-history: the monolith's root is "
                                    "not in git (or has no commit), so no recorded run can be matched to it",
                                    hint=EVALUATE_NOW))
-    clean = tree_clean(plan.root, plan.config_dir)
+    clean = tree_clean(plan.root, plan.config_dir, own_state=workdir.state_dir(plan.config_dir))
     if clean is not True:
         raise HistoryError(Problem(file=str(plan.root), message="--from-history: the work tree has "
                                    "uncommitted changes (or git cannot tell), so a recorded run may not "
@@ -41,15 +43,30 @@ def replayable_run(plan: LoadedPlan, phase_ids: Collection[str]) -> Run:
                                    f"recorded on a clean tree at {revision[:10]} with this phases.yaml "
                                    f"(config {digest[:8]})",
                                    hint=f"run `prepctl gate --all` first, or {EVALUATE_NOW}"))
-    covering = [run for run in same if all(run.phase(pid) is not None for pid in phase_ids)]
+    covering = [run for run in same if not gaps(run, plan, phase_ids)]
     if not covering:
         newest = same[-1]
-        missing = [pid for pid in phase_ids if newest.phase(pid) is None]
         raise HistoryError(Problem(file=str(history_path(plan)), message=f"--from-history: no gate run of "
-                                   f"this tree state covers {', '.join(missing)} (the newest, "
-                                   f"#{newest.uid[:8]}, has {', '.join(p.phase for p in newest.phases)})",
+                                   f"this tree state covers {', '.join(gaps(newest, plan, phase_ids))} (the "
+                                   f"newest, #{newest.uid[:8]}, has {', '.join(p.phase for p in newest.phases)})",
                                    hint=f"run `prepctl gate --all` first, or {EVALUATE_NOW}"))
     return covering[-1]
+
+
+def gaps(run: Run, plan: LoadedPlan, phase_ids: Collection[str]) -> list[str]:
+    """What ``run`` lacks to stand for ``phase_ids``: a phase it did not record ("p1"), or a
+    criterion of phases.yaml missing from a phase it did ("p1/db-split"). A run `gate` recorded
+    under this config has every one; a gap means an edited import or a damaged store, and such a
+    run is never replayed in part."""
+    missing = []
+    for pid in phase_ids:
+        recorded = run.phase(pid)
+        if recorded is None:
+            missing.append(pid)
+            continue
+        have = {crit.id for crit in recorded.criteria}
+        missing.extend(f"{pid}/{spec.id}" for spec in plan.phase(pid).criteria if spec.id not in have)
+    return missing
 
 
 def describe(run: Run) -> str:

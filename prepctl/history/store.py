@@ -233,7 +233,7 @@ class HistoryStore:
                 "SELECT phase, title, status FROM phase_results WHERE run_id = ? ORDER BY position", (run_id,)):
             criteria = tuple(
                 RecordedCriterion(id=c[0], kind=c[1], title=c[2], advisory=bool(c[3]), status=Status(c[4]),
-                                  summary=c[5], evidence=with_legacy_metrics(c[1], json.loads(c[6])),
+                                  summary=c[5], evidence=with_legacy_metrics(c[1], stored_evidence(c[6])),
                                   seconds=c[7])
                 for c in self._conn.execute(
                     "SELECT criterion, kind, title, advisory, status, summary, evidence, seconds "
@@ -244,6 +244,16 @@ class HistoryStore:
                    config_hash=row[5], plan_name=row[6], strict=bool(row[7]), historical=bool(row[8]),
                    clean=None if row[9] is None else bool(row[9]),
                    phases=tuple(phases))
+
+
+def stored_evidence(text: str) -> list[dict[str, Any]]:
+    """A criterion's evidence column: a JSON list of objects, as :meth:`HistoryStore.add` writes it.
+    Anything else is a damaged row (ValueError, reported as "cannot read history"), never read as
+    "no evidence" or handed to the readers as something they would crash on."""
+    items = json.loads(text)
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ValueError(f"a criterion's evidence is not a list of objects: {text[:60]!r}")
+    return items
 
 
 def open_history(plan: LoadedPlan, create: bool = True) -> HistoryStore:

@@ -21,6 +21,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from prepctl.errors import PrepctlError
+from prepctl.sources.gitcli import CommitInfo, GitCommand, read_objects, resolve_sha
+from prepctl.sources.gitcli import list_commits as list_git_commits
 from prepctl.sources.tree import IGNORED_DIRS, Tree, normalise
 
 if TYPE_CHECKING:
@@ -31,7 +33,6 @@ _MODE_TREE = 0o040000
 _MODE_SUBMODULE = 0o160000
 _MODE_SYMLINK = 0o120000
 
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 def _import_git():
@@ -70,32 +71,15 @@ def repo_prefix(repo: git.Repo, path: str | Path) -> str:
 
 
 def resolve_commit(repo: git.Repo, rev: str) -> git.Commit:
-    """Turn a branch, tag, sha or expression like ``HEAD~3`` into a commit, or fail clearly.
-
-    git itself parses the revision, so every form it knows works (``v1.2^{commit}``,
-    ``main@{yesterday}``, ``HEAD^{/fix}``); gitpython's own parser knows only some of them.
-    """
-    git = _import_git()
-    if not rev or rev.startswith("-") or "\0" in rev or "\n" in rev:
-        # Never let a revision be read as a command-line option of git.
-        raise PrepctlError(f"bad revision {rev!r}: give a branch, tag or commit id")
-    try:
-        sha = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").strip()
-    except git.GitCommandError as exc:
-        kind = _object_kind(repo, rev)
-        if kind is not None:
-            raise PrepctlError(f"revision {rev!r} names a {kind}, not a commit") from exc
-        raise PrepctlError(f"bad revision {rev!r} in {repo.working_tree_dir}: no such branch, tag or "
-                           "commit (see `git log --oneline`, `git tag`)") from exc
-    return repo.commit(sha)
+    """Turn a branch, tag, sha or expression like ``HEAD~3`` into a commit, or fail clearly
+    (git itself parses the revision: see ``gitcli.resolve_sha``)."""
+    return repo.commit(resolve_sha(command_for(repo), rev))
 
 
-def _object_kind(repo: git.Repo, rev: str) -> str | None:
-    git = _import_git()
-    try:
-        return repo.git.cat_file("-t", "--end-of-options", rev).strip() or None
-    except git.GitCommandError:
-        return None
+def command_for(repo: git.Repo) -> GitCommand:
+    """Run git itself on the repository gitpython opened."""
+    work_tree = repo.working_tree_dir
+    return GitCommand(str(repo.git_dir), str(work_tree) if work_tree is not None else None)
 
 
 @dataclass(frozen=True)
@@ -175,35 +159,8 @@ class TreeIndex:
         return {binsha.hex(): data for binsha, data in found.items()}
 
     def read_many(self, binshas: Iterable[bytes], kind: str) -> dict[bytes, bytes]:
-        """Many objects of one kind through a single `git cat-file --batch`: a history walk needs
-        thousands, and one round trip each would cost more than everything else together."""
-        import subprocess
-
-        wanted = list(dict.fromkeys(binshas))
-        if not wanted:
-            return {}
-        git = _import_git()
-        argv = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", "--git-dir", str(self.repo.git_dir),
-                "cat-file", "--batch"]
-        request = "".join(f"{b.hex()}\n" for b in wanted).encode()
-        proc = subprocess.run(argv, input=request, capture_output=True, check=False)
-        if proc.returncode != 0:
-            raise PrepctlError(f"git cat-file failed in {self.repo.git_dir}: "
-                               f"{proc.stderr.decode(errors='replace').strip()}")
-        out: dict[bytes, bytes] = {}
-        data = proc.stdout
-        pos = 0
-        for binsha in wanted:
-            header_end = data.index(b"\n", pos)
-            header = data[pos:header_end].split()
-            if len(header) != 3 or header[1].decode() != kind:
-                raise PrepctlError(f"git object {binsha.hex()} is not a readable {kind} "
-                                   f"({b' '.join(header).decode(errors='replace')})")
-            size = int(header[2])
-            start = header_end + 1
-            out[binsha] = data[start:start + size]
-            pos = start + size + 1  # the content is followed by a newline
-        return out
+        """Many objects of one kind through a single `git cat-file --batch` (``gitcli.read_objects``)."""
+        return read_objects(command_for(self.repo), binshas, kind)
 
     def tree_entries(self, binsha: bytes) -> list[tuple[bytes, int, str]]:
         """(binsha, mode, name) of one tree object's direct children."""
@@ -436,62 +393,8 @@ class GitRevisionTree(Tree):
         return (e.path for e in self._entries)
 
 
-@dataclass(frozen=True)
-class CommitInfo:
-    sha: str
-    date: datetime
-    subject: str
-    #: The commit's top-level tree id (hex).
-    tree: str
-
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?)?$")
-
-
 def list_commits(repo: git.Repo, *, since: str | None = None, until: str | None = None,
                  first_parent: bool = False, every: int = 1) -> list[CommitInfo]:
-    """Commits reachable from ``until`` (default HEAD), oldest first.
-
-    ``since`` is a revision (that commit and everything after it) or an ISO date
-    (YYYY-MM-DD[ HH:MM[:SS][+zone]]; commits made on or after it). ``every`` keeps every Nth
-    commit, counting from the oldest, and always the newest so the series ends at ``until``.
-    """
-    if every < 1:
-        raise PrepctlError(f"--every must be 1 or more, not {every}")
-    head = resolve_commit(repo, until or "HEAD")
-    args = ["--reverse", "--date-order", "--format=%H%x00%T%x00%ct%x00%s"]
-    if first_parent:
-        args.append("--first-parent")
-    args.append(head.hexsha)
-    if since:
-        since_commit = _maybe_commit(repo, since)
-        if since_commit is not None:
-            if not repo.is_ancestor(since_commit, head):
-                raise PrepctlError(f"--since {since} ({since_commit.hexsha[:12]}) is not an ancestor of "
-                                   f"{until or 'HEAD'} ({head.hexsha[:12]}): nothing lies between them")
-            # Exclude the parents of `since`, so the series starts at `since` itself.
-            args.extend(f"^{parent.hexsha}" for parent in since_commit.parents)
-        elif _ISO_DATE.match(since.strip()):
-            args.insert(0, f"--since={since.strip()}")
-        else:
-            raise PrepctlError(f"--since {since!r} is neither a revision nor a date (use YYYY-MM-DD)")
-    out = repo.git.log(*args)
-    commits: list[CommitInfo] = []
-    for line in out.splitlines():
-        if not line:
-            continue
-        sha, tree, stamp, subject = line.split("\x00", 3)
-        commits.append(CommitInfo(sha, datetime.fromtimestamp(int(stamp), tz=UTC), subject, tree))
-    if every > 1 and commits:
-        kept = commits[::every]
-        if kept[-1] is not commits[-1]:
-            kept.append(commits[-1])
-        commits = kept
-    return commits
-
-
-def _maybe_commit(repo: git.Repo, rev: str) -> git.Commit | None:
-    try:
-        return resolve_commit(repo, rev)
-    except PrepctlError:
-        return None
+    """Commits reachable from ``until`` (default HEAD), oldest first (``gitcli.list_commits``)."""
+    return list_git_commits(command_for(repo), since=since, until=until, first_parent=first_parent,
+                            every=every)

@@ -85,7 +85,11 @@ def test_the_action_installs_caches_checks_gates_and_uploads_sarif():
     steps = _action()["runs"]["steps"]
     uses = {s["uses"].split("@")[0]: s for s in steps if "uses" in s}
     assert set(uses) == {"actions/setup-python", "actions/cache", "github/codeql-action/upload-sarif"}
-    assert uses["actions/cache"]["with"]["path"].endswith(".prepctl/cache")
+    # The folder actions/cache restores is the one every prepctl step is told to use.
+    assert uses["actions/cache"]["with"]["path"] == "${{ steps.cache-dir.outputs.dir }}"
+    prepctl_steps = [s for s in steps if "prepctl " in s.get("run", "") and s.get("id") != "install"]
+    assert [s["id"] for s in prepctl_steps] == ["diff", "check", "gate"]
+    assert all(s["env"]["PREPCTL_CACHE_DIR"] == "${{ steps.cache-dir.outputs.dir }}" for s in prepctl_steps)
     assert uses["github/codeql-action/upload-sarif"]["with"]["sarif_file"] == "${{ steps.check.outputs.sarif }}"
     runs = " ".join(s.get("run", "") for s in steps)
     for command in ("graph diff", "graph check --format sarif", "gate", "--format github"):
@@ -99,7 +103,10 @@ def test_the_action_on_a_pull_request_against_the_example(tmp_path: Path):
                "runner.os": "Linux", "runner.temp": str(tmp_path)}
     ran = _run_steps(context, REPO, tmp_path)
 
-    assert list(ran) == ["install", "diff", "check", "gate", "verdict"]
+    assert list(ran) == ["install", "cache-dir", "diff", "check", "gate", "verdict"]
+    cache = tmp_path / "prepctl-cache"  # the default: RUNNER_TEMP/prepctl-cache, outside the checkout
+    assert context["steps.cache-dir.outputs.dir"] == str(cache)
+    assert any(path.is_file() for path in cache.rglob("*"))  # the steps wrote their cache there
     assert ran["install"].returncode == 0 and "prepctl " in ran["install"].stdout  # nothing to install
     for step_id in ("diff", "check", "gate"):
         assert ran[step_id].returncode == 0, (step_id, ran[step_id].stderr)  # recorded, not fatal
@@ -125,3 +132,15 @@ def test_the_diff_runs_on_pull_requests_only():
     diff = next(s for s in _action()["runs"]["steps"] if s.get("id") == "diff")
     assert _condition(diff["if"], {"github.event_name": "pull_request"})
     assert not _condition(diff["if"], {"github.event_name": "push"})
+
+
+def test_a_relative_cache_dir_input_is_taken_from_the_workspace(tmp_path: Path):
+    step = next(s for s in _action()["runs"]["steps"] if s.get("id") == "cache-dir")
+    output = tmp_path / "output"
+    env = {**os.environ, "GITHUB_WORKSPACE": str(tmp_path / "ws"), "RUNNER_TEMP": str(tmp_path / "temp"),
+           "GITHUB_OUTPUT": str(output),
+           **{k: _substitute(str(v), {"inputs.cache-dir": "ci/prepctl-cache"}) for k, v in step["env"].items()}}
+    subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], env=env, check=True,
+                   cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert output.read_text().strip() == f"dir={tmp_path / 'ws' / 'ci' / 'prepctl-cache'}"
+    assert (tmp_path / "ws" / "ci" / "prepctl-cache").is_dir()

@@ -21,7 +21,7 @@ def _tree(tmp_path: Path) -> Path:
 
 
 def _cached_something(folder: Path) -> bool:
-    return any(folder.glob("imports-v*.sqlite")) or any(folder.glob("imports-v*-snapshots/*.json"))
+    return any(folder.glob("imports-v*.sqlite")) or any(folder.glob("imports-v*-snapshots/*.marshal"))
 
 
 @pytest.fixture(autouse=True)

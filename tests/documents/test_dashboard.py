@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import sys
-import types
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -138,23 +137,64 @@ def test_graph_section_uses_the_graph_engine_when_present(tmp_path, monkeypatch)
     absent = dashboard.graph_panel(plan)
     assert not absent.available and absent.note.startswith("Not evaluated")
 
-    def write_dependency_report(the_plan, target, out_dir: Path) -> list[Path]:
-        assert the_plan is plan and target == "app.main"
-        svg = out_dir / "orm.svg"
-        svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><text>prep.models.orm</text></svg>')
-        return [out_dir / "report.md", svg]
+    # engine present: the panel asks it for the picture alone (dependency_svg), nothing else
+    monkeypatch.delitem(sys.modules, "prepctl.graph.report")
+    asked = []
 
-    fake = types.ModuleType("prepctl.graph.report")
-    fake.write_dependency_report = write_dependency_report  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "prepctl.graph.report", fake)
-    monkeypatch.setattr(prepctl.graph, "report", fake, raising=False)
+    def picture(the_plan, target: str, ctx=None) -> str | None:
+        asked.append(target)
+        assert the_plan is plan
+        return '<svg xmlns="http://www.w3.org/2000/svg"><text>prep.models.orm</text></svg>'
+
+    monkeypatch.setattr(dashboard, "dependency_svg", picture)
     present = dashboard.graph_panel(plan)
-    assert present.available and present.image.startswith("data:image/svg+xml;base64,")
+    assert present.available and asked == ["app.main"]
+    assert base64.b64decode(present.image.removeprefix("data:image/svg+xml;base64,")).startswith(b"<svg")
 
-    def broken(the_plan, target, out_dir: Path) -> list[Path]:
+    monkeypatch.setattr(dashboard, "dependency_svg", lambda the_plan, target, ctx=None: None)
+    no_dot = dashboard.graph_panel(plan)
+    assert not no_dot.available and "Graphviz" in no_dot.note
+
+    def broken(the_plan, target: str, ctx=None) -> str | None:
         raise TypeError("boom")
 
-    fake.write_dependency_report = broken  # type: ignore[attr-defined]
+    monkeypatch.setattr(dashboard, "dependency_svg", broken)
     failed = dashboard.graph_panel(plan)
     assert not failed.available
-    assert failed.note == "Not evaluated: the dependency report of app.main failed (TypeError: boom)."
+    assert failed.note == "Not evaluated: the dependency picture of app.main failed (TypeError: boom)."
+
+
+@pytest.mark.graphviz
+def test_the_graph_panel_is_the_dependency_report_s_picture(tmp_path, monkeypatch):
+    """The panel draws what `graph report TARGET` draws (same importers, same violations), without
+    building the rest of the report."""
+    from prepctl.graph.load import settings_from_plan
+    from prepctl.graph.report import build_report
+    from tests.support.plans import load_plan, write_plan
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    (app / "models.py").write_text("X = 1\n", encoding="utf-8")
+    (app / "views.py").write_text("import app.models\n", encoding="utf-8")
+    (app / "api.py").write_text("from app import views\n", encoding="utf-8")
+    plan = load_plan(write_plan(tmp_path, """\
+        - {id: orm, kind: imports, title: who imports the models, contract: {type: audit, target: app.models}}
+        """))
+    svg = dashboard.dependency_svg(plan, "app.models")
+    assert svg is not None and svg == build_report(settings_from_plan(plan), "app.models").svg
+    assert "app.views" in svg and "app.api" in svg
+    panel = dashboard.graph_panel(plan)
+    assert panel.available and base64.b64decode(panel.image.removeprefix("data:image/svg+xml;base64,")) == svg.encode()
+
+    # `report` scans once: the panel draws from the graph the imports criterion built.
+    from prepctl.evaluate import Evaluation
+
+    evaluation = Evaluation(plan)
+    evaluation.phase("p")
+
+    def no_second_build(*args, **kwargs):
+        raise AssertionError("the import graph was built a second time")
+
+    monkeypatch.setattr("prepctl.graph.load.build_graph", no_second_build)
+    assert dashboard.dependency_svg(plan, "app.models", evaluation.context()) == svg

@@ -120,13 +120,14 @@ ALL = {f"{p}/{p}-{c}" for p in ("p0", "p1", "p2", "p3") for c in ("a", "b", "io"
 @pytest.mark.parametrize("args", [
     ("render", "rfc", "--all", "--out", "out"),
     ("render", "rfc", "--all", "--out", "-", "--format", "html"),
+    ("render", "rfc", "--all", "--out", "out", "--check"),
     ("report", "--out", "out/dashboard"),
     ("status",),
     ("status", "--format", "json"),
-], ids=["rfc-all", "rfc-all-html", "report", "status", "status-json"])
+], ids=["rfc-all", "rfc-all-html", "rfc-all-check", "report", "status", "status-json"])
 def test_each_criterion_is_checked_exactly_once_per_invocation(project: Path, args: tuple[str, ...]):
     proc, checks = prepctl(project, *args)
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode in (0, 1), proc.stderr  # --check: 1, the RFCs are not written yet
     assert "Traceback" not in proc.stderr
     assert set(checks) == ALL, checks
     assert all(n == 1 for n in checks.values()), checks
@@ -135,7 +136,9 @@ def test_each_criterion_is_checked_exactly_once_per_invocation(project: Path, ar
 def test_runbook_and_postmortem_check_nothing(project: Path):
     """They are built from the plan and the recorded history, never from a live evaluation."""
     prepctl(project, "gate", "--all")  # history for the post-mortem
-    for args in (("render", "runbook", "--out", "-"), ("render", "postmortem", "p1", "--out", "-")):
+    for args in (("render", "runbook", "--out", "-"), ("render", "runbook", "--format", "html", "--out", "-"),
+                 ("render", "postmortem", "p1", "--out", "-"),
+                 ("render", "postmortem", "p1", "--format", "html", "--out", "-")):
         proc, checks = prepctl(project, *args)
         assert proc.returncode == 0, proc.stderr
         assert checks == Counter(), (args, checks)

@@ -11,28 +11,51 @@ from prepctl.graph.scan import parse, syntax
 from prepctl.graph.scan.model import ParsedFile
 from prepctl.graph.scan.workers import parse_all
 
+#: A file's (mtime_ns, ctime_ns, size, inode) as the work-tree listing records it.
+StatKey = tuple[int, int, int, int]
 #: The Python whose grammar CPython's own checks read (``ast.parse``, ``symtable``).
 _PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
+def start_early_check(paths: list[str], verify: bool) -> syntax.RuffSyntaxCheck | None:
+    """Start ruff's syntax check on files on disk now, before they are read and hashed, when
+    the caller knows every one of them will be parsed (a cold cache): ruff then runs on the
+    second core while this process hashes, instead of after. None when there is nothing to
+    check or no ruff; ``parse_blobs(..., early=)`` uses the run or cancels it."""
+    binary = syntax.ruff_binary() if verify and paths else None
+    return syntax.RuffSyntaxCheck(binary, paths) if binary is not None else None
+
+
 def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
-                on_disk: dict[str, str] | None = None) -> tuple[dict[str, ParsedFile], int]:
+                on_disk: dict[str, str] | None = None,
+                early: syntax.RuffSyntaxCheck | None = None,
+                listed: dict[str, StatKey] | None = None) -> tuple[dict[str, ParsedFile], int]:
     """Parse each blob's imports (blob id -> bytes), on every core when it pays.
 
     With ``verify`` every whole file is also syntax-checked, by ruff in its own process while
     the imports are read here (``on_disk`` names a file on disk with a blob's bytes; other
     blobs are checked from temporary copies). Files ruff cannot judge, or every file when ruff
-    is missing or fails, are compiled by CPython instead. Returns the results and the number
-    of processes that parsed.
+    is missing or fails, are compiled by CPython instead. ``early`` is a check started before
+    the blobs were known (``start_early_check``): used when it covers every blob's file on disk,
+    else cancelled. ``listed`` gives a file on disk's stat key when it was listed: ruff reads the
+    file itself, at another moment than this process did, so its verdict only counts for a file
+    whose stat is still that key (else CPython judges the bytes read here). Returns the results
+    and the number of processes that parsed.
     """
     blobs = list(contents)
     datas = [contents[blob] for blob in blobs]
     check: syntax.RuffSyntaxCheck | None = None
     copies: str | None = None
     paths: dict[str, str] = {}
+    if early is not None:
+        covered = set(early.paths)
+        if verify and blobs and on_disk and all(on_disk.get(blob) in covered for blob in blobs):
+            check, paths = early, {blob: on_disk[blob] for blob in blobs}
+        else:
+            early.cancel()
     # ruff even for a handful of files (its start costs ~8 ms): a file's verdict must not depend
     # on how many others were scanned with it, and ruff reads newer grammar than CPython may.
-    binary = syntax.ruff_binary() if verify and blobs else None
+    binary = syntax.ruff_binary() if verify and blobs and check is None else None
     if binary is not None:
         paths = {blob: on_disk[blob] for blob in blobs if on_disk and blob in on_disk}
         if len(paths) < len(blobs):
@@ -55,6 +78,8 @@ def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
             import shutil
 
             shutil.rmtree(copies, ignore_errors=True)
+    if verdicts and listed:
+        verdicts = _unchanged_only(verdicts, listed)
     out: dict[str, ParsedFile] = {}
     for blob, data, result in zip(blobs, datas, parsed, strict=True):
         verdict = verdicts.get(paths[blob]) if verdicts else None
@@ -78,6 +103,26 @@ def parse_blobs(contents: dict[str, bytes], max_bytes: int, verify: bool,
                 result = ParsedFile((), problem, verified=True) if problem else result._replace(verified=True)
         out[blob] = result
     return out, workers
+
+
+def _unchanged_only(verdicts: dict[str, syntax.SyntaxVerdict],
+                    listed: dict[str, StatKey]) -> dict[str, syntax.SyntaxVerdict]:
+    """The verdicts on files whose stat is still the one listed. A file edited during the scan
+    may have been read by ruff before the edit and here after it (or the other way round):
+    ruff's "valid" would then be cached under the other bytes' blob id, a broken file passing
+    for as long as the cache lives. Dropped, such a file is compiled by CPython, on these bytes."""
+    kept: dict[str, syntax.SyntaxVerdict] = {}
+    for path, verdict in verdicts.items():
+        key = listed.get(path)
+        if key is not None:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) != key:
+                continue
+        kept[path] = verdict
+    return kept
 
 
 def _temporary_copies(contents: dict[str, bytes]) -> tuple[str, dict[str, str]] | None:

@@ -87,6 +87,12 @@ class ParseCache:
         # The cache never belongs in git, whatever the repository's own .gitignore says.
         atomic_write_bytes(self.directory / ".gitignore", b"*\n", durable=False)
 
+    def knows_nothing(self) -> bool:
+        """True when no parse can come from this cache (no database yet, or the cache is off):
+        a scan then parses every file, and may start work on them before hashing them."""
+        with self._lock:
+            return self._conn is None and (self.disabled_reason is not None or not self._db_path.exists())
+
     def get_many(self, blobs: Iterable[str]) -> dict[str, ParsedFile]:
         wanted = list(blobs)
         found: dict[str, ParsedFile] = {}

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from prepctl.graph.scan.blobs import parse_blobs
+from prepctl.graph.scan.blobs import parse_blobs, start_early_check
 from prepctl.graph.scan.cache import ParseCache
 from prepctl.graph.scan.config import ScanConfig
 from prepctl.graph.scan.files import (
@@ -111,6 +111,12 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
         walked = other_sources(listed, config)
     entries, problems = select_modules(paths, config)
     laps.done("scan: list files")
+    early = None
+    if listing is not None and snapshot is None and config.verify_syntax and (cache is None or cache.knows_nothing()):
+        # Nothing cached: every file will be parsed, so ruff's check starts now and runs on the
+        # other core while this one reads and hashes (parse_blobs waits for it, or cancels it).
+        early = start_early_check([os.path.join(tree.root, e.rel) for e in entries if stats[e.rel][2] <= max_bytes],
+                                  True)
 
     # Blob ids: from the stat index for unchanged work-tree files, from git for revisions,
     # else by reading and hashing the bytes (which are then kept for parsing).
@@ -168,6 +174,7 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
         cache.close()  # SQLite connections must not cross fork(); put_many opens a new one
     to_parse: dict[str, bytes] = {}
     on_disk: dict[str, str] = {}
+    listed_stats: dict[str, tuple[int, int, int, int]] = {}  # what ruff's verdicts must still see
     for rel, blob in blobs.items():
         if blob in known_parsed or blob in to_parse or blob.startswith("oversize:"):
             continue
@@ -181,8 +188,9 @@ def _scan_tree(tree: Tree, config: ScanConfig, cache: ParseCache | None) -> Scan
         to_parse[blob] = data
         if listing is not None:
             on_disk[blob] = os.path.join(tree.root, rel)
+            listed_stats[on_disk[blob]] = stats[rel]
     laps.done("scan: read changed files")
-    fresh, workers = parse_blobs(to_parse, max_bytes, config.verify_syntax, on_disk)
+    fresh, workers = parse_blobs(to_parse, max_bytes, config.verify_syntax, on_disk, early, listed_stats)
     laps.done("scan: parse + ruff check")
     if cache is not None:
         cache.put_many(fresh)

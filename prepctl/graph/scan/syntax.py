@@ -55,11 +55,11 @@ class RuffSyntaxCheck:
 
     def __init__(self, binary: str, paths: list[str]):
         self.paths = paths
-        self._procs: list[subprocess.Popen[bytes]] = []
+        self.procs: list[subprocess.Popen[bytes]] = []
         self.failure: str | None = None
         try:
             for chunk in _chunks(paths):
-                self._procs.append(subprocess.Popen(
+                self.procs.append(subprocess.Popen(
                     [binary, "check", "--isolated", "--no-cache", "--exit-zero", "--quiet",
                      "--select", "E902", "--target-version", TARGET_VERSION,
                      "--output-format", "json", "--", *chunk],
@@ -67,10 +67,22 @@ class RuffSyntaxCheck:
         except OSError as exc:
             self.failure = f"cannot run ruff: {exc.strerror or exc}"
 
+    def cancel(self) -> None:
+        """Stop the run and reap it: its verdicts are not wanted (a check started early, on the
+        guess that every file would be parsed, that turned out not to match what was)."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+        self.failure = self.failure or "cancelled"
+
     def verdicts(self) -> dict[str, SyntaxVerdict] | None:
         """Per path, ruff's verdict; None when the run failed (then nothing was judged)."""
         outputs: list[bytes] = []
-        for proc in self._procs:
+        if self.failure is not None:  # could not start every run, or cancelled: reap what did
+            self.cancel()
+            return None
+        for proc in self.procs:
             try:
                 out, _ = proc.communicate(timeout=TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:

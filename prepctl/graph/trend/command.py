@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from prepctl.errors import PrepctlError, Problem
 from prepctl.graph.model import EdgeFilter
-from prepctl.graph.trend.chart import write_plot
 from prepctl.graph.trend.history import compute_trend
 from prepctl.graph.trend.model import ProgressCallback
 from prepctl.graph.trend.render import render
@@ -61,6 +60,9 @@ def run_trend(settings: GraphSettings, request: TrendRequest, *, show_progress: 
         cache.close()
     text = render(result, request.fmt)
     if request.plot is not None:
+        # Lazy: the chart code costs more to import than a warm trend's counting (--plot only).
+        from prepctl.graph.trend.chart import write_plot
+
         write_plot(result, request.plot)
     if request.out is not None:
         from prepctl.fileio import atomic_write_text

@@ -9,16 +9,17 @@ from typing import TYPE_CHECKING
 
 from prepctl.errors import PrepctlError, Problem
 from prepctl.graph.model import EdgeFilter, GraphError
-from prepctl.graph.scan.blobs import parse_blobs
 from prepctl.graph.scan.cache import ParseCache
 from prepctl.graph.scan.config import ScanConfig
 from prepctl.graph.scan.model import ParsedFile
+from prepctl.graph.stages import CLOCK, stage
 from prepctl.graph.trend.incremental import IncrementalGraph
 from prepctl.graph.trend.model import ProgressCallback, TrendPoint, TrendResult, TrendStats
 
 if TYPE_CHECKING:
     from prepctl.graph.contracts import ContractOptions
-    from prepctl.sources.git import CommitInfo, FileChange, TreeIndex
+    from prepctl.sources.git import FileChange
+    from prepctl.sources.gitcli import CommitInfo, GitCommand
 
 
 #: Blobs read from git and parsed per batch: bounds memory on huge histories.
@@ -30,7 +31,7 @@ class _CommitPlan:
     """What pass 1 found for a commit: its changes (None: same tree as an earlier commit)."""
 
     info: CommitInfo
-    tree_id: bytes | None
+    tree_id: str | None
     changes: list[FileChange] | None
 
 
@@ -55,34 +56,39 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
     The same ``IncrementalGraph`` is yielded each time, moved on to the next commit: read it
     before asking for the next one.
     """
-    from prepctl.sources.git import TreeIndex, list_commits, open_repo, repo_prefix
+    # git itself, not gitpython: importing gitpython cost more than a warm walk's git work.
+    from prepctl.sources.gitcli import find_repo, list_commits, prefix_in
+    from prepctl.sources.gitdiff import diff_pairs, subtrees
 
-    repo = open_repo(root)
-    prefix = repo_prefix(repo, root)
-    commits = list_commits(repo, since=since, until=until, first_parent=first_parent, every=every)
+    laps = CLOCK.laps()  # PREPCTL_SCAN_STATS=1: CPU per stage of the walk on stderr
+    git = find_repo(root)
+    assert git.work_tree is not None  # find_repo refuses bare repositories
+    prefix = prefix_in(git.work_tree, root)
+    commits = list_commits(git, since=since, until=until, first_parent=first_parent, every=every)
     if not commits:
         raise PrepctlError(f"no commits selected (since {since or 'the start'}, until {until or 'HEAD'}); "
                            "widen --since/--until")
-    index = TreeIndex(repo)
     stats = stats if stats is not None else TrendStats()
     stats.commits = len(commits)
     parsed: dict[str, ParsedFile] = {}
     graph = IncrementalGraph(config, parsed, edge_filter or EdgeFilter(), keep_edges)
+    laps.done("trend: list commits")
 
-    # Pass 1: read only the trees that changed between commits (in a few batches), and collect
-    # the blobs that will need parsing.
-    index.prefetch_subtrees((info.tree for info in commits), prefix)
-    roots = [index.subtree(info.tree, prefix) for info in commits]
-    index.prefetch_diffs(zip([None, *roots[:-1]], roots, strict=True))
+    # Pass 1: what changed from each commit to the next, compared by git itself in one
+    # `git diff-tree --stdin` stream, and the blobs that will need parsing.
+    roots = subtrees(git, [info.tree for info in commits], prefix)
+    pairs = list(zip([None, *roots[:-1]], roots, strict=True))
+    diffs = diff_pairs(git, pairs)
+    laps.done("trend: diff trees (git)")
     plans: list[_CommitPlan] = []
-    seen_trees: set[bytes | None] = set()
-    current: bytes | None = None
+    seen_trees: set[str | None] = set()
     needed: set[str] = set()
-    for number, (info, tree_id) in enumerate(zip(commits, roots, strict=True), start=1):
-        if tree_id in seen_trees and tree_id == current:
+    for number, (info, pair) in enumerate(zip(commits, pairs, strict=True), start=1):
+        tree_id = pair[1]
+        if tree_id in seen_trees and tree_id == pair[0]:
             plans.append(_CommitPlan(info, tree_id, None))
         else:
-            changes = list(index.diff(current, tree_id))
+            changes = diffs[pair]
             for change in changes:
                 if change.new_blob is not None and change.path.endswith(".py") \
                         and graph.claim_of(change.path) is not None:
@@ -90,19 +96,22 @@ def walk_history(root: Path, config: ScanConfig, cache: ParseCache | None = None
             stats.files_seen += len(changes)
             plans.append(_CommitPlan(info, tree_id, changes))
             seen_trees.add(tree_id)
-            current = tree_id
         if progress:
             progress("history", number, len(commits))
     stats.unique_trees = len(seen_trees)
+    laps.done("trend: plan commits")
 
     # Parse every blob the cache does not know, all at once so a cold run uses every core.
-    _parse_needed(sorted(needed), index, config, cache, parsed, stats, progress)
+    _parse_needed(sorted(needed), git, config, cache, parsed, stats, progress)
+    laps.done("trend: parse or cache read")
 
     # Pass 2: move the graph from commit to commit.
     for number, plan in enumerate(plans, start=1):
         if plan.changes is not None:
             graph.apply(plan.changes)
+        laps.done("trend: move graph")
         yield CommitGraph(plan.info, graph, plan.changes is not None)
+        laps.done("trend: count (caller)")
         stats.files_resolved = graph.files_resolved
         if progress:
             progress("count", number, len(plans))
@@ -144,7 +153,7 @@ def compute_trend(root: Path, target: str, config: ScanConfig, cache: ParseCache
     return TrendResult(target, points, stats)
 
 
-def _parse_needed(blobs: list[str], index: TreeIndex, config: ScanConfig, cache: ParseCache | None,
+def _parse_needed(blobs: list[str], git: GitCommand, config: ScanConfig, cache: ParseCache | None,
                   parsed: dict[str, ParsedFile], stats: TrendStats,
                   progress: ProgressCallback | None) -> None:
     """Parse each blob the cache does not know, with the scanner's own parser and cache.
@@ -152,24 +161,36 @@ def _parse_needed(blobs: list[str], index: TreeIndex, config: ScanConfig, cache:
     Parsing checks the whole file's syntax (a syntax error anywhere skips the file), and
     entries from a scan that did not verify are parsed again, exactly as ``scan_tree`` does.
     """
-    known = cache.get_many(blobs) if cache is not None else {}
+    from prepctl.sources.gitcli import read_objects
+
+    with stage("trend: cache read"):
+        known = cache.get_many(blobs) if cache is not None else {}
     for blob, value in known.items():
         if value.verified:
             parsed[blob] = value
     stats.blobs_from_cache = len(parsed)
     missing = [b for b in blobs if b not in parsed]
+    stats.blobs_parsed = len(missing)
+    if not missing:
+        return
+    # Lazy: a warm walk parses nothing, and the parser's modules cost start-up time.
+    from prepctl.graph.scan.blobs import parse_blobs
+
     done = 0
     for start in range(0, len(missing), PARSE_BATCH):
         chunk = missing[start:start + PARSE_BATCH]
-        contents = index.read_blobs(chunk)
-        fresh, _workers = parse_blobs({b: contents[b] for b in chunk}, config.max_file_bytes, True)
-        if cache is not None:
-            cache.put_many(fresh)
+        with stage("trend: read blobs (git)"):
+            contents = read_objects(git, (bytes.fromhex(b) for b in chunk), "blob")
+        with stage("trend: parse + syntax check"):
+            fresh, _workers = parse_blobs({b: contents[bytes.fromhex(b)] for b in chunk},
+                                          config.max_file_bytes, True)
+        with stage("trend: cache write"):
+            if cache is not None:
+                cache.put_many(fresh)
         parsed.update(fresh)
         done += len(chunk)
         if progress:
             progress("parse", done, len(missing))
-    stats.blobs_parsed = len(missing)
 
 
 def _violation_counts(graph: IncrementalGraph, sha: str, contracts: list[tuple[str, ContractOptions]],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -89,7 +88,11 @@ class IncrementalGraph:
         self.files_resolved = 0
         #: Bumped whenever modules come or go, so questions about names can be cached.
         self.modules_version = 0
-        self._members: tuple[str, int, set[str]] | None = None
+        self._members: tuple[str, set[str]] | None = None
+        #: The last importers_of answer (members, direct, reach) and the imported names whose
+        #: importers changed since: see ``importers_of``.
+        self._reach: tuple[frozenset[str], set[str], set[str]] | None = None
+        self._edges_changed: set[str] = set()
         self._entry_cache: dict[str, FileEntry | None] = {}
         self._name_problems: dict[str, ScanProblem | None] = {}
 
@@ -180,6 +183,7 @@ class IncrementalGraph:
         self.seen_modules |= added
         if added or removed:
             self.modules_version += 1
+            self._move_members(added, removed)
             for module in added | removed:
                 to_resolve |= self.lookups.get(module, set())
             to_resolve |= self.depends_on_all
@@ -204,6 +208,7 @@ class IncrementalGraph:
         self.unreadable.pop(path, None)
         if old is None:
             return
+        self._edges_changed |= old.imports
         for imported in old.imports:
             importers = self.importers.get(imported)
             if importers is not None:
@@ -233,6 +238,7 @@ class IncrementalGraph:
             self.unreadable[path] = done.problem
         if recorder.saw_all:
             self.depends_on_all.add(path)
+        self._edges_changed |= imports
         for imported in imports:
             self.importers.setdefault(imported, set()).add(entry.module)
         for name in done.looked_up:
@@ -241,27 +247,61 @@ class IncrementalGraph:
     # -- questions ---------------------------------------------------------------------------
 
     def members(self, target: str) -> set[str]:
-        """The target module, or a package and everything below it (as `graph importers`)."""
-        if self._members is None or self._members[:2] != (target, self.modules_version):
+        """The target module, or a package and everything below it (as `graph importers`).
+
+        Kept up to date as modules come and go (``_move_members``) rather than found again among
+        every module at each commit. Do not modify the set returned."""
+        if self._members is None or self._members[0] != target:
             prefix = target + "."
             found = {m for m in self.modules if m == target or m.startswith(prefix)}
-            self._members = (target, self.modules_version, found)
-        return self._members[2]
+            self._members = (target, found)
+        return self._members[1]
 
-    def importers_of(self, members: set[str]) -> tuple[set[str], set[str]]:
-        """(direct importers, every module that reaches the members), members excluded."""
+    def _move_members(self, added: set[str], removed: set[str]) -> None:
+        if self._members is None:
+            return
+        target, found = self._members
+        prefix = target + "."
+        # A new set, so an answer given before this commit stays as it was.
+        found = (found - removed) | {m for m in added if m == target or m.startswith(prefix)}
+        self._members = (target, found)
+
+    def importers_of(self, members: AbstractSet[str]) -> tuple[set[str], set[str]]:
+        """(direct importers, every module that reaches the members), members excluded.
+
+        Do not modify the sets returned: the answer is reused while no edge into the modules it
+        found (or the members) has changed since it was computed. An edge ``a -> b`` with ``b``
+        outside them cannot make ``a`` reach the members when added, nor cut a path to them when
+        removed, so the modules reaching the members are still exactly the same.
+        """
+        changed, self._edges_changed = self._edges_changed, set()
+        key = frozenset(members)
+        last = self._reach
+        if last is not None and last[0] == key and changed.isdisjoint(key) and changed.isdisjoint(last[2]):
+            return last[1], last[2]
+        importers = self.importers
         direct: set[str] = set()
-        for member in members:
-            direct |= self.importers.get(member, set())
-        direct -= members
-        seen = set(members)
-        queue = deque(members)
-        while queue:
-            for importer in self.importers.get(queue.popleft(), ()):
-                if importer not in seen:
-                    seen.add(importer)
-                    queue.append(importer)
-        return direct, seen - members
+        for member in key:
+            found = importers.get(member)
+            if found:
+                direct |= found
+        direct -= key
+        # Breadth-first, a whole level at a time with set operations: the work per module is
+        # one look-up, not one Python step per edge.
+        seen = set(key)
+        level: set[str] = set(key)
+        while level:
+            following: set[str] = set()
+            for module in level:
+                found = importers.get(module)
+                if found:
+                    following |= found
+            following -= seen
+            seen |= following
+            level = following
+        reach = seen - key
+        self._reach = (key, direct, reach)
+        return direct, reach
 
     def edge_pairs(self) -> set[tuple[str, str]]:
         """(importer, imported) of every edge: what a full scan's graph would have."""
