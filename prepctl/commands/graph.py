@@ -145,7 +145,7 @@ def importers(
     graph = _graph(settings, ignore)
     result = queries.importers(graph, module, transitive, settings.groups)
     if fmt is PictureFormat.json:
-        _emit(output.to_json(result.to_dict()), out)
+        _emit(output.importers_json(result), out)
     elif fmt is PictureFormat.markdown:
         _emit(output.importers_markdown(result), out)
     elif fmt is PictureFormat.table:

@@ -86,34 +86,43 @@ class ImportGraph:
         self.scan = scan
         self.edge_filter = edge_filter or EdgeFilter()
         self.modules: dict[str, str] = scan.modules
-        self.statements: dict[tuple[str, str], list[ImportEdge]] = {}
         allows = self.edge_filter.allows
-        keep_all = self.edge_filter.everything
-        statements = self.statements
-        # One pass: group the statements per pair and index who imports whom (defaultdict: the
-        # missing-key path stays in C, which matters at 500,000 edges).
+        #: The import statements that count, in scan order.
+        self.edges: list[ImportEdge] = (scan.edges if self.edge_filter.everything
+                                        else [e for e in scan.edges if allows(e)])
+        self._statements: dict[tuple[str, str], list[ImportEdge]] | None = None
+        self._index()
+
+    def _index(self) -> None:
+        """Who imports whom, from ``edges``; the statements per pair, successors and networkx
+        graph follow on demand.
+
+        One append per statement, so an importer appears once per statement, not per pair:
+        grouping the 500,000 statements of a 50,000-module tree per pair first (a tuple key
+        each) cost 0.45 s of CPU against 0.15 s, and the breadth-first search, the only
+        hot reader, skips repeats anyway. ``predecessors()`` removes them."""
         preds: defaultdict[str, list[str]] = defaultdict(list)
-        for edge in scan.edges:
-            if keep_all or allows(edge):
-                key = (edge.importer, edge.imported)
-                found = statements.get(key)
-                if found is None:
-                    statements[key] = [edge]
-                    preds[edge.imported].append(edge.importer)
-                else:
-                    found.append(edge)
+        for edge in self.edges:
+            preds[edge[1]].append(edge[0])
         self._preds = preds
         self._succs: dict[str, list[str]] | None = None
         self._nx: nx.DiGraph | None = None
 
-    def _index(self) -> None:
-        """Adjacency from ``statements``; the successors and networkx graph follow on demand."""
-        preds: defaultdict[str, list[str]] = defaultdict(list)
-        for importer, imported in self.statements:
-            preds[imported].append(importer)
-        self._preds = preds
-        self._succs = None
-        self._nx = None
+    @property
+    def statements(self) -> dict[tuple[str, str], list[ImportEdge]]:
+        """Every (importer, imported) pair, in first-statement order, with its statements in
+        scan order; built on first use (the importers and imports queries do without)."""
+        if self._statements is None:
+            statements: dict[tuple[str, str], list[ImportEdge]] = {}
+            for edge in self.edges:
+                key = (edge.importer, edge.imported)
+                found = statements.get(key)
+                if found is None:
+                    statements[key] = [edge]
+                else:
+                    found.append(edge)
+            self._statements = statements
+        return self._statements
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -131,8 +140,8 @@ class ImportGraph:
         return self._nx
 
     def predecessors(self, module: str) -> list[str]:
-        """Modules that import ``module`` directly (unsorted; do not modify)."""
-        return self._preds.get(module, [])
+        """Modules that import ``module`` directly, each once (unsorted)."""
+        return list(dict.fromkeys(self._preds.get(module, ())))
 
     def successors(self, module: str) -> list[str]:
         """Modules ``module`` imports directly (unsorted; do not modify)."""
@@ -155,7 +164,8 @@ class ImportGraph:
             return self
         copy = object.__new__(ImportGraph)
         copy.scan, copy.edge_filter, copy.modules = self.scan, self.edge_filter, self.modules
-        copy.statements = {k: v for k, v in self.statements.items() if k not in pairs}
+        copy.edges = [e for e in self.edges if (e[0], e[1]) not in pairs]
+        copy._statements = {k: v for k, v in self.statements.items() if k not in pairs}
         copy._index()
         return copy
 
@@ -197,32 +207,91 @@ class ImportGraph:
         found = difflib.get_close_matches(name, list(self.modules), n=1, cutoff=0.6)
         return found[0] if found else None
 
-    def shortest_chains_to(self, targets: set[str], avoid: set[str] | None = None) -> dict[str, list[str]]:
-        """For every module that reaches ``targets``, its shortest import chain (module first,
-        a target last). Chains never pass through ``avoid``. Ties break alphabetically, so the
-        same graph always gives the same chains."""
+    def shortest_steps_to(self, targets: set[str], avoid: set[str] | None = None) -> dict[str, str]:
+        """Every shortest import chain to ``targets`` at once: for each module that reaches
+        them, the next module on its chain (a breadth-first tree over importers, in discovery
+        order). Chains never pass through ``avoid``. Between equally short chains the search's
+        order decides: the targets sorted, then each frontier module in the order it was found,
+        taking its new importers sorted; so the same graph always gives the same chains."""
         avoid = avoid or set()
         successor: dict[str, str] = {}
         frontier = sorted(targets)
         seen = set(targets)
+        preds = self._preds
         while frontier:
             following: list[str] = []
             for node in frontier:
-                for importer in sorted(self._preds.get(node, ())):
-                    if importer in seen:
-                        continue
-                    seen.add(importer)
-                    successor[importer] = node
-                    if importer not in avoid:
-                        following.append(importer)
+                importers = preds.get(node)
+                if not importers:
+                    continue
+                # Set operations stay in C; only the importers seen for the first time are
+                # sorted (sorting every importer list cost more than the rest of the search).
+                # (``difference`` walks the small set; ``-=`` would walk all of ``seen``.)
+                new = set(importers).difference(seen)
+                if not new:
+                    continue
+                seen |= new
+                found = sorted(new)
+                successor.update(dict.fromkeys(found, node))
+                following += [m for m in found if m not in avoid] if avoid else found
             frontier = following
+        return successor
+
+    def shortest_chains_to(self, targets: set[str], avoid: set[str] | None = None) -> dict[str, list[str]]:
+        """For every module that reaches ``targets``, its shortest import chain (module first,
+        a target last); see ``shortest_steps_to``."""
+        successor = self.shortest_steps_to(targets, avoid)
         chains: dict[str, list[str]] = {}
-        for start in successor:
-            chain = [start]
-            while chain[-1] not in targets:
-                chain.append(successor[chain[-1]])
-            chains[start] = chain
+        for start, step in successor.items():
+            # Discovery order: the rest of the chain is known already (or ``step`` is a target).
+            rest = chains.get(step)
+            chains[start] = [start, *rest] if rest is not None else [start, step]
         return chains
+
+    def first_statements(self, successor: dict[str, str], targets: set[str]
+                         ) -> tuple[dict[str, ImportEdge], dict[str, list[ImportEdge]]]:
+        """For each module of ``successor`` (a ``shortest_steps_to(targets)``), the first
+        statement (lowest line, then scan order) by which it imports its successor: the ``hop``
+        of every step at once. Also, as ``statements_into(targets)``, every statement that
+        imports a target. One pass over the statements, instead of grouping them all per pair
+        (0.45 s) or two passes."""
+        found: dict[str, ImportEdge] = {}
+        if self._statements is not None:
+            for module, step in successor.items():
+                statements = self._statements[(module, step)]
+                found[module] = min(statements, key=_line) if len(statements) > 1 else statements[0]
+            return found, self.statements_into(targets)
+        into: defaultdict[str, list[ImportEdge]] = defaultdict(list)
+        step_of = successor.get
+        best = found.get
+        for edge in self.edges:
+            step = step_of(edge[0])
+            if step is None:  # reaches no target (or is one): neither a hop nor a direct import
+                continue
+            if edge[1] == step:
+                kept = best(edge[0])
+                if kept is None or edge[3] < kept[3]:
+                    found[edge[0]] = edge
+            if edge[1] in targets:
+                into[edge[0]].append(edge)
+        return found, into
+
+    def statements_into(self, members: set[str]) -> dict[str, list[ImportEdge]]:
+        """Importer -> its statements that import any of ``members``, in scan order, for the
+        importers outside ``members``."""
+        found: defaultdict[str, list[ImportEdge]] = defaultdict(list)
+        for edge in self.edges:
+            if edge[1] in members and edge[0] not in members:
+                found[edge[0]].append(edge)
+        return found
+
+    def statements_from(self, module: str) -> list[ImportEdge]:
+        """``module``'s statements that import scanned modules, in scan order."""
+        return [edge for edge in self.edges if edge[0] == module]
+
+
+def _line(edge: ImportEdge) -> int:
+    return edge.line
 
 
 class GraphError(PrepctlError):

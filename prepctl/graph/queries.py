@@ -7,10 +7,12 @@ import ast
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from prepctl import patterns
 from prepctl.errors import Problem
+from prepctl.graph.chains import ChainTree
 from prepctl.graph.model import GraphError, Hop, ImportGraph
 from prepctl.graph.scan.model import DYNAMIC as DYNAMIC_PROBLEM
 from prepctl.graph.scan.model import SKIPPED, ImportEdge, ScanProblem
@@ -78,18 +80,33 @@ class ImportersResult:
     target: str
     target_modules: list[str]
     direct: list[DirectImporter]
-    transitive: list[TransitiveImporter] = field(default_factory=list)
     transitive_asked: bool = False
     #: Skipped files (imports unknown), or computed dynamic imports, that might import the
     #: target too: the answer is complete only when this is empty.
     unknown: list[ScanProblem] = field(default_factory=list)
+    #: The transitive-only importers (sorted) and their groups; their chains are in ``chains``.
+    transitive_modules: list[str] = field(default_factory=list)
+    transitive_groups: list[str] = field(default_factory=list)
+    chains: ChainTree | None = None
+    #: Module -> its file (the graph's), for the transitive importers' paths.
+    paths: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def transitive(self) -> list[TransitiveImporter]:
+        """The transitive-only importers as objects, built on first use (renderers of a huge
+        answer walk ``chains`` instead)."""
+        tree = self.chains
+        if tree is None:
+            return []
+        return [TransitiveImporter(m, self.paths[m], tree.chain(m), tree.hops(m), g)
+                for m, g in zip(self.transitive_modules, self.transitive_groups, strict=True)]
 
     def by_group(self) -> dict[str, dict[str, list[str]]]:
         out: dict[str, dict[str, list[str]]] = {}
         for item in self.direct:
             out.setdefault(item.group, {"direct": [], "transitive": []})["direct"].append(item.module)
-        for item in self.transitive:
-            out.setdefault(item.group, {"direct": [], "transitive": []})["transitive"].append(item.module)
+        for module, group in zip(self.transitive_modules, self.transitive_groups, strict=True):
+            out.setdefault(group, {"direct": [], "transitive": []})["transitive"].append(module)
         return dict(sorted(out.items()))
 
     def to_dict(self) -> dict:
@@ -116,27 +133,27 @@ def importers(graph: ImportGraph, target: str, transitive: bool = False,
     groups = groups or {}
     members = members if members is not None else resolve_target(graph, target)
     direct: list[DirectImporter] = []
-    direct_names: set[str] = set()
-    for importer in sorted({a for m in members for a in graph.predecessors(m)} - members):
-        statements = sorted((e for m in sorted(members) for e in graph.imports_between(importer, m)),
-                            key=lambda e: (e.line, e.imported))
+    tree = ChainTree.search(graph, members) if transitive else None
+    into = tree.into if tree is not None else graph.statements_into(members)
+    for importer in sorted(into):
+        # (line, imported): the order of the statements as written; a stable sort keeps two
+        # imports of one module on one line in scan order.
+        statements = sorted(into[importer], key=_line_then_module)
         names = tuple(sorted({n for e in statements for n in e.names}))
         first = statements[0]
         direct.append(DirectImporter(importer, first.path, first.line, names,
                                      group_of(importer, groups), tuple(statements)))
-        direct_names.add(importer)
     result = ImportersResult(target, sorted(members), direct, transitive_asked=transitive,
-                             unknown=unknown_importers(graph, members))
-    if transitive:
-        chains = graph.shortest_chains_to(members)
-        for module in sorted(chains):
-            if module in direct_names or module in members:
-                continue
-            chain = chains[module]
-            result.transitive.append(TransitiveImporter(
-                module, graph.path_of(module), tuple(chain), tuple(graph.hops(chain)),
-                group_of(module, groups)))
+                             unknown=unknown_importers(graph, members), paths=graph.modules)
+    if tree is not None:
+        result.chains = tree
+        result.transitive_modules = sorted(m for m, step in tree.successor.items() if step not in members)
+        result.transitive_groups = [group_of(m, groups) for m in result.transitive_modules]
     return result
+
+
+def _line_then_module(edge: ImportEdge) -> tuple[int, str]:
+    return edge.line, edge.imported
 
 
 def unknown_importers(graph: ImportGraph, members: set[str]) -> list[ScanProblem]:
@@ -203,8 +220,7 @@ def imports_of(graph: ImportGraph, module: str) -> ImportsResult:
         resolve_target(graph, module)  # raises with a suggestion if nothing matches
         raise GraphError(Problem(file=graph.scan.label or "scan", message=f"{module!r} is a namespace "
                                  "folder, not a module", hint="name one of the modules below it"))
-    internal = sorted((e for b in graph.imported_by(module) for e in graph.imports_between(module, b)),
-                      key=lambda e: (e.line, e.imported))
+    internal = sorted(graph.statements_from(module), key=_line_then_module)
     external = sorted((e for e in graph.scan.external if e.importer == module
                        and graph.edge_filter.allows(e)), key=lambda e: (e.line, e.imported))
     return ImportsResult(module, graph.path_of(module), internal, external)
