@@ -48,8 +48,13 @@ def scan_fingerprint(config: ScanConfig, entries: list[FileEntry], blobs: dict[s
 def result_to_snapshot(result: ScanResult) -> dict:
     """The result as plain values for the snapshot file: each edge as the plain tuple of its
     fields (marshal stores tuples, not NamedTuples), each problem as a list."""
-    return {"modules": result.modules, "edges": [tuple(e) for e in result.edges],
-            "external": [tuple(e) for e in result.external],
+    # One string object per module name: marshal stores an object seen before as a reference, so
+    # the 500,000 `imported` names of a big tree load as ~50,000 strings (less memory, faster).
+    canonical = {name: name for name in result.modules}
+    same = canonical.setdefault
+    return {"modules": result.modules,
+            "edges": [(e[0], same(e[1], e[1]), *e[2:]) for e in result.edges],
+            "external": [(e[0], same(e[1], e[1]), *e[2:]) for e in result.external],
             "problems": [[p.path, p.line, p.reason, p.kind, p.module] for p in result.problems]}
 
 
