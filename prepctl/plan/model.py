@@ -1,4 +1,4 @@
-"""The phases.yaml model: phases, criteria, services and the graph section, and the phase DAG.
+"""The phases.yaml model: phases, criteria, services and the graph section, and the phase order.
 
 A leaf of prepctl: it imports no gate, graph engine or source, so every one of them may import
 it. Validating a criterion's kind-specific options needs the gate registry; the loader
@@ -7,11 +7,12 @@ it. Validating a criterion's kind-specific options needs the gate registry; the 
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -19,9 +20,6 @@ from prepctl import patterns
 from prepctl.errors import ConfigError, Problem
 from prepctl.plan.errormap import closest
 from prepctl.plan.sources import SourcesConfig
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
 
@@ -311,29 +309,40 @@ class LoadedPlan:
             return None
         return start + timedelta(weeks=phase.weeks.start), start + timedelta(weeks=phase.weeks.end + 1, days=-1)
 
-    def dag(self) -> nx.DiGraph:
-        return phase_dag(self.model.phases)
-
     def order(self) -> list[str]:
-        """Phase ids in dependency order, ties broken by their order in the file."""
-        import networkx as nx
-
-        index = {p.id: i for i, p in enumerate(self.model.phases)}
-        return list(nx.lexicographical_topological_sort(self.dag(), key=lambda n: index[n]))
+        """Phase ids in dependency order, ties broken by their order in the file (Kahn's
+        algorithm over a heap of file positions; plain Python: importing networkx for a handful
+        of phases cost every gate, status and report run ~0.13 s of start-up)."""
+        phases = self.model.phases
+        index = {p.id: i for i, p in enumerate(phases)}
+        waiting = {p.id: sum(1 for d in p.depends_on if d in index) for p in phases}
+        dependants: dict[str, list[str]] = {p.id: [] for p in phases}
+        for phase in phases:
+            for dep in phase.depends_on:
+                if dep in index:
+                    dependants[dep].append(phase.id)
+        ready = [index[pid] for pid, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        ordered: list[str] = []
+        while ready:
+            phase_id = phases[heapq.heappop(ready)].id
+            ordered.append(phase_id)
+            for dependant in dependants[phase_id]:
+                waiting[dependant] -= 1
+                if waiting[dependant] == 0:
+                    heapq.heappush(ready, index[dependant])
+        if len(ordered) != len(phases):  # load_plan refuses cycles; never order a cyclic plan
+            raise ValueError("phase dependencies form a cycle")
+        return ordered
 
     def predecessors(self, phase_id: str) -> list[str]:
-        import networkx as nx
-
-        ancestors = nx.ancestors(self.dag(), phase_id)
+        """Every phase ``phase_id`` depends on, directly or not, in dependency order."""
+        depends = {p.id: p.depends_on for p in self.model.phases}
+        ancestors: set[str] = set()
+        pending = list(depends.get(phase_id, []))
+        while pending:
+            dep = pending.pop()
+            if dep not in ancestors:
+                ancestors.add(dep)
+                pending.extend(depends.get(dep, []))
         return [p for p in self.order() if p in ancestors]
-
-
-def phase_dag(phases: list[Phase]) -> nx.DiGraph:
-    import networkx as nx
-
-    graph = nx.DiGraph()
-    for phase in phases:
-        graph.add_node(phase.id)
-        for dep in phase.depends_on:
-            graph.add_edge(dep, phase.id)
-    return graph
