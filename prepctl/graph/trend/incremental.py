@@ -266,6 +266,16 @@ class IncrementalGraph:
         found = (found - removed) | {m for m in added if m == target or m.startswith(prefix)}
         self._members = (target, found)
 
+    def _importers_of_any(self, modules: Iterable[str]) -> set[str]:
+        """Every module that imports at least one of ``modules`` directly."""
+        importers = self.importers
+        found: set[str] = set()
+        for module in modules:
+            direct = importers.get(module)
+            if direct:
+                found |= direct
+        return found
+
     def importers_of(self, members: AbstractSet[str]) -> tuple[set[str], set[str]]:
         """(direct importers, every module that reaches the members), members excluded.
 
@@ -279,24 +289,13 @@ class IncrementalGraph:
         last = self._reach
         if last is not None and last[0] == key and changed.isdisjoint(key) and changed.isdisjoint(last[2]):
             return last[1], last[2]
-        importers = self.importers
-        direct: set[str] = set()
-        for member in key:
-            found = importers.get(member)
-            if found:
-                direct |= found
-        direct -= key
+        direct = self._importers_of_any(key) - key
         # Breadth-first, a whole level at a time with set operations: the work per module is
         # one look-up, not one Python step per edge.
         seen = set(key)
         level: set[str] = set(key)
         while level:
-            following: set[str] = set()
-            for module in level:
-                found = importers.get(module)
-                if found:
-                    following |= found
-            following -= seen
+            following = self._importers_of_any(level) - seen
             seen |= following
             level = following
         reach = seen - key
